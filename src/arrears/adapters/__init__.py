@@ -1,0 +1,1 @@
+"""Adapters: the database, passwords, email and other things outside the domain."""

@@ -1,0 +1,84 @@
+"""Engines and the schema: SQLite tuned for a single-file workspace, PostgreSQL as it comes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+
+from ...domain.errors import ArrearsError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class SchemaMissing(ArrearsError):
+    code = "schema_missing"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA busy_timeout = 30000")
+            cursor.close()
+            # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
+            # DDL and DML of one use case commit or roll back together.
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Migrate to the newest schema; returns (revision before, revision after)."""
+    before = current_revision(engine)
+    command.upgrade(alembic_config(engine), "head")
+    return before, head_revision()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
+
+
+def ensure_schema(engine: Engine) -> None:
+    """SQLite: create or migrate the schema on first use. Elsewhere: stop, naming the command."""
+    current = current_revision(engine)
+    if current == head_revision():
+        return
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+        return
+    state = "has no Arrears schema" if current is None else f"is at schema revision {current}"
+    raise SchemaMissing(
+        f"the database {engine.url.render_as_string(hide_password=True)} {state}: run `arrears db upgrade` first"
+    )

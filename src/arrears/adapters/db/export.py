@@ -1,0 +1,192 @@
+"""Export of the ledger in the CSV import format, streamed from the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlalchemy import Connection, Select, select
+
+from ...domain.money import format_minor
+from . import tables as t
+
+
+def _money(minor: int | None, currency: str) -> str:
+    return "" if minor is None else format_minor(minor, currency)
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _customers() -> tuple[list[str], Select[Any], Callable[[Any], tuple[str, ...]]]:
+    c, u = t.customers, t.users
+    query = select(c, u.c.name.label("collector")).outerjoin(u, u.c.id == c.c.collector_id).order_by(c.c.external_id)
+    header = [
+        "external_id",
+        "name",
+        "currency",
+        "payment_terms_days",
+        "credit_limit",
+        "collector",
+        "email",
+        "phone",
+        "tags",
+        "on_hold",
+    ]
+    return (
+        header,
+        query,
+        lambda r: (
+            r.external_id,
+            r.name,
+            r.currency,
+            str(r.payment_terms_days),
+            _money(r.credit_limit_minor, r.currency),
+            _text(r.collector),
+            _text(r.email),
+            _text(r.phone),
+            r.tags,
+            _flag(r.on_hold),
+        ),
+    )
+
+
+def _contacts() -> tuple[list[str], Select[Any], Callable[[Any], tuple[str, ...]]]:
+    k, c = t.contacts, t.customers
+    query = (
+        select(k, c.c.external_id.label("customer_external_id"))
+        .join(c, c.c.id == k.c.customer_id)
+        .order_by(c.c.external_id, k.c.id)
+    )
+    header = ["customer_external_id", "external_id", "name", "email", "phone", "role", "receives_reminders"]
+    return (
+        header,
+        query,
+        lambda r: (
+            r.customer_external_id,
+            _text(r.external_id),
+            r.name,
+            _text(r.email),
+            _text(r.phone),
+            _text(r.role),
+            _flag(r.receives_reminders),
+        ),
+    )
+
+
+def _invoices() -> tuple[list[str], Select[Any], Callable[[Any], tuple[str, ...]]]:
+    i, c = t.invoices, t.customers
+    query = (
+        select(i, c.c.external_id.label("customer_external_id"))
+        .join(c, c.c.id == i.c.customer_id)
+        .order_by(i.c.external_id)
+    )
+    header = [
+        "external_id",
+        "customer_external_id",
+        "number",
+        "issue_date",
+        "due_date",
+        "amount",
+        "currency",
+        "status",
+    ]
+    return (
+        header,
+        query,
+        lambda r: (
+            r.external_id,
+            r.customer_external_id,
+            r.number,
+            r.issue_date.isoformat(),
+            r.due_date.isoformat(),
+            format_minor(r.amount_minor, r.currency),
+            r.currency,
+            "void" if r.is_void else "open",
+        ),
+    )
+
+
+def _cash(table: Any, note: str) -> tuple[list[str], Select[Any], Callable[[Any], tuple[str, ...]]]:
+    c, i = t.customers, t.invoices
+    query = (
+        select(table, c.c.external_id.label("customer_external_id"), i.c.external_id.label("invoice_external_id"))
+        .join(c, c.c.id == table.c.customer_id)
+        .outerjoin(i, i.c.id == table.c.invoice_id)
+        .order_by(table.c.external_id)
+    )
+    header = ["external_id", "customer_external_id", "date", "amount", "invoice_external_id", note]
+    if note == "method":
+        header.insert(5, "currency")
+        return (
+            header,
+            query,
+            lambda r: (
+                r.external_id,
+                r.customer_external_id,
+                r.date.isoformat(),
+                format_minor(r.amount_minor, r.currency),
+                _text(r.invoice_external_id),
+                r.currency,
+                _text(r.method),
+            ),
+        )
+    return (
+        header,
+        query,
+        lambda r: (
+            r.external_id,
+            r.customer_external_id,
+            r.date.isoformat(),
+            format_minor(r.amount_minor, r.currency),
+            _text(r.invoice_external_id),
+            _text(r.reason),
+        ),
+    )
+
+
+def _credit_scores() -> tuple[list[str], Select[Any], Callable[[Any], tuple[str, ...]]]:
+    s, c = t.credit_scores, t.customers
+    query = (
+        select(s, c.c.external_id.label("customer_external_id"))
+        .join(c, c.c.id == s.c.customer_id)
+        .order_by(c.c.external_id, s.c.date, s.c.source)
+    )
+    header = ["customer_external_id", "date", "score", "source", "rating", "max_score"]
+    return (
+        header,
+        query,
+        lambda r: (
+            r.customer_external_id,
+            r.date.isoformat(),
+            str(r.score),
+            r.source,
+            _text(r.rating),
+            _text(r.max_score),
+        ),
+    )
+
+
+EXPORTS: dict[str, Callable[[], tuple[list[str], Select[Any], Callable[[Any], tuple[str, ...]]]]] = {
+    "customers": _customers,
+    "contacts": _contacts,
+    "invoices": _invoices,
+    "payments": lambda: _cash(t.payments, "method"),
+    "credit-notes": lambda: _cash(t.credit_notes, "reason"),
+    "credit-scores": _credit_scores,
+}
+
+
+class SqlExport:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def rows(self, kind: str) -> tuple[list[str], Iterator[tuple[str, ...]]]:
+        header, query, shape = EXPORTS[kind]()
+        result = self.connection.execution_options(stream_results=True, yield_per=5000).execute(query)
+        return header, (shape(row) for row in result)

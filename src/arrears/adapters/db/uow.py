@@ -1,0 +1,91 @@
+"""The unit of work: one connection, one transaction per use case; rollback unless committed."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine, RootTransaction, func, insert, select
+
+from ...domain.errors import Conflict
+from ...domain.users import Role, User
+from ...services.ports import AgingRow
+from . import tables as t
+from .export import SqlExport
+from .importer import SqlImportBatch
+from .reports import aging_rows
+
+
+class SqlUsers:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def add(self, name: str, role: Role, email: str | None, password_hash: str | None) -> User:
+        if self.by_name(name) is not None:
+            raise Conflict(f"a user named {name!r} already exists")
+        new_id = self.connection.execute(
+            insert(t.users)
+            .values(name=name, role=role.value, email=email, password_hash=password_hash)
+            .returning(t.users.c.id)
+        ).scalar_one()
+        return User(new_id, name, role, email)
+
+    def by_name(self, name: str) -> User | None:
+        row = self.connection.execute(select(t.users).where(t.users.c.name == name)).first()
+        return None if row is None else User(row.id, row.name, Role(row.role), row.email)
+
+    def all(self) -> list[User]:
+        rows = self.connection.execute(select(t.users).order_by(t.users.c.name))
+        return [User(row.id, row.name, Role(row.role), row.email) for row in rows]
+
+    def count(self) -> int:
+        return int(self.connection.execute(select(func.count()).select_from(t.users)).scalar_one())
+
+
+class SqlReports:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def aging(self, as_of: date) -> list[AgingRow]:
+        return list(aging_rows(self.connection, as_of))
+
+
+class SqlUnitOfWork:
+    """`with uow: ...; uow.commit()`. Leaving the block without commit rolls everything back."""
+
+    connection: Connection
+    users: SqlUsers
+    reports: SqlReports
+    export: SqlExport
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._transaction: RootTransaction | None = None
+
+    def __enter__(self) -> Self:
+        self.connection = self.engine.connect()
+        self._transaction = self.connection.begin()
+        self.users = SqlUsers(self.connection)
+        self.reports = SqlReports(self.connection)
+        self.export = SqlExport(self.connection)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        try:
+            if self._transaction is not None and self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            self.connection.close()
+            self._transaction = None
+
+    def commit(self) -> None:
+        assert self._transaction is not None
+        self._transaction.commit()
+
+    def rollback(self) -> None:
+        assert self._transaction is not None
+        self._transaction.rollback()
+
+    def import_batch(self, kind: str, columns: frozenset[str]) -> SqlImportBatch:
+        return SqlImportBatch(self.connection, kind, columns)

@@ -1,0 +1,19 @@
+"""Settings, read once from the environment (and a `.env` file) and passed down: CONTRACT.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ARREARS_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///arrears.db"
+    email_url: str = "file://mail"
+    email_from: str = "ar@example.com"
+    workflows: Path | None = None
+    templates_dir: Path | None = None
+    secret_key: str | None = None
+    base_url: str = "http://127.0.0.1:8000"

@@ -1,0 +1,129 @@
+"""Money: an exact Decimal amount in one ISO 4217 currency.
+
+Amounts are stored as integer minor units (cents); arithmetic never mixes currencies and never
+touches float ("never use floating-point in an accounting system").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .currencies import minor_unit
+from .errors import CurrencyMismatch, InvalidValue
+
+# Digits, an optional sign and an optional fraction: no exponent, no thousands separator,
+# no comma as decimal separator, no NaN or Infinity.
+_AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def parse_decimal(text: str, *, allow_negative: bool = False, allow_zero: bool = True) -> Decimal:
+    """Parse a decimal string as CONTRACT.md writes it: digits, optional '-', optional '.' fraction.
+
+    Raises InvalidValue for exponents, thousands separators, a comma as decimal separator, NaN,
+    Infinity, a negative value where it is not allowed, or zero where it is not allowed.
+    """
+    if not _AMOUNT.fullmatch(text):
+        raise InvalidValue(f"{text!r} is not an amount: write digits with '.' as the decimal separator, e.g. 1234.50")
+    value = Decimal(text)
+    if value < 0 and not allow_negative:
+        raise InvalidValue(f"{text} is negative; the amount must be zero or more")
+    if value == 0 and not allow_zero:
+        raise InvalidValue("the amount must be greater than zero")
+    return value
+
+
+def to_minor(value: Decimal, currency: str) -> int:
+    """Integer minor units of `currency`; more decimals than it has is an error ("10.50" is fine
+    for USD, "10.505" is not; "10.50" is not for JPY)."""
+    exponent = minor_unit(currency)
+    scaled = value.scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        decimals = "no decimals" if exponent == 0 else f"at most {exponent} decimals"
+        raise InvalidValue(f"{value} has more decimals than {currency} allows ({decimals})")
+    return int(scaled)
+
+
+def parse_amount(text: str, currency: str, *, allow_negative: bool = False, allow_zero: bool = True) -> int:
+    """parse_decimal then to_minor: the integer minor units of a decimal string in `currency`."""
+    minor_unit(currency)
+    return to_minor(parse_decimal(text, allow_negative=allow_negative, allow_zero=allow_zero), currency)
+
+
+def format_minor(minor: int, currency: str) -> str:
+    """Minor units as the decimal string of the contract, with exactly the currency's decimals."""
+    exponent = minor_unit(currency)
+    if exponent == 0:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    whole, frac = divmod(abs(minor), 10**exponent)
+    return f"{sign}{whole}.{frac:0{exponent}d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in minor units of one currency. `Money.of("12.30", "EUR")`."""
+
+    minor: int
+    currency: str
+
+    @classmethod
+    def of(cls, amount: str | int | Decimal, currency: str) -> Money:
+        try:
+            value = Decimal(amount)
+        except InvalidOperation:
+            raise InvalidValue(f"{amount!r} is not an amount") from None
+        if not value.is_finite():
+            raise InvalidValue(f"{amount!r} is not an amount")
+        return cls(to_minor(value, currency), currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        minor_unit(currency)
+        return cls(0, currency)
+
+    @property
+    def amount(self) -> Decimal:
+        return Decimal(self.minor).scaleb(-minor_unit(self.currency))
+
+    def _same(self, other: Money) -> None:
+        if self.currency != other.currency:
+            raise CurrencyMismatch(f"cannot combine {self.currency} and {other.currency} amounts")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor < other.minor
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor <= other.minor
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor > other.minor
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor >= other.minor
+
+    def __bool__(self) -> bool:
+        return self.minor != 0
+
+    def __str__(self) -> str:
+        return f"{format_minor(self.minor, self.currency)} {self.currency}"
+
+    def to_string(self) -> str:
+        """The decimal string of the contract, without the currency: "1234.50"."""
+        return format_minor(self.minor, self.currency)

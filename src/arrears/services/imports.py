@@ -1,0 +1,198 @@
+"""Import a CSV file of one kind into the ledger: streamed, validated, all-or-nothing, idempotent.
+
+The file is read line by line (memory does not grow with it); each row is parsed by the domain;
+good rows go to the adapter in batches; checks that need the whole file or the database run as
+set-based queries. Any error rolls everything back and is reported with file, line, column, reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from ..domain.errors import ArrearsError
+from ..domain.records import COLUMNS, KINDS, PARSERS, check_header
+from .ports import ImportCounts, RowProblem, UnitOfWork
+
+BATCH_SIZE = 5_000
+SHOWN_ERRORS = 50
+
+Progress = Callable[[int], None]  # called with the number of bytes read so far
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RowError:
+    line: int
+    column: str
+    reason: str
+
+
+@dataclass
+class ErrorReport:
+    """Every error of a file, counted; the first SHOWN_ERRORS by line kept in full."""
+
+    filename: str
+    total: int = 0
+    _kept: list[tuple[int, int, RowError]] = field(default_factory=list)  # max-heap on (line, order)
+
+    def add(self, line: int, column: str, reason: str) -> None:
+        self.total += 1
+        item = (-line, -self.total, RowError(line, column, reason))
+        if len(self._kept) < SHOWN_ERRORS:
+            heapq.heappush(self._kept, item)
+        elif item > self._kept[0]:
+            heapq.heapreplace(self._kept, item)
+
+    @property
+    def shown(self) -> list[RowError]:
+        return [error for _, _, error in sorted(self._kept, key=lambda item: (-item[0], -item[1]))]
+
+    def lines(self) -> list[str]:
+        out = []
+        for error in self.shown:
+            where = f"{self.filename}:{error.line}"
+            out.append(
+                f"{where}: column {error.column!r}: {error.reason}" if error.column else f"{where}: {error.reason}"
+            )
+        if self.total > len(self._kept):
+            out.append(f"... and {self.total - len(self._kept):,} more errors (the first {len(self._kept)} are shown)")
+        return out
+
+
+class ImportRejected(ArrearsError):
+    """The file broke at least one rule; nothing of it was written."""
+
+    code = "import_rejected"
+
+    def __init__(self, report: ErrorReport) -> None:
+        self.report = report
+        noun = "error" if report.total == 1 else "errors"
+        header = f"{report.filename}: rejected with {report.total:,} {noun}; nothing was imported"
+        super().__init__("\n".join([header, *report.lines()]))
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    kind: str
+    filename: str
+    rows: int
+    counts: ImportCounts
+    dry_run: bool
+
+    def sentence(self) -> str:
+        c = self.counts
+        tail = " (dry run: nothing was written)" if self.dry_run else ""
+        return (
+            f"{self.filename}: {self.rows:,} {self.kind} rows: {c.created:,} created, "
+            f"{c.updated:,} updated, {c.unchanged:,} unchanged{tail}"
+        )
+
+
+def _decoded_lines(source: BinaryIO, report: ErrorReport, progress: Progress | None) -> Iterator[str]:
+    """The file's lines as text; a line that is not UTF-8 is reported (and read with replacements)."""
+    done = 0
+    for number, raw in enumerate(source, start=1):
+        done += len(raw)
+        if progress is not None and number % 2048 == 0:
+            progress(done)
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # the byte-order mark that spreadsheet programs write
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            report.add(
+                number,
+                "",
+                f"is not UTF-8 text (byte 0x{raw[error.start]:02x} at position {error.start + 1}); "
+                "save the file as UTF-8",
+            )
+            yield raw.decode("utf-8", errors="replace")
+    if progress is not None:
+        progress(done)
+
+
+def import_csv(
+    uow: UnitOfWork,
+    kind: str,
+    source: BinaryIO,
+    filename: str,
+    *,
+    dry_run: bool = False,
+    ignore_unknown: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import one file; returns what was created, updated and left unchanged, or raises ImportRejected."""
+    if kind not in KINDS:
+        raise ArrearsError(f"{kind!r} is not a kind of import: use one of {', '.join(KINDS)}")
+    report = ErrorReport(filename)
+    reader = csv.reader(_decoded_lines(source, report, progress), strict=True)
+    try:
+        header = [column.strip() for column in next(reader)]
+    except StopIteration:
+        required = ", ".join(COLUMNS[kind][0])
+        report.add(1, "", f"the file is empty: expected a header row with at least {required}")
+        raise ImportRejected(report) from None
+    except csv.Error as error:
+        report.add(1, "", f"the header is not valid CSV: {error}")
+        raise ImportRejected(report) from None
+    for problem in check_header(kind, header, ignore_unknown=ignore_unknown):
+        report.add(1, problem.column, problem.reason)
+    if report.total:
+        raise ImportRejected(report)
+
+    parse = PARSERS[kind]
+    rows = 0
+    with uow:
+        batch = uow.import_batch(kind, frozenset(header))
+        lookups = batch.lookups()
+        pending: list[tuple[object, ...]] = []
+        width = len(header)
+        line = 1
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                report.add(reader.line_num, "", f"is not valid CSV: {error}")
+                break
+            line, start = reader.line_num, line + 1
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # blank line
+            rows += 1
+            if len(fields) != width:
+                report.add(start, "", f"has {len(fields)} fields but the header has {width}")
+                continue
+            record, errors = parse(dict(zip(header, fields, strict=True)), lookups)
+            for problem in errors:
+                report.add(start, problem.column, problem.reason)
+            if record is not None:
+                pending.append((start, *record))
+                if len(pending) >= BATCH_SIZE:
+                    batch.stage(pending)
+                    pending = []
+        if pending:
+            batch.stage(pending)
+        if rows == 0 and not report.total:
+            report.add(1, "", "the file has a header but no rows")
+            raise ImportRejected(report)
+        _report(report, batch.problems_before())
+        if report.total:
+            raise ImportRejected(report)
+        counts = batch.apply()
+        _report(report, batch.problems_after())
+        if report.total:
+            raise ImportRejected(report)
+        if dry_run:
+            uow.rollback()
+        else:
+            uow.commit()
+    return ImportSummary(kind, filename, rows, counts, dry_run)
+
+
+def _report(report: ErrorReport, problems: Iterator[RowProblem]) -> None:
+    for problem in problems:
+        report.add(problem.line, problem.column, problem.reason)

@@ -1,0 +1,104 @@
+"""What the services need from the outside world, as protocols the adapters implement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from ..domain.records import Lookups
+from ..domain.users import Role, User
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A rule broken by a row that only the whole file, or the database, can see."""
+
+    line: int
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    created: int
+    updated: int
+    unchanged: int
+
+
+class ImportBatch(Protocol):
+    """One file's rows on their way into the ledger, all inside the unit of work's transaction."""
+
+    def lookups(self) -> Lookups: ...
+
+    def stage(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Keep parsed records (each a `(line, *record)` tuple) for the checks and the upsert."""
+
+    def problems_before(self) -> Iterator[RowProblem]:
+        """Set-based checks before writing: repeated ids, unknown references, forbidden changes."""
+
+    def apply(self) -> ImportCounts:
+        """Upsert the staged rows by external id and bring derived amounts up to date."""
+
+    def problems_after(self) -> Iterator[RowProblem]:
+        """Checks on the ledger as the file leaves it (e.g. an invoice allocated above its amount)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgingRow:
+    """Outstanding minor units of one customer in one bucket (or unapplied cash/credit)."""
+
+    customer_id: int
+    external_id: str
+    name: str
+    currency: str
+    bucket: str  # one of domain.aging.BUCKETS, or "unapplied_cash" / "unapplied_credit"
+    minor: int
+
+
+class Users(Protocol):
+    def add(self, name: str, role: Role, email: str | None, password_hash: str | None) -> User: ...
+
+    def by_name(self, name: str) -> User | None: ...
+
+    def all(self) -> list[User]: ...
+
+
+class Reports(Protocol):
+    def aging(self, as_of: date) -> Iterable[AgingRow]: ...
+
+
+class Export(Protocol):
+    def rows(self, kind: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+        """The header and the rows of `kind`, streamed, in the CSV import format."""
+
+
+class UnitOfWork(Protocol):
+    @property
+    def users(self) -> Users: ...
+
+    @property
+    def reports(self) -> Reports: ...
+
+    @property
+    def export(self) -> Export: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def import_batch(self, kind: str, columns: frozenset[str]) -> ImportBatch: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...

@@ -1,0 +1,81 @@
+"""One fixture, both backends: every test that takes `db_url` runs on SQLite and on PostgreSQL.
+
+PostgreSQL is the machine's local server (ARREARS_TEST_POSTGRES_URL, default below). When it cannot
+be reached the PostgreSQL half is skipped, unless ARREARS_REQUIRE_POSTGRES=1 (CI sets it): then
+it fails, so that a green run always means both databases were tested.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from arrears.adapters.db.engine import make_engine, upgrade
+from arrears.adapters.db.tables import metadata
+from arrears.bootstrap import Arrears, bootstrap
+from arrears.config import Settings
+
+PG_URL = os.environ.get("ARREARS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/arrears_test")
+REQUIRE_PG = os.environ.get("ARREARS_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating costs more than copying)."""
+    path = tmp_path_factory.mktemp("template") / "arrears.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    url = make_url(PG_URL)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    except Exception as error:
+        admin.dispose()
+        message = f"PostgreSQL at {url.render_as_string(hide_password=True)} is not reachable: {error}"
+        if REQUIRE_PG:
+            pytest.fail(message)
+        pytest.skip(message)
+    admin.dispose()
+    engine = make_engine(PG_URL)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty_postgres(engine: Engine) -> None:
+    names = ", ".join(table.name for table in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """The URL of an empty, migrated database on each backend in turn."""
+    if request.param == "sqlite":
+        path = tmp_path / "arrears.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    engine: Engine = request.getfixturevalue("postgres_engine")
+    _empty_postgres(engine)
+    return PG_URL
+
+
+@pytest.fixture
+def arrears(db_url: str) -> Iterator[Arrears]:
+    app = bootstrap(Settings(database_url=db_url))
+    yield app
+    app.close()
