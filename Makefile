@@ -1,0 +1,40 @@
+# The two commands of the README:  `make demo` (the workspace on SQLite, with demo data)
+# and `make test` (lint, layer contracts, and the whole suite on SQLite and PostgreSQL).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench bench-full postgres clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/arrears demo
+
+postgres:
+	scripts/ensure-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: $(STAMP) postgres lint
+	ARREARS_REQUIRE_POSTGRES=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) postgres
+	$(BIN)/python bench/run.py --sizes 10000
+
+bench-full: $(STAMP) postgres
+	$(BIN)/python bench/run.py --sizes 10000,100000,1000000 --write-docs
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
