@@ -7,10 +7,12 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
+from .adapters.clock import SystemClock
 from .adapters.db.engine import ensure_schema, make_engine, upgrade
 from .adapters.db.uow import SqlUnitOfWork
 from .adapters.passwords import Argon2Hasher
 from .config import Settings
+from .services.ports import Clock
 
 
 @dataclass
@@ -18,6 +20,11 @@ class Arrears:
     """Everything the entry points need, built from settings."""
 
     settings: Settings
+    clock: Clock | None = None
+
+    def __post_init__(self) -> None:
+        if self.clock is None:
+            self.clock = SystemClock(self.settings.timezone)
 
     @cached_property
     def engine(self) -> Engine:
@@ -28,7 +35,8 @@ class Arrears:
         return Argon2Hasher()
 
     def uow(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        assert self.clock is not None
+        return SqlUnitOfWork(self.engine, self.clock)
 
     def ready(self) -> Arrears:
         """Check (or, on SQLite, create) the schema before a command uses the database."""
@@ -43,5 +51,5 @@ class Arrears:
             self.engine.dispose()
 
 
-def bootstrap(settings: Settings | None = None) -> Arrears:
-    return Arrears(settings or Settings())
+def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Arrears:
+    return Arrears(settings or Settings(), clock)

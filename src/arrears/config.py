@@ -17,3 +17,5 @@ class Settings(BaseSettings):
     templates_dir: Path | None = None
     secret_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"
+    # The company's time zone: what "today" is for due dates, the task list and the daily cycle.
+    timezone: str = "UTC"

@@ -370,3 +370,7 @@ def _aging_tables(reports: list[aging.AgingReport], day: date) -> None:
 
 def run() -> None:
     app()
+
+
+# `arrears demo` registers itself on `app`; imported last because it uses the helpers above.
+from . import demo as _demo  # noqa: E402, F401

@@ -237,7 +237,10 @@ def parse_customer(values: Mapping[str, str], lookups: Lookups) -> tuple[Custome
     row = _Row(values)
     external_id = row.ident("external_id")
     name = row.text("name", required=True)
-    currency = row.currency("currency", default=DEFAULT_CURRENCY)
+    # A customer already in the ledger keeps its currency when the row gives none, and its credit
+    # limit is read in that currency (1000.50 is not a JPY amount).
+    stored = lookups.customers.get(external_id) if external_id else None
+    currency = row.currency("currency", default=stored[1] if stored else DEFAULT_CURRENCY)
     terms = row.whole("payment_terms_days", default=DEFAULT_PAYMENT_TERMS_DAYS)
     credit_limit = row.amount("credit_limit", currency, positive=False, required=False)
     collector_name = row.text("collector", limit=64)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -91,8 +91,9 @@ class ImportSummary:
         )
 
 
-def _decoded_lines(source: BinaryIO, report: ErrorReport, progress: Progress | None) -> Iterator[str]:
-    """The file's lines as text; a line that is not UTF-8 is reported (and read with replacements)."""
+def _decoded_lines(source: BinaryIO, undecodable: dict[int, str], progress: Progress | None) -> Iterator[str]:
+    """The file's lines as text; a line that is not UTF-8 is read with replacements and its line number
+    and reason kept in `undecodable`, for the caller to report with the column that holds the bad bytes."""
     done = 0
     for number, raw in enumerate(source, start=1):
         done += len(raw)
@@ -103,11 +104,9 @@ def _decoded_lines(source: BinaryIO, report: ErrorReport, progress: Progress | N
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            report.add(
-                number,
-                "",
+            undecodable[number] = (
                 f"is not UTF-8 text (byte 0x{raw[error.start]:02x} at position {error.start + 1}); "
-                "save the file as UTF-8",
+                "save the file as UTF-8"
             )
             yield raw.decode("utf-8", errors="replace")
     if progress is not None:
@@ -128,9 +127,11 @@ def import_csv(
     if kind not in KINDS:
         raise ArrearsError(f"{kind!r} is not a kind of import: use one of {', '.join(KINDS)}")
     report = ErrorReport(filename)
-    reader = csv.reader(_decoded_lines(source, report, progress), strict=True)
+    undecodable: dict[int, str] = {}
+    reader = csv.reader(_decoded_lines(source, undecodable, progress), strict=True)
     try:
         header = [column.strip() for column in next(reader)]
+        _report_undecodable(report, undecodable, range(1, reader.line_num + 1), [], [])
     except StopIteration:
         required = ", ".join(COLUMNS[kind][0])
         report.add(1, "", f"the file is empty: expected a header row with at least {required}")
@@ -160,6 +161,8 @@ def import_csv(
                 report.add(reader.line_num, "", f"is not valid CSV: {error}")
                 break
             line, start = reader.line_num, line + 1
+            if undecodable:
+                _report_undecodable(report, undecodable, range(start, line + 1), header, fields)
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue  # blank line
             rows += 1
@@ -176,6 +179,7 @@ def import_csv(
                     pending = []
         if pending:
             batch.stage(pending)
+        _report_undecodable(report, undecodable, sorted(undecodable), [], [])
         if rows == 0 and not report.total:
             report.add(1, "", "the file has a header but no rows")
             raise ImportRejected(report)
@@ -191,6 +195,17 @@ def import_csv(
         else:
             uow.commit()
     return ImportSummary(kind, filename, rows, counts, dry_run)
+
+
+def _report_undecodable(
+    report: ErrorReport, undecodable: dict[int, str], lines: Iterable[int], header: list[str], fields: list[str]
+) -> None:
+    """Report the `lines` that were not UTF-8, naming the column whose value holds the bad bytes."""
+    for number in lines:
+        reason = undecodable.pop(number, None)
+        if reason is not None:
+            column = next((name for name, value in zip(header, fields, strict=False) if "\ufffd" in value), "")
+            report.add(number, column, reason)
 
 
 def _report(report: ErrorReport, problems: Iterator[RowProblem]) -> None:

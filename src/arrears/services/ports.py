@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from ..domain.records import Lookups
 from ..domain.users import Role, User
+from .workspace_ports import Workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,21 @@ class Export(Protocol):
         """The header and the rows of `kind`, streamed, in the CSV import format."""
 
 
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+
+    def today(self) -> date:
+        """Today in the company's time zone: the `as_of` of whatever a user does now."""
+
+
 class UnitOfWork(Protocol):
+    @property
+    def workspace(self) -> Workspace: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
     @property
     def users(self) -> Users: ...
 
@@ -96,6 +111,9 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
     def import_batch(self, kind: str, columns: frozenset[str]) -> ImportBatch: ...
+
+    def customer_count(self) -> int:
+        """How many customers the ledger holds."""
 
 
 class PasswordHasher(Protocol):

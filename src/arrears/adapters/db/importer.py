@@ -398,10 +398,14 @@ class SqlImportBatch:
         if self.kind_name not in ("invoices", "payments", "credit-notes"):
             return
         allocated = i.c.paid_minor + i.c.credited_minor + i.c.written_off_minor
-        link = s.c.external_id == i.c.external_id if self.kind_name == "invoices" else s.c.invoice_id == i.c.id
+        if self.kind_name == "invoices":
+            rows = s.join(i, s.c.external_id == i.c.external_id)
+        else:  # the allocation as stored now: a file without invoice_external_id keeps the one it had
+            cash = self.kind.table
+            rows = s.join(cash, cash.c.external_id == s.c.external_id).join(i, i.c.id == cash.c.invoice_id)
         query = (
             select(s.c.line, i.c.external_id, i.c.currency, i.c.amount_minor, allocated.label("allocated"))
-            .join(i, link)
+            .select_from(rows)
             .where(allocated > i.c.amount_minor)
             .order_by(s.c.line)
         )

@@ -197,3 +197,190 @@ credit_scores = Table(
     *_timestamps(),
     UniqueConstraint("customer_id", "date", "source", name="uq_credit_scores_customer_date_source"),
 )
+
+
+# -- the collector's workspace ---------------------------------------------------------------------
+
+invoices.append_column(Column("disputed", Boolean, nullable=False, server_default=text("false")))
+invoices.append_column(Column("plan_id", Integer, ForeignKey("payment_plans.id", ondelete="SET NULL"), index=True))
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the token: shown once
+    Column("name", String(100)),
+    Column("created_at", UTCDateTime(), nullable=False, server_default=_now()),
+    Column("last_used_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+)
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime(), nullable=False, server_default=_now()),
+    Column("closed_at", UTCDateTime()),
+    CheckConstraint("status IN ('open', 'closed')", name="status"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("assignee_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("due_date", Date, nullable=False),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("source", String(16), nullable=False, server_default="manual"),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="SET NULL"), index=True),
+    Column("contact_id", Integer, ForeignKey("contacts.id", ondelete="SET NULL")),
+    Column("outcome", String(64)),
+    Column("note", Text),
+    Column("completed_at", UTCDateTime()),
+    Column("completed_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("follow_up_date", Date),
+    Column("expected_amount_minor", BigInteger),
+    Column("expected_currency", String(3)),
+    Column("expected_date", Date),
+    Column("promise_made_on", Date),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    *_timestamps(),
+    CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status"),
+    Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_date"),
+    Index("ix_tasks_status_due", "status", "due_date"),
+    Index("ix_tasks_customer_status", "customer_id", "status"),
+    Index("ix_tasks_status_completed", "status", "completed_at"),
+)
+
+task_invoices = Table(
+    "task_invoices",
+    metadata,
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+payment_plans = Table(
+    "payment_plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("start_date", Date, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    *_timestamps(),
+    CheckConstraint("status IN ('active', 'completed', 'defaulted')", name="status"),
+)
+
+plan_invoices = Table(
+    "plan_invoices",
+    metadata,
+    Column("plan_id", Integer, ForeignKey("payment_plans.id", ondelete="CASCADE"), primary_key=True),
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+plan_instalments = Table(
+    "plan_instalments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("payment_plans.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("due_date", Date, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    CheckConstraint("amount_minor > 0", name="amount_positive"),
+)
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("reason", String(40), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("owner_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("resolution", Text),
+    Column("note", Text),
+    Column("opened_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("closed_at", UTCDateTime()),
+    *_timestamps(),
+    CheckConstraint("status IN ('open', 'resolved', 'rejected')", name="status"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    # What the alert is about, e.g. "stale_task:42": at most one open alert per key.
+    Column("key", String(100), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), index=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE")),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),  # whose; managers see all
+    Column("message", Text, nullable=False),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("created_at", UTCDateTime(), nullable=False, server_default=_now()),
+    Column("closed_at", UTCDateTime()),
+    CheckConstraint("status IN ('open', 'closed')", name="status"),
+    Index(
+        "uq_alerts_open_key",
+        "key",
+        unique=True,
+        postgresql_where=text("status = 'open'"),
+        sqlite_where=text("status = 'open'"),
+    ),
+    Index("ix_alerts_status_created", "status", "created_at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor_kind", String(16), nullable=False),  # user, workflow, import, system
+    Column("actor_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("actor_name", String(100)),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(128)),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE")),
+    Column("action", String(32), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("changes", Text),  # JSON: {"field": [before, after]} or the values written
+    Index("ix_audit_customer_at", "customer_id", "at"),
+    Index("ix_audit_entity", "entity", "entity_id"),
+)
+
+saved_views = Table(
+    "saved_views",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("filters", Text, nullable=False),  # JSON of the task list's filters
+    Column("is_default", Boolean, nullable=False, server_default=text("false")),
+    *_timestamps(),
+    UniqueConstraint("user_id", "name", name="uq_saved_views_user_name"),
+)
+
+customer_balances = Table(
+    "customer_balances",
+    metadata,
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    Column("currency", String(3), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("outstanding_invoice_count", Integer, nullable=False),
+    Column("outstanding_minor", BigInteger, nullable=False),
+    Column("overdue_minor", BigInteger, nullable=False),
+    Index("ix_customer_balances_overdue", "overdue_minor"),
+)

@@ -10,11 +10,12 @@ from sqlalchemy import Connection, Engine, RootTransaction, func, insert, select
 
 from ...domain.errors import Conflict
 from ...domain.users import Role, User
-from ...services.ports import AgingRow
+from ...services.ports import AgingRow, Clock
 from . import tables as t
 from .export import SqlExport
 from .importer import SqlImportBatch
 from .reports import aging_rows
+from .workspace import SqlWorkspace
 
 
 class SqlUsers:
@@ -58,9 +59,11 @@ class SqlUnitOfWork:
     users: SqlUsers
     reports: SqlReports
     export: SqlExport
+    workspace: SqlWorkspace
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
+        self.clock = clock
         self._transaction: RootTransaction | None = None
 
     def __enter__(self) -> Self:
@@ -69,6 +72,7 @@ class SqlUnitOfWork:
         self.users = SqlUsers(self.connection)
         self.reports = SqlReports(self.connection)
         self.export = SqlExport(self.connection)
+        self.workspace = SqlWorkspace(self.connection)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
@@ -89,3 +93,6 @@ class SqlUnitOfWork:
 
     def import_batch(self, kind: str, columns: frozenset[str]) -> SqlImportBatch:
         return SqlImportBatch(self.connection, kind, columns)
+
+    def customer_count(self) -> int:
+        return int(self.connection.execute(select(func.count()).select_from(t.customers)).scalar_one())

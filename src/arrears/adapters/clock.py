@@ -1,0 +1,33 @@
+"""The one place that reads the time. Tests pass a fixed clock instead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class SystemClock:
+    """Now in UTC; today in the company's time zone (ARREARS_TIMEZONE, default UTC)."""
+
+    timezone: str = "UTC"
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return datetime.now(ZoneInfo(self.timezone)).date()
+
+
+@dataclass
+class FixedClock:
+    """A clock that says what it is told: for tests, demos and re-running a past day."""
+
+    at: datetime
+
+    def now(self) -> datetime:
+        return self.at
+
+    def today(self) -> date:
+        return self.at.date()

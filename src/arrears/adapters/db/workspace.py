@@ -1,0 +1,962 @@
+"""The collector's workspace in SQL: tasks, issues, alerts, audit, balances, plans, disputes, views.
+
+The task list is one read-model query over tasks, customers and `customer_balances` (overdue amounts
+kept per customer, refreshed set-based when the ledger changes and once a day), so a page never sums
+invoices row by row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from ...domain.audit import AuditEntry
+from ...domain.plans import Instalment
+from ...domain.tasks import Promise, Task, TaskSource, TaskStatus, TaskType
+from ...domain.users import Role, User
+from ...services.workspace_ports import (
+    AlertRow,
+    CustomerRef,
+    DisputeRow,
+    InvoiceRef,
+    IssueRow,
+    Page,
+    PlanRow,
+    SavedView,
+    TaskFilter,
+    TaskRow,
+    TimelineRow,
+)
+from . import tables as t
+
+CHUNK = 900  # ids per IN (...) list: well under SQLite's limit on bound parameters
+BALANCES_KEY = "balances_as_of"
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _outstanding(i: Any = t.invoices) -> ColumnElement[int]:
+    return i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor  # type: ignore[no-any-return]
+
+
+def _user(row: Any) -> User:
+    return User(row.id, row.name, Role(row.role), row.email)
+
+
+def _positive(expr: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((expr > 0, expr), else_=literal(0))
+
+
+class SqlWorkspace:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect.name
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    # -- references ------------------------------------------------------------------------------
+
+    def _customer(self, where: ColumnElement[bool]) -> CustomerRef | None:
+        c = t.customers
+        row = self.connection.execute(
+            select(c.c.id, c.c.external_id, c.c.name, c.c.currency, c.c.collector_id, c.c.on_hold).where(where)
+        ).first()
+        return None if row is None else CustomerRef(*row)
+
+    def customer(self, external_id: str) -> CustomerRef | None:
+        return self._customer(t.customers.c.external_id == external_id)
+
+    def customer_by_id(self, customer_id: int) -> CustomerRef | None:
+        return self._customer(t.customers.c.id == customer_id)
+
+    def _invoices(self, where: ColumnElement[bool]) -> list[InvoiceRef]:
+        i = t.invoices
+        query = select(
+            i.c.id,
+            i.c.external_id,
+            i.c.customer_id,
+            i.c.currency,
+            i.c.status,
+            i.c.due_date,
+            _outstanding(),
+            i.c.disputed,
+            i.c.plan_id,
+        ).where(where)
+        return [InvoiceRef(*row) for row in self.connection.execute(query)]
+
+    def invoices(self, external_ids: Sequence[str]) -> list[InvoiceRef]:
+        out: list[InvoiceRef] = []
+        for start in range(0, len(external_ids), CHUNK):
+            out += self._invoices(t.invoices.c.external_id.in_(external_ids[start : start + CHUNK]))
+        return out
+
+    def invoices_by_id(self, invoice_ids: Sequence[int]) -> list[InvoiceRef]:
+        out: list[InvoiceRef] = []
+        for chunk in _chunks(invoice_ids):
+            out += self._invoices(t.invoices.c.id.in_(chunk))
+        return out
+
+    def user(self, name: str) -> User | None:
+        row = self.connection.execute(select(t.users).where(t.users.c.name == name, t.users.c.active)).first()
+        return None if row is None else _user(row)
+
+    def user_by_id(self, user_id: int) -> User | None:
+        row = self.connection.execute(select(t.users).where(t.users.c.id == user_id)).first()
+        return None if row is None else _user(row)
+
+    def managers(self) -> list[User]:
+        rows = self.connection.execute(
+            select(t.users).where(t.users.c.role.in_(("owner", "manager")), t.users.c.active)
+        )
+        return [_user(row) for row in rows]
+
+    def contact_of(self, customer_id: int, contact_id: int) -> bool:
+        k = t.contacts
+        query = select(k.c.id).where(k.c.id == contact_id, k.c.customer_id == customer_id)
+        return self.connection.execute(query).first() is not None
+
+    def add_contact(self, customer_id: int, name: str, email: str | None, phone: str | None, role: str | None) -> int:
+        k = t.contacts
+        key = f"name:{name.casefold()}"
+        existing = self.connection.execute(
+            select(k.c.id).where(k.c.customer_id == customer_id, k.c.contact_key == key)
+        ).scalar()
+        if existing is not None:
+            return int(existing)
+        return int(
+            self.connection.execute(
+                insert(k)
+                .values(customer_id=customer_id, contact_key=key, name=name, email=email, phone=phone, role=role)
+                .returning(k.c.id)
+            ).scalar_one()
+        )
+
+    def issue_of(self, customer_id: int, issue_id: int) -> bool:
+        s = t.issues
+        return (
+            self.connection.execute(select(s.c.id).where(s.c.id == issue_id, s.c.customer_id == customer_id)).first()
+            is not None
+        )
+
+    def add_issue(self, customer_id: int, title: str, by: int | None) -> int:
+        s = t.issues
+        return int(
+            self.connection.execute(
+                insert(s).values(customer_id=customer_id, title=title, created_by=by).returning(s.c.id)
+            ).scalar_one()
+        )
+
+    def issues(self, customer_id: int | None, status: str | None) -> list[IssueRow]:
+        s, c, k = t.issues, t.customers, t.tasks
+        open_tasks = select(func.count()).where(k.c.issue_id == s.c.id, k.c.status == "open").scalar_subquery()
+        query = select(s.c.id, c.c.external_id, s.c.title, s.c.status, open_tasks, s.c.created_at, s.c.closed_at).join(
+            c, c.c.id == s.c.customer_id
+        )
+        if customer_id is not None:
+            query = query.where(s.c.customer_id == customer_id)
+        if status is not None:
+            query = query.where(s.c.status == status)
+        return [IssueRow(*row) for row in self.connection.execute(query.order_by(s.c.created_at.desc(), s.c.id.desc()))]
+
+    # -- tasks -----------------------------------------------------------------------------------
+
+    def task(self, task_id: int) -> Task | None:
+        k = t.tasks
+        row = self.connection.execute(select(k).where(k.c.id == task_id)).first()
+        if row is None:
+            return None
+        invoice_ids = tuple(
+            self.connection.execute(
+                select(t.task_invoices.c.invoice_id)
+                .where(t.task_invoices.c.task_id == task_id)
+                .order_by(t.task_invoices.c.invoice_id)
+            ).scalars()
+        )
+        return self._task(row, invoice_ids)
+
+    @staticmethod
+    def _task(row: Any, invoice_ids: tuple[int, ...]) -> Task:
+        promise = None
+        if row.expected_amount_minor is not None:
+            promise = Promise(row.expected_amount_minor, row.expected_currency, row.expected_date, row.promise_made_on)
+        return Task(
+            id=row.id,
+            customer_id=row.customer_id,
+            type=TaskType(row.type),
+            description=row.description,
+            assignee_id=row.assignee_id,
+            due_date=row.due_date,
+            status=TaskStatus(row.status),
+            source=TaskSource(row.source),
+            issue_id=row.issue_id,
+            contact_id=row.contact_id,
+            invoice_ids=invoice_ids,
+            outcome=row.outcome,
+            note=row.note,
+            completed_at=row.completed_at,
+            completed_by=row.completed_by,
+            follow_up_date=row.follow_up_date,
+            promise=promise,
+            version=row.version,
+        )
+
+    @staticmethod
+    def _task_values(task: Task) -> dict[str, Any]:
+        promise = task.promise
+        return {
+            "customer_id": task.customer_id,
+            "type": task.type.value,
+            "description": task.description,
+            "assignee_id": task.assignee_id,
+            "due_date": task.due_date,
+            "status": task.status.value,
+            "source": task.source.value,
+            "issue_id": task.issue_id,
+            "contact_id": task.contact_id,
+            "outcome": task.outcome,
+            "note": task.note,
+            "completed_at": task.completed_at,
+            "completed_by": task.completed_by,
+            "follow_up_date": task.follow_up_date,
+            "expected_amount_minor": promise.amount_minor if promise else None,
+            "expected_currency": promise.currency if promise else None,
+            "expected_date": promise.due if promise else None,
+            "promise_made_on": promise.made_on if promise else None,
+            "version": task.version,
+        }
+
+    def add_task(self, task: Task, created_by: int | None) -> int:
+        k = t.tasks
+        task_id = int(
+            self.connection.execute(
+                insert(k).values(**self._task_values(task), created_by=created_by).returning(k.c.id)
+            ).scalar_one()
+        )
+        if task.invoice_ids:
+            self.connection.execute(
+                insert(t.task_invoices), [{"task_id": task_id, "invoice_id": i} for i in task.invoice_ids]
+            )
+        return task_id
+
+    def save_task(self, task: Task, expected_version: int) -> bool:
+        """Optimistic concurrency: the write lands only if nobody changed the task since it was read."""
+        k = t.tasks
+        values = self._task_values(task)
+        result = self.connection.execute(
+            update(k)
+            .where(k.c.id == task.id, k.c.version == expected_version)
+            .values(**values, updated_at=func.current_timestamp())
+        )
+        return result.rowcount == 1
+
+    def _list_query(self, flt: TaskFilter, today: date | None) -> tuple[Select[Any], dict[str, Any]]:
+        k, c, b, i, ti = t.tasks, t.customers, t.customer_balances, t.invoices, t.task_invoices
+        assignee = aliased(t.users, name="assignee")
+        completer = aliased(t.users, name="completer")
+        overdue = func.coalesce(b.c.overdue_minor, 0)
+        query = (
+            select(
+                k.c.id,
+                k.c.customer_id,
+                c.c.external_id.label("customer_external_id"),
+                c.c.name.label("customer_name"),
+                k.c.type,
+                k.c.status,
+                assignee.c.name.label("assignee"),
+                k.c.assignee_id,
+                k.c.due_date,
+                k.c.description,
+                func.coalesce(b.c.outstanding_invoice_count, 0).label("outstanding_invoice_count"),
+                overdue.label("overdue_minor"),
+                c.c.currency,
+                k.c.source,
+                k.c.outcome,
+                k.c.note,
+                k.c.completed_at,
+                completer.c.name.label("completed_by"),
+                k.c.follow_up_date,
+                k.c.issue_id,
+                k.c.contact_id,
+                k.c.expected_amount_minor,
+                k.c.expected_date,
+                k.c.version,
+            )
+            .select_from(k)
+            .join(c, c.c.id == k.c.customer_id)
+            .outerjoin(b, b.c.customer_id == k.c.customer_id)
+            .outerjoin(assignee, assignee.c.id == k.c.assignee_id)
+            .outerjoin(completer, completer.c.id == k.c.completed_by)
+        )
+        if flt.ids is not None:
+            query = query.where(k.c.id.in_(flt.ids))
+        if flt.assignee_ids is not None:
+            query = query.where(k.c.assignee_id.in_(flt.assignee_ids))
+        if flt.status != "all":
+            query = query.where(k.c.status == flt.status)
+        day_start = datetime.combine(today or date.min, time(), UTC)
+        if flt.done_today is True:
+            query = query.where(k.c.status == "done", k.c.completed_at >= day_start)
+        elif flt.done_today is False:
+            query = query.where(or_(k.c.completed_at.is_(None), k.c.completed_at < day_start))
+        if flt.types:
+            query = query.where(k.c.type.in_(flt.types))
+        if flt.due_from is not None:
+            query = query.where(k.c.due_date >= flt.due_from)
+        if flt.due_to is not None:
+            query = query.where(k.c.due_date <= flt.due_to)
+        if flt.customer_external_id is not None:
+            query = query.where(c.c.external_id == flt.customer_external_id)
+        if flt.min_overdue_minor is not None:
+            query = query.where(overdue >= flt.min_overdue_minor)
+        if flt.tag:
+            query = query.where((literal(";") + c.c.tags + literal(";")).contains(f";{flt.tag};", autoescape=True))
+        if flt.q:
+            needle = flt.q.strip()
+            tagged_number = exists().where(
+                ti.c.task_id == k.c.id,
+                i.c.id == ti.c.invoice_id,
+                or_(i.c.number.icontains(needle, autoescape=True), i.c.external_id.icontains(needle, autoescape=True)),
+            )
+            query = query.where(
+                or_(
+                    c.c.name.icontains(needle, autoescape=True),
+                    c.c.external_id.icontains(needle, autoescape=True),
+                    k.c.description.icontains(needle, autoescape=True),
+                    tagged_number,
+                )
+            )
+        sorts = {
+            "due_date": (k.c.due_date.asc(), k.c.id.asc()),
+            "-due_date": (k.c.due_date.desc(), k.c.id.desc()),
+            "overdue_amount": (overdue.asc(), k.c.customer_id.asc(), k.c.due_date.asc(), k.c.id.asc()),
+            "-overdue_amount": (overdue.desc(), k.c.customer_id.asc(), k.c.due_date.asc(), k.c.id.asc()),
+            "customer": (c.c.name.asc(), k.c.due_date.asc(), k.c.id.asc()),
+            "-customer": (c.c.name.desc(), k.c.due_date.asc(), k.c.id.asc()),
+            "assignee": (assignee.c.name.asc(), k.c.due_date.asc(), k.c.id.asc()),
+            "-assignee": (assignee.c.name.desc(), k.c.due_date.asc(), k.c.id.asc()),
+        }
+        return query, sorts
+
+    def list_tasks(
+        self, flt: TaskFilter, today: date, sort: str, limit: int, offset: int, *, count: bool = False
+    ) -> Page:
+        query, sorts = self._list_query(flt, today)
+        rows = list(self.connection.execute(query.order_by(*sorts[sort]).limit(limit + 1).offset(offset)))
+        more = len(rows) > limit
+        items = self._rows(rows[:limit])
+        total = None
+        if count:
+            total = int(self.connection.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+        return Page(items, offset + limit if more else None, total)
+
+    def _rows(self, rows: Sequence[Any]) -> list[TaskRow]:
+        if not rows:
+            return []
+        task_ids = [row.id for row in rows]
+        customer_ids = sorted({row.customer_id for row in rows})
+        ti, i, k, c = t.task_invoices, t.invoices, t.contacts, t.customers
+        invoices: dict[int, list[str]] = defaultdict(list)
+        for task_id, external_id in self.connection.execute(
+            select(ti.c.task_id, i.c.external_id)
+            .join(i, i.c.id == ti.c.invoice_id)
+            .where(ti.c.task_id.in_(task_ids))
+            .order_by(ti.c.task_id, i.c.external_id)
+        ):
+            invoices[task_id].append(external_id)
+        phones: dict[int, list[str]] = defaultdict(list)
+        for customer_id, phone in self.connection.execute(
+            select(c.c.id, c.c.phone).where(c.c.id.in_(customer_ids), c.c.phone.is_not(None))
+        ):
+            phones[customer_id].append(phone)
+        for customer_id, phone in self.connection.execute(
+            select(k.c.customer_id, k.c.phone)
+            .where(k.c.customer_id.in_(customer_ids), k.c.phone.is_not(None))
+            .order_by(k.c.customer_id, k.c.id)
+        ):
+            if phone not in phones[customer_id]:
+                phones[customer_id].append(phone)
+        return [
+            TaskRow(
+                id=row.id,
+                customer_id=row.customer_id,
+                customer_external_id=row.customer_external_id,
+                customer_name=row.customer_name,
+                type=row.type,
+                status=row.status,
+                assignee=row.assignee,
+                assignee_id=row.assignee_id,
+                due_date=row.due_date,
+                description=row.description,
+                invoice_external_ids=invoices[row.id],
+                outstanding_invoice_count=int(row.outstanding_invoice_count),
+                overdue_minor=int(row.overdue_minor),
+                currency=row.currency,
+                phones=phones[row.customer_id],
+                source=row.source,
+                outcome=row.outcome,
+                note=row.note,
+                completed_at=row.completed_at,
+                completed_by=row.completed_by,
+                follow_up_date=row.follow_up_date,
+                issue_id=row.issue_id,
+                contact_id=row.contact_id,
+                expected_amount_minor=row.expected_amount_minor,
+                expected_date=row.expected_date,
+                version=row.version,
+            )
+            for row in rows
+        ]
+
+    def task_rows(self, task_ids: Sequence[int]) -> list[TaskRow]:
+        query, _ = self._list_query(TaskFilter(status="all", ids=tuple(task_ids)), None)
+        by_id = {row.id: row for row in self._rows(list(self.connection.execute(query)))}
+        return [by_id[i] for i in task_ids if i in by_id]
+
+    def matching_task_ids(self, flt: TaskFilter, today: date, limit: int) -> list[tuple[int, int | None, str]]:
+        query, sorts = self._list_query(flt, today)
+        inner = query.order_by(*sorts["due_date"]).limit(limit).subquery()
+        return [
+            (row.id, row.assignee_id, row.status)
+            for row in self.connection.execute(select(inner.c.id, inner.c.assignee_id, inner.c.status))
+        ]
+
+    def bulk_update(self, task_ids: Sequence[int], values: dict[str, Any], at: datetime) -> int:
+        k = t.tasks
+        count = 0
+        for chunk in _chunks(list(task_ids)):
+            count += self.connection.execute(
+                update(k).where(k.c.id.in_(chunk)).values(**values, version=k.c.version + 1, updated_at=at)
+            ).rowcount
+        return count
+
+    def open_promises(self) -> list[Task]:
+        k = t.tasks
+        rows = list(
+            self.connection.execute(
+                select(k)
+                .where(k.c.status == "open", k.c.type == "expected_payment", k.c.expected_amount_minor.is_not(None))
+                .order_by(k.c.id)
+            )
+        )
+        tags: dict[int, list[int]] = defaultdict(list)
+        ids = [row.id for row in rows]
+        for chunk in _chunks(ids):
+            for task_id, invoice_id in self.connection.execute(
+                select(t.task_invoices.c.task_id, t.task_invoices.c.invoice_id).where(
+                    t.task_invoices.c.task_id.in_(chunk)
+                )
+            ):
+                tags[task_id].append(invoice_id)
+        return [self._task(row, tuple(sorted(tags[row.id]))) for row in rows]
+
+    def paid_between(self, customer_id: int, invoice_ids: Sequence[int], start: date, end: date) -> int:
+        p = t.payments
+        query = select(func.coalesce(func.sum(p.c.amount_minor), 0)).where(p.c.date >= start, p.c.date <= end)
+        if invoice_ids:
+            query = query.where(p.c.invoice_id.in_(invoice_ids))
+        else:
+            query = query.where(p.c.customer_id == customer_id)
+        return int(self.connection.execute(query).scalar_one())
+
+    def close_tasks_with_invoices_settled(self, at: datetime) -> list[tuple[int, int]]:
+        k, ti, i = t.tasks, t.task_invoices, t.invoices
+        query = select(k.c.id, k.c.customer_id).where(
+            k.c.status == "open",
+            k.c.type != "expected_payment",  # promises close as kept or broken by their own rule
+            exists().where(ti.c.task_id == k.c.id),
+            ~exists().where(ti.c.task_id == k.c.id, i.c.id == ti.c.invoice_id, i.c.status == "open"),
+        )
+        found = [(row.id, row.customer_id) for row in self.connection.execute(query)]
+        self.bulk_update(
+            [task_id for task_id, _ in found],
+            {"status": "done", "outcome": "invoices_paid", "completed_at": at, "completed_by": None},
+            at,
+        )
+        return found
+
+    def close_finished_issues(self, at: datetime) -> list[tuple[int, int]]:
+        s, k = t.issues, t.tasks
+        query = select(s.c.id, s.c.customer_id).where(
+            s.c.status == "open",
+            exists().where(k.c.issue_id == s.c.id),
+            ~exists().where(k.c.issue_id == s.c.id, k.c.status == "open"),
+        )
+        found = [(row.id, row.customer_id) for row in self.connection.execute(query)]
+        for chunk in _chunks([issue_id for issue_id, _ in found]):
+            self.connection.execute(update(s).where(s.c.id.in_(chunk)).values(status="closed", closed_at=at))
+        return found
+
+    def stale_tasks(self, before: date) -> list[tuple[int, int, int | None, date, str]]:
+        k, c = t.tasks, t.customers
+        query = (
+            select(k.c.id, k.c.customer_id, k.c.assignee_id, k.c.due_date, c.c.name)
+            .join(c, c.c.id == k.c.customer_id)
+            .where(k.c.status == "open", k.c.due_date < before)
+            .order_by(k.c.due_date, k.c.id)
+        )
+        return [
+            (row.id, row.customer_id, row.assignee_id, row.due_date, row.name) for row in self.connection.execute(query)
+        ]
+
+    # -- alerts ----------------------------------------------------------------------------------
+
+    def raise_alert(
+        self, kind: str, key: str, message: str, *, customer_id: int | None, task_id: int | None, user_id: int | None
+    ) -> bool:
+        a = t.alerts
+        statement = (
+            self._insert(a)
+            .values(kind=kind, key=key, message=message, customer_id=customer_id, task_id=task_id, user_id=user_id)
+            .on_conflict_do_nothing(index_elements=["key"], index_where=a.c.status == "open")
+        )
+        return bool(self.connection.execute(statement).rowcount == 1)
+
+    def close_alerts(self, keys: Sequence[str], at: datetime) -> int:
+        a = t.alerts
+        count = 0
+        for start in range(0, len(keys), CHUNK):
+            count += self.connection.execute(
+                update(a)
+                .where(a.c.key.in_(keys[start : start + CHUNK]), a.c.status == "open")
+                .values(status="closed", closed_at=at)
+            ).rowcount
+        return count
+
+    def close_alert(self, alert_id: int, at: datetime) -> bool:
+        a = t.alerts
+        result = self.connection.execute(
+            update(a).where(a.c.id == alert_id, a.c.status == "open").values(status="closed", closed_at=at)
+        )
+        return bool(result.rowcount == 1)
+
+    def alerts(self, status: str | None, user_id: int | None, limit: int, offset: int) -> Page:
+        a, c, u = t.alerts, t.customers, t.users
+        query = (
+            select(
+                a.c.id,
+                a.c.kind,
+                a.c.status,
+                a.c.message,
+                c.c.external_id,
+                a.c.task_id,
+                u.c.name,
+                a.c.created_at,
+                a.c.closed_at,
+            )
+            .outerjoin(c, c.c.id == a.c.customer_id)
+            .outerjoin(u, u.c.id == a.c.user_id)
+        )
+        if status is not None:
+            query = query.where(a.c.status == status)
+        if user_id is not None:
+            query = query.where(a.c.user_id == user_id)
+        rows = list(
+            self.connection.execute(
+                query.order_by(a.c.created_at.desc(), a.c.id.desc()).limit(limit + 1).offset(offset)
+            )
+        )
+        return Page([AlertRow(*row) for row in rows[:limit]], offset + limit if len(rows) > limit else None)
+
+    # -- audit -----------------------------------------------------------------------------------
+
+    def record(self, entry: AuditEntry) -> None:
+        self.connection.execute(
+            insert(t.audit_log).values(
+                at=entry.at,
+                actor_kind=entry.actor.kind.value,
+                actor_id=entry.actor.user_id,
+                actor_name=entry.actor.name,
+                entity=entry.entity,
+                entity_id=entry.entity_id,
+                customer_id=entry.customer_id,
+                action=entry.action,
+                summary=entry.summary,
+                changes=json.dumps(entry.changes, default=str, ensure_ascii=False) if entry.changes else None,
+            )
+        )
+
+    def timeline(self, customer_id: int, limit: int, offset: int) -> Page:
+        a = t.audit_log
+        rows = list(
+            self.connection.execute(
+                select(a)
+                .where(a.c.customer_id == customer_id)
+                .order_by(a.c.at.desc(), a.c.id.desc())
+                .limit(limit + 1)
+                .offset(offset)
+            )
+        )
+        items = [
+            TimelineRow(
+                row.at,
+                row.actor_name,
+                row.actor_kind,
+                row.entity,
+                row.entity_id,
+                row.action,
+                row.summary,
+                json.loads(row.changes) if row.changes else {},
+            )
+            for row in rows[:limit]
+        ]
+        return Page(items, offset + limit if len(rows) > limit else None)
+
+    # -- balances --------------------------------------------------------------------------------
+
+    def balances_as_of(self) -> date | None:
+        value = self.setting(BALANCES_KEY)
+        return date.fromisoformat(value) if value else None
+
+    def refresh_balances(self, as_of: date, customer_ids: Sequence[int] | None = None) -> int:
+        """Outstanding and overdue per customer as of a day, in one statement per chunk of customers.
+
+        Overdue counts invoices due before `as_of` that are chaseable (not excluded, not disputed, not
+        on a plan), plus the fallen-due, unpaid part of active payment plans; nothing for a customer on hold.
+        """
+        if customer_ids is None:
+            count = self._refresh(as_of, None)
+            self.set_setting(BALANCES_KEY, as_of.isoformat())
+            return count
+        return sum(self._refresh(as_of, chunk) for chunk in _chunks(sorted(set(customer_ids))))
+
+    def _refresh(self, as_of: date, customer_ids: Sequence[int] | None) -> int:
+        c, i, b = t.customers, t.invoices, t.customer_balances
+        p, pi, inst, pay, cn = t.payment_plans, t.plan_invoices, t.plan_instalments, t.payments, t.credit_notes
+        chaseable = and_(i.c.due_date < as_of, ~i.c.excluded, ~i.c.disputed, i.c.plan_id.is_(None))
+        ledger = (
+            select(
+                i.c.customer_id,
+                func.count().label("n"),
+                func.sum(_outstanding()).label("outstanding"),
+                func.sum(case((chaseable, _outstanding()), else_=literal(0))).label("overdue"),
+            )
+            .where(i.c.status == "open")
+            .group_by(i.c.customer_id)
+        )
+        fallen_due = (
+            select(func.coalesce(func.sum(inst.c.amount_minor), 0))
+            .where(inst.c.plan_id == p.c.id, inst.c.due_date < as_of)
+            .scalar_subquery()
+        )
+        paid = (
+            select(func.coalesce(func.sum(pay.c.amount_minor), 0))
+            .where(
+                pay.c.invoice_id.in_(select(pi.c.invoice_id).where(pi.c.plan_id == p.c.id)),
+                pay.c.date >= p.c.start_date,
+            )
+            .scalar_subquery()
+        )
+        credited = (
+            select(func.coalesce(func.sum(cn.c.amount_minor), 0))
+            .where(
+                cn.c.invoice_id.in_(select(pi.c.invoice_id).where(pi.c.plan_id == p.c.id)), cn.c.date >= p.c.start_date
+            )
+            .scalar_subquery()
+        )
+        plans = (
+            select(p.c.customer_id, func.sum(_positive(fallen_due - paid - credited)).label("overdue"))
+            .where(p.c.status == "active")
+            .group_by(p.c.customer_id)
+        )
+        if customer_ids is not None:
+            ledger = ledger.where(i.c.customer_id.in_(customer_ids))
+            plans = plans.where(p.c.customer_id.in_(customer_ids))
+        led, pl = ledger.subquery(), plans.subquery()
+        overdue = case(
+            (c.c.on_hold, literal(0)),
+            else_=func.coalesce(led.c.overdue, 0) + func.coalesce(pl.c.overdue, 0),
+        )
+        source = (
+            select(
+                c.c.id,
+                c.c.currency,
+                literal(as_of).label("as_of"),
+                func.coalesce(led.c.n, 0),
+                func.coalesce(led.c.outstanding, 0),
+                overdue,
+            )
+            .select_from(c.outerjoin(led, led.c.customer_id == c.c.id).outerjoin(pl, pl.c.customer_id == c.c.id))
+            .where(literal(True))
+        )
+        if customer_ids is not None:
+            source = source.where(c.c.id.in_(customer_ids))
+        statement = self._insert(b).from_select(
+            ["customer_id", "currency", "as_of", "outstanding_invoice_count", "outstanding_minor", "overdue_minor"],
+            source,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["customer_id"],
+            set_={
+                name: statement.excluded[name]
+                for name in ("currency", "as_of", "outstanding_invoice_count", "outstanding_minor", "overdue_minor")
+            },
+        )
+        return int(self.connection.execute(statement).rowcount)
+
+    # -- plans and disputes ----------------------------------------------------------------------
+
+    def add_plan(
+        self,
+        customer_id: int,
+        currency: str,
+        invoices: Sequence[int],
+        instalments: Sequence[Instalment],
+        start: date,
+        total_minor: int,
+        by: int | None,
+    ) -> int:
+        p = t.payment_plans
+        plan_id = int(
+            self.connection.execute(
+                insert(p)
+                .values(
+                    customer_id=customer_id, currency=currency, start_date=start, total_minor=total_minor, created_by=by
+                )
+                .returning(p.c.id)
+            ).scalar_one()
+        )
+        self.connection.execute(insert(t.plan_invoices), [{"plan_id": plan_id, "invoice_id": i} for i in invoices])
+        self.connection.execute(
+            insert(t.plan_instalments),
+            [{"plan_id": plan_id, "due_date": i.due_date, "amount_minor": i.amount_minor} for i in instalments],
+        )
+        self.connection.execute(update(t.invoices).where(t.invoices.c.id.in_(invoices)).values(plan_id=plan_id))
+        return plan_id
+
+    def _plan_rows(self, where: ColumnElement[bool] | None) -> list[PlanRow]:
+        p, pi, inst, i, c, pay, cn = (
+            t.payment_plans,
+            t.plan_invoices,
+            t.plan_instalments,
+            t.invoices,
+            t.customers,
+            t.payments,
+            t.credit_notes,
+        )
+        query = select(p, c.c.external_id.label("customer_external_id")).join(c, c.c.id == p.c.customer_id)
+        if where is not None:
+            query = query.where(where)
+        plans = list(self.connection.execute(query.order_by(p.c.id)))
+        out = []
+        for plan in plans:
+            invoice_rows = list(
+                self.connection.execute(
+                    select(i.c.id, i.c.external_id)
+                    .join(pi, pi.c.invoice_id == i.c.id)
+                    .where(pi.c.plan_id == plan.id)
+                    .order_by(i.c.external_id)
+                )
+            )
+            ids = [row.id for row in invoice_rows]
+            paid = 0
+            for table in (pay, cn):
+                paid += int(
+                    self.connection.execute(
+                        select(func.coalesce(func.sum(table.c.amount_minor), 0)).where(
+                            table.c.invoice_id.in_(ids), table.c.date >= plan.start_date
+                        )
+                    ).scalar_one()
+                )
+            instalments = [
+                Instalment(row.due_date, row.amount_minor)
+                for row in self.connection.execute(
+                    select(inst.c.due_date, inst.c.amount_minor)
+                    .where(inst.c.plan_id == plan.id)
+                    .order_by(inst.c.due_date)
+                )
+            ]
+            out.append(
+                PlanRow(
+                    plan.id,
+                    plan.customer_external_id,
+                    plan.currency,
+                    plan.status,
+                    plan.start_date,
+                    plan.total_minor,
+                    paid,
+                    [row.external_id for row in invoice_rows],
+                    instalments,
+                )
+            )
+        return out
+
+    def plan(self, plan_id: int) -> PlanRow | None:
+        rows = self._plan_rows(t.payment_plans.c.id == plan_id)
+        return rows[0] if rows else None
+
+    def plans(self, status: str | None) -> list[PlanRow]:
+        return self._plan_rows(None if status is None else t.payment_plans.c.status == status)
+
+    def set_plan_status(self, plan_id: int, status: str) -> None:
+        """A plan that is no longer active lets go of its invoices: they are chased as usual again."""
+        self.connection.execute(update(t.payment_plans).where(t.payment_plans.c.id == plan_id).values(status=status))
+        if status != "active":
+            self.connection.execute(update(t.invoices).where(t.invoices.c.plan_id == plan_id).values(plan_id=None))
+
+    def add_dispute(
+        self,
+        invoice: InvoiceRef,
+        reason: str,
+        amount_minor: int,
+        owner_id: int | None,
+        note: str | None,
+        by: int | None,
+    ) -> int:
+        d = t.disputes
+        dispute_id = int(
+            self.connection.execute(
+                insert(d)
+                .values(
+                    invoice_id=invoice.id,
+                    customer_id=invoice.customer_id,
+                    reason=reason,
+                    amount_minor=amount_minor,
+                    currency=invoice.currency,
+                    owner_id=owner_id,
+                    note=note,
+                    opened_by=by,
+                )
+                .returning(d.c.id)
+            ).scalar_one()
+        )
+        self.connection.execute(update(t.invoices).where(t.invoices.c.id == invoice.id).values(disputed=True))
+        return dispute_id
+
+    def _dispute_query(self) -> Select[Any]:
+        d, i, c, u = t.disputes, t.invoices, t.customers, t.users
+        return (
+            select(
+                d.c.id,
+                i.c.external_id,
+                c.c.external_id,
+                d.c.reason,
+                d.c.amount_minor,
+                d.c.currency,
+                u.c.name,
+                d.c.status,
+                d.c.resolution,
+                d.c.note,
+                d.c.created_at,
+                d.c.closed_at,
+            )
+            .join(i, i.c.id == d.c.invoice_id)
+            .join(c, c.c.id == d.c.customer_id)
+            .outerjoin(u, u.c.id == d.c.owner_id)
+        )
+
+    def dispute(self, dispute_id: int) -> DisputeRow | None:
+        row = self.connection.execute(self._dispute_query().where(t.disputes.c.id == dispute_id)).first()
+        return None if row is None else DisputeRow(*row)
+
+    def dispute_invoice_id(self, dispute_id: int) -> int | None:
+        d = t.disputes
+        value = self.connection.execute(select(d.c.invoice_id).where(d.c.id == dispute_id)).scalar()
+        return None if value is None else int(value)
+
+    def close_dispute(self, dispute_id: int, status: str, resolution: str | None, at: datetime) -> None:
+        d = t.disputes
+        invoice_id = self.dispute_invoice_id(dispute_id)
+        self.connection.execute(
+            update(d)
+            .where(d.c.id == dispute_id)
+            .values(status=status, resolution=resolution, closed_at=at, updated_at=at)
+        )
+        still_open = exists().where(d.c.invoice_id == invoice_id, d.c.status == "open")
+        self.connection.execute(update(t.invoices).where(t.invoices.c.id == invoice_id).values(disputed=still_open))
+
+    def disputes(self, status: str | None, limit: int, offset: int) -> Page:
+        d = t.disputes
+        query = self._dispute_query()
+        if status is not None:
+            query = query.where(d.c.status == status)
+        rows = list(self.connection.execute(query.order_by(d.c.id.desc()).limit(limit + 1).offset(offset)))
+        return Page([DisputeRow(*row) for row in rows[:limit]], offset + limit if len(rows) > limit else None)
+
+    # -- settings, views, tokens -----------------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        s = t.app_settings
+        value = self.connection.execute(select(s.c.value).where(s.c.key == key)).scalar()
+        return None if value is None else str(value)
+
+    def set_setting(self, key: str, value: str) -> None:
+        statement = self._insert(t.app_settings).values(key=key, value=value)
+        self.connection.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+    def views(self, user_id: int) -> list[SavedView]:
+        v = t.saved_views
+        rows = self.connection.execute(select(v).where(v.c.user_id == user_id).order_by(v.c.name))
+        return [SavedView(row.id, row.name, json.loads(row.filters), row.is_default) for row in rows]
+
+    def save_view(self, user_id: int, name: str, filters: dict[str, Any], is_default: bool) -> SavedView:
+        v = t.saved_views
+        if is_default:
+            self.connection.execute(update(v).where(v.c.user_id == user_id).values(is_default=False))
+        statement = self._insert(v).values(
+            user_id=user_id, name=name, filters=json.dumps(filters, default=str), is_default=is_default
+        )
+        self.connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["user_id", "name"],
+                set_={"filters": statement.excluded.filters, "is_default": statement.excluded.is_default},
+            )
+        )
+        row = self.connection.execute(select(v).where(v.c.user_id == user_id, v.c.name == name)).one()
+        return SavedView(row.id, row.name, json.loads(row.filters), row.is_default)
+
+    def delete_view(self, user_id: int, view_id: int) -> bool:
+        v = t.saved_views
+        return bool(self.connection.execute(delete(v).where(v.c.id == view_id, v.c.user_id == user_id)).rowcount == 1)
+
+    def add_token(self, user_id: int, token_hash: str, name: str | None) -> int:
+        a = t.api_tokens
+        return int(
+            self.connection.execute(
+                insert(a).values(user_id=user_id, token_hash=token_hash, name=name).returning(a.c.id)
+            ).scalar_one()
+        )
+
+    def user_by_token(self, token_hash: str, at: datetime) -> User | None:
+        a, u = t.api_tokens, t.users
+        row = self.connection.execute(
+            select(u, a.c.id.label("token_id"))
+            .join(a, a.c.user_id == u.c.id)
+            .where(a.c.token_hash == token_hash, a.c.revoked_at.is_(None), u.c.active)
+        ).first()
+        if row is None:
+            return None
+        self.connection.execute(update(a).where(a.c.id == row.token_id).values(last_used_at=at))
+        return User(row.id, row.name, Role(row.role), row.email)
+
+    def revoke_tokens(self, user_id: int, at: datetime) -> int:
+        a = t.api_tokens
+        return int(
+            self.connection.execute(
+                update(a).where(a.c.user_id == user_id, a.c.revoked_at.is_(None)).values(revoked_at=at)
+            ).rowcount
+        )

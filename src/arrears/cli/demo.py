@@ -1,0 +1,111 @@
+"""`arrears demo`: load the demo ledger into the configured database, then show its aging.
+
+The command registers itself on `app`; cli/main.py imports this module last, after the helpers
+it borrows from there (the workspace, the error handling and the aging tables).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TaskProgressColumn
+from rich.table import Column, Table
+
+from ..services import aging
+from ..services import demo as demo_ledger
+from .main import DatabaseUrl, _aging_tables, app, fails_cleanly, parse_date, workspace
+
+
+@app.command("demo")
+@fails_cleanly
+def demo(
+    seed: Annotated[
+        int, typer.Option(help="Seed of the generator: the same seed and --as-of always give the same ledger.")
+    ] = 7,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The ledger's today, YYYY-MM-DD: invoices span the 18 months before it (default: today).",
+            show_default=False,
+        ),
+    ] = None,
+    customers: Annotated[
+        int,
+        typer.Option(min=1, max=demo_ledger.MAX_CUSTOMERS, help="How many customers (about 19 invoices each)."),
+    ] = demo_ledger.DEFAULT_CUSTOMERS,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Load a realistic demo ledger into an empty database, then print its aging.
+
+    About 300 customers in USD, GBP and EUR with contacts and collectors, and 18 months of invoices.
+
+    Payments come from prompt, late, partial and chronic payers; credit notes and credit scores come too.
+
+    Five users: demo (owner), morgan (manager), alex, sam and jordan (collectors); password [bold]demo-password[/bold].
+
+    Examples:
+
+      [bold]arrears demo[/bold]   (into ./arrears.db)
+
+      [bold]arrears demo --seed 42 --as-of 2026-06-30 --database-url sqlite:///demo.db[/bold]
+    """
+    day = parse_date(as_of, "--as-of") if as_of else date.today()  # noqa: DTZ011 - the clock belongs to the entry point
+    started = time.perf_counter()
+    with workspace(database_url) as arrears:
+        with _loading() as progress:
+            summary = demo_ledger.load_demo(arrears.uow, arrears.hasher, seed, day, progress, customers=customers)
+        elapsed = time.perf_counter() - started
+        where = arrears.engine.url.render_as_string(hide_password=True)
+        reports = aging.aging_report(arrears.uow(), day)
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    _print_summary(console, summary, where, elapsed)
+    _aging_tables(reports, day)
+    console.print(
+        f"\nSign in as [bold]demo[/bold] (owner), [bold]morgan[/bold] (manager) or a collector, with the password "
+        f"[bold]{summary.password}[/bold]. See it again: [bold]arrears report aging --as-of {day}[/bold]",
+        highlight=False,
+    )
+
+
+@contextmanager
+def _loading() -> Iterator[demo_ledger.LoadProgress | None]:
+    """One Rich progress line per step, only when a person is watching."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    with Progress(SpinnerColumn(), "{task.description}", BarColumn(), TaskProgressColumn(), transient=True) as bar:
+        steps: dict[str, TaskID] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in steps:
+                steps[step] = bar.add_task(step, total=total)
+            bar.update(steps[step], completed=done, total=total)
+
+        yield report
+
+
+def _print_summary(console: Console, summary: demo_ledger.DemoSummary, where: str, elapsed: float) -> None:
+    console.print(
+        f"Loaded the demo ledger into {where} in {elapsed:.1f} s (seed {summary.seed}, as of {summary.as_of}).",
+        highlight=False,
+    )
+    rows = Table("kind", Column("rows", justify="right"), title="Imported", title_justify="left")
+    for kind, count in summary.rows.items():
+        rows.add_row(kind, f"{count:,}")
+    people = Table(
+        "user", "role", "email", Column("customers", justify="right"), "password", title="Users", title_justify="left"
+    )
+    for user in summary.users:
+        collected = summary.customers_per_collector.get(user.name)
+        people.add_row(user.name, user.role, user.email, "" if collected is None else str(collected), summary.password)
+    console.print(rows, people)
+    behaviours = ", ".join(f"{count} {name}" for name, count in summary.behaviours.items())
+    console.print(f"Customers by payment behaviour: {behaviours}.\n", highlight=False)

@@ -1,0 +1,122 @@
+"""Reading an account: its timeline (from the audit log), its issues; saved views; API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from ..domain.audit import Actor, AuditEntry
+from ..domain.errors import InvalidValue, NotFound
+from ..domain.permissions import Action, require
+from ..domain.users import User
+from .ports import UnitOfWork
+from .workspace_ports import IssueRow, Page, SavedView
+
+TOKEN_PREFIX = "arr_"  # noqa: S105 - a prefix that marks Arrears tokens, not a secret
+DEFAULT_VIEWS = {"Open": {"status": "open"}, "All": {"status": "all"}}
+
+
+def timeline(uow: UnitOfWork, user: User, customer_external_id: str, limit: int = 100, offset: int = 0) -> Page:
+    """Everything that happened on the account, newest first: tasks, promises, disputes, imports, emails."""
+    require(user, Action.READ)
+    with uow:
+        customer = uow.workspace.customer(customer_external_id)
+        if customer is None:
+            raise NotFound(f"no customer with external id {customer_external_id!r}")
+        return uow.workspace.timeline(customer.id, limit, offset)
+
+
+def list_issues(uow: UnitOfWork, user: User, customer_external_id: str | None, status: str | None) -> list[IssueRow]:
+    require(user, Action.READ)
+    with uow:
+        customer_id = None
+        if customer_external_id is not None:
+            customer = uow.workspace.customer(customer_external_id)
+            if customer is None:
+                raise NotFound(f"no customer with external id {customer_external_id!r}")
+            customer_id = customer.id
+        return uow.workspace.issues(customer_id, status)
+
+
+def views(uow: UnitOfWork, user: User) -> list[SavedView]:
+    """The user's saved views; "Open" (the default) and "All" until they save their own."""
+    with uow:
+        saved = uow.workspace.views(user.id)
+    if saved:
+        return saved
+    return [SavedView(0, name, filters, name == "Open") for name, filters in DEFAULT_VIEWS.items()]
+
+
+def save_view(uow: UnitOfWork, user: User, name: str, filters: dict[str, Any], is_default: bool = False) -> SavedView:
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidValue("a view needs a name of 1 to 100 characters")
+    with uow:
+        view = uow.workspace.save_view(user.id, name, filters, is_default)
+        uow.commit()
+        return view
+
+
+def delete_view(uow: UnitOfWork, user: User, view_id: int) -> None:
+    with uow:
+        if not uow.workspace.delete_view(user.id, view_id):
+            raise NotFound(f"no saved view {view_id}")
+        uow.commit()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(uow: UnitOfWork, user_name: str, name: str | None = None) -> str:
+    """A new API token for the user, returned once; only its SHA-256 is stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with uow:
+        user = uow.workspace.user(user_name)
+        if user is None:
+            raise NotFound(f"no user named {user_name!r}")
+        token_id = uow.workspace.add_token(user.id, hash_token(token), name)
+        uow.workspace.record(
+            AuditEntry(
+                uow.clock.now(),
+                Actor.of(user),
+                "api_token",
+                str(token_id),
+                "created",
+                f"API token created for {user.name}",
+                None,
+            )
+        )
+        uow.commit()
+    return token
+
+
+def revoke_tokens(uow: UnitOfWork, user_name: str) -> int:
+    with uow:
+        user = uow.workspace.user(user_name)
+        if user is None:
+            raise NotFound(f"no user named {user_name!r}")
+        count = uow.workspace.revoke_tokens(user.id, uow.clock.now())
+        uow.workspace.record(
+            AuditEntry(
+                uow.clock.now(),
+                Actor.of(user),
+                "api_token",
+                None,
+                "revoked",
+                f"{count} API tokens of {user.name} revoked",
+                None,
+            )
+        )
+        uow.commit()
+    return count
+
+
+def authenticate_token(uow: UnitOfWork, token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    with uow:
+        user = uow.workspace.user_by_token(hash_token(token), uow.clock.now())
+        uow.commit()
+        return user

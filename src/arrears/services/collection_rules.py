@@ -1,0 +1,152 @@
+"""The rules that run by themselves, as of a date: promises kept or broken, auto-close, stale-task
+alerts, balances. The daily cycle calls them in order; until it exists, the CLI does
+(`arrears promises check --as-of DATE`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ..domain import tasks as rules
+from ..domain.audit import SYSTEM, AuditEntry
+from ..domain.money import format_minor
+from ..domain.tasks import PromiseState, Task, TaskType
+from . import settings as workspace_settings
+from .ports import UnitOfWork
+from .workspace_ports import Workspace
+
+
+@dataclass(frozen=True)
+class RuleRun:
+    promises_kept: int = 0
+    promises_broken: int = 0
+    tasks_closed: int = 0
+    tasks_created: int = 0
+    issues_closed: int = 0
+    alerts_raised: int = 0
+
+
+def _audit(
+    uow: UnitOfWork, entity: str, entity_id: int | None, action: str, summary: str, customer_id: int | None
+) -> None:
+    uow.workspace.record(
+        AuditEntry(
+            uow.clock.now(), SYSTEM, entity, None if entity_id is None else str(entity_id), action, summary, customer_id
+        )
+    )
+
+
+def check_promises(uow: UnitOfWork, as_of: date) -> RuleRun:
+    """Close kept promises; close broken ones with a follow-up call task and an alert."""
+    kept = broken = created = alerts = 0
+    with uow:
+        ws = uow.workspace
+        config = workspace_settings.load(ws)
+        for task in ws.open_promises():
+            promise = task.promise
+            assert promise is not None and task.id is not None
+            paid = ws.paid_between(task.customer_id, task.invoice_ids, promise.made_on, min(as_of, promise.due))
+            state = rules.promise_state(promise, paid, as_of)
+            if state is PromiseState.PENDING or not config.promises_close_tasks:
+                continue
+            what = f"{format_minor(promise.amount_minor, promise.currency)} {promise.currency} by {promise.due}"
+            closed = rules.close_by_rule(task, outcome=state.value, at=uow.clock.now())
+            if not ws.save_task(closed, expected_version=task.version):
+                continue  # changed meanwhile by a person: the next run looks again
+            if state is PromiseState.KEPT:
+                kept += 1
+                _audit(uow, "task", task.id, "promise_kept", f"Promise to pay kept: {what}", task.customer_id)
+                continue
+            broken += 1
+            _audit(uow, "task", task.id, "promise_broken", f"Promise to pay broken: {what}", task.customer_id)
+            follow = Task(
+                id=None,
+                customer_id=task.customer_id,
+                type=TaskType.CALL,
+                description=f"Call about the broken promise to pay {what}",
+                assignee_id=task.assignee_id,
+                due_date=as_of,
+                source=rules.TaskSource.RULE,
+                issue_id=task.issue_id,
+                contact_id=task.contact_id,
+                invoice_ids=task.invoice_ids,
+            )
+            follow_id = ws.add_task(follow, created_by=None)
+            created += 1
+            _audit(uow, "task", follow_id, "created", "call task created for a broken promise", task.customer_id)
+            customer = ws.customer_by_id(task.customer_id)
+            name = customer.name if customer else str(task.customer_id)
+            if ws.raise_alert(
+                "promise_broken",
+                f"promise_broken:{task.id}",
+                f"{name} broke a promise to pay {what}",
+                customer_id=task.customer_id,
+                task_id=task.id,
+                user_id=task.assignee_id,
+            ):
+                alerts += 1
+        closed_issues = _close_issues(uow, ws, config.auto_close_issues)
+        uow.commit()
+    return RuleRun(
+        promises_kept=kept,
+        promises_broken=broken,
+        tasks_closed=kept + broken,
+        tasks_created=created,
+        issues_closed=closed_issues,
+        alerts_raised=alerts,
+    )
+
+
+def _close_issues(uow: UnitOfWork, ws: Workspace, enabled: bool) -> int:
+    if not enabled:
+        return 0
+    closed = ws.close_finished_issues(uow.clock.now())
+    for issue_id, customer_id in closed:
+        _audit(uow, "issue", issue_id, "closed", "Issue closed: its last task closed", customer_id)
+    return len(closed)
+
+
+def auto_close(uow: UnitOfWork) -> RuleRun:
+    """Open tasks whose tagged invoices are all settled close themselves; then finished issues close."""
+    with uow:
+        ws = uow.workspace
+        config = workspace_settings.load(ws)
+        closed: list[tuple[int, int]] = []
+        if config.auto_close_paid_tasks:
+            now = uow.clock.now()
+            closed = ws.close_tasks_with_invoices_settled(now)
+            for task_id, customer_id in closed:
+                _audit(uow, "task", task_id, "auto_closed", "Task closed: its invoices are paid", customer_id)
+            ws.close_alerts([f"stale_task:{task_id}" for task_id, _ in closed], now)
+        issues = _close_issues(uow, ws, config.auto_close_issues)
+        uow.commit()
+    return RuleRun(tasks_closed=len(closed), issues_closed=issues)
+
+
+def stale_task_alerts(uow: UnitOfWork, as_of: date) -> RuleRun:
+    """Open tasks more than N days past due raise one alert each, for the assignee and the managers;
+    the alert closes itself when the task is done (seed 000's alert ID182)."""
+    raised = 0
+    with uow:
+        ws = uow.workspace
+        days = workspace_settings.load(ws).stale_after_days
+        for task_id, customer_id, assignee_id, due, name in ws.stale_tasks(as_of - timedelta(days=days)):
+            message = f"Task {task_id} on {name} is {(as_of - due).days} days past its due date {due}"
+            if ws.raise_alert(
+                "stale_task",
+                f"stale_task:{task_id}",
+                message,
+                customer_id=customer_id,
+                task_id=task_id,
+                user_id=assignee_id,
+            ):
+                raised += 1
+        uow.commit()
+    return RuleRun(alerts_raised=raised)
+
+
+def refresh_balances(uow: UnitOfWork, as_of: date) -> int:
+    with uow:
+        count = uow.workspace.refresh_balances(as_of)
+        uow.commit()
+    return count

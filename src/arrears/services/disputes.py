@@ -1,0 +1,115 @@
+"""Disputes: opening one stops the chasing of the invoice and raises an alert at once (seed 001)."""
+
+from __future__ import annotations
+
+from ..domain.audit import Actor, AuditEntry
+from ..domain.disputes import DisputeStatus, check_dispute_amount, check_reason
+from ..domain.errors import Conflict, InvalidValue, NotFound
+from ..domain.money import format_minor, parse_amount
+from ..domain.permissions import Action, require
+from ..domain.users import User
+from . import settings as workspace_settings
+from .ports import UnitOfWork
+from .workspace_ports import DisputeRow, Page
+
+
+def open_dispute(
+    uow: UnitOfWork,
+    user: User,
+    invoice_external_id: str,
+    reason: str,
+    *,
+    amount: str | None = None,
+    note: str | None = None,
+    owner: str | None = None,
+) -> DisputeRow:
+    require(user, Action.OPEN_DISPUTE)
+    with uow:
+        ws = uow.workspace
+        found = ws.invoices([invoice_external_id])
+        if not found:
+            raise NotFound(f"no invoice with external id {invoice_external_id!r}")
+        invoice = found[0]
+        check_reason(reason, workspace_settings.load(ws).dispute_reasons)
+        if invoice.disputed:
+            raise Conflict(f"invoice {invoice_external_id!r} already has an open dispute")
+        minor = parse_amount(amount, invoice.currency, allow_zero=False) if amount is not None else None
+        disputed = check_dispute_amount(minor, invoice.outstanding_minor, invoice.status)
+        owner_id = None
+        if owner:
+            owner_user = ws.user(owner)
+            if owner_user is None:
+                raise InvalidValue(f"no user named {owner!r} to own the dispute")
+            owner_id = owner_user.id
+        dispute_id = ws.add_dispute(invoice, reason, disputed, owner_id or user.id, note, user.id)
+        what = f"{format_minor(disputed, invoice.currency)} {invoice.currency}"
+        ws.record(
+            AuditEntry(
+                uow.clock.now(),
+                Actor.of(user),
+                "dispute",
+                str(dispute_id),
+                "opened",
+                f"Dispute opened on invoice {invoice.external_id} ({reason}, {what})",
+                invoice.customer_id,
+                {"reason": reason, "amount": what, "note": note},
+            )
+        )
+        customer = ws.customer_by_id(invoice.customer_id)
+        ws.raise_alert(
+            "dispute_opened",
+            f"dispute:{dispute_id}",
+            f"{customer.name if customer else ''} disputes invoice {invoice.external_id}: {reason}, {what}",
+            customer_id=invoice.customer_id,
+            task_id=None,
+            user_id=owner_id or user.id,
+        )
+        ws.refresh_balances(uow.clock.today(), [invoice.customer_id])
+        uow.commit()
+        row = ws.dispute(dispute_id)
+        assert row is not None
+        return row
+
+
+def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, resolution: str) -> DisputeRow:
+    """Resolve or reject an open dispute; chasing of the invoice resumes."""
+    require(user, Action.MANAGE_DISPUTES)
+    if status not in (DisputeStatus.RESOLVED, DisputeStatus.REJECTED):
+        raise InvalidValue("a dispute closes as resolved or rejected")
+    if not resolution.strip():
+        raise InvalidValue("say how the dispute was resolved")
+    with uow:
+        ws = uow.workspace
+        dispute = ws.dispute(dispute_id)
+        if dispute is None:
+            raise NotFound(f"no dispute {dispute_id}")
+        if dispute.status != DisputeStatus.OPEN:
+            raise Conflict(f"dispute {dispute_id} is already {dispute.status}")
+        now = uow.clock.now()
+        ws.close_dispute(dispute_id, status, resolution.strip(), now)
+        customer = ws.customer(dispute.customer_external_id)
+        customer_id = customer.id if customer else None
+        ws.record(
+            AuditEntry(
+                now,
+                Actor.of(user),
+                "dispute",
+                str(dispute_id),
+                status,
+                f"Dispute on invoice {dispute.invoice_external_id} {status}: {resolution.strip()}",
+                customer_id,
+            )
+        )
+        ws.close_alerts([f"dispute:{dispute_id}"], now)
+        if customer_id is not None:
+            ws.refresh_balances(uow.clock.today(), [customer_id])
+        uow.commit()
+        row = ws.dispute(dispute_id)
+        assert row is not None
+        return row
+
+
+def list_disputes(uow: UnitOfWork, user: User, status: str | None, limit: int = 50, offset: int = 0) -> Page:
+    require(user, Action.READ)
+    with uow:
+        return uow.workspace.disputes(status, limit, offset)

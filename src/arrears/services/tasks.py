@@ -1,0 +1,526 @@
+"""The collector's task use cases: create, complete (with a follow-up), log a call, reschedule,
+edit, bulk actions, and the task list. Every one checks the role and writes an audit entry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from ..domain import tasks as rules
+from ..domain.audit import Actor, AuditEntry
+from ..domain.errors import Conflict, InvalidValue, NotFound, PermissionDenied
+from ..domain.money import parse_amount
+from ..domain.permissions import Action, allowed, require, require_task_update
+from ..domain.tasks import Promise, Task, TaskType, parse_task_type
+from ..domain.users import User, check_email
+from .ports import UnitOfWork
+from .workspace_ports import CustomerRef, Page, TaskFilter, TaskRow, Workspace
+
+MAX_BULK = 10_000
+MAX_PAGE = 500
+SORTS = ("due_date", "-due_date", "overdue_amount", "-overdue_amount", "customer", "-customer", "assignee", "-assignee")
+
+
+@dataclass(frozen=True)
+class NewContact:
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class NewTask:
+    customer_external_id: str
+    type: str
+    description: str = ""
+    assignee: str | None = None  # user name; default: the customer's collector, else the creator
+    due_date: date | None = None  # default: today
+    invoice_external_ids: tuple[str, ...] = ()
+    contact_id: int | None = None
+    new_contact: NewContact | None = None
+    issue_id: int | None = None
+    issue_title: str | None = None  # opens a new issue on the account for this task
+    expected_amount: str | None = None
+    expected_date: date | None = None
+    complete: bool = False  # complete at entry, when no follow-up is needed
+    outcome: str | None = None
+    note: str | None = None
+    follow_up_date: date | None = None
+
+
+def _customer(ws: Workspace, external_id: str) -> CustomerRef:
+    customer = ws.customer(external_id)
+    if customer is None:
+        raise NotFound(f"no customer with external id {external_id!r}")
+    return customer
+
+
+def _user_id(ws: Workspace, name: str, what: str = "assignee") -> int:
+    found = ws.user(name)
+    if found is None:
+        raise InvalidValue(f"no user named {name!r} to be the {what}")
+    return found.id
+
+
+def _load(ws: Workspace, task_id: int) -> Task:
+    task = ws.task(task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    return task
+
+
+def _audit(
+    uow: UnitOfWork,
+    user: User | Actor,
+    entity: str,
+    entity_id: object,
+    action: str,
+    summary: str,
+    customer_id: int | None,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    actor = user if isinstance(user, Actor) else Actor.of(user)
+    uow.workspace.record(
+        AuditEntry(
+            uow.clock.now(),
+            actor,
+            entity,
+            None if entity_id is None else str(entity_id),
+            action,
+            summary,
+            customer_id,
+            changes or {},
+        )
+    )
+
+
+def _row(ws: Workspace, task_id: int) -> TaskRow:
+    return ws.task_rows([task_id])[0]
+
+
+def _save(ws: Workspace, before: Task, after: Task) -> None:
+    if not ws.save_task(after, expected_version=before.version):
+        raise Conflict(f"task {before.id} was changed by someone else meanwhile: reload it and try again")
+
+
+def create_task(uow: UnitOfWork, user: User, new: NewTask) -> TaskRow:
+    """Create a task on a customer; with `complete`, it is done at entry (seed 000's best practice)."""
+    require(user, Action.CREATE_TASK)
+    task_type = parse_task_type(new.type)
+    with uow:
+        ws, today = uow.workspace, uow.clock.today()
+        customer = _customer(ws, new.customer_external_id)
+        assignee_id = _user_id(ws, new.assignee) if new.assignee else (customer.collector_id or user.id)
+        invoice_ids = _tagged_invoices(ws, customer, new.invoice_external_ids)
+        contact_id = _contact(ws, customer, new, user)
+        issue_id = new.issue_id
+        if issue_id is not None and not ws.issue_of(customer.id, issue_id):
+            raise InvalidValue(f"issue {issue_id} is not an issue of customer {customer.external_id!r}")
+        if new.issue_title:
+            issue_id = ws.add_issue(customer.id, new.issue_title.strip()[:500], user.id)
+            _audit(uow, user, "issue", issue_id, "opened", f"Issue opened: {new.issue_title}", customer.id)
+        promise = _promise(customer, new, task_type, today)
+        if len(new.description) > 5000:
+            raise InvalidValue("the description is longer than 5000 characters")
+        task = Task(
+            id=None,
+            customer_id=customer.id,
+            type=task_type,
+            description=new.description.strip(),
+            assignee_id=assignee_id,
+            due_date=new.due_date or today,
+            issue_id=issue_id,
+            contact_id=contact_id,
+            invoice_ids=tuple(invoice_ids),
+            promise=promise,
+            note=new.note,
+        )
+        task_id = ws.add_task(task, created_by=user.id)
+        task = replace(task, id=task_id)
+        _audit(
+            uow,
+            user,
+            "task",
+            task_id,
+            "created",
+            f"{task_type.value} task created: {task.description}",
+            customer.id,
+            {
+                "type": task_type.value,
+                "due_date": task.due_date.isoformat(),
+                "assignee_id": assignee_id,
+                **({"promise": _promise_text(promise)} if promise else {}),
+            },
+        )
+        if new.complete or new.follow_up_date:
+            done = rules.complete(
+                task,
+                by=user.id,
+                at=uow.clock.now(),
+                today=today,
+                outcome=new.outcome,
+                note=new.note,
+                follow_up_date=new.follow_up_date,
+            )
+            _finish(uow, user, task, done)
+        uow.commit()
+        return _row(ws, task_id)
+
+
+def _promise_text(promise: Promise) -> str:
+    from ..domain.money import format_minor
+
+    return f"{format_minor(promise.amount_minor, promise.currency)} {promise.currency} by {promise.due.isoformat()}"
+
+
+def _promise(customer: CustomerRef, new: NewTask, task_type: TaskType, today: date) -> Promise | None:
+    if task_type is not TaskType.EXPECTED_PAYMENT:
+        if new.expected_amount is not None or new.expected_date is not None:
+            raise InvalidValue("expected_amount and expected_date go with an expected_payment task")
+        return None
+    if new.expected_amount is None or new.expected_date is None:
+        raise InvalidValue("a promise to pay needs expected_amount and expected_date")
+    amount = parse_amount(new.expected_amount, customer.currency, allow_zero=False)
+    rules.check_promise(amount, customer.currency, customer.currency, new.expected_date, today)
+    return Promise(amount, customer.currency, new.expected_date, today)
+
+
+def _tagged_invoices(ws: Workspace, customer: CustomerRef, external_ids: Sequence[str]) -> list[int]:
+    wanted = list(dict.fromkeys(external_ids))
+    if len(wanted) > 1000:
+        raise InvalidValue("a task can tag at most 1000 invoices")
+    found = {invoice.external_id: invoice for invoice in ws.invoices(wanted)}
+    for external_id in wanted:
+        invoice = found.get(external_id)
+        if invoice is None:
+            raise InvalidValue(f"no invoice with external id {external_id!r}")
+        if invoice.customer_id != customer.id:
+            raise InvalidValue(f"invoice {external_id!r} belongs to another customer")
+    return [found[e].id for e in wanted]
+
+
+def _contact(ws: Workspace, customer: CustomerRef, new: NewTask, user: User) -> int | None:
+    """The contact spoken to: an existing one, or one created while logging the task (seed 000)."""
+    if new.new_contact is not None:
+        contact = new.new_contact
+        name = contact.name.strip()
+        if not name or len(name) > 200:
+            raise InvalidValue("the new contact needs a name of 1 to 200 characters")
+        if contact.email:
+            check_email(contact.email)
+        return ws.add_contact(customer.id, name, contact.email or None, contact.phone or None, contact.role or None)
+    if new.contact_id is not None and not ws.contact_of(customer.id, new.contact_id):
+        raise InvalidValue(f"contact {new.contact_id} is not a contact of customer {customer.external_id!r}")
+    return new.contact_id
+
+
+def _finish(uow: UnitOfWork, user: User, before: Task, done: rules.Completion) -> Task | None:
+    ws = uow.workspace
+    _save(ws, before, done.task)
+    _audit(
+        uow,
+        user,
+        "task",
+        before.id,
+        "completed",
+        f"{before.type.value} task completed ({done.task.outcome})",
+        before.customer_id,
+        {
+            "outcome": done.task.outcome,
+            "note": done.task.note,
+            "follow_up_date": done.task.follow_up_date.isoformat() if done.task.follow_up_date else None,
+        },
+    )
+    ws.close_alerts([f"stale_task:{before.id}"], uow.clock.now())
+    if done.follow_up is None:
+        return None
+    follow_id = ws.add_task(done.follow_up, created_by=user.id)
+    _audit(
+        uow,
+        user,
+        "task",
+        follow_id,
+        "created",
+        f"follow-up task created, due {done.follow_up.due_date}",
+        before.customer_id,
+        {"follows": before.id, "assignee_id": done.follow_up.assignee_id},
+    )
+    return replace(done.follow_up, id=follow_id)
+
+
+def complete_task(
+    uow: UnitOfWork,
+    user: User,
+    task_id: int,
+    *,
+    outcome: str | None = None,
+    note: str | None = None,
+    follow_up_date: date | None = None,
+    follow_up_assignee: str | None = None,
+    version: int | None = None,
+) -> tuple[TaskRow, TaskRow | None]:
+    """Complete a task; with a follow-up date, a new open follow-up task is due that day."""
+    with uow:
+        ws = uow.workspace
+        task = _load(ws, task_id)
+        require_task_update(user, task.assignee_id)
+        _check_version(task, version)
+        assignee = _user_id(ws, follow_up_assignee, "follow-up assignee") if follow_up_assignee else None
+        done = rules.complete(
+            task,
+            by=user.id,
+            at=uow.clock.now(),
+            today=uow.clock.today(),
+            outcome=outcome,
+            note=note,
+            follow_up_date=follow_up_date,
+            follow_up_assignee=assignee,
+        )
+        follow = _finish(uow, user, task, done)
+        uow.commit()
+        return _row(ws, task_id), (_row(ws, follow.id) if follow and follow.id else None)
+
+
+def _check_version(task: Task, version: int | None) -> None:
+    if version is not None and version != task.version:
+        raise Conflict(f"task {task.id} was changed by someone else meanwhile (version {task.version}, not {version})")
+
+
+def reschedule_task(
+    uow: UnitOfWork,
+    user: User,
+    task_id: int,
+    *,
+    to: date,
+    outcome: str | None = None,
+    note: str | None = None,
+    version: int | None = None,
+) -> TaskRow:
+    """Keep the task open with a new due date; the attempt (e.g. a call not answered) stays in the history."""
+    with uow:
+        ws = uow.workspace
+        task = _load(ws, task_id)
+        require_task_update(user, task.assignee_id)
+        _check_version(task, version)
+        moved = rules.reschedule(task, to=to, today=uow.clock.today(), outcome=outcome)
+        _save(ws, task, moved)
+        attempt = f" after a call: {outcome}" if outcome else ""
+        _audit(
+            uow,
+            user,
+            "task",
+            task_id,
+            "rescheduled",
+            f"{task.type.value} task rescheduled to {to}{attempt}",
+            task.customer_id,
+            {"due_date": [task.due_date.isoformat(), to.isoformat()], "outcome": outcome, "note": note},
+        )
+        uow.commit()
+        return _row(ws, task_id)
+
+
+EDITABLE = ("description", "due_date", "assignee", "note", "status")
+
+
+def update_task(
+    uow: UnitOfWork, user: User, task_id: int, changes: dict[str, Any], *, version: int | None = None
+) -> TaskRow:
+    """Edit a task's description, due date, note, assignee (managers assign) or cancel it."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InvalidValue(f"cannot change {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE)}")
+    with uow:
+        ws = uow.workspace
+        task = _load(ws, task_id)
+        require_task_update(user, task.assignee_id)
+        _check_version(task, version)
+        if not task.is_open:
+            raise Conflict(f"task {task_id} is {task.status.value}; only open tasks can be edited")
+        values: dict[str, Any] = {}
+        if "description" in changes:
+            values["description"] = str(changes["description"]).strip()
+        if "note" in changes:
+            values["note"] = changes["note"]
+        if "due_date" in changes:
+            due = changes["due_date"]
+            if not isinstance(due, date):
+                raise InvalidValue("due_date must be a date")
+            values["due_date"] = due
+        if "assignee" in changes:
+            if changes["assignee"] is not None and not allowed(user, Action.UPDATE_ANY_TASK):
+                assignee_id = _user_id(ws, changes["assignee"])
+                if assignee_id != user.id:
+                    raise PermissionDenied("only managers and owners reassign tasks")
+            values["assignee_id"] = _user_id(ws, changes["assignee"]) if changes["assignee"] else None
+        if "status" in changes:
+            if changes["status"] != "cancelled":
+                raise InvalidValue("status can only be set to cancelled here; complete a task to make it done")
+            values["status"] = rules.TaskStatus.CANCELLED
+            values["completed_at"] = uow.clock.now()
+            values["completed_by"] = user.id
+        updated = replace(task, **values, version=task.version + 1)
+        _save(ws, task, updated)
+        before = {k: getattr(task, k) for k in values}
+        _audit(
+            uow,
+            user,
+            "task",
+            task_id,
+            "cancelled" if "status" in values else "updated",
+            "task updated",
+            task.customer_id,
+            {k: [str(before[k]), str(v)] for k, v in values.items() if before[k] != v},
+        )
+        if "status" in values:
+            ws.close_alerts([f"stale_task:{task_id}"], uow.clock.now())
+        uow.commit()
+        return _row(ws, task_id)
+
+
+# -- the task list ----------------------------------------------------------------------------------
+
+
+def task_filter(
+    uow: UnitOfWork,
+    user: User,
+    *,
+    assignee: str | None = None,
+    everyone: bool = False,
+    status: str = "open",
+    **others: Any,
+) -> TaskFilter:
+    """Mine by default; one assignee by name; or everyone."""
+    if status not in ("open", "done", "cancelled", "all"):
+        raise InvalidValue(f"{status!r} is not a task status: use open, done, cancelled or all")
+    for name in others.get("types", ()):
+        parse_task_type(name)
+    with uow:
+        if everyone:
+            ids: tuple[int, ...] | None = None
+        elif assignee:
+            found = uow.workspace.user(assignee)
+            if found is None:
+                raise InvalidValue(f"no user named {assignee!r}")
+            ids = (found.id,)
+        else:
+            ids = (user.id,)
+    return TaskFilter(assignee_ids=ids, status=status, **others)
+
+
+def list_tasks(
+    uow: UnitOfWork, user: User, flt: TaskFilter, *, sort: str = "due_date", limit: int = 50, offset: int = 0
+) -> Page:
+    """One page of the task list; overdue amounts are as of today (balances refreshed once a day)."""
+    require(user, Action.READ)
+    if sort not in SORTS:
+        raise InvalidValue(f"{sort!r} is not a sort: use one of {', '.join(SORTS)}")
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise InvalidValue(f"limit must be 1 to {MAX_PAGE} and offset zero or more")
+    with uow:
+        today = uow.clock.today()
+        _ensure_balances(uow, today)
+        page = uow.workspace.list_tasks(flt, today, sort, limit, offset)
+        uow.commit()
+        return page
+
+
+def _ensure_balances(uow: UnitOfWork, today: date) -> None:
+    """Overdue amounts move with the calendar: recompute every balance once on the first read of a day."""
+    ws = uow.workspace
+    if ws.balances_as_of() != today:
+        ws.refresh_balances(today)
+
+
+# -- bulk ---------------------------------------------------------------------------------------------
+
+
+def _bulk_targets(uow: UnitOfWork, user: User, ids: Sequence[int] | None, flt: TaskFilter | None) -> list[int]:
+    ws = uow.workspace
+    if (ids is None) == (flt is None):
+        raise InvalidValue("give either a list of task ids or a filter")
+    if ids is not None:
+        if len(ids) > MAX_BULK:
+            raise InvalidValue(f"at most {MAX_BULK:,} tasks at once")
+        wanted = tuple(dict.fromkeys(ids))
+        found = ws.matching_task_ids(TaskFilter(status="all", ids=wanted), uow.clock.today(), MAX_BULK + 1)
+        missing = set(wanted) - {task_id for task_id, _, _ in found}
+        if missing:
+            raise NotFound(f"no task {', '.join(str(i) for i in sorted(missing)[:10])}")
+    else:
+        assert flt is not None
+        found = ws.matching_task_ids(flt, uow.clock.today(), MAX_BULK + 1)
+        if len(found) > MAX_BULK:
+            raise InvalidValue(f"the filter matches more than {MAX_BULK:,} tasks; narrow it")
+    for task_id, assignee_id, status in found:
+        try:
+            require_task_update(user, assignee_id)
+        except PermissionDenied:
+            raise PermissionDenied(f"task {task_id} is not assigned to you; nothing was changed") from None
+        if status != "open":
+            raise Conflict(f"task {task_id} is {status}; nothing was changed")
+    return [task_id for task_id, _, _ in found]
+
+
+def bulk_complete(
+    uow: UnitOfWork, user: User, *, ids: Sequence[int] | None = None, flt: TaskFilter | None = None
+) -> int:
+    """Mark many tasks complete in one transaction: all or nothing, the role checked on each."""
+    with uow:
+        targets = _bulk_targets(uow, user, ids, flt)
+        now = uow.clock.now()
+        count = uow.workspace.bulk_update(
+            targets,
+            {"status": "done", "outcome": rules.OUTCOME_DONE, "completed_at": now, "completed_by": user.id},
+            now,
+        )
+        uow.workspace.close_alerts([f"stale_task:{i}" for i in targets], now)
+        _audit(uow, user, "task", None, "bulk_completed", f"{count} tasks completed at once", None, {"ids": targets})
+        uow.commit()
+        return count
+
+
+def bulk_reassign(
+    uow: UnitOfWork, user: User, assignee: str, *, ids: Sequence[int] | None = None, flt: TaskFilter | None = None
+) -> int:
+    require(user, Action.UPDATE_ANY_TASK)
+    with uow:
+        assignee_id = _user_id(uow.workspace, assignee)
+        targets = _bulk_targets(uow, user, ids, flt)
+        count = uow.workspace.bulk_update(targets, {"assignee_id": assignee_id}, uow.clock.now())
+        _audit(
+            uow,
+            user,
+            "task",
+            None,
+            "bulk_reassigned",
+            f"{count} tasks reassigned to {assignee}",
+            None,
+            {"ids": targets, "assignee_id": assignee_id},
+        )
+        uow.commit()
+        return count
+
+
+def bulk_move_due(
+    uow: UnitOfWork, user: User, due: date, *, ids: Sequence[int] | None = None, flt: TaskFilter | None = None
+) -> int:
+    with uow:
+        if due < uow.clock.today():
+            raise InvalidValue(f"the new due date {due} is in the past")
+        targets = _bulk_targets(uow, user, ids, flt)
+        count = uow.workspace.bulk_update(targets, {"due_date": due}, uow.clock.now())
+        _audit(
+            uow,
+            user,
+            "task",
+            None,
+            "bulk_moved",
+            f"{count} tasks moved to {due}",
+            None,
+            {"ids": targets, "due_date": due.isoformat()},
+        )
+        uow.commit()
+        return count

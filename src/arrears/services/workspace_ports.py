@@ -1,0 +1,252 @@
+"""Ports of the collector's workspace: what the task, promise, plan and dispute use cases need
+from storage. Read models (the task list, the timeline) return plain rows; rules stay in the domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from ..domain.audit import AuditEntry
+from ..domain.plans import Instalment
+from ..domain.tasks import Task
+from ..domain.users import User
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRef:
+    id: int
+    external_id: str
+    name: str
+    currency: str
+    collector_id: int | None
+    on_hold: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRef:
+    id: int
+    external_id: str
+    customer_id: int
+    currency: str
+    status: str
+    due_date: date
+    outstanding_minor: int
+    disputed: bool
+    plan_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilter:
+    """The task list's filters (CONTRACT.md `arrears tasks`, SPEC.md §2 filter builder)."""
+
+    assignee_ids: tuple[int, ...] | None = None  # None: everyone
+    status: str = "open"  # open, done, cancelled, all
+    done_today: bool | None = None  # True: only tasks completed today; False: hide them
+    types: tuple[str, ...] = ()
+    due_from: date | None = None
+    due_to: date | None = None
+    customer_external_id: str | None = None
+    min_overdue_minor: int | None = None
+    tag: str | None = None
+    q: str | None = None
+    ids: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    id: int
+    customer_id: int
+    customer_external_id: str
+    customer_name: str
+    type: str
+    status: str
+    assignee: str | None
+    assignee_id: int | None
+    due_date: date
+    description: str
+    invoice_external_ids: list[str]
+    outstanding_invoice_count: int
+    overdue_minor: int
+    currency: str
+    phones: list[str]
+    source: str
+    outcome: str | None
+    note: str | None
+    completed_at: datetime | None
+    completed_by: str | None
+    follow_up_date: date | None
+    issue_id: int | None
+    contact_id: int | None
+    expected_amount_minor: int | None
+    expected_date: date | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Any]
+    next_offset: int | None
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    id: int
+    kind: str
+    status: str
+    message: str
+    customer_external_id: str | None
+    task_id: int | None
+    user: str | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeRow:
+    id: int
+    invoice_external_id: str
+    customer_external_id: str
+    reason: str
+    amount_minor: int
+    currency: str
+    owner: str | None
+    status: str
+    resolution: str | None
+    note: str | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    id: int
+    customer_external_id: str
+    currency: str
+    status: str
+    start_date: date
+    total_minor: int
+    paid_minor: int
+    invoice_external_ids: list[str]
+    instalments: list[Instalment] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRow:
+    id: int
+    customer_external_id: str
+    title: str
+    status: str
+    open_tasks: int
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    at: datetime
+    actor: str | None
+    actor_kind: str
+    entity: str
+    entity_id: str | None
+    action: str
+    summary: str
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SavedView:
+    id: int
+    name: str
+    filters: dict[str, Any]
+    is_default: bool
+
+
+class Workspace(Protocol):
+    # -- references
+    def customer(self, external_id: str) -> CustomerRef | None: ...
+    def customer_by_id(self, customer_id: int) -> CustomerRef | None: ...
+    def invoices(self, external_ids: Sequence[str]) -> list[InvoiceRef]: ...
+    def invoices_by_id(self, invoice_ids: Sequence[int]) -> list[InvoiceRef]: ...
+    def user(self, name: str) -> User | None: ...
+    def user_by_id(self, user_id: int) -> User | None: ...
+    def managers(self) -> list[User]: ...
+    def contact_of(self, customer_id: int, contact_id: int) -> bool: ...
+    def add_contact(
+        self, customer_id: int, name: str, email: str | None, phone: str | None, role: str | None
+    ) -> int: ...
+    def issue_of(self, customer_id: int, issue_id: int) -> bool: ...
+    def add_issue(self, customer_id: int, title: str, by: int | None) -> int: ...
+    def issues(self, customer_id: int | None, status: str | None) -> list[IssueRow]: ...
+
+    # -- tasks
+    def task(self, task_id: int) -> Task | None: ...
+    def add_task(self, task: Task, created_by: int | None) -> int: ...
+    def save_task(self, task: Task, expected_version: int) -> bool: ...
+    def task_rows(self, task_ids: Sequence[int]) -> list[TaskRow]: ...
+    def list_tasks(
+        self, flt: TaskFilter, today: date, sort: str, limit: int, offset: int, *, count: bool = False
+    ) -> Page: ...
+    def matching_task_ids(self, flt: TaskFilter, today: date, limit: int) -> list[tuple[int, int | None, str]]: ...
+    def bulk_update(self, task_ids: Sequence[int], values: dict[str, Any], at: datetime) -> int: ...
+    def open_promises(self) -> list[Task]: ...
+    def paid_between(self, customer_id: int, invoice_ids: Sequence[int], start: date, end: date) -> int: ...
+    def close_tasks_with_invoices_settled(self, at: datetime) -> list[tuple[int, int]]: ...
+    def close_finished_issues(self, at: datetime) -> list[tuple[int, int]]: ...
+    def stale_tasks(self, before: date) -> list[tuple[int, int, int | None, date, str]]: ...
+
+    # -- alerts
+    def raise_alert(
+        self, kind: str, key: str, message: str, *, customer_id: int | None, task_id: int | None, user_id: int | None
+    ) -> bool: ...
+    def close_alerts(self, keys: Sequence[str], at: datetime) -> int: ...
+    def close_alert(self, alert_id: int, at: datetime) -> bool: ...
+    def alerts(self, status: str | None, user_id: int | None, limit: int, offset: int) -> Page: ...
+
+    # -- audit
+    def record(self, entry: AuditEntry) -> None: ...
+    def timeline(self, customer_id: int, limit: int, offset: int) -> Page: ...
+
+    # -- balances
+    def balances_as_of(self) -> date | None: ...
+    def refresh_balances(self, as_of: date, customer_ids: Sequence[int] | None = None) -> int: ...
+
+    # -- plans and disputes
+    def add_plan(
+        self,
+        customer_id: int,
+        currency: str,
+        invoices: Sequence[int],
+        instalments: Sequence[Instalment],
+        start: date,
+        total_minor: int,
+        by: int | None,
+    ) -> int: ...
+    def plan(self, plan_id: int) -> PlanRow | None: ...
+    def plans(self, status: str | None) -> list[PlanRow]: ...
+    def set_plan_status(self, plan_id: int, status: str) -> None: ...
+    def add_dispute(
+        self,
+        invoice: InvoiceRef,
+        reason: str,
+        amount_minor: int,
+        owner_id: int | None,
+        note: str | None,
+        by: int | None,
+    ) -> int: ...
+    def dispute(self, dispute_id: int) -> DisputeRow | None: ...
+    def dispute_invoice_id(self, dispute_id: int) -> int | None: ...
+    def close_dispute(self, dispute_id: int, status: str, resolution: str | None, at: datetime) -> None: ...
+    def disputes(self, status: str | None, limit: int, offset: int) -> Page: ...
+
+    # -- settings, views, tokens
+    def setting(self, key: str) -> str | None: ...
+    def set_setting(self, key: str, value: str) -> None: ...
+    def views(self, user_id: int) -> list[SavedView]: ...
+    def save_view(self, user_id: int, name: str, filters: dict[str, Any], is_default: bool) -> SavedView: ...
+    def delete_view(self, user_id: int, view_id: int) -> bool: ...
+    def add_token(self, user_id: int, token_hash: str, name: str | None) -> int: ...
+    def user_by_token(self, token_hash: str, at: datetime) -> User | None: ...
+    def revoke_tokens(self, user_id: int, at: datetime) -> int: ...
