@@ -223,3 +223,25 @@ def test_a_credit_score_is_replaced_for_the_same_customer_date_and_source(ledger
     assert (summary.counts.created, summary.counts.updated) == (2, 1)
     rows = [(row["date"], row["source"], row["score"]) for row in ledger.exported_rows("credit-scores")]
     assert rows == [("2026-06-30", "agency", "650"), ("2026-06-30", "internal", "70"), ("2026-07-01", "agency", "655")]
+
+
+def test_an_invoice_with_payments_on_it_cannot_be_voided(ledger: Ledger) -> None:
+    _acme_with_invoices(ledger, invoice("I1", amount="100.00"))
+    ledger.load("payments", [payment("P1", invoice="I1", amount="30.00")])
+    before = ledger.state()
+
+    error = ledger.rejected("invoices", [invoice("I1", amount="100.00", status="void")])
+
+    assert has_line(error, "invoices.csv:2: column 'status': invoice 'I1' has 30.00 USD paid or credited on it")
+    assert ledger.state() == before
+
+
+def test_a_contact_first_known_by_name_keeps_its_identity_when_an_external_id_arrives(ledger: Ledger) -> None:
+    ledger.load("customers", [customer("C1")])
+    ledger.load("contacts", [contact("C1", "Ann Lee", email="ann@old.example")])
+
+    summary = ledger.load("contacts", [contact("C1", "Ann Lee", external_id="K1", email="ann@new.example")])
+
+    assert (summary.counts.created, summary.counts.updated) == (0, 1)
+    rows = [(row["external_id"], row["name"], row["email"]) for row in ledger.exported_rows("contacts")]
+    assert rows == [("K1", "Ann Lee", "ann@new.example")]

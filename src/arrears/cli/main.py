@@ -374,3 +374,4 @@ def run() -> None:
 
 # `arrears demo` registers itself on `app`; imported last because it uses the helpers above.
 from . import demo as _demo  # noqa: E402, F401
+from . import tasks as _tasks  # noqa: E402, F401

@@ -17,6 +17,9 @@ from .errors import CurrencyMismatch, InvalidValue
 # no comma as decimal separator, no NaN or Infinity.
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
+# The largest amount, in minor units: stored in 64-bit integers with room to sum thousands of them.
+MAX_MINOR = 10**15 - 1
+
 
 def parse_decimal(text: str, *, allow_negative: bool = False, allow_zero: bool = True) -> Decimal:
     """Parse a decimal string as CONTRACT.md writes it: digits, optional '-', optional '.' fraction.
@@ -42,6 +45,8 @@ def to_minor(value: Decimal, currency: str) -> int:
     if scaled != scaled.to_integral_value():
         decimals = "no decimals" if exponent == 0 else f"at most {exponent} decimals"
         raise InvalidValue(f"{value} has more decimals than {currency} allows ({decimals})")
+    if abs(scaled) > MAX_MINOR:
+        raise InvalidValue(f"{value} is too large: at most {format_minor(MAX_MINOR, currency)} {currency}")
     return int(scaled)
 
 

@@ -55,6 +55,7 @@ MAX_TEXT_LENGTH = 500
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _INT = re.compile(r"[0-9]+")
+MAX_WHOLE = 2_147_483_647  # the database's INTEGER
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ class ContactRecord(NamedTuple):
     phone: str | None
     role: str | None
     receives_reminders: bool
+    name_key: str  # "name:<casefolded name>": how a contact imported without external id is known
 
 
 class InvoiceRecord(NamedTuple):
@@ -182,8 +184,8 @@ class _Row:
         value = self.text(column)
         if value is None:
             return default
-        if not _INT.fullmatch(value) or int(value) < minimum:
-            self.fail(column, f"{value!r} is not a whole number of at least {minimum}")
+        if not _INT.fullmatch(value) or not minimum <= int(value) <= MAX_WHOLE:
+            self.fail(column, f"{value!r} is not a whole number from {minimum} to {MAX_WHOLE}")
             return default
         return int(value)
 
@@ -273,8 +275,9 @@ def parse_contact(values: Mapping[str, str], lookups: Lookups) -> tuple[ContactR
         return None, row.errors
     assert customer and name
     # A contact without an external id is known by its name within its customer.
-    key = f"id:{external_id}" if external_id else f"name:{name.casefold()}"
-    return ContactRecord(customer[0], key, external_id, name, email, phone, role, receives), []
+    name_key = f"name:{name.casefold()}"
+    key = f"id:{external_id}" if external_id else name_key
+    return ContactRecord(customer[0], key, external_id, name, email, phone, role, receives, name_key), []
 
 
 def parse_invoice(values: Mapping[str, str], lookups: Lookups) -> tuple[InvoiceRecord | None, list[FieldError]]:

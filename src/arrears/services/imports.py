@@ -158,13 +158,13 @@ def import_csv(
             except StopIteration:
                 break
             except csv.Error as error:
-                report.add(reader.line_num, "", f"is not valid CSV: {error}")
+                report.add(line + 1, "", f"is not valid CSV: {error}")  # where the broken row starts
                 break
             line, start = reader.line_num, line + 1
             if undecodable:
                 _report_undecodable(report, undecodable, range(start, line + 1), header, fields)
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue  # blank line
+            if not any(value.strip() for value in fields):
+                continue  # a blank line, or a row of empty fields as spreadsheets write them
             rows += 1
             if len(fields) != width:
                 report.add(start, "", f"has {len(fields)} fields but the header has {width}")

@@ -43,6 +43,7 @@ from ...domain.money import format_minor
 from ...domain.records import Lookups
 from ...services.ports import ImportCounts, RowProblem
 from . import tables as t
+from .workspace import SqlWorkspace
 
 _staging_names = count(1)
 
@@ -113,6 +114,7 @@ KINDS: dict[str, Kind] = {
             _f("phone", String(64), "phone"),
             _f("role", String(100), "role"),
             _f("receives_reminders", Boolean(), "receives_reminders"),
+            _f("name_key", String(300), target=None),
         ),
         "contact (same external_id, or same name when it has none) for this customer",
     ),
@@ -247,6 +249,8 @@ class SqlImportBatch:
             yield from self._currency_changes()
         if self.kind_name == "invoices":
             yield from self._invoices_changing_customer()
+            if "status" in self.columns:
+                yield from self._voiding_invoices_with_allocations()
         if "invoice_id" in self.staging.c:
             yield from self._bad_invoice_references()
 
@@ -289,6 +293,24 @@ class SqlImportBatch:
         for line, owner in self.connection.execute(query):
             yield RowProblem(line, "customer_external_id", f"the invoice belongs to customer {owner!r}; it cannot move")
 
+    def _voiding_invoices_with_allocations(self) -> Iterator[RowProblem]:
+        """A void invoice is out of aging: cash or credit still on it would vanish from the ledger."""
+        s, i = self.staging, t.invoices
+        allocated = i.c.paid_minor + i.c.credited_minor
+        query = (
+            select(s.c.line, i.c.external_id, i.c.currency, allocated)
+            .join(i, i.c.external_id == s.c.external_id)
+            .where(s.c.is_void == true(), allocated > 0)
+            .order_by(s.c.line)
+        )
+        for line, ref, currency, minor in self.connection.execute(query):
+            yield RowProblem(
+                line,
+                "status",
+                f"invoice {ref!r} has {_money(minor, currency)} paid or credited on it; "
+                "move those payments and credit notes off it before voiding it",
+            )
+
     def _bad_invoice_references(self) -> Iterator[RowProblem]:
         s, i, c = self.staging, t.invoices, t.customers
         column = "invoice_external_id"
@@ -319,6 +341,8 @@ class SqlImportBatch:
 
     def apply(self) -> ImportCounts:
         s, target = self.staging, self.kind.table
+        if self.kind_name == "contacts":
+            self._adopt_external_ids()
         if "invoice_id" in s.c:
             self._remember_affected_invoices()
         match = and_(*(target.c[k] == s.c[k] for k in self.kind.key))
@@ -357,7 +381,44 @@ class SqlImportBatch:
         )
         if self._affected is not None:
             self._refresh_invoices()
+        self._refresh_balances()
         return ImportCounts(created=total - matched, updated=updated, unchanged=matched - updated)
+
+    def _refresh_balances(self) -> None:
+        """Keep the task list's per-customer balances in step with the ledger, for the customers of
+        this file (until the first task list of a workspace has computed them, there is nothing to keep)."""
+        workspace = SqlWorkspace(self.connection)
+        as_of = workspace.balances_as_of()
+        if as_of is None or self.kind_name in ("contacts", "credit-scores"):
+            return
+        s = self.staging
+        if self.kind_name == "customers":
+            ids = select(t.customers.c.id).join(s, s.c.external_id == t.customers.c.external_id)
+        else:
+            ids = select(s.c.customer_id).distinct()
+        workspace.refresh_balances(as_of, list(self.connection.execute(ids).scalars()))
+
+    def _adopt_external_ids(self) -> None:
+        """A contact imported by name alone, and now with an external id, is the same person: re-key it
+        (unless that id is already taken), so that the upsert updates it instead of adding a twin."""
+        s, k = self.staging, t.contacts
+        taken = k.alias("taken")
+        new_key = (
+            select(s.c.contact_key)
+            .where(s.c.customer_id == k.c.customer_id, s.c.name_key == k.c.contact_key, s.c.external_id.is_not(None))
+            .order_by(s.c.line)
+            .limit(1)
+            .scalar_subquery()
+        )
+        self.connection.execute(
+            update(k)
+            .values(contact_key=new_key)
+            .where(
+                k.c.external_id.is_(None),
+                new_key.is_not(None),
+                ~exists().where(taken.c.customer_id == k.c.customer_id, taken.c.contact_key == new_key),
+            )
+        )
 
     def _remember_affected_invoices(self) -> None:
         """Invoices whose paid or credited amount this file can change: the ones it allocates to,

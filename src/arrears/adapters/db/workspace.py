@@ -534,7 +534,7 @@ class SqlWorkspace:
             .values(kind=kind, key=key, message=message, customer_id=customer_id, task_id=task_id, user_id=user_id)
             .on_conflict_do_nothing(index_elements=["key"], index_where=a.c.status == "open")
         )
-        return bool(self.connection.execute(statement).rowcount == 1)
+        return self.connection.execute(statement.returning(a.c.id)).first() is not None
 
     def close_alerts(self, keys: Sequence[str], at: datetime) -> int:
         a = t.alerts

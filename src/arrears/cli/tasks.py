@@ -1,0 +1,167 @@
+"""`arrears tasks` (the task list of CONTRACT.md) and `arrears promises check`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..domain.money import format_minor
+from ..domain.users import Role, User
+from ..services import collection_rules, tasks
+from ..services.workspace_ports import TaskRow
+from .main import DatabaseUrl, TableFormat, app, fails_cleanly, parse_date, workspace
+
+promises_app = typer.Typer(help="Promises to pay: mark them kept or broken.", no_args_is_help=True)
+app.add_typer(promises_app, name="promises")
+
+# The person at the terminal is trusted like an owner (they hold the database); ARREARS_USER says
+# whose task list "mine" is.
+OPERATOR = User(0, "cli", Role.OWNER, None)
+
+
+def task_json(row: TaskRow) -> dict[str, Any]:
+    """A task as CONTRACT.md's `arrears tasks --format json` shows it."""
+    return {
+        "id": row.id,
+        "customer_external_id": row.customer_external_id,
+        "customer_name": row.customer_name,
+        "type": row.type,
+        "status": row.status,
+        "assignee": row.assignee,
+        "due_date": row.due_date.isoformat(),
+        "description": row.description,
+        "invoice_external_ids": row.invoice_external_ids,
+        "outstanding_invoice_count": row.outstanding_invoice_count,
+        "overdue_amount": format_minor(row.overdue_minor, row.currency),
+        "currency": row.currency,
+        "phones": row.phones,
+        "source": row.source,
+        "outcome": row.outcome,
+        "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+        "follow_up_date": row.follow_up_date.isoformat() if row.follow_up_date else None,
+        "expected_amount": format_minor(row.expected_amount_minor, row.currency)
+        if row.expected_amount_minor is not None
+        else None,
+        "expected_date": row.expected_date.isoformat() if row.expected_date else None,
+        "version": row.version,
+    }
+
+
+COLUMNS = (
+    "id",
+    "customer_name",
+    "type",
+    "assignee",
+    "due_date",
+    "outstanding_invoice_count",
+    "overdue_amount",
+    "currency",
+    "phones",
+    "description",
+)
+
+
+@app.command("tasks")
+@fails_cleanly
+def list_tasks(
+    assignee: Annotated[str | None, typer.Option(help="Only this user's tasks.")] = None,
+    everyone: Annotated[bool, typer.Option("--all", help="Every assignee's tasks.")] = False,
+    status: Annotated[str, typer.Option(help="open, done, cancelled or all.")] = "open",
+    task_type: Annotated[str | None, typer.Option("--type", help="Only this task type, e.g. call.")] = None,
+    q: Annotated[str | None, typer.Option("--search", "-q", help="Customer, invoice number or description.")] = None,
+    sort: Annotated[str, typer.Option(help=f"One of: {', '.join(tasks.SORTS)}.")] = "due_date",
+    limit: Annotated[int, typer.Option(help="At most this many tasks (1 to 500).")] = 100,
+    offset: Annotated[int, typer.Option(help="Skip this many (pagination).")] = 0,
+    fmt: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The task list: customer, assignee, outstanding invoices, overdue amount, due date, phones.
+
+    "Mine" is the user named by $ARREARS_USER; without it, and without --assignee, every assignee's.
+
+    Examples:
+
+      [bold]arrears tasks --assignee maria[/bold]
+
+      [bold]arrears tasks --all --sort=-overdue_amount --format json[/bold]
+    """
+    if assignee and everyone:
+        raise typer.BadParameter("give --assignee or --all, not both")
+    me = os.environ.get("ARREARS_USER")
+    with workspace(database_url) as arrears:
+        who = assignee or (None if everyone else me)
+        flt = tasks.task_filter(
+            arrears.uow(),
+            OPERATOR,
+            assignee=who,
+            everyone=who is None,
+            status=status,
+            types=(task_type,) if task_type else (),
+            q=q,
+        )
+        page = tasks.list_tasks(arrears.uow(), OPERATOR, flt, sort=sort, limit=limit, offset=offset)
+    items = [task_json(row) for row in page.items]
+    if fmt is TableFormat.json:
+        typer.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    if fmt is TableFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for item in items:
+            writer.writerow([" ".join(item[c]) if c == "phones" else item[c] for c in COLUMNS])
+        return
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    if not items:
+        console.print(f"No {status} tasks here. Try --all, or --status all.")
+        return
+    labels = {"customer_name": "customer", "outstanding_invoice_count": "invoices", "overdue_amount": "overdue"}
+    table = Table(
+        *(labels.get(c, c.replace("_", " ")) for c in COLUMNS), title=f"Tasks ({status})", title_justify="left"
+    )
+    for item in items:
+        table.add_row(*(" ".join(item[c]) if c == "phones" else str(item[c] or "") for c in COLUMNS))
+    console.print(table)
+    if page.next_offset is not None:
+        console.print(f"More: --offset {page.next_offset}")
+
+
+@promises_app.command("check")
+@fails_cleanly
+def check_promises(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge promises as of this date (default: today).")
+    ] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", help="table or json.")] = TableFormat.table,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Close kept promises to pay; close broken ones with a follow-up call and an alert.
+
+    The daily cycle does this by itself; run it by hand to catch up a day:
+    [bold]arrears promises check --as-of 2026-06-30[/bold]
+    """
+    with workspace(database_url) as arrears:
+        assert arrears.clock is not None
+        day: date = parse_date(as_of, "--as-of") if as_of else arrears.clock.today()
+        run = collection_rules.check_promises(arrears.uow(), day)
+    result = {
+        "as_of": day.isoformat(),
+        "kept": run.promises_kept,
+        "broken": run.promises_broken,
+        "tasks_created": run.tasks_created,
+        "alerts_raised": run.alerts_raised,
+    }
+    if fmt is TableFormat.json:
+        typer.echo(json.dumps(result))
+    else:
+        typer.echo(
+            f"promises as of {day}: {run.promises_kept} kept, {run.promises_broken} broken "
+            f"({run.tasks_created} follow-up calls, {run.alerts_raised} alerts)"
+        )
