@@ -1,0 +1,129 @@
+"""Email transports (CONTRACT.md ARREARS_EMAIL_URL): SMTP, SMTP with STARTTLS, SMTPS, or a folder.
+
+`send` raises TemporaryFailure for what is worth retrying (the server cannot be reached, a 4xx
+answer) and PermanentFailure for what is not (a 5xx answer): the outbox decides what to do next.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ..domain.errors import ArrearsError
+
+TIMEOUT_SECONDS = 30
+
+
+class EmailConfigError(ArrearsError):
+    code = "email_config"
+
+
+class DeliveryFailure(Exception):
+    """Sending failed; `reason` says how, in words for the timeline."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TemporaryFailure(DeliveryFailure):
+    pass
+
+
+class PermanentFailure(DeliveryFailure):
+    pass
+
+
+@dataclass(frozen=True)
+class SmtpTransport:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False  # SMTPS: TLS from the first byte
+    starttls: bool = False
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            client: smtplib.SMTP
+            if self.tls:
+                client = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context()
+                )
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS)
+            with client:
+                if self.starttls:
+                    client.starttls(context=ssl.create_default_context())
+                if self.username:
+                    client.login(self.username, self.password or "")
+                refused = client.send_message(message)
+            if refused:
+                raise PermanentFailure(f"the server refused {', '.join(sorted(refused))}")
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            kind = TemporaryFailure if all(400 <= code < 500 for code in codes) else PermanentFailure
+            raise kind(f"recipients refused: {_answers(error.recipients)}") from None
+        except smtplib.SMTPResponseException as error:
+            text = (
+                error.smtp_error.decode(errors="replace")
+                if isinstance(error.smtp_error, bytes)
+                else str(error.smtp_error)
+            )
+            kind = TemporaryFailure if 400 <= error.smtp_code < 500 else PermanentFailure
+            raise kind(f"{error.smtp_code} {text}") from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise TemporaryFailure(f"cannot reach {self.host}:{self.port}: {error}") from None
+
+
+def _answers(recipients: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(
+        f"{address}: {code} {text.decode(errors='replace')}" for address, (code, text) in recipients.items()
+    )
+
+
+@dataclass(frozen=True)
+class FileTransport:
+    """Writes each message as DIR/<message id>.eml: for development, demos and tests."""
+
+    folder: Path
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = (message["Message-ID"] or "message").strip("<>").replace("/", "_").replace("@", "_at_")
+        path = self.folder / f"{name}.eml"
+        path.write_bytes(bytes(message))
+
+
+def transport_from_url(url: str) -> SmtpTransport | FileTransport:
+    """`smtp://host:port`, `smtp://user:pass@host:port?starttls=1`, `smtps://…`, or `file://DIR`."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        folder = unquote(parts.netloc + parts.path)
+        if not folder:
+            raise EmailConfigError("ARREARS_EMAIL_URL file:// needs a folder, e.g. file://mail")
+        return FileTransport(Path(folder))
+    if parts.scheme not in ("smtp", "smtps"):
+        raise EmailConfigError(
+            f"ARREARS_EMAIL_URL {parts.scheme}:// is not supported: use smtp://, smtps:// or file://"
+        )
+    if not parts.hostname:
+        raise EmailConfigError("ARREARS_EMAIL_URL needs a host, e.g. smtp://127.0.0.1:25")
+    query = parse_qs(parts.query)
+    starttls = query.get("starttls", ["0"])[0].lower() in ("1", "true", "yes")
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    except ValueError:
+        raise EmailConfigError("ARREARS_EMAIL_URL has a port that is not a number") from None
+    return SmtpTransport(
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        tls=parts.scheme == "smtps",
+        starttls=starttls,
+    )

@@ -1,0 +1,82 @@
+"""Email and invoice templates: escaped, formatted for the currency, overridable."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from arrears.adapters.rendering import TemplateError, Templates
+
+
+def context(
+    name: str = "Acme <script>alert(1)</script>", currency: str = "EUR", owed: str = "1150.50"
+) -> dict[str, Any]:
+    invoice = {
+        "number": "INV-1",
+        "issue_date": date(2026, 5, 1),
+        "due_date": date(2026, 5, 31),
+        "amount": Decimal("1200.00"),
+        "outstanding": Decimal("1150.50"),
+        "days_past_due": 30,
+    }
+    return {
+        "customer": {"name": name, "external_id": "C1"},
+        "contact_name": None,
+        "invoices": [invoice],
+        "total": Decimal("1150.50"),
+        "currency": currency,
+        "step": {"name": "past-due-30", "days": 30},
+        "as_of": date(2026, 6, 30),
+        "invoice": invoice,
+    }
+
+
+def test_a_customer_supplied_name_is_escaped_in_html_and_kept_as_text_in_the_text_part() -> None:
+    email = Templates(company="Northwind").email("past_due", context())
+
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in email.html
+    assert "Dear Acme <script>alert(1)</script>," in email.text
+
+
+def test_amounts_are_formatted_for_the_currency() -> None:
+    yen = Templates(company="Northwind").email("past_due", context(currency="JPY", owed="1150"))
+    euros = Templates(company="Northwind").email("past_due", context())
+
+    assert "€1,150.50" in euros.text
+    assert euros.subject == "Overdue: €1,150.50 on your account with Northwind"
+    assert "¥1,150 outstanding" in yen.text
+
+
+def test_every_built_in_template_renders() -> None:
+    templates = Templates()
+
+    for name in templates.names():
+        rendered = templates.email(name, context())
+        assert rendered.subject and "\n" not in rendered.subject
+        assert rendered.html.startswith("<!doctype html>")
+
+
+def test_a_template_folder_overrides_the_built_in_ones(tmp_path: Path) -> None:
+    (tmp_path / "emails").mkdir()
+    (tmp_path / "emails" / "past_due.subject.txt").write_text("Pay up, {{ customer.name }}")
+
+    email = Templates(tmp_path).email("past_due", context(name="Acme"))
+
+    assert email.subject == "Pay up, Acme"
+    assert "past due" in email.text
+
+
+def test_an_unknown_template_is_a_clear_error() -> None:
+    with pytest.raises(TemplateError, match="no email template 'nope'"):
+        Templates().email("nope", context())
+
+
+def test_the_invoice_renders_as_a_pdf() -> None:
+    pdf = Templates(company="Northwind").invoice_pdf(context())
+
+    assert pdf.startswith(b"%PDF")
