@@ -384,3 +384,83 @@ customer_balances = Table(
     Column("overdue_minor", BigInteger, nullable=False),
     Index("ix_customer_balances_overdue", "overdue_minor"),
 )
+
+
+# -- automation: workflows, the outbox, the daily cycle ------------------------------------------------
+
+customers.append_column(Column("workflow_paused", Boolean, nullable=False, server_default=text("false")))
+invoices.append_column(Column("workflow_paused", Boolean, nullable=False, server_default=text("false")))
+
+workflow_files = Table(
+    "workflow_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),  # the TOML text, as validated
+    Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    *_timestamps(),
+)
+
+step_runs = Table(
+    "step_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workflow", String(64), nullable=False),
+    Column("step", String(64), nullable=False),
+    # What the step ran for: "invoice:<id>", "instalment:<id>" or "customer:<id>". A step runs at
+    # most once per subject, whatever happens: the unique key is the guarantee, not the code.
+    Column("subject", String(40), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), index=True),
+    Column("status", String(16), nullable=False),  # fired or skipped
+    Column("cycle_date", Date, nullable=False),
+    Column("email_id", Integer, ForeignKey("emails.id", ondelete="SET NULL")),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime(), nullable=False, server_default=_now()),
+    CheckConstraint("status IN ('fired', 'skipped')", name="status"),
+    UniqueConstraint("workflow", "step", "subject", name="uq_step_runs_workflow_step_subject"),
+)
+
+emails = Table(
+    "emails",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True),
+    # One email per customer, workflow step and cycle date: a re-run cannot queue it twice.
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("to_addresses", Text, nullable=False),  # JSON list
+    Column("subject", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("template", String(64), nullable=False),
+    Column("workflow", String(64)),
+    Column("step", String(64)),
+    Column("cycle_date", Date),
+    Column("attach_invoice_id", Integer, ForeignKey("invoices.id", ondelete="SET NULL")),
+    Column("message_id", String(200), nullable=False),
+    Column("status", String(16), nullable=False, server_default="queued"),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UTCDateTime(), nullable=False, server_default=_now()),
+    Column("last_error", Text),
+    Column("sent_at", UTCDateTime()),
+    *_timestamps(),
+    CheckConstraint("status IN ('queued', 'sent', 'failed', 'bounced')", name="status"),
+    Index("ix_emails_status_next", "status", "next_attempt_at"),
+)
+
+email_invoices = Table(
+    "email_invoices",
+    metadata,
+    Column("email_id", Integer, ForeignKey("emails.id", ondelete="CASCADE"), primary_key=True),
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+cycle_runs = Table(
+    "cycle_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("as_of", Date, nullable=False, index=True),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    Column("dry_run", Boolean, nullable=False, server_default=text("false")),
+    Column("summary", Text),  # JSON of the cycle's counts
+)
