@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from .adapters.clock import SystemClock
 from .adapters.db.engine import ensure_schema, make_engine, upgrade
 from .adapters.db.uow import SqlUnitOfWork
+from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
+from .adapters.rendering import Templates
 from .config import Settings
-from .services.ports import Clock
+from .domain.workflows import Workflow
+from .services import workflows
+from .services.cycle import Mailer
+from .services.ports import Clock, UnitOfWork
+
+DEFAULT_WORKFLOWS = Path(__file__).parent / "adapters" / "default_workflows.toml"
 
 
 @dataclass
@@ -37,6 +47,36 @@ class Arrears:
     def uow(self) -> SqlUnitOfWork:
         assert self.clock is not None
         return SqlUnitOfWork(self.engine, self.clock)
+
+    @cached_property
+    def templates(self) -> Templates:
+        return Templates(self.settings.templates_dir, company=self.settings.company_name, locale=self.settings.locale)
+
+    @cached_property
+    def sender(self) -> SmtpTransport | FileTransport:
+        return transport_from_url(self.settings.email_url)
+
+    def mailer(self) -> Mailer:
+        return Mailer(self.templates, self.sender, self.settings.email_from)
+
+    def workflows(self) -> tuple[Workflow, ...]:
+        """The workflows in force: ARREARS_WORKFLOWS, else the stored file, else the built-in default."""
+        path = self.settings.workflows
+        given = (path.read_text(encoding="utf-8"), str(path)) if path is not None else None
+        default = (DEFAULT_WORKFLOWS.read_text(encoding="utf-8"), "built-in default workflow")
+        return workflows.active(self.uow(), given, default, self.templates.names())
+
+    @contextmanager
+    def dry_run(self) -> Iterator[Callable[[], UnitOfWork]]:
+        """Units of work that see each other's writes and keep none: for `--dry-run`."""
+        assert self.clock is not None
+        clock = self.clock
+        with self.engine.connect() as connection:
+            outer = connection.begin()
+            try:
+                yield lambda: SqlUnitOfWork(self.engine, clock, shared=connection)
+            finally:
+                outer.rollback()
 
     def ready(self) -> Arrears:
         """Check (or, on SQLite, create) the schema before a command uses the database."""

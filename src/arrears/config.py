@@ -19,3 +19,6 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     # The company's time zone: what "today" is for due dates, the task list and the daily cycle.
     timezone: str = "UTC"
+    # Who the customer's emails come from, by name, and how amounts and dates are written in them.
+    company_name: str = "Arrears Demo Co."
+    locale: str = "en_US"

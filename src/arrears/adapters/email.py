@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..domain.emails import PermanentFailure, TemporaryFailure
 from ..domain.errors import ArrearsError
 
 TIMEOUT_SECONDS = 30
@@ -20,22 +21,6 @@ TIMEOUT_SECONDS = 30
 
 class EmailConfigError(ArrearsError):
     code = "email_config"
-
-
-class DeliveryFailure(Exception):
-    """Sending failed; `reason` says how, in words for the timeline."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class TemporaryFailure(DeliveryFailure):
-    pass
-
-
-class PermanentFailure(DeliveryFailure):
-    pass
 
 
 @dataclass(frozen=True)

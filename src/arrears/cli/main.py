@@ -18,6 +18,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
@@ -84,7 +85,9 @@ def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except ArrearsError as error:
-            err.print(f"[bold red]error:[/bold red] {error.message}", highlight=False, markup=True, soft_wrap=True)
+            # The message quotes the user's own data ("[/b]", ":x:"): shown as written, never as markup.
+            message = escape(error.message)
+            err.print(f"[bold red]error:[/bold red] {message}", highlight=False, emoji=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -289,7 +292,7 @@ def export(
         else:
             with output.open("w", encoding="utf-8", newline="") as out:
                 written = exports.export(arrears.uow(), kind, out, fmt=fmt.value)
-            err.print(f"wrote {written:,} {kind} to {output}")
+            err.print(f"wrote {written:,} {kind} to {escape(str(output))}", highlight=False, emoji=False)
 
 
 # -- reports --------------------------------------------------------------------------------------
@@ -373,5 +376,8 @@ def run() -> None:
 
 
 # `arrears demo` registers itself on `app`; imported last because it uses the helpers above.
+from . import automation as _automation  # noqa: E402, F401
 from . import demo as _demo  # noqa: E402, F401
+from . import serve as _serve  # noqa: E402, F401
 from . import tasks as _tasks  # noqa: E402, F401
+from . import tokens as _tokens  # noqa: E402, F401

@@ -44,12 +44,14 @@ class AgingLine:
     unapplied_credit: Money | None = None
 
     def __post_init__(self) -> None:
+        zero = Money.zero(self.currency)  # one value shared by every empty slot: Money is immutable
         for name in BUCKETS:
-            self.buckets.setdefault(name, Money.zero(self.currency))
+            if name not in self.buckets:
+                self.buckets[name] = zero
         if self.unapplied_cash is None:
-            self.unapplied_cash = Money.zero(self.currency)
+            self.unapplied_cash = zero
         if self.unapplied_credit is None:
-            self.unapplied_credit = Money.zero(self.currency)
+            self.unapplied_credit = zero
 
     @property
     def total(self) -> Money:

@@ -17,8 +17,8 @@ from .errors import CurrencyMismatch, InvalidValue
 # no comma as decimal separator, no NaN or Infinity.
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
-# The largest amount, in minor units: stored in 64-bit integers with room to sum thousands of them.
-MAX_MINOR = 10**15 - 1
+# The largest amount, in minor units: it fits the database's 64-bit integers with room to sum many.
+MAX_MINOR = 10**17 - 1
 
 
 def parse_decimal(text: str, *, allow_negative: bool = False, allow_zero: bool = True) -> Decimal:

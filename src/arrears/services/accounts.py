@@ -41,6 +41,7 @@ def list_issues(uow: UnitOfWork, user: User, customer_external_id: str | None, s
 
 def views(uow: UnitOfWork, user: User) -> list[SavedView]:
     """The user's saved views; "Open" (the default) and "All" until they save their own."""
+    require(user, Action.READ)
     with uow:
         saved = uow.workspace.views(user.id)
     if saved:
@@ -49,6 +50,7 @@ def views(uow: UnitOfWork, user: User) -> list[SavedView]:
 
 
 def save_view(uow: UnitOfWork, user: User, name: str, filters: dict[str, Any], is_default: bool = False) -> SavedView:
+    require(user, Action.READ)
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise InvalidValue("a view needs a name of 1 to 100 characters")
@@ -59,6 +61,7 @@ def save_view(uow: UnitOfWork, user: User, name: str, filters: dict[str, Any], i
 
 
 def delete_view(uow: UnitOfWork, user: User, view_id: int) -> None:
+    require(user, Action.READ)
     with uow:
         if not uow.workspace.delete_view(user.id, view_id):
             raise NotFound(f"no saved view {view_id}")

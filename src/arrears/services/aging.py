@@ -49,27 +49,26 @@ def aging_report(uow: UnitOfWork, as_of: date) -> list[AgingReport]:
     """One report per currency, customers by name; unapplied cash and credit reported apart."""
     with uow:
         rows = list(uow.reports.aging(as_of))
-    lines: dict[tuple[str, int], CustomerAging] = {}
-    for row in rows:
-        key = (row.currency, row.customer_id)
-        entry = lines.get(key)
-        if entry is None:
-            entry = lines[key] = CustomerAging(row.external_id, row.name, AgingLine(row.currency))
-        amount = Money(row.minor, row.currency)
-        if row.bucket == "unapplied_cash":
-            entry.line.unapplied_cash = amount
-        elif row.bucket == "unapplied_credit":
-            entry.line.unapplied_credit = amount
-        else:
-            entry.line.add(row.bucket, amount)
+    rows.sort(key=lambda row: (row.currency, row.name.casefold(), row.external_id))
     reports: dict[str, AgingReport] = {}
-    for (currency, _), entry in sorted(
-        lines.items(), key=lambda item: (item[0][0], item[1].name.casefold(), item[1].external_id)
-    ):
+    sums: dict[str, list[int]] = {}  # per currency: each bucket, then unapplied cash and credit
+    zero = None
+    for row in rows:
+        currency = row.currency
         report = reports.get(currency)
         if report is None:
-            report = reports[currency] = AgingReport(as_of, currency, total=AgingLine(currency))
-        report.customers.append(entry)
-        assert report.total is not None
-        report.total.absorb(entry.line)
+            report = reports[currency] = AgingReport(as_of, currency)
+            sums[currency] = [0] * (len(BUCKETS) + 2)
+            zero = Money.zero(currency)
+        assert zero is not None
+        amounts = (*row.buckets, row.unapplied_cash, row.unapplied_credit)
+        money = [Money(minor, currency) if minor else zero for minor in amounts]
+        buckets = dict(zip(BUCKETS, money, strict=False))
+        report.customers.append(CustomerAging(row.external_id, row.name, AgingLine(currency, buckets, *money[-2:])))
+        total = sums[currency]
+        for k, minor in enumerate(amounts):
+            total[k] += minor
+    for currency, report in reports.items():
+        money = [Money(minor, currency) for minor in sums[currency]]
+        report.total = AgingLine(currency, dict(zip(BUCKETS, money, strict=False)), *money[-2:])
     return [reports[c] for c in sorted(reports)]

@@ -109,7 +109,18 @@ def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, res
         return row
 
 
+def get_dispute(uow: UnitOfWork, user: User, dispute_id: int) -> DisputeRow:
+    require(user, Action.READ)
+    with uow:
+        row = uow.workspace.dispute(dispute_id)
+    if row is None:
+        raise NotFound(f"no dispute {dispute_id}")
+    return row
+
+
 def list_disputes(uow: UnitOfWork, user: User, status: str | None, limit: int = 50, offset: int = 0) -> Page:
     require(user, Action.READ)
+    if status not in (None, *DisputeStatus):
+        raise InvalidValue("status is open, resolved or rejected")
     with uow:
         return uow.workspace.disputes(status, limit, offset)

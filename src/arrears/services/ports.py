@@ -10,6 +10,7 @@ from typing import Any, Protocol, Self
 
 from ..domain.records import Lookups
 from ..domain.users import Role, User
+from .automation_ports import Automation
 from .workspace_ports import Workspace
 
 
@@ -49,14 +50,17 @@ class ImportBatch(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AgingRow:
-    """Outstanding minor units of one customer in one bucket (or unapplied cash/credit)."""
+    """One customer's outstanding minor units in one currency: per bucket, in the order of
+    domain.aging.BUCKETS, and the unapplied cash and credit on account (never netted into a bucket).
+    One row per customer and currency, summed by the database: a million invoices make no more rows."""
 
     customer_id: int
     external_id: str
     name: str
     currency: str
-    bucket: str  # one of domain.aging.BUCKETS, or "unapplied_cash" / "unapplied_credit"
-    minor: int
+    buckets: tuple[int, ...]
+    unapplied_cash: int
+    unapplied_credit: int
 
 
 class Users(Protocol):
@@ -90,6 +94,9 @@ class UnitOfWork(Protocol):
 
     @property
     def clock(self) -> Clock: ...
+
+    @property
+    def automation(self) -> Automation: ...
 
     @property
     def users(self) -> Users: ...

@@ -45,6 +45,7 @@ class NewTask:
     issue_title: str | None = None  # opens a new issue on the account for this task
     expected_amount: str | None = None
     expected_date: date | None = None
+    expected_currency: str | None = None  # default: the customer's; another currency is refused
     complete: bool = False  # complete at entry, when no follow-up is needed
     outcome: str | None = None
     note: str | None = None
@@ -178,14 +179,15 @@ def _promise_text(promise: Promise) -> str:
 
 def _promise(customer: CustomerRef, new: NewTask, task_type: TaskType, today: date) -> Promise | None:
     if task_type is not TaskType.EXPECTED_PAYMENT:
-        if new.expected_amount is not None or new.expected_date is not None:
+        if new.expected_amount is not None or new.expected_date is not None or new.expected_currency is not None:
             raise InvalidValue("expected_amount and expected_date go with an expected_payment task")
         return None
     if new.expected_amount is None or new.expected_date is None:
         raise InvalidValue("a promise to pay needs expected_amount and expected_date")
-    amount = parse_amount(new.expected_amount, customer.currency, allow_zero=False)
-    rules.check_promise(amount, customer.currency, customer.currency, new.expected_date, today)
-    return Promise(amount, customer.currency, new.expected_date, today)
+    currency = new.expected_currency or customer.currency
+    amount = parse_amount(new.expected_amount, currency, allow_zero=False)
+    rules.check_promise(amount, currency, customer.currency, new.expected_date, today)
+    return Promise(amount, currency, new.expected_date, today)
 
 
 def _tagged_invoices(ws: Workspace, customer: CustomerRef, external_ids: Sequence[str]) -> list[int]:
@@ -284,6 +286,16 @@ def complete_task(
         return _row(ws, task_id), (_row(ws, follow.id) if follow and follow.id else None)
 
 
+def get_task(uow: UnitOfWork, user: User, task_id: int) -> TaskRow:
+    """One task as the task list shows it."""
+    require(user, Action.READ)
+    with uow:
+        rows = uow.workspace.task_rows([task_id])
+    if not rows:
+        raise NotFound(f"no task {task_id}")
+    return rows[0]
+
+
 def _check_version(task: Task, version: int | None) -> None:
     if version is not None and version != task.version:
         raise Conflict(f"task {task.id} was changed by someone else meanwhile (version {task.version}, not {version})")
@@ -341,7 +353,10 @@ def update_task(
             raise Conflict(f"task {task_id} is {task.status.value}; only open tasks can be edited")
         values: dict[str, Any] = {}
         if "description" in changes:
-            values["description"] = str(changes["description"]).strip()
+            description = changes["description"]
+            if not isinstance(description, str) or len(description) > 5000:
+                raise InvalidValue("the description must be text of at most 5000 characters")
+            values["description"] = description.strip()
         if "note" in changes:
             values["note"] = changes["note"]
         if "due_date" in changes:
@@ -350,10 +365,10 @@ def update_task(
                 raise InvalidValue("due_date must be a date")
             values["due_date"] = due
         if "assignee" in changes:
-            if changes["assignee"] is not None and not allowed(user, Action.UPDATE_ANY_TASK):
-                assignee_id = _user_id(ws, changes["assignee"])
-                if assignee_id != user.id:
-                    raise PermissionDenied("only managers and owners reassign tasks")
+            if not allowed(user, Action.UPDATE_ANY_TASK) and (
+                changes["assignee"] is None or _user_id(ws, changes["assignee"]) != user.id
+            ):
+                raise PermissionDenied("only managers and owners reassign tasks")
             values["assignee_id"] = _user_id(ws, changes["assignee"]) if changes["assignee"] else None
         if "status" in changes:
             if changes["status"] != "cancelled":
@@ -425,6 +440,24 @@ def list_tasks(
         page = uow.workspace.list_tasks(flt, today, sort, limit, offset)
         uow.commit()
         return page
+
+
+def task_list(
+    uow: UnitOfWork,
+    user: User,
+    *,
+    assignee: str | None = None,
+    everyone: bool = False,
+    status: str = "open",
+    types: Sequence[str] = (),
+    q: str | None = None,
+    sort: str = "due_date",
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """The task list as a person asks for it (assignee by name), one page of it."""
+    flt = task_filter(uow, user, assignee=assignee, everyone=everyone, status=status, types=tuple(types), q=q or None)
+    return list_tasks(uow, user, flt, sort=sort, limit=limit, offset=offset)
 
 
 def _ensure_balances(uow: UnitOfWork, today: date) -> None:

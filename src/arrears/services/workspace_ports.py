@@ -164,6 +164,66 @@ class SavedView:
     is_default: bool
 
 
+# -- ledger records as the API reads them (amounts in minor units of their currency) ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    external_id: str
+    name: str
+    currency: str
+    payment_terms_days: int
+    credit_limit_minor: int | None
+    collector: str | None
+    email: str | None
+    phone: str | None
+    tags: list[str]
+    on_hold: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    id: int
+    customer_external_id: str
+    external_id: str | None
+    name: str
+    email: str | None
+    phone: str | None
+    role: str | None
+    receives_reminders: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRow:
+    external_id: str
+    customer_external_id: str
+    number: str
+    issue_date: date
+    due_date: date
+    amount_minor: int
+    outstanding_minor: int
+    currency: str
+    status: str  # open, paid, void, written_off
+    disputed: bool
+    plan_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CashRow:
+    """A payment (allocation) or a credit note; `note` is the payment's method or the note's reason."""
+
+    external_id: str
+    customer_external_id: str
+    date: date
+    amount_minor: int
+    currency: str
+    invoice_external_id: str | None
+    note: str | None
+
+
+LedgerRecord = CustomerRow | ContactRow | InvoiceRow | CashRow
+
+
 class Workspace(Protocol):
     # -- references
     def customer(self, external_id: str) -> CustomerRef | None: ...
@@ -250,3 +310,15 @@ class Workspace(Protocol):
     def add_token(self, user_id: int, token_hash: str, name: str | None) -> int: ...
     def user_by_token(self, token_hash: str, at: datetime) -> User | None: ...
     def revoke_tokens(self, user_id: int, at: datetime) -> int: ...
+
+    # -- ledger records (the API's reads)
+    def ledger_records(
+        self,
+        kind: str,
+        limit: int,
+        offset: int,
+        *,
+        external_id: str | None = None,
+        customer_external_id: str | None = None,
+    ) -> Page:
+        """A page of LedgerRecord of `kind` (customers, contacts, invoices, payments, credit-notes)."""

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, func, literal, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Date,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from ...domain.aging import bucket_due_dates
 from ...services.ports import AgingRow
@@ -19,61 +34,66 @@ def _later_allocations(as_of: date) -> Select[tuple[int, int]]:
         select(p.c.invoice_id, p.c.amount_minor).where(p.c.date > as_of, p.c.invoice_id.is_not(None)),
         select(cn.c.invoice_id, cn.c.amount_minor).where(cn.c.date > as_of, cn.c.invoice_id.is_not(None)),
     ).subquery()
-    return select(moves.c.invoice_id, func.sum(moves.c.amount_minor).label("minor")).group_by(moves.c.invoice_id)
+    minor = cast(func.sum(moves.c.amount_minor), BigInteger).label("minor")
+    return select(moves.c.invoice_id, minor).group_by(moves.c.invoice_id)
 
 
 def aging_rows(connection: Connection, as_of: date) -> Iterator[AgingRow]:
-    """Outstanding per customer, currency and bucket as of a date, plus unapplied cash and credit.
+    """Outstanding per customer and currency, pivoted into the buckets, with unapplied cash and credit.
 
     An invoice counts when it was issued on or before `as_of`, is not void, and had an amount
     outstanding on that day: its outstanding today plus whatever was paid or credited on it since.
     Open invoices come from the status index; settled ones only when something settled them later.
+    One statement, one row per customer and currency: the database sums, Python only reads.
     """
-    i, c = t.invoices, t.customers
+    i, c, p, cn = t.invoices, t.customers, t.payments, t.credit_notes
     later = _later_allocations(as_of).subquery()
     now_outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
-    outstanding = (now_outstanding + func.coalesce(later.c.minor, 0)).label("outstanding")
+    outstanding = now_outstanding + func.coalesce(later.c.minor, 0)
+
+    def zero(name: str) -> ColumnElement[int]:
+        return literal(0, BigInteger).label(name)
+
+    no_date = cast(null(), Date).label("due_date")
     open_now = (
-        select(i.c.customer_id, i.c.currency, i.c.due_date, outstanding)
+        select(
+            i.c.customer_id, i.c.currency, i.c.due_date, outstanding.label("outstanding"), zero("cash"), zero("credit")
+        )
         .select_from(i.outerjoin(later, later.c.invoice_id == i.c.id))
-        .where(i.c.status == "open", i.c.issue_date <= as_of)
+        .where(i.c.status == "open", i.c.issue_date <= as_of, outstanding > 0)
     )
     settled_since = (
-        select(i.c.customer_id, i.c.currency, i.c.due_date, outstanding)
+        select(
+            i.c.customer_id, i.c.currency, i.c.due_date, outstanding.label("outstanding"), zero("cash"), zero("credit")
+        )
         .select_from(later.join(i, i.c.id == later.c.invoice_id))
-        .where(i.c.status.in_(("paid", "written_off")), i.c.issue_date <= as_of)
+        .where(i.c.status.in_(("paid", "written_off")), i.c.issue_date <= as_of, outstanding > 0)
     )
-    owed = union_all(open_now, settled_since).subquery()
-    bounds = bucket_due_dates(as_of)
-    bucket = case(
-        *((owed.c.due_date >= bound, literal(name)) for name, bound in bounds if bound is not None),
-        else_=literal(bounds[-1][0]),
-    ).label("bucket")
-    per_bucket = (
-        select(owed.c.customer_id, owed.c.currency, bucket, func.sum(owed.c.outstanding).label("minor"))
-        .where(owed.c.outstanding > 0)
-        .group_by(owed.c.customer_id, owed.c.currency, bucket)
-        .subquery()
+    unapplied_cash = select(
+        p.c.customer_id, p.c.currency, no_date, zero("outstanding"), p.c.amount_minor, zero("credit")
+    ).where(p.c.invoice_id.is_(None), p.c.date <= as_of)
+    unapplied_credit = select(
+        cn.c.customer_id, cn.c.currency, no_date, zero("outstanding"), zero("cash"), cn.c.amount_minor
+    ).where(cn.c.invoice_id.is_(None), cn.c.date <= as_of)
+    owed = union_all(open_now, settled_since, unapplied_cash, unapplied_credit).subquery()
+    customer_id, currency, due_date, amount, cash, credit = owed.c
+
+    def total(value: ColumnElement[Any]) -> ColumnElement[int]:
+        return cast(func.sum(value), BigInteger)
+
+    # A bucket holds what is due on or after its bound and before the bound of the bucket before it;
+    # unapplied rows have no due date and nothing outstanding, so they add zero to every bucket.
+    buckets = bucket_due_dates(as_of)
+    sums: list[ColumnElement[int]] = []
+    for k, (_, bound) in enumerate(buckets):
+        conditions = [] if bound is None else [due_date >= bound]
+        if k > 0:
+            conditions.append(due_date < buckets[k - 1][1])
+        sums.append(total(case((and_(*conditions), amount), else_=0)))
+    per_customer = (
+        select(customer_id, currency, *sums, total(cash), total(credit)).group_by(customer_id, currency).subquery()
     )
-    query = select(
-        c.c.id, c.c.external_id, c.c.name, per_bucket.c.currency, per_bucket.c.bucket, per_bucket.c.minor
-    ).join(c, c.c.id == per_bucket.c.customer_id)
+    query = select(c.c.id, c.c.external_id, c.c.name, *per_customer.c[1:]).join(c, c.c.id == per_customer.c[0])
+    width = len(sums)
     for row in connection.execute(query):
-        yield AgingRow(row.id, row.external_id, row.name, row.currency, row.bucket, int(row.minor))
-    yield from _unapplied(connection, as_of)
-
-
-def _unapplied(connection: Connection, as_of: date) -> Iterator[AgingRow]:
-    c = t.customers
-    for table, label in ((t.payments, "unapplied_cash"), (t.credit_notes, "unapplied_credit")):
-        sums = (
-            select(table.c.customer_id, table.c.currency, func.sum(table.c.amount_minor).label("minor"))
-            .where(and_(table.c.invoice_id.is_(None), table.c.date <= as_of))
-            .group_by(table.c.customer_id, table.c.currency)
-            .subquery()
-        )
-        query = select(c.c.id, c.c.external_id, c.c.name, sums.c.currency, sums.c.minor).join(
-            c, c.c.id == sums.c.customer_id
-        )
-        for row in connection.execute(query):
-            yield AgingRow(row.id, row.external_id, row.name, row.currency, label, int(row.minor))
+        yield AgingRow(row[0], row[1], row[2], row[3], tuple(row[4 : 4 + width]), row[4 + width], row[5 + width])

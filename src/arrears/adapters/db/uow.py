@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import signal
 from datetime import date
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Connection, Engine, RootTransaction, func, insert, select
+from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, func, insert, select
 
 from ...domain.errors import Conflict
 from ...domain.users import Role, User
 from ...services.ports import AgingRow, Clock
 from . import tables as t
+from .automation import SqlAutomation
 from .export import SqlExport
 from .importer import SqlImportBatch
 from .reports import aging_rows
 from .workspace import SqlWorkspace
+
+_commits = itertools.count(1)
+
+
+def failpoint_before_commit() -> None:
+    """Fault injection for the crash tests: with ARREARS_FAILPOINT_KILL_AT_COMMIT=N the process
+    kills itself (SIGKILL, no cleanup) just before its Nth commit. Unset in normal use."""
+    target = os.environ.get("ARREARS_FAILPOINT_KILL_AT_COMMIT")
+    if target and next(_commits) == int(target):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class SqlUsers:
@@ -60,19 +74,28 @@ class SqlUnitOfWork:
     reports: SqlReports
     export: SqlExport
     workspace: SqlWorkspace
+    automation: SqlAutomation
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, shared: Connection | None = None) -> None:
+        """With `shared`, every use case runs in a savepoint of that connection's transaction, which
+        its owner rolls back at the end: a dry run sees each phase's effects and keeps none."""
         self.engine = engine
         self.clock = clock
-        self._transaction: RootTransaction | None = None
+        self.shared = shared
+        self._transaction: RootTransaction | NestedTransaction | None = None
 
     def __enter__(self) -> Self:
-        self.connection = self.engine.connect()
-        self._transaction = self.connection.begin()
+        if self.shared is not None:
+            self.connection = self.shared
+            self._transaction = self.connection.begin_nested()
+        else:
+            self.connection = self.engine.connect()
+            self._transaction = self.connection.begin()
         self.users = SqlUsers(self.connection)
         self.reports = SqlReports(self.connection)
         self.export = SqlExport(self.connection)
         self.workspace = SqlWorkspace(self.connection)
+        self.automation = SqlAutomation(self.connection)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
@@ -80,11 +103,13 @@ class SqlUnitOfWork:
             if self._transaction is not None and self._transaction.is_active:
                 self._transaction.rollback()
         finally:
-            self.connection.close()
+            if self.shared is None:
+                self.connection.close()
             self._transaction = None
 
     def commit(self) -> None:
         assert self._transaction is not None
+        failpoint_before_commit()
         self._transaction.commit()
 
     def rollback(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -37,9 +37,13 @@ from ...domain.tasks import Promise, Task, TaskSource, TaskStatus, TaskType
 from ...domain.users import Role, User
 from ...services.workspace_ports import (
     AlertRow,
+    CashRow,
+    ContactRow,
     CustomerRef,
+    CustomerRow,
     DisputeRow,
     InvoiceRef,
+    InvoiceRow,
     IssueRow,
     Page,
     PlanRow,
@@ -49,6 +53,7 @@ from ...services.workspace_ports import (
     TimelineRow,
 )
 from . import tables as t
+from .export import EXPORTS
 
 CHUNK = 900  # ids per IN (...) list: well under SQLite's limit on bound parameters
 BALANCES_KEY = "balances_as_of"
@@ -960,3 +965,93 @@ class SqlWorkspace:
                 update(a).where(a.c.user_id == user_id, a.c.revoked_at.is_(None)).values(revoked_at=at)
             ).rowcount
         )
+
+    # -- ledger records (the API's reads) ----------------------------------------------------------
+
+    def ledger_records(
+        self,
+        kind: str,
+        limit: int,
+        offset: int,
+        *,
+        external_id: str | None = None,
+        customer_external_id: str | None = None,
+    ) -> Page:
+        """The export's query of `kind` (same order), filtered and paged, as typed rows."""
+        tables = {
+            "customers": t.customers,
+            "contacts": t.contacts,
+            "invoices": t.invoices,
+            "payments": t.payments,
+            "credit-notes": t.credit_notes,
+        }
+        _, query, _ = EXPORTS[kind]()
+        if external_id is not None:
+            query = query.where(tables[kind].c.external_id == external_id)
+        if customer_external_id is not None:
+            query = query.where(t.customers.c.external_id == customer_external_id)
+        rows = list(self.connection.execute(query.limit(limit + 1).offset(offset)))
+        shape = _LEDGER_ROWS[kind]
+        return Page([shape(row) for row in rows[:limit]], offset + limit if len(rows) > limit else None)
+
+
+def _customer_row(r: Any) -> CustomerRow:
+    return CustomerRow(
+        r.external_id,
+        r.name,
+        r.currency,
+        r.payment_terms_days,
+        r.credit_limit_minor,
+        r.collector,
+        r.email,
+        r.phone,
+        [tag for tag in r.tags.split(";") if tag],
+        r.on_hold,
+    )
+
+
+def _contact_row(r: Any) -> ContactRow:
+    return ContactRow(
+        r.id, r.customer_external_id, r.external_id, r.name, r.email, r.phone, r.role, r.receives_reminders
+    )
+
+
+def _invoice_row(r: Any) -> InvoiceRow:
+    outstanding = r.amount_minor - r.paid_minor - r.credited_minor - r.written_off_minor
+    return InvoiceRow(
+        r.external_id,
+        r.customer_external_id,
+        r.number,
+        r.issue_date,
+        r.due_date,
+        r.amount_minor,
+        outstanding if r.status == "open" else 0,
+        r.currency,
+        r.status,
+        r.disputed,
+        r.plan_id,
+    )
+
+
+def _cash_row(note: str) -> Callable[[Any], CashRow]:
+    def shape(r: Any) -> CashRow:
+        return CashRow(
+            r.external_id,
+            r.customer_external_id,
+            r.date,
+            r.amount_minor,
+            r.currency,
+            r.invoice_external_id,
+            getattr(r, note),
+        )
+
+    return shape
+
+
+_LEDGER_ROWS: dict[str, Callable[[Any], CustomerRow | ContactRow | InvoiceRow | CashRow]] = {
+    "customers": _customer_row,
+    "contacts": _contact_row,
+    "invoices": _invoice_row,
+    "payments": _cash_row("method"),
+    "credit-notes": _cash_row("reason"),
+}

@@ -1,0 +1,539 @@
+"""The automation in SQL: which invoices and instalments a workflow step has come due for, the
+step-run ledger that makes every step run once per subject, and the email outbox.
+
+The selection is set-based: one anti-join per workflow step against `step_runs`, so a steady-state
+day reads only what is newly due, not every open invoice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ...domain.workflows import Workflow
+from ...services.automation_ports import DueSubject, NewEmail, OutboxEmail, Recipient
+from . import tables as t
+
+HIGH_WATER_KEY = "automation_start"
+
+
+def _subject(prefix: str, column: ColumnElement[Any]) -> ColumnElement[str]:
+    return literal(f"{prefix}:") + cast(column, String)
+
+
+def _has_tag(tag: str) -> ColumnElement[bool]:
+    return (literal(";") + t.customers.c.tags + literal(";")).contains(f";{tag};", autoescape=True)
+
+
+def _matches(workflow: Workflow) -> ColumnElement[bool]:
+    if not workflow.match_tags:
+        return true()
+    return or_(*(_has_tag(tag) for tag in workflow.match_tags))
+
+
+def first_match(workflows: Sequence[Workflow], index: int) -> ColumnElement[bool]:
+    """Customers of workflow `index`: it matches them and no workflow before it in the file does."""
+    earlier = [not_(_matches(w)) for w in workflows[:index]]
+    return and_(_matches(workflows[index]), *earlier)
+
+
+def _not_run(workflow: str, step: str, subject: ColumnElement[str]) -> ColumnElement[bool]:
+    r = t.step_runs
+    return ~exists().where(r.c.workflow == workflow, r.c.step == step, r.c.subject == subject)
+
+
+class SqlAutomation:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect.name
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
+    # -- what came before the first cycle ----------------------------------------------------------
+
+    def high_water(self) -> tuple[int, int] | None:
+        s = t.app_settings
+        value = self.connection.execute(select(s.c.value).where(s.c.key == HIGH_WATER_KEY)).scalar()
+        if value is None:
+            return None
+        marks = json.loads(value)
+        return int(marks["customer_id"]), int(marks["invoice_id"])
+
+    def set_high_water(self) -> tuple[int, int]:
+        """Remember the last customer and invoice that existed when the first cycle ran: events fire
+        only for what comes after (importing a historical ledger sends no welcome and no old invoices)."""
+        customer = int(self.connection.execute(select(func.coalesce(func.max(t.customers.c.id), 0))).scalar_one())
+        invoice = int(self.connection.execute(select(func.coalesce(func.max(t.invoices.c.id), 0))).scalar_one())
+        value = json.dumps({"customer_id": customer, "invoice_id": invoice})
+        statement = self._insert(t.app_settings).values(key=HIGH_WATER_KEY, value=value)
+        self.connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+        marks = self.high_water()
+        assert marks is not None
+        return marks
+
+    # -- what is due -------------------------------------------------------------------------------
+
+    def due_subjects(self, workflows: Sequence[Workflow], as_of: date) -> list[DueSubject]:
+        out: list[DueSubject] = []
+        for index, workflow in enumerate(workflows):
+            match = first_match(workflows, index)
+            for step in workflow.dated_steps:
+                assert step.days is not None
+                bound = as_of - timedelta(days=step.days)
+                out += self._due_invoices(workflow.name, step.name, bound, as_of, match)
+                out += self._due_instalments(workflow.name, step.name, bound, match)
+        return out
+
+    def _due_invoices(
+        self, workflow: str, step: str, bound: date, as_of: date, match: ColumnElement[bool]
+    ) -> list[DueSubject]:
+        i, c, k, ti = t.invoices, t.customers, t.tasks, t.task_invoices
+        outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
+        promise = and_(k.c.status == "open", k.c.type == "expected_payment", k.c.expected_date >= as_of)
+        promised = or_(
+            exists().where(ti.c.invoice_id == i.c.id, k.c.id == ti.c.task_id, promise),
+            exists().where(k.c.customer_id == i.c.customer_id, promise, ~exists().where(ti.c.task_id == k.c.id)),
+        )
+        subject = _subject("invoice", i.c.id)
+        query = (
+            select(
+                subject.label("subject"),
+                i.c.customer_id,
+                i.c.id,
+                i.c.number,
+                i.c.issue_date,
+                i.c.due_date,
+                i.c.amount_minor,
+                outstanding.label("outstanding"),
+                i.c.currency,
+            )
+            .join(c, c.c.id == i.c.customer_id)
+            .where(
+                i.c.status == "open",
+                outstanding > 0,
+                i.c.due_date <= bound,
+                i.c.disputed == false(),
+                i.c.excluded == false(),
+                i.c.plan_id.is_(None),
+                i.c.workflow_paused == false(),
+                c.c.on_hold == false(),
+                c.c.workflow_paused == false(),
+                match,
+                ~promised,
+                _not_run(workflow, step, subject),
+            )
+        )
+        return [
+            DueSubject(
+                workflow,
+                step,
+                row.subject,
+                row.customer_id,
+                (row.id,),
+                row.number,
+                row.issue_date,
+                row.due_date,
+                row.amount_minor,
+                int(row.outstanding),
+                row.currency,
+            )
+            for row in self.connection.execute(query)
+        ]
+
+    def _plan_paid(self) -> Select[Any]:
+        p, pi, pay, cn = t.payment_plans, t.plan_invoices, t.payments, t.credit_notes
+        on_plan = select(pi.c.invoice_id).where(pi.c.plan_id == p.c.id)
+        paid = (
+            select(func.coalesce(func.sum(pay.c.amount_minor), 0))
+            .where(pay.c.invoice_id.in_(on_plan), pay.c.date >= p.c.start_date)
+            .scalar_subquery()
+        )
+        credited = (
+            select(func.coalesce(func.sum(cn.c.amount_minor), 0))
+            .where(cn.c.invoice_id.in_(on_plan), cn.c.date >= p.c.start_date)
+            .scalar_subquery()
+        )
+        return select(p.c.id.label("plan_id"), (paid + credited).label("paid")).where(p.c.status == "active")
+
+    def _due_instalments(self, workflow: str, step: str, bound: date, match: ColumnElement[bool]) -> list[DueSubject]:
+        """Plans are chased by instalment: the unpaid part of each instalment, payments filling them in date order."""
+        inst, p, c = t.plan_instalments, t.payment_plans, t.customers
+        running = select(
+            inst.c.id,
+            inst.c.plan_id,
+            inst.c.due_date,
+            inst.c.amount_minor,
+            func.sum(inst.c.amount_minor)
+            .over(partition_by=inst.c.plan_id, order_by=(inst.c.due_date, inst.c.id))
+            .label("through"),
+            func.count().over(partition_by=inst.c.plan_id, order_by=(inst.c.due_date, inst.c.id)).label("number"),
+        ).subquery()
+        paid = self._plan_paid().subquery()
+        unpaid_through = running.c.through - paid.c.paid
+        unpaid = case(
+            (unpaid_through <= 0, literal(0)),
+            (unpaid_through >= running.c.amount_minor, running.c.amount_minor),
+            else_=unpaid_through,
+        )
+        subject = _subject("instalment", running.c.id)
+        query = (
+            select(
+                subject.label("subject"),
+                p.c.customer_id,
+                p.c.id.label("plan_id"),
+                running.c.number,
+                running.c.due_date,
+                running.c.amount_minor,
+                unpaid.label("unpaid"),
+                p.c.currency,
+                p.c.start_date,
+            )
+            .select_from(
+                running.join(p, p.c.id == running.c.plan_id)
+                .join(paid, paid.c.plan_id == p.c.id)
+                .join(c, c.c.id == p.c.customer_id)
+            )
+            .where(
+                p.c.status == "active",
+                unpaid > 0,
+                running.c.due_date <= bound,
+                c.c.on_hold == false(),
+                c.c.workflow_paused == false(),
+                match,
+                _not_run(workflow, step, subject),
+            )
+        )
+        rows = list(self.connection.execute(query))
+        if not rows:
+            return []
+        pi = t.plan_invoices
+        invoices: dict[int, list[int]] = defaultdict(list)
+        for plan_id, invoice_id in self.connection.execute(
+            select(pi.c.plan_id, pi.c.invoice_id)
+            .where(pi.c.plan_id.in_({row.plan_id for row in rows}))
+            .order_by(pi.c.invoice_id)
+        ):
+            invoices[plan_id].append(invoice_id)
+        return [
+            DueSubject(
+                workflow,
+                step,
+                row.subject,
+                row.customer_id,
+                tuple(invoices[row.plan_id]),
+                f"Instalment {row.number} of payment plan {row.plan_id}",
+                row.start_date,
+                row.due_date,
+                row.amount_minor,
+                int(row.unpaid),
+                row.currency,
+            )
+            for row in rows
+        ]
+
+    def new_customers(self, workflow: Workflow, step: str, after_id: int) -> list[int]:
+        c = t.customers
+        query = (
+            select(c.c.id)
+            .where(
+                c.c.id > after_id,
+                c.c.workflow_paused == false(),
+                _matches(workflow),
+                _not_run(workflow.name, step, _subject("customer", c.c.id)),
+            )
+            .order_by(c.c.id)
+        )
+        return list(self.connection.execute(query).scalars())
+
+    def new_invoices(self, workflow: Workflow, step: str, after_id: int, as_of: date) -> list[DueSubject]:
+        i, c = t.invoices, t.customers
+        subject = _subject("invoice", i.c.id)
+        outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
+        query = (
+            select(
+                subject.label("subject"),
+                i.c.customer_id,
+                i.c.id,
+                i.c.number,
+                i.c.issue_date,
+                i.c.due_date,
+                i.c.amount_minor,
+                outstanding.label("outstanding"),
+                i.c.currency,
+            )
+            .join(c, c.c.id == i.c.customer_id)
+            .where(
+                i.c.id > after_id,
+                i.c.status == "open",
+                i.c.due_date >= as_of,
+                i.c.workflow_paused == false(),
+                c.c.workflow_paused == false(),
+                _matches(workflow),
+                _not_run(workflow.name, step, subject),
+            )
+            .order_by(i.c.id)
+        )
+        return [
+            DueSubject(
+                workflow.name,
+                step,
+                row.subject,
+                row.customer_id,
+                (row.id,),
+                row.number,
+                row.issue_date,
+                row.due_date,
+                row.amount_minor,
+                int(row.outstanding),
+                row.currency,
+            )
+            for row in self.connection.execute(query)
+        ]
+
+    def open_invoices(self, customer_id: int) -> list[DueSubject]:
+        i = t.invoices
+        ids = self.connection.execute(
+            select(i.c.id).where(i.c.customer_id == customer_id, i.c.status == "open").order_by(i.c.due_date, i.c.id)
+        ).scalars()
+        return [doc for doc in (self.invoice_document(invoice_id) for invoice_id in ids) if doc is not None]
+
+    def invoice_document(self, invoice_id: int) -> DueSubject | None:
+        i = t.invoices
+        outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
+        row = self.connection.execute(
+            select(
+                i.c.customer_id,
+                i.c.id,
+                i.c.number,
+                i.c.issue_date,
+                i.c.due_date,
+                i.c.amount_minor,
+                outstanding.label("outstanding"),
+                i.c.currency,
+            ).where(i.c.id == invoice_id)
+        ).first()
+        if row is None:
+            return None
+        return DueSubject(
+            "",
+            "",
+            f"invoice:{row.id}",
+            row.customer_id,
+            (row.id,),
+            row.number,
+            row.issue_date,
+            row.due_date,
+            row.amount_minor,
+            int(row.outstanding),
+            row.currency,
+        )
+
+    def recipients(self, customer_ids: Sequence[int]) -> dict[int, Recipient]:
+        """Who a customer's reminders go to: contacts who receive reminders, else the customer's own address."""
+        c, k = t.customers, t.contacts
+        ids = sorted(set(customer_ids))
+        contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        out: dict[int, Recipient] = {}
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            for row in self.connection.execute(
+                select(k.c.customer_id, k.c.name, k.c.email)
+                .where(k.c.customer_id.in_(chunk), k.c.receives_reminders == true(), k.c.email.is_not(None))
+                .order_by(k.c.customer_id, k.c.id)
+            ):
+                contacts[row.customer_id].append((row.name, row.email))
+            for customer in self.connection.execute(
+                select(c.c.id, c.c.external_id, c.c.name, c.c.collector_id, c.c.email).where(c.c.id.in_(chunk))
+            ):
+                people = contacts.get(customer.id, [])
+                addresses = tuple(dict.fromkeys(email for _, email in people)) or (
+                    (customer.email,) if customer.email else ()
+                )
+                out[customer.id] = Recipient(
+                    customer.id,
+                    customer.external_id,
+                    customer.name,
+                    customer.collector_id,
+                    people[0][0] if people else None,
+                    addresses,
+                )
+        return out
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def claim(
+        self, workflow: str, step: str, status: str, cycle_date: date, subjects: Sequence[tuple[str, int, int | None]]
+    ) -> list[str]:
+        """Record that a step ran (or was skipped) for these subjects; returns the ones this call
+        recorded. A subject some other run already recorded is left out: that is what makes two
+        cycles at the same moment create everything once."""
+        if not subjects:
+            return []
+        r = t.step_runs
+        rows = [
+            {
+                "workflow": workflow,
+                "step": step,
+                "subject": subject,
+                "customer_id": customer_id,
+                "invoice_id": invoice_id,
+                "status": status,
+                "cycle_date": cycle_date,
+            }
+            for subject, customer_id, invoice_id in subjects
+        ]
+        statement = self._insert(r).values(rows).on_conflict_do_nothing(index_elements=["workflow", "step", "subject"])
+        return list(self.connection.execute(statement.returning(r.c.subject)).scalars())
+
+    def link_runs(
+        self, workflow: str, step: str, subjects: Sequence[str], email_id: int | None, task_id: int | None
+    ) -> None:
+        r = t.step_runs
+        for start in range(0, len(subjects), 900):
+            self.connection.execute(
+                update(r)
+                .where(r.c.workflow == workflow, r.c.step == step, r.c.subject.in_(subjects[start : start + 900]))
+                .values(email_id=email_id, task_id=task_id)
+            )
+
+    def queue_email(self, email: NewEmail) -> int | None:
+        e = t.emails
+        statement = (
+            self._insert(e)
+            .values(
+                customer_id=email.customer_id,
+                dedupe_key=email.dedupe_key,
+                to_addresses=json.dumps(list(email.to)),
+                subject=email.subject,
+                html=email.html,
+                text=email.text,
+                template=email.template,
+                workflow=email.workflow,
+                step=email.step,
+                cycle_date=email.cycle_date,
+                message_id=email.message_id,
+                attach_invoice_id=email.attach_invoice_id,
+                next_attempt_at=email.queued_at,
+                created_at=email.queued_at,
+                updated_at=email.queued_at,
+            )
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+        email_id = self.connection.execute(statement.returning(e.c.id)).scalar()
+        if email_id is None:
+            return None
+        if email.invoice_ids:
+            self.connection.execute(
+                insert(t.email_invoices), [{"email_id": email_id, "invoice_id": i} for i in email.invoice_ids]
+            )
+        return int(email_id)
+
+    def due_emails(self, now: datetime, limit: int) -> list[OutboxEmail]:
+        """Queued emails whose time has come, locked so that two workers never send the same one."""
+        e = t.emails
+        query = (
+            select(
+                e.c.id,
+                e.c.customer_id,
+                e.c.to_addresses,
+                e.c.subject,
+                e.c.html,
+                e.c.text,
+                e.c.message_id,
+                e.c.attempts,
+                e.c.attach_invoice_id,
+            )
+            .where(e.c.status == "queued", e.c.next_attempt_at <= now)
+            .order_by(e.c.id)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return [
+            OutboxEmail(
+                row.id,
+                row.customer_id,
+                tuple(json.loads(row.to_addresses)),
+                row.subject,
+                row.html,
+                row.text,
+                row.message_id,
+                row.attempts,
+                row.attach_invoice_id,
+            )
+            for row in self.connection.execute(query)
+        ]
+
+    def mark_sent(self, email_id: int, at: datetime) -> bool:
+        e = t.emails
+        result = self.connection.execute(
+            update(e)
+            .where(e.c.id == email_id, e.c.status == "queued")
+            .values(status="sent", sent_at=at, attempts=e.c.attempts + 1, last_error=None, updated_at=at)
+        )
+        return bool(result.rowcount == 1)
+
+    def mark_retry(self, email_id: int, attempts: int, next_at: datetime, error: str) -> None:
+        e = t.emails
+        self.connection.execute(
+            update(e)
+            .where(e.c.id == email_id)
+            .values(
+                attempts=attempts, next_attempt_at=next_at, last_error=error[:2000], updated_at=func.current_timestamp()
+            )
+        )
+
+    def mark_failed(self, email_id: int, attempts: int, error: str, at: datetime) -> None:
+        e = t.emails
+        self.connection.execute(
+            update(e)
+            .where(e.c.id == email_id)
+            .values(status="failed", attempts=attempts, last_error=error[:2000], updated_at=at)
+        )
+
+    # -- cycles and workflow files -------------------------------------------------------------------
+
+    def start_cycle(self, as_of: date, at: datetime, dry_run: bool) -> int:
+        c = t.cycle_runs
+        return int(
+            self.connection.execute(
+                insert(c).values(as_of=as_of, started_at=at, dry_run=dry_run).returning(c.c.id)
+            ).scalar_one()
+        )
+
+    def finish_cycle(self, run_id: int, at: datetime, summary: str) -> None:
+        c = t.cycle_runs
+        self.connection.execute(update(c).where(c.c.id == run_id).values(finished_at=at, summary=summary))
+
+    def workflow_source(self) -> str | None:
+        w = t.workflow_files
+        value = self.connection.execute(select(w.c.source).order_by(w.c.id.desc()).limit(1)).scalar()
+        return None if value is None else str(value)
+
+    def save_workflow_source(self, source: str, by: int | None) -> None:
+        self.connection.execute(insert(t.workflow_files).values(source=source, updated_by=by))

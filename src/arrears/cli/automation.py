@@ -1,0 +1,153 @@
+"""`arrears cycle`, `arrears workflow validate`, `arrears email preview`, `arrears outbox send`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..domain.errors import ArrearsError
+from ..services import cycle, outbox, previews, workflows
+from .main import DatabaseUrl, SummaryFormat, app, fails_cleanly, parse_date, workspace
+
+workflow_app = typer.Typer(help="Reminder workflows: check a workflow file.", no_args_is_help=True)
+email_app = typer.Typer(help="Email templates: preview what a step sends.", no_args_is_help=True)
+outbox_app = typer.Typer(help="The email outbox: send what is waiting.", no_args_is_help=True)
+app.add_typer(workflow_app, name="workflow")
+app.add_typer(email_app, name="email")
+app.add_typer(outbox_app, name="outbox")
+
+CONTRACT_KEYS = ("as_of", "emails_queued", "emails_sent", "tasks_created", "tasks_closed", "alerts_raised")
+
+
+@app.command("cycle")
+@fails_cleanly
+def run_cycle(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Run the cycle for this day (default: today).")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show exactly what would be sent and created; write nothing.")
+    ] = False,
+    fmt: Annotated[SummaryFormat, typer.Option("--format", help="table or json.")] = SummaryFormat.table,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run the daily collections cycle: balances, auto-close, promises, workflows, alerts, sending.
+
+    Running it again for the same day, or an earlier one, creates nothing. A missed day catches up
+    without flooding anyone: only the latest due step of each invoice fires.
+
+    Examples:
+
+      [bold]arrears cycle --dry-run[/bold]
+
+      [bold]arrears cycle --as-of 2026-06-30 --format json[/bold]
+    """
+    with workspace(database_url) as arrears:
+        assert arrears.clock is not None
+        day: date = parse_date(as_of, "--as-of") if as_of else arrears.clock.today()
+        active = arrears.workflows()
+        if dry_run:
+            with arrears.dry_run() as uow_factory:
+                report = cycle.run_cycle(uow_factory, active, arrears.mailer(), day, dry_run=True)
+        else:
+            report = cycle.run_cycle(arrears.uow, active, arrears.mailer(), day)
+    if fmt is SummaryFormat.json:
+        summary = report.summary()
+        if not dry_run:
+            summary.pop("planned")
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    verb = "would be" if dry_run else "were"
+    if dry_run and report.planned:
+        table = Table(
+            "what", "customer", "step", "invoices", "to / assignee", "subject / due", title=f"Dry run of {day}"
+        )
+        for item in report.planned:
+            if item.kind == "email":
+                table.add_row(
+                    "email",
+                    item.customer_external_id,
+                    item.step,
+                    ", ".join(item.invoices),
+                    ", ".join(item.to),
+                    item.subject or "",
+                )
+            else:
+                table.add_row(
+                    f"task ({item.task_type})",
+                    item.customer_external_id,
+                    item.step,
+                    ", ".join(item.invoices),
+                    str(item.assignee_id or "unassigned"),
+                    item.due_date or "",
+                )
+        console.print(table)
+    console.print(
+        f"cycle of {day}: {report.emails_queued} emails queued, {report.emails_sent} sent"
+        f"{f', {report.emails_failed} failed' if report.emails_failed else ''}; {report.tasks_created} tasks created, "
+        f"{report.tasks_closed} closed; {report.alerts_raised} alerts {verb} raised"
+        + (" (dry run: nothing was written)" if dry_run else ""),
+        highlight=False,
+    )
+
+
+@workflow_app.command("validate")
+@fails_cleanly
+def validate(file: Annotated[Path, typer.Argument(help="The workflow file (TOML).")]) -> None:
+    """Check a workflow file: every error names its line.
+
+    Example: [bold]arrears workflow validate workflows.toml[/bold], then
+    [bold]ARREARS_WORKFLOWS=workflows.toml arrears cycle --dry-run[/bold] to see what it would do.
+    """
+    if not file.is_file():
+        raise ArrearsError(f"{file}: no such file")
+    from ..adapters.rendering import Templates  # the template names, without a database
+    from ..config import Settings
+
+    settings = Settings()
+    templates = Templates(settings.templates_dir, company=settings.company_name, locale=settings.locale)
+    parsed = workflows.validate(file.read_text(encoding="utf-8"), str(file), templates.names())
+    for workflow in parsed:
+        steps = ", ".join(f"{s.name} ({'on ' + s.on if s.on else f'day {s.days}'})" for s in workflow.steps)
+        match = f" for customers tagged {', '.join(workflow.match_tags)}" if workflow.match_tags else ""
+        typer.echo(f"{file}: workflow {workflow.name!r}{match}: {steps}")
+    typer.echo(f"{file}: valid")
+
+
+@email_app.command("preview")
+@fails_cleanly
+def preview(
+    step: Annotated[str, typer.Argument(help="A workflow step name, e.g. past-due-30.")],
+    customer: Annotated[str, typer.Option("--customer", help="The customer's external id.")],
+    html: Annotated[bool, typer.Option("--html", help="Print the HTML part instead of the text part.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Render as of this day (default: today).")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Render the email a workflow step would send a customer, without sending it.
+
+    Example: [bold]arrears email preview past-due-30 --customer CUST-0042[/bold]
+    """
+    with workspace(database_url) as arrears:
+        assert arrears.clock is not None
+        day = parse_date(as_of, "--as-of") if as_of else arrears.clock.today()
+        rendered, to = previews.preview(arrears.uow(), arrears.templates, arrears.workflows(), step, customer, day)
+    typer.echo(f"To: {', '.join(to) or '(no address: this customer would get no email)'}")
+    typer.echo(f"Subject: {rendered.subject}\n")
+    typer.echo(rendered.html if html else rendered.text)
+
+
+@outbox_app.command("send")
+@fails_cleanly
+def send(database_url: DatabaseUrl = None) -> None:
+    """Send the queued emails whose time has come (the worker does this every minute).
+
+    Example: [bold]ARREARS_EMAIL_URL=smtp://127.0.0.1:1025 arrears outbox send[/bold]
+    """
+    with workspace(database_url) as arrears:
+        report = outbox.send_due(arrears.uow, arrears.sender, arrears.templates, arrears.settings.email_from)
+    typer.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed")

@@ -1,0 +1,120 @@
+"""Ports of the automation: what the daily cycle and the outbox need from storage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from ..domain.workflows import Workflow
+
+
+@dataclass(frozen=True, slots=True)
+class DueSubject:
+    """An invoice (or a plan instalment) for which a workflow step has come due and not yet run."""
+
+    workflow: str
+    step: str
+    subject: str  # "invoice:<id>", "instalment:<id>", "customer:<id>"
+    customer_id: int
+    invoice_ids: tuple[int, ...]  # what a task tags: the invoice, or the plan's invoices
+    number: str
+    issue_date: date | None
+    due_date: date
+    amount_minor: int
+    outstanding_minor: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    customer_id: int
+    customer_external_id: str
+    customer_name: str
+    collector_id: int | None
+    contact_name: str | None
+    addresses: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEmail:
+    id: int
+    customer_id: int
+    to: tuple[str, ...]
+    subject: str
+    html: str
+    text: str
+    message_id: str
+    attempts: int
+    attach_invoice_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEmail:
+    customer_id: int
+    dedupe_key: str
+    to: tuple[str, ...]
+    subject: str
+    html: str
+    text: str
+    template: str
+    workflow: str | None
+    step: str | None
+    cycle_date: date | None
+    message_id: str
+    invoice_ids: tuple[int, ...]
+    queued_at: datetime
+    attach_invoice_id: int | None = None
+
+
+class Rendered(Protocol):
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def html(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+class Renderer(Protocol):
+    """The email and invoice templates."""
+
+    def names(self) -> set[str]: ...
+    def email(self, name: str, context: dict[str, Any]) -> Rendered: ...
+    def invoice_pdf(self, context: dict[str, Any]) -> bytes: ...
+
+
+class Sender(Protocol):
+    """An email transport; raises domain.emails.TemporaryFailure or PermanentFailure."""
+
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class Automation(Protocol):
+    def high_water(self) -> tuple[int, int] | None: ...
+    def set_high_water(self) -> tuple[int, int]: ...
+    def due_subjects(self, workflows: Sequence[Workflow], as_of: date) -> list[DueSubject]: ...
+    def new_customers(self, workflow: Workflow, step: str, after_id: int) -> list[int]: ...
+    def new_invoices(self, workflow: Workflow, step: str, after_id: int, as_of: date) -> list[DueSubject]: ...
+    def recipients(self, customer_ids: Sequence[int]) -> dict[int, Recipient]: ...
+    def claim(
+        self, workflow: str, step: str, status: str, cycle_date: date, subjects: Sequence[tuple[str, int, int | None]]
+    ) -> list[str]: ...
+    def link_runs(
+        self, workflow: str, step: str, subjects: Sequence[str], email_id: int | None, task_id: int | None
+    ) -> None: ...
+    def queue_email(self, email: NewEmail) -> int | None: ...
+    def due_emails(self, now: datetime, limit: int) -> list[OutboxEmail]: ...
+    def mark_sent(self, email_id: int, at: datetime) -> bool: ...
+    def mark_retry(self, email_id: int, attempts: int, next_at: datetime, error: str) -> None: ...
+    def mark_failed(self, email_id: int, attempts: int, error: str, at: datetime) -> None: ...
+    def invoice_document(self, invoice_id: int) -> DueSubject | None: ...
+    def open_invoices(self, customer_id: int) -> list[DueSubject]: ...
+    def start_cycle(self, as_of: date, at: datetime, dry_run: bool) -> int: ...
+    def finish_cycle(self, run_id: int, at: datetime, summary: str) -> None: ...
+    def workflow_source(self) -> str | None: ...
+    def save_workflow_source(self, source: str, by: int | None) -> None: ...

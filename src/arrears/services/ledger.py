@@ -1,0 +1,138 @@
+"""Ledger records written and read one by one or in batches (the API), rather than as whole files.
+
+A write is a CSV import: the rows are rendered to an in-memory CSV file and go through the very same
+parsing, checks and upsert as `arrears import`, so the API and the files can never disagree on what
+a valid invoice is. Errors come back as ImportRejected, numbered by row of the request (1 = the
+first row; 0 = the columns as a whole) rather than by line of the rendered file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+
+from ..domain.errors import InvalidValue, NotFound
+from ..domain.permissions import Action, require
+from ..domain.users import User
+from .imports import ErrorReport, ImportRejected, ImportSummary, import_csv
+from .ports import UnitOfWork
+from .workspace_ports import LedgerRecord, Page
+
+# The kinds that the API reads and writes record by record, each by its external id.
+LEDGER_KINDS: tuple[str, ...] = ("customers", "contacts", "invoices", "payments", "credit-notes")
+MAX_ROWS = 10_000
+MAX_PAGE = 500
+SINGULAR = {
+    "customers": "customer",
+    "contacts": "contact",
+    "invoices": "invoice",
+    "payments": "payment",
+    "credit-notes": "credit note",
+}
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in LEDGER_KINDS:
+        raise InvalidValue(f"{kind!r} is not a kind of ledger record: use one of {', '.join(LEDGER_KINDS)}")
+
+
+def _render(rows: Sequence[Mapping[str, str]], source: str) -> tuple[bytes, list[int]]:
+    """The rows as a UTF-8 CSV file (header = every key, in first-seen order; a key a row lacks is an
+    empty cell), and for each line of that file the row it belongs to (0 for the header)."""
+    header = list(dict.fromkeys(key for row in rows for key in row))
+    report = ErrorReport(source)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    row_of_line = [0, 0]  # line numbers start at 1; line 1 is the header
+    for number, row in enumerate(rows, start=1):
+        for column in header:
+            value = row.get(column, "")
+            if "\x00" in value:
+                report.add(number, column, "contains a NUL character")
+            elif not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    report.add(number, column, "is not valid Unicode text")
+        start = out.tell()
+        writer.writerow([row.get(column, "") for column in header])
+        row_of_line += [number] * out.getvalue().count("\n", start)
+    if report.total:
+        raise ImportRejected(report)
+    return out.getvalue().encode("utf-8"), row_of_line
+
+
+def _by_row(rejected: ImportRejected, row_of_line: list[int], source: str) -> ImportRejected:
+    report = ErrorReport(source)
+    for error in rejected.report.shown:
+        row = row_of_line[error.line] if 0 <= error.line < len(row_of_line) else 0
+        report.add(row, error.column, error.reason)
+    report.total = rejected.report.total
+    return ImportRejected(report)
+
+
+def upsert_rows(
+    uow: UnitOfWork, user: User, kind: str, rows: Sequence[Mapping[str, str]], source: str
+) -> ImportSummary:
+    """Create or update ledger records by external id, all or nothing, with the CSV import's rules.
+
+    `rows` are CSV rows (column -> text). A column that no row has keeps its stored values; a column
+    that some rows have is an empty cell (a cleared value) in the others, as in a CSV file.
+    """
+    require(user, Action.WRITE_LEDGER)
+    _check_kind(kind)
+    if not rows:
+        raise InvalidValue("give at least one row")
+    if len(rows) > MAX_ROWS:
+        raise InvalidValue(f"at most {MAX_ROWS:,} rows at once; split the batch")
+    data, row_of_line = _render(rows, source)
+    try:
+        return import_csv(uow, kind, io.BytesIO(data), source)
+    except ImportRejected as rejected:
+        raise _by_row(rejected, row_of_line, source) from None
+
+
+def put_record(
+    uow: UnitOfWork, user: User, kind: str, external_id: str, row: Mapping[str, str], source: str
+) -> tuple[bool, LedgerRecord]:
+    """Create or update one record; returns whether it was created, and the record as stored."""
+    full = {"external_id": external_id, **{k: v for k, v in row.items() if k != "external_id"}}
+    summary = upsert_rows(uow, user, kind, [full], source)
+    customer = row.get("customer_external_id") if kind == "contacts" else None
+    return summary.counts.created > 0, get_record(uow, user, kind, external_id, customer_external_id=customer)
+
+
+def get_record(
+    uow: UnitOfWork, user: User, kind: str, external_id: str, *, customer_external_id: str | None = None
+) -> LedgerRecord:
+    """One record by external id (contacts: the first with that id, or the one of that customer)."""
+    require(user, Action.READ)
+    _check_kind(kind)
+    with uow:
+        page = uow.workspace.ledger_records(
+            kind, 1, 0, external_id=external_id, customer_external_id=customer_external_id
+        )
+    if not page.items:
+        raise NotFound(f"no {SINGULAR[kind]} with external id {external_id!r}")
+    record: LedgerRecord = page.items[0]
+    return record
+
+
+def list_records(
+    uow: UnitOfWork,
+    user: User,
+    kind: str,
+    *,
+    customer_external_id: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """One page of records of `kind` by external id (contacts: by customer), optionally of one customer."""
+    require(user, Action.READ)
+    _check_kind(kind)
+    if not 1 <= limit <= MAX_PAGE or offset < 0:
+        raise InvalidValue(f"limit must be 1 to {MAX_PAGE} and offset zero or more")
+    with uow:
+        return uow.workspace.ledger_records(kind, limit, offset, customer_external_id=customer_external_id)

@@ -1,0 +1,150 @@
+"""Sending the outbox: each queued email is sent and marked in one transaction, so a worker killed
+mid-send sends it at most once more; failures are retried with backoff, then alerted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from ..domain.audit import SYSTEM, AuditEntry
+from ..domain.currencies import minor_unit
+from ..domain.emails import PermanentFailure, TemporaryFailure, retry_after
+from .automation_ports import DueSubject, OutboxEmail, Renderer, Sender
+from .ports import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    alerts_raised: int = 0
+
+
+def decimal(minor: int, currency: str) -> Decimal:
+    return Decimal(minor).scaleb(-minor_unit(currency))
+
+
+def invoice_context(invoice: DueSubject, as_of_days: int | None = None) -> dict[str, object]:
+    return {
+        "number": invoice.number,
+        "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date,
+        "amount": decimal(invoice.amount_minor, invoice.currency),
+        "outstanding": decimal(invoice.outstanding_minor, invoice.currency),
+        "days_past_due": as_of_days or 0,
+    }
+
+
+def build_message(
+    email: OutboxEmail, sender_address: str, attachment: tuple[str, bytes] | None, uow: UnitOfWork
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender_address
+    message["To"] = ", ".join(email.to)
+    message["Reply-To"] = sender_address
+    message["Subject"] = email.subject
+    message["Message-ID"] = email.message_id
+    message["Date"] = format_datetime(uow.clock.now())
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    if attachment is not None:
+        name, data = attachment
+        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    return message
+
+
+def _attachment(uow: UnitOfWork, templates: Renderer, invoice_id: int | None) -> tuple[str, bytes] | None:
+    if invoice_id is None:
+        return None
+    invoice = uow.automation.invoice_document(invoice_id)
+    if invoice is None:
+        return None
+    customer = uow.workspace.customer_by_id(invoice.customer_id)
+    context = {
+        "invoice": invoice_context(invoice),
+        "customer": {
+            "name": customer.name if customer else "",
+            "external_id": customer.external_id if customer else "",
+        },
+        "currency": invoice.currency,
+    }
+    return f"invoice-{invoice.number}.pdf".replace("/", "-"), templates.invoice_pdf(context)
+
+
+def send_due(
+    uow_factory: UowFactory, sender: Sender, templates: Renderer, sender_address: str, *, limit: int = 10_000
+) -> SendReport:
+    """Send queued emails whose time has come, one transaction each, until none is left (or `limit`)."""
+    report = SendReport()
+    for _ in range(limit):
+        with uow_factory() as uow:
+            now = uow.clock.now()
+            due = uow.automation.due_emails(now, 1)
+            if not due:
+                break
+            email = due[0]
+            attempts = email.attempts + 1
+            try:
+                sender.send(
+                    build_message(email, sender_address, _attachment(uow, templates, email.attach_invoice_id), uow)
+                )
+            except TemporaryFailure as failure:
+                wait = retry_after(attempts)
+                if wait is not None:
+                    uow.automation.mark_retry(email.id, attempts, now + wait, failure.reason)
+                    report.retried += 1
+                else:
+                    report.alerts_raised += _fail(
+                        uow, email, attempts, f"{failure.reason} (gave up after {attempts} tries)"
+                    )
+                    report.failed += 1
+            except PermanentFailure as failure:
+                report.alerts_raised += _fail(uow, email, attempts, failure.reason)
+                report.failed += 1
+            else:
+                uow.automation.mark_sent(email.id, now)
+                uow.workspace.record(
+                    AuditEntry(
+                        now,
+                        SYSTEM,
+                        "email",
+                        str(email.id),
+                        "sent",
+                        f"Email sent to {', '.join(email.to)}: {email.subject}",
+                        email.customer_id,
+                    )
+                )
+                report.sent += 1
+            uow.commit()
+    return report
+
+
+def _fail(uow: UnitOfWork, email: OutboxEmail, attempts: int, reason: str) -> int:
+    now = uow.clock.now()
+    uow.automation.mark_failed(email.id, attempts, reason, now)
+    uow.workspace.record(
+        AuditEntry(
+            now,
+            SYSTEM,
+            "email",
+            str(email.id),
+            "failed",
+            f"Error sending email to {', '.join(email.to)}: {reason}",
+            email.customer_id,
+        )
+    )
+    raised = uow.workspace.raise_alert(
+        "email_failed",
+        f"email_failed:{email.id}",
+        f'Error sending email "{email.subject}" to {", ".join(email.to)}: {reason}',
+        customer_id=email.customer_id,
+        task_id=None,
+        user_id=None,
+    )
+    return 1 if raised else 0

@@ -1,0 +1,28 @@
+"""Which workflows are in force, and checking a workflow file.
+
+A file named by ARREARS_WORKFLOWS wins; else the one saved in the database (from the web UI, later);
+else the built-in default. A workflow file replaces the default whole.
+"""
+
+from __future__ import annotations
+
+from ..domain.workflows import Workflow, parse_workflows
+from .ports import UnitOfWork
+
+
+def validate(text: str, source: str, templates: set[str]) -> tuple[Workflow, ...]:
+    """Parse and check a workflow file against the email templates that exist; raises WorkflowError."""
+    return parse_workflows(text, source, templates)
+
+
+def active(
+    uow: UnitOfWork, file_text: tuple[str, str] | None, default: tuple[str, str], templates: set[str]
+) -> tuple[Workflow, ...]:
+    """The workflows in force: (text, source name) of the ARREARS_WORKFLOWS file, the stored one, or the default."""
+    if file_text is not None:
+        return validate(file_text[0], file_text[1], templates)
+    with uow:
+        stored = uow.automation.workflow_source()
+    if stored is not None:
+        return validate(stored, "stored workflow", templates)
+    return validate(default[0], default[1], templates)

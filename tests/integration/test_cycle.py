@@ -1,0 +1,384 @@
+"""The daily cycle, CONTRACT.md's semantics one by one, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from arrears.adapters.db import tables as t
+from arrears.adapters.rendering import Templates
+from arrears.domain.emails import PermanentFailure, TemporaryFailure
+from arrears.domain.workflows import parse_workflows
+from arrears.services import accounts, cycle, disputes, outbox, plans, tasks
+from tests.ledger import contact, customer, invoice, payment
+from tests.workspace import Desk
+
+DAY = date(2026, 6, 30)
+
+WORKFLOW = """
+[[workflow]]
+name = "standard"
+
+[[workflow.step]]
+name = "welcome"
+on = "customer_created"
+email = "welcome"
+
+[[workflow.step]]
+name = "presentment"
+on = "invoice_created"
+email = "invoice"
+
+[[workflow.step]]
+name = "courtesy"
+days = -3
+email = "courtesy_reminder"
+
+[[workflow.step]]
+name = "past-due-30"
+days = 30
+email = "past_due"
+task = { type = "call", due_in_days = 2 }
+
+[[workflow.step]]
+name = "past-due-45"
+days = 45
+email = "past_due"
+task = { type = "call", due_in_days = 2 }
+
+[[workflow.step]]
+name = "collections"
+days = 90
+task = { type = "escalate_to_collections" }
+"""
+
+
+@dataclass
+class Outbox:
+    """A Sender fake: records messages; can be told to fail the next tries."""
+
+    sent: list[EmailMessage] = field(default_factory=list)
+    failures: list[Exception] = field(default_factory=list)
+
+    def send(self, message: EmailMessage) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(message)
+
+
+@dataclass
+class Cycle:
+    desk: Desk
+    outbox: Outbox = field(default_factory=Outbox)
+    workflow_text: str = WORKFLOW
+
+    @property
+    def mailer(self) -> cycle.Mailer:
+        return cycle.Mailer(Templates(company="Northwind"), self.outbox, "ar@northwind.example")
+
+    def run(self, day: date = DAY, **options: Any) -> cycle.CycleReport:
+        self.desk.travel(day)
+        workflows = parse_workflows(self.workflow_text, "test.toml")
+        return cycle.run_cycle(self.desk.arrears.uow, workflows, self.mailer, day, **options)
+
+    def dry_run(self, day: date = DAY) -> cycle.CycleReport:
+        self.desk.travel(day)
+        workflows = parse_workflows(self.workflow_text, "test.toml")
+        with self.desk.arrears.dry_run() as uow_factory:
+            return cycle.run_cycle(uow_factory, workflows, self.mailer, day, dry_run=True)
+
+    def emails(self) -> list[Any]:
+        e = t.emails
+        with self.desk.arrears.engine.connect() as connection:
+            return list(connection.execute(select(e).order_by(e.c.id)))
+
+    def runs(self, status: str = "fired") -> list[tuple[str, str]]:
+        r = t.step_runs
+        with self.desk.arrears.engine.connect() as connection:
+            rows = connection.execute(select(r.c.step, r.c.subject).where(r.c.status == status).order_by(r.c.id))
+            return [(row.step, row.subject) for row in rows]
+
+    def steps_of(self, external_id: str, status: str = "fired") -> list[str]:
+        with self.desk.arrears.engine.connect() as connection:
+            invoice_id = connection.execute(
+                select(t.invoices.c.id).where(t.invoices.c.external_id == external_id)
+            ).scalar()
+        return [step for step, subject in self.runs(status) if subject == f"invoice:{invoice_id}"]
+
+
+@pytest.fixture
+def day(desk: Desk) -> Cycle:
+    """Acme (C1, collector maria) with a reminder contact; invoices at various ages as of DAY."""
+    desk.ledger.load(
+        "customers",
+        [
+            customer("C1", "Acme Ltd", collector="maria", email="ap@acme.example"),
+            customer("C2", "Beta GmbH", currency="EUR", collector="sam"),
+        ],
+    )
+    desk.ledger.load(
+        "contacts",
+        [
+            contact("C1", "Ann Lee", email="ann@acme.example"),
+            contact("C1", "No Reminders", email="cfo@acme.example", receives_reminders="false"),
+        ],
+    )
+    desk.ledger.load(
+        "invoices",
+        [
+            invoice("I50", "C1", due=DAY - timedelta(days=50), amount="100.00"),
+            invoice("I31", "C1", due=DAY - timedelta(days=31), amount="200.00"),
+            invoice("I30", "C1", due=DAY - timedelta(days=30), amount="300.00"),
+            invoice("I10", "C1", due=DAY - timedelta(days=10), amount="50.00"),
+            invoice("B40", "C2", due=DAY - timedelta(days=40), amount="40.00"),
+        ],
+    )
+    return Cycle(desk)
+
+
+def test_only_the_latest_due_step_fires_and_earlier_ones_are_skipped(day: Cycle) -> None:
+    day.run()
+
+    assert day.steps_of("I50") == ["past-due-45"]
+    assert day.steps_of("I50", "skipped") == ["courtesy", "past-due-30"]
+    assert day.steps_of("I30") == ["past-due-30"]
+    assert day.steps_of("I10") == ["courtesy"]
+
+
+def test_one_email_and_one_task_per_customer_and_step_listing_all_its_invoices(day: Cycle) -> None:
+    report = day.run()
+
+    emails = {(e.step, e.customer_id): e for e in day.emails()}
+    acme_30 = emails[("past-due-30", 1)]
+    assert "I31" in acme_30.text and "I30" in acme_30.text and "I50" not in acme_30.text
+    assert json_list(acme_30.to_addresses) == ["ann@acme.example"]
+    calls = day.desk.everyone(types=("call",))
+    acme_call = next(
+        r for r in calls if r.customer_external_id == "C1" and set(r.invoice_external_ids) == {"I30", "I31"}
+    )
+    assert (acme_call.assignee, acme_call.due_date, acme_call.source) == ("maria", DAY + timedelta(days=2), "workflow")
+    assert report.emails_queued == 3  # Acme: 45, 30, courtesy; Beta has no address: its task alone
+    assert report.emails_sent == 3
+
+
+def json_list(text: str) -> list[str]:
+    import json
+
+    value: list[str] = json.loads(text)
+    return value
+
+
+def test_without_contacts_the_email_goes_to_the_customers_address(day: Cycle) -> None:
+    day.desk.ledger.load("customers", [customer("C2", "Beta GmbH", currency="EUR", email="billing@beta.example")])
+
+    day.run()
+
+    beta = [e for e in day.emails() if e.customer_id == 2]
+    assert [json_list(e.to_addresses) for e in beta] == [["billing@beta.example"]]
+
+
+def test_running_the_same_day_again_or_an_earlier_one_creates_nothing(day: Cycle) -> None:
+    first = day.run()
+    before = (len(day.emails()), day.desk.count(t.tasks), len(day.outbox.sent))
+
+    again = day.run()
+    earlier = day.run(DAY - timedelta(days=5))
+
+    assert first.emails_queued > 0
+    assert (again.emails_queued, again.tasks_created, earlier.emails_queued, earlier.tasks_created) == (0, 0, 0, 0)
+    assert (len(day.emails()), day.desk.count(t.tasks), len(day.outbox.sent)) == before
+
+
+def test_a_missed_week_catches_up_without_flooding(day: Cycle) -> None:
+    day.run(DAY - timedelta(days=20))
+
+    day.run(DAY)
+
+    assert day.steps_of("I50") == ["past-due-30", "past-due-45"]
+    assert day.steps_of("I50", "skipped") == ["courtesy"]
+    assert len([e for e in day.emails() if e.step == "past-due-45"]) == 1
+
+
+def test_a_step_fires_once_per_invoice_even_after_a_payment_reopens_it(day: Cycle) -> None:
+    day.run()
+    day.desk.ledger.load("payments", [payment("P1", invoice="I30", amount="300.00", on=DAY)])
+    day.desk.ledger.load("payments", [payment("P1", invoice="I30", amount="100.00", on=DAY)])
+
+    day.run(DAY + timedelta(days=1))
+
+    assert day.steps_of("I30") == ["past-due-30"]
+
+
+def test_the_dry_run_shows_exactly_what_the_run_then_does_and_writes_nothing(day: Cycle) -> None:
+    dry = day.dry_run()
+
+    assert (len(day.emails()), day.desk.count(t.tasks), day.outbox.sent) == (0, 0, [])
+    real = day.run()
+    strip = [(p.kind, p.customer_external_id, p.step, sorted(p.invoices), p.to, p.subject) for p in dry.planned]
+    assert strip == [
+        (p.kind, p.customer_external_id, p.step, sorted(p.invoices), p.to, p.subject) for p in real.planned
+    ]
+    assert (dry.emails_queued, dry.tasks_created) == (real.emails_queued, real.tasks_created)
+
+
+def test_the_json_summary_has_the_contract_keys(day: Cycle) -> None:
+    summary = day.run().summary()
+
+    assert {"as_of", "emails_queued", "emails_sent", "tasks_created", "tasks_closed", "alerts_raised"} <= set(summary)
+    assert summary["as_of"] == "2026-06-30"
+
+
+# -- what is not chased ------------------------------------------------------------------------------
+
+
+def test_disputed_on_hold_paid_and_promised_invoices_are_not_chased(day: Cycle) -> None:
+    desk = day.desk
+    disputes.open_dispute(desk.uow(), desk["maria"], "I50", "pricing")
+    desk.ledger.load("payments", [payment("P1", invoice="I31", amount="200.00", on=DAY - timedelta(days=1))])
+    desk.task(
+        type="expected_payment",
+        expected_amount="300.00",
+        expected_date=DAY + timedelta(days=3),
+        invoice_external_ids=("I30",),
+    )
+    desk.ledger.load("customers", [{"external_id": "C2", "name": "Beta GmbH", "on_hold": "true"}])
+
+    day.run()
+
+    fired = {step for step, _ in day.runs()}
+    assert day.steps_of("I50") == [] and day.steps_of("I31") == [] and day.steps_of("I30") == []
+    assert day.steps_of("B40") == []
+    assert fired == {"courtesy"}  # only I10
+
+
+def test_a_promise_whose_date_has_passed_no_longer_protects_the_invoice(day: Cycle) -> None:
+    day.desk.task(
+        type="expected_payment",
+        expected_amount="300.00",
+        expected_date=DAY - timedelta(days=0),
+        invoice_external_ids=("I30",),
+    )
+
+    day.run(DAY + timedelta(days=1))
+
+    assert day.steps_of("I30") == ["past-due-30"]
+
+
+def test_plans_are_chased_by_instalment(day: Cycle) -> None:
+    desk = day.desk
+    desk.travel(DAY - timedelta(days=60))
+    plans.create_plan(
+        desk.uow(), desk["morgan"], ["I50"], [(DAY - timedelta(days=45), "40.00"), (DAY + timedelta(days=20), "60.00")]
+    )
+
+    day.run()
+
+    subjects = [s for step, s in day.runs() if s.startswith("instalment:")]
+    assert len(subjects) == 1 and day.steps_of("I50") == []
+    email = next(e for e in day.emails() if "Instalment 1" in e.text)
+    assert "$40.00" in email.text
+
+
+# -- events ------------------------------------------------------------------------------------------
+
+
+def test_events_fire_only_for_what_arrives_after_the_first_cycle(day: Cycle) -> None:
+    day.run()
+    assert [e for e in day.emails() if e.step in ("welcome", "presentment")] == []
+
+    day.desk.ledger.load("customers", [customer("C3", "Gamma Inc", email="ap@gamma.example")])
+    day.desk.ledger.load(
+        "invoices",
+        [
+            invoice("G1", "C3", due=DAY + timedelta(days=30), issued=DAY),
+            invoice("G2", "C3", due=DAY - timedelta(days=1), issued=DAY - timedelta(days=31)),
+        ],
+    )
+    day.run(DAY + timedelta(days=1))
+
+    new = [e for e in day.emails() if e.step in ("welcome", "presentment")]
+    assert sorted(e.step for e in new) == ["presentment", "welcome"]
+    presentment = next(m for m in day.outbox.sent if "Invoice G1" in str(m["Subject"]))
+    attachments = [p.get_filename() for p in presentment.iter_attachments()]
+    assert attachments == ["invoice-G1.pdf"]
+    day.run(DAY + timedelta(days=2))
+    assert len([e for e in day.emails() if e.step in ("welcome", "presentment")]) == 2
+
+
+def test_a_workflow_file_replaces_the_default_and_filters_by_tag(day: Cycle) -> None:
+    day.desk.ledger.load("customers", [customer("C1", "Acme Ltd", tags="enterprise")])
+    day.workflow_text = """
+[[workflow]]
+name = "enterprise"
+match = { tags = ["enterprise"] }
+[[workflow.step]]
+name = "ent-40"
+days = 40
+task = { type = "book_meeting" }
+"""
+
+    day.run()
+
+    assert {step for step, _ in day.runs()} == {"ent-40"}
+    assert day.steps_of("I50") == ["ent-40"]
+    assert day.emails() == []
+
+
+# -- sending -------------------------------------------------------------------------------------------
+
+
+def test_a_temporary_failure_is_retried_later_and_sent_once(day: Cycle) -> None:
+    day.outbox.failures = [TemporaryFailure("451 try again later")] * 10
+
+    report = day.run()
+
+    assert report.emails_sent == 0
+    queued = day.emails()
+    assert {e.status for e in queued} == {"queued"} and {e.attempts for e in queued} == {1}
+    day.outbox.failures = []
+    day.desk.clock.at += timedelta(minutes=2)
+    sent = outbox.send_due(day.desk.arrears.uow, day.outbox, Templates(), "ar@northwind.example")
+    assert sent.sent == len(queued)
+    assert {e.status for e in day.emails()} == {"sent"}
+    assert len(day.outbox.sent) == len(queued)
+
+
+def test_a_permanent_failure_fails_the_email_raises_an_alert_and_shows_on_the_timeline(day: Cycle) -> None:
+    day.outbox.failures = [PermanentFailure("550 no such user")] * 10
+
+    report = day.run()
+
+    assert report.emails_failed == report.emails_queued > 0
+    assert day.desk.open_alerts("email_failed") == report.emails_queued
+    history = accounts.timeline(day.desk.uow(), day.desk["morgan"], "C1").items
+    assert any(e.summary.startswith("Error sending email") for e in history)
+    day.outbox.failures = []
+    day.desk.clock.at += timedelta(days=1)
+    assert outbox.send_due(day.desk.arrears.uow, day.outbox, Templates(), "ar@x.example").sent == 0
+
+
+def test_after_the_last_try_a_temporary_failure_becomes_a_failure(day: Cycle) -> None:
+    day.outbox.failures = [TemporaryFailure("connection refused")] * 100
+    day.run()
+
+    for _ in range(8):
+        day.desk.clock.at += timedelta(hours=7)
+        outbox.send_due(day.desk.arrears.uow, day.outbox, Templates(), "ar@x.example")
+
+    assert {e.status for e in day.emails()} == {"failed"}
+    assert {e.attempts for e in day.emails()} == {6}
+
+
+def test_the_timeline_counts_the_reminders_sent(day: Cycle) -> None:
+    day.run()
+    tasks.task_filter(day.desk.uow(), day.desk["maria"])
+
+    history = accounts.timeline(day.desk.uow(), day.desk["morgan"], "C1").items
+
+    assert sum(1 for e in history if e.entity == "email" and e.action == "queued") == 3
+    assert sum(1 for e in history if e.entity == "email" and e.action == "sent") == 3
