@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -15,12 +16,14 @@ from .adapters.db.engine import ensure_schema, make_engine, upgrade
 from .adapters.db.uow import SqlUnitOfWork
 from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
-from .adapters.rendering import Templates
 from .config import Settings
 from .domain.workflows import Workflow
 from .services import workflows
 from .services.cycle import Mailer
 from .services.ports import Clock, UnitOfWork
+
+if TYPE_CHECKING:
+    from .adapters.rendering import Templates
 
 DEFAULT_WORKFLOWS = Path(__file__).parent / "adapters" / "default_workflows.toml"
 
@@ -50,6 +53,8 @@ class Arrears:
 
     @cached_property
     def templates(self) -> Templates:
+        from .adapters.rendering import Templates  # Jinja2 and Babel load when an email is made
+
         return Templates(self.settings.templates_dir, company=self.settings.company_name, locale=self.settings.locale)
 
     @cached_property

@@ -1,0 +1,263 @@
+"""The cycle's promises under faults, against real databases and a real SMTP server on 127.0.0.1:
+two cycles at once, a cycle killed with SIGKILL and re-run, the SMTP server down then up, 4xx, 5xx,
+and a worker killed while sending. Nothing is sent twice more than once, nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from arrears.adapters.db import tables as t
+from arrears.bootstrap import bootstrap
+from arrears.config import Settings
+from arrears.services import cycle
+from tests.ledger import Ledger, contact, customer, invoice
+from tests.smtp import SmtpSink
+
+DAY = date(2026, 6, 30)
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    server = SmtpSink().start()
+    yield server
+    server.stop()
+
+
+def load_ledger(url: str, tmp_path: Path) -> None:
+    """Six customers, each with reminder contacts and invoices at several ages."""
+    app = bootstrap(Settings(database_url=url))
+    ledger = Ledger(app, tmp_path)
+    ledger.add_user("maria", "contributor")
+    ledger.load("customers", [customer(f"C{n}", f"Customer {n}", collector="maria") for n in range(6)])
+    ledger.load("contacts", [contact(f"C{n}", f"Person {n}", email=f"ap{n}@customer.example") for n in range(6)])
+    ledger.load(
+        "invoices",
+        [
+            invoice(f"I{n}-{age}", f"C{n}", due=DAY - timedelta(days=age), amount=f"{100 + age}.00")
+            for n in range(6)
+            for age in (-2, 10, 31, 47, 95)
+        ],
+    )
+    app.close()
+
+
+def state(url: str) -> dict[str, Any]:
+    """What the cycle leaves behind, without ids or timestamps."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        e, r, k = t.emails, t.step_runs, t.tasks
+        emails = sorted(
+            (row.dedupe_key, row.subject, row.to_addresses, row.status) for row in connection.execute(select(e))
+        )
+        runs = sorted((row.workflow, row.step, row.subject, row.status) for row in connection.execute(select(r)))
+        tasks = sorted(
+            (row.customer_id, row.type, row.due_date.isoformat(), row.description, row.status)
+            for row in connection.execute(select(k))
+        )
+    engine.dispose()
+    return {"emails": emails, "runs": runs, "tasks": tasks}
+
+
+def run_cli(
+    url: str, sink: SmtpSink | None, workdir: Path, *args: str, kill_at: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARREARS_")}
+    env["ARREARS_DATABASE_URL"] = url
+    env["ARREARS_EMAIL_URL"] = sink.url if sink else "smtp://127.0.0.1:9"
+    if kill_at is not None:
+        env["ARREARS_FAILPOINT_KILL_AT_COMMIT"] = str(kill_at)
+    command = [sys.executable, "-m", "arrears.cli", *args]
+    return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def fresh(db_url: str, tmp_path: Path) -> Iterator[Any]:
+    """A factory of fresh copies of one loaded database: `fresh(name) -> url`."""
+    load_ledger(db_url, tmp_path)
+    made: list[str] = []
+
+    def copy(name: str) -> str:
+        if db_url.startswith("sqlite"):
+            target = tmp_path / f"{name}.db"
+            shutil.copy(make_url(db_url).database or "", target)
+            return f"sqlite:///{target}"
+        source = make_url(db_url)
+        copy_name = f"{source.database}_{name}"
+        admin = create_engine(source.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{copy_name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{copy_name}" TEMPLATE "{source.database}"'))
+        admin.dispose()
+        made.append(copy_name)
+        return source.set(database=copy_name).render_as_string(hide_password=False)
+
+    if not db_url.startswith("sqlite"):
+        create_engine(db_url).dispose()
+        # the template must have no other connection open
+        admin = create_engine(make_url(db_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": make_url(db_url).database},
+            )
+        admin.dispose()
+    yield copy
+    if made:
+        admin = create_engine(make_url(db_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in made:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_cycle_runs_from_the_command_line_and_prints_the_contract_json(
+    fresh: Any, sink: SmtpSink, tmp_path: Path
+) -> None:
+    url = fresh("cli")
+
+    done = run_cli(url, sink, tmp_path, "cycle", "--as-of", DAY.isoformat(), "--format", "json")
+
+    summary = json.loads(done.stdout)
+    assert done.returncode == 0, done.stderr
+    assert summary["emails_queued"] == summary["emails_sent"] == len(sink.received) > 0
+    assert {"as_of", "emails_queued", "emails_sent", "tasks_created", "tasks_closed", "alerts_raised"} <= set(summary)
+
+
+def test_two_cycles_started_at_the_same_moment_create_everything_once(
+    fresh: Any, sink: SmtpSink, tmp_path: Path
+) -> None:
+    reference, racing = fresh("reference"), fresh("racing")
+    assert run_cli(reference, None, tmp_path, "cycle", "--as-of", DAY.isoformat()).returncode == 0
+    apps = [bootstrap(Settings(database_url=racing, email_url=sink.url)) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(app: Any) -> None:
+        try:
+            barrier.wait()
+            cycle.run_cycle(app.uow, app.workflows(), app.mailer(), DAY)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(app,)) for app in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for app in apps:
+        app.close()
+
+    assert errors == []
+    assert state(racing)["emails"] == [(*e[:3], "sent") for e in state(reference)["emails"]]
+    assert state(racing)["runs"] == state(reference)["runs"]
+    assert state(racing)["tasks"] == state(reference)["tasks"]
+    assert len(sink.received) == len(state(reference)["emails"])
+
+
+# Commits of the cycle to die before: the start, the rules, the skipped steps, the groups of each
+# customer, the sending of each email (killed after the SMTP server took it), the end.
+KILL_POINTS = (1, 2, 3, 5, 8, 13, 21, 30, 38, 45)
+
+
+def test_a_cycle_killed_at_ten_points_then_rerun_ends_as_an_uninterrupted_run(
+    fresh: Any, sink: SmtpSink, tmp_path: Path
+) -> None:
+    reference = fresh("reference")
+    assert run_cli(reference, None, tmp_path, "cycle", "--as-of", DAY.isoformat()).returncode == 0
+    expected = state(reference)
+    for point in KILL_POINTS:
+        killed = fresh(f"killed{point}")
+        sink.recorder.received.clear()
+
+        crashed = run_cli(killed, sink, tmp_path, "cycle", "--as-of", DAY.isoformat(), kill_at=point)
+        rerun = run_cli(killed, sink, tmp_path, "cycle", "--as-of", DAY.isoformat())
+
+        assert crashed.returncode == -9, f"the cycle was not killed at commit {point}"
+        assert rerun.returncode == 0, rerun.stderr
+        ended = state(killed)
+        assert ended["runs"] == expected["runs"], point
+        assert ended["tasks"] == expected["tasks"], point
+        assert [e[:3] for e in ended["emails"]] == [e[:3] for e in expected["emails"]], point
+        assert {e[3] for e in ended["emails"]} == {"sent"}, point
+        per_message = Counter(m["Message-ID"] for m in sink.received)
+        assert len(per_message) == len(expected["emails"]), point
+        assert max(per_message.values()) <= 2, point  # killed between sending and recording: once more at most
+
+
+def test_smtp_down_then_up_the_mail_waits_then_goes_out_once(fresh: Any, tmp_path: Path) -> None:
+    url = fresh("down")
+    sink = SmtpSink()
+
+    down = run_cli(url, sink, tmp_path, "cycle", "--as-of", DAY.isoformat(), "--format", "json")
+    sink.start()
+    try:
+        waiting = run_cli(url, sink, tmp_path, "outbox", "send")
+        queued = len(state(url)["emails"])
+        # the first retry waits a minute: make the queued mail due now, as the clock would
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(t.emails.update().values(next_attempt_at=t.emails.c.created_at))
+        engine.dispose()
+        up = run_cli(url, sink, tmp_path, "outbox", "send")
+        again = run_cli(url, sink, tmp_path, "outbox", "send")
+    finally:
+        sink.stop()
+
+    assert json.loads(down.stdout)["emails_sent"] == 0
+    assert waiting.stdout.startswith("0 sent")
+    assert up.stdout.startswith(f"{queued} sent")
+    assert again.stdout.startswith("0 sent")
+    assert len(sink.received) == queued
+    assert {e[3] for e in state(url)["emails"]} == {"sent"}
+
+
+def test_a_4xx_then_250_is_retried_and_sent_once_and_a_5xx_fails_with_an_alert(
+    fresh: Any, sink: SmtpSink, tmp_path: Path
+) -> None:
+    url = fresh("codes")
+    sink.recorder.answers = {
+        "ap0@customer.example": ["451 4.7.1 greylisted"],
+        "ap1@customer.example": ["550 5.1.1 mailbox unavailable"] * 10,
+    }
+
+    run_cli(url, sink, tmp_path, "cycle", "--as-of", DAY.isoformat())
+    engine = create_engine(url)
+    for _ in range(3):
+        with engine.begin() as connection:
+            connection.execute(
+                t.emails.update().where(t.emails.c.status == "queued").values(next_attempt_at=t.emails.c.created_at)
+            )
+        run_cli(url, sink, tmp_path, "outbox", "send")
+    with engine.connect() as connection:
+        emails = list(connection.execute(select(t.emails.c.to_addresses, t.emails.c.status, t.emails.c.attempts)))
+        alerts = list(
+            connection.execute(select(t.alerts.c.kind, t.alerts.c.message).where(t.alerts.c.kind == "email_failed"))
+        )
+    engine.dispose()
+
+    greylisted = [e for e in emails if "ap0@" in e.to_addresses]
+    refused = [e for e in emails if "ap1@" in e.to_addresses]
+    assert {e.status for e in greylisted} == {"sent"}
+    assert sum(e.attempts for e in greylisted) == len(greylisted) + 1  # one of them was retried once
+    assert {(e.status, e.attempts) for e in refused} == {("failed", 1)}
+    assert len(alerts) == len(refused) and "550" in alerts[0].message
+    received_by = Counter(m["To"] for m in sink.received)
+    assert received_by["ap0@customer.example"] == len(greylisted)
+    assert received_by["ap1@customer.example"] == 0
