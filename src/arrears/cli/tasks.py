@@ -7,16 +7,14 @@ import json
 import os
 import sys
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..domain.money import format_minor
 from ..domain.users import Role, User
 from ..services import collection_rules, tasks
-from ..services.workspace_ports import TaskRow
 from .main import DatabaseUrl, TableFormat, app, fails_cleanly, parse_date, workspace
 
 promises_app = typer.Typer(help="Promises to pay: mark them kept or broken.", no_args_is_help=True)
@@ -25,34 +23,6 @@ app.add_typer(promises_app, name="promises")
 # The person at the terminal is trusted like an owner (they hold the database); ARREARS_USER says
 # whose task list "mine" is.
 OPERATOR = User(0, "cli", Role.OWNER, None)
-
-
-def task_json(row: TaskRow) -> dict[str, Any]:
-    """A task as CONTRACT.md's `arrears tasks --format json` shows it."""
-    return {
-        "id": row.id,
-        "customer_external_id": row.customer_external_id,
-        "customer_name": row.customer_name,
-        "type": row.type,
-        "status": row.status,
-        "assignee": row.assignee,
-        "due_date": row.due_date.isoformat(),
-        "description": row.description,
-        "invoice_external_ids": row.invoice_external_ids,
-        "outstanding_invoice_count": row.outstanding_invoice_count,
-        "overdue_amount": format_minor(row.overdue_minor, row.currency),
-        "currency": row.currency,
-        "phones": row.phones,
-        "source": row.source,
-        "outcome": row.outcome,
-        "completed_at": row.completed_at.isoformat() if row.completed_at else None,
-        "follow_up_date": row.follow_up_date.isoformat() if row.follow_up_date else None,
-        "expected_amount": format_minor(row.expected_amount_minor, row.currency)
-        if row.expected_amount_minor is not None
-        else None,
-        "expected_date": row.expected_date.isoformat() if row.expected_date else None,
-        "version": row.version,
-    }
 
 
 COLUMNS = (
@@ -108,7 +78,7 @@ def list_tasks(
             q=q,
         )
         page = tasks.list_tasks(arrears.uow(), OPERATOR, flt, sort=sort, limit=limit, offset=offset)
-    items = [task_json(row) for row in page.items]
+    items = [tasks.task_document(row) for row in page.items]
     if fmt is TableFormat.json:
         typer.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return

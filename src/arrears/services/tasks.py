@@ -11,7 +11,7 @@ from typing import Any
 from ..domain import tasks as rules
 from ..domain.audit import Actor, AuditEntry
 from ..domain.errors import Conflict, InvalidValue, NotFound, PermissionDenied
-from ..domain.money import parse_amount
+from ..domain.money import format_minor, parse_amount
 from ..domain.permissions import Action, allowed, require, require_task_update
 from ..domain.tasks import Promise, Task, TaskType, parse_task_type
 from ..domain.users import User, check_email
@@ -172,8 +172,6 @@ def create_task(uow: UnitOfWork, user: User, new: NewTask) -> TaskRow:
 
 
 def _promise_text(promise: Promise) -> str:
-    from ..domain.money import format_minor
-
     return f"{format_minor(promise.amount_minor, promise.currency)} {promise.currency} by {promise.due.isoformat()}"
 
 
@@ -557,3 +555,65 @@ def bulk_move_due(
         )
         uow.commit()
         return count
+
+
+def task_document(row: TaskRow) -> dict[str, Any]:
+    """A task as CONTRACT.md's `arrears tasks --format json` shows it."""
+    return {
+        "id": row.id,
+        "customer_external_id": row.customer_external_id,
+        "customer_name": row.customer_name,
+        "type": row.type,
+        "status": row.status,
+        "assignee": row.assignee,
+        "due_date": row.due_date.isoformat(),
+        "description": row.description,
+        "invoice_external_ids": row.invoice_external_ids,
+        "outstanding_invoice_count": row.outstanding_invoice_count,
+        "overdue_amount": format_minor(row.overdue_minor, row.currency),
+        "currency": row.currency,
+        "phones": row.phones,
+        "source": row.source,
+        "outcome": row.outcome,
+        "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+        "follow_up_date": row.follow_up_date.isoformat() if row.follow_up_date else None,
+        "expected_amount": format_minor(row.expected_amount_minor, row.currency)
+        if row.expected_amount_minor is not None
+        else None,
+        "expected_date": row.expected_date.isoformat() if row.expected_date else None,
+        "version": row.version,
+    }
+
+
+TASK_FIELDS = tuple(
+    task_document(
+        TaskRow(
+            0,
+            0,
+            "",
+            "",
+            "",
+            "",
+            None,
+            None,
+            date.min,
+            "",
+            [],
+            0,
+            0,
+            "USD",
+            [],
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            1,
+        )
+    )
+)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, func, select
 
 from ...domain.money import format_minor
 from . import tables as t
@@ -172,7 +173,110 @@ def _credit_scores() -> tuple[list[str], Select[Any], Callable[[Any], tuple[str,
     )
 
 
-EXPORTS: dict[str, Callable[[], tuple[list[str], Select[Any], Callable[[Any], tuple[str, ...]]]]] = {
+def _listed(value: str | None) -> list[str]:
+    return sorted(value.split(";")) if value else []
+
+
+def _emails() -> tuple[list[str], Select[Any], Callable[[Any], tuple[Any, ...]]]:
+    e, c, ei, i = t.emails, t.customers, t.email_invoices, t.invoices
+    invoices = (
+        select(func.aggregate_strings(i.c.external_id, ";"))
+        .select_from(ei.join(i, i.c.id == ei.c.invoice_id))
+        .where(ei.c.email_id == e.c.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(e, c.c.external_id.label("customer_external_id"), invoices.label("invoice_external_ids"))
+        .join(c, c.c.id == e.c.customer_id)
+        .order_by(e.c.id)
+    )
+    header = [
+        "id",
+        "customer_external_id",
+        "to",
+        "subject",
+        "template",
+        "workflow",
+        "workflow_step",
+        "invoice_external_ids",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+    return (
+        header,
+        query,
+        lambda r: (
+            r.id,
+            r.customer_external_id,
+            json.loads(r.to_addresses),
+            r.subject,
+            r.template,
+            r.workflow,
+            r.step,
+            _listed(r.invoice_external_ids),
+            r.status,
+            r.attempts,
+            r.last_error,
+            r.created_at.isoformat(),
+            r.sent_at.isoformat() if r.sent_at else None,
+        ),
+    )
+
+
+def _disputes() -> tuple[list[str], Select[Any], Callable[[Any], tuple[Any, ...]]]:
+    d, c, i, u = t.disputes, t.customers, t.invoices, t.users
+    query = (
+        select(
+            d,
+            c.c.external_id.label("customer_external_id"),
+            i.c.external_id.label("invoice_external_id"),
+            u.c.name.label("owner"),
+        )
+        .join(c, c.c.id == d.c.customer_id)
+        .join(i, i.c.id == d.c.invoice_id)
+        .outerjoin(u, u.c.id == d.c.owner_id)
+        .order_by(d.c.id)
+    )
+    header = [
+        "id",
+        "customer_external_id",
+        "invoice_external_id",
+        "reason",
+        "amount",
+        "currency",
+        "owner",
+        "status",
+        "resolution",
+        "note",
+        "created_at",
+        "closed_at",
+    ]
+    return (
+        header,
+        query,
+        lambda r: (
+            r.id,
+            r.customer_external_id,
+            r.invoice_external_id,
+            r.reason,
+            format_minor(r.amount_minor, r.currency),
+            r.currency,
+            r.owner,
+            r.status,
+            r.resolution,
+            r.note,
+            r.created_at.isoformat(),
+            r.closed_at.isoformat() if r.closed_at else None,
+        ),
+    )
+
+
+EXPORTS: dict[str, Callable[[], tuple[list[str], Select[Any], Callable[[Any], tuple[Any, ...]]]]] = {
+    "emails": _emails,
+    "disputes": _disputes,
     "customers": _customers,
     "contacts": _contacts,
     "invoices": _invoices,
@@ -186,7 +290,7 @@ class SqlExport:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def rows(self, kind: str) -> tuple[list[str], Iterator[tuple[str, ...]]]:
+    def rows(self, kind: str) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
         header, query, shape = EXPORTS[kind]()
         result = self.connection.execution_options(stream_results=True, yield_per=5000).execute(query)
         return header, (shape(row) for row in result)
