@@ -79,3 +79,10 @@ def arrears(db_url: str) -> Iterator[Arrears]:
     app = bootstrap(Settings(database_url=db_url))
     yield app
     app.close()
+
+
+@pytest.fixture
+def pg_url(postgres_engine: Engine) -> str:
+    """An empty, migrated PostgreSQL database, for what runs on PostgreSQL only (the worker)."""
+    _empty_postgres(postgres_engine)
+    return PG_URL

@@ -21,4 +21,8 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     # Who the customer's emails come from, by name, and how amounts and dates are written in them.
     company_name: str = "Arrears Demo Co."
+    # When `arrears worker` runs the daily cycle: HH:MM in the company's time zone, and whether
+    # weekends are skipped.
+    cycle_time: str = "06:00"
+    cycle_business_days_only: bool = False
     locale: str = "en_US"

@@ -151,3 +151,17 @@ def send(database_url: DatabaseUrl = None) -> None:
     with workspace(database_url) as arrears:
         report = outbox.send_due(arrears.uow, arrears.sender, arrears.templates, arrears.settings.email_from)
     typer.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed")
+
+
+@app.command("worker")
+@fails_cleanly
+def worker(database_url: DatabaseUrl = None) -> None:
+    """Run the background worker (PostgreSQL): sends the outbox every minute and runs the daily cycle
+    at ARREARS_CYCLE_TIME (default 06:00) in ARREARS_TIMEZONE. Stop it with Ctrl-C or SIGTERM.
+
+    Example: [bold]ARREARS_DATABASE_URL=postgresql+psycopg://arrears@localhost/arrears arrears worker[/bold]
+    """
+    from ..jobs import worker as jobs  # procrastinate loads only for the worker
+
+    with workspace(database_url) as arrears:
+        jobs.run(arrears)

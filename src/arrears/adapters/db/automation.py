@@ -530,6 +530,14 @@ class SqlAutomation:
         c = t.cycle_runs
         self.connection.execute(update(c).where(c.c.id == run_id).values(finished_at=at, summary=summary))
 
+    def last_cycle_day(self) -> date | None:
+        """The latest day a real (not dry) cycle finished for."""
+        c = t.cycle_runs
+        value = self.connection.execute(
+            select(func.max(c.c.as_of)).where(c.c.dry_run == false(), c.c.finished_at.is_not(None))
+        ).scalar()
+        return value if isinstance(value, date) or value is None else date.fromisoformat(str(value))
+
     def workflow_source(self) -> str | None:
         w = t.workflow_files
         value = self.connection.execute(select(w.c.source).order_by(w.c.id.desc()).limit(1)).scalar()

@@ -1,0 +1,92 @@
+"""`arrears worker`: a procrastinate worker that sends the outbox every minute and runs the daily
+cycle once a day at the configured time in the company's time zone.
+
+Thin: each job calls one service. The jobs are periodic and idempotent, so a worker that died, or
+several workers at once, change nothing: the outbox locks each email while it is sent, and the cycle
+records each step once. Jobs live in PostgreSQL tables next to the ledger (procrastinate's schema,
+installed by `arrears db upgrade`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from procrastinate import App, PsycopgConnector
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+
+from ..bootstrap import Arrears
+from ..domain.errors import ArrearsError
+from ..services import cycle, outbox
+
+log = logging.getLogger("arrears.worker")
+
+
+def conninfo(database_url: str) -> str:
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        raise ArrearsError(
+            "the worker needs PostgreSQL (its jobs live there): set ARREARS_DATABASE_URL=postgresql+psycopg://…; "
+            "on SQLite, run `arrears cycle` (it sends in-process) from cron instead"
+        )
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def install_schema(arrears: Arrears) -> bool:
+    """Create procrastinate's tables if they are not there yet; returns whether it did."""
+    if inspect(arrears.engine).has_table("procrastinate_jobs"):
+        return False
+    app = App(connector=PsycopgConnector(conninfo=conninfo(arrears.settings.database_url)))
+    with app.open():
+        app.schema_manager.apply_schema()
+    return True
+
+
+def cycle_is_due(arrears: Arrears, now: datetime, last_run: Any) -> bool:
+    """Whether today's cycle (company time zone) should run now: past the configured time, on a
+    business day if so configured, and not yet run for today."""
+    settings = arrears.settings
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    hour, minute = (int(part) for part in settings.cycle_time.split(":"))
+    if (local.hour, local.minute) < (hour, minute):
+        return False
+    if settings.cycle_business_days_only and local.weekday() >= 5:
+        return False
+    return bool(last_run is None or last_run < local.date())
+
+
+def make_app(arrears: Arrears) -> App:
+    app = App(connector=PsycopgConnector(conninfo=conninfo(arrears.settings.database_url)))
+
+    @app.periodic(cron="* * * * *", periodic_id="outbox")
+    @app.task(name="arrears.send_outbox", queueing_lock="arrears.send_outbox")
+    def send_outbox(timestamp: int) -> None:
+        report = outbox.send_due(arrears.uow, arrears.sender, arrears.templates, arrears.settings.email_from)
+        if report.sent or report.failed:
+            log.info("outbox: %d sent, %d to retry, %d failed", report.sent, report.retried, report.failed)
+
+    @app.periodic(cron="*/5 * * * *", periodic_id="cycle")
+    @app.task(name="arrears.daily_cycle", queueing_lock="arrears.daily_cycle")
+    def daily_cycle(timestamp: int) -> None:
+        assert arrears.clock is not None
+        with arrears.uow() as uow:
+            last = uow.automation.last_cycle_day()
+        if not cycle_is_due(arrears, arrears.clock.now(), last):
+            return
+        today = arrears.clock.today()
+        report = cycle.run_cycle(arrears.uow, arrears.workflows(), arrears.mailer(), today)
+        log.info("cycle of %s: %s", today, report.summary() | {"planned": len(report.planned)})
+
+    return app
+
+
+def run(arrears: Arrears) -> None:
+    """Run the worker until SIGINT or SIGTERM."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    install_schema(arrears)
+    app = make_app(arrears)
+    with app.open():
+        app.run_worker(wait=True, install_signal_handlers=True)

@@ -1,0 +1,90 @@
+"""`arrears worker` on procrastinate: its jobs send the outbox and run the day's cycle once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import select
+
+from arrears.adapters.clock import FixedClock
+from arrears.adapters.db import tables as t
+from arrears.bootstrap import bootstrap
+from arrears.config import Settings
+from arrears.domain.errors import ArrearsError
+from arrears.jobs import worker
+from tests.e2e.test_cycle_reliability import DAY, load_ledger
+from tests.smtp import SmtpSink
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    server = SmtpSink().start()
+    yield server
+    server.stop()
+
+
+def test_the_worker_needs_postgresql() -> None:
+    with pytest.raises(ArrearsError, match="needs PostgreSQL"):
+        worker.conninfo("sqlite:///arrears.db")
+
+
+@pytest.mark.parametrize(
+    ("now", "last", "business_days", "due"),
+    [
+        (datetime(2026, 6, 30, 5, 59, tzinfo=UTC), None, False, False),  # before 06:00
+        (datetime(2026, 6, 30, 6, 0, tzinfo=UTC), None, False, True),
+        (datetime(2026, 6, 30, 9, 0, tzinfo=UTC), date(2026, 6, 30), False, False),  # already ran today
+        (datetime(2026, 6, 30, 9, 0, tzinfo=UTC), date(2026, 6, 27), False, True),  # catches up missed days
+        (datetime(2026, 6, 27, 9, 0, tzinfo=UTC), None, True, False),  # a Saturday
+        (datetime(2026, 6, 27, 9, 0, tzinfo=UTC), None, False, True),
+    ],
+)
+def test_the_cycle_is_due_once_a_day_after_its_time(
+    now: datetime, last: date | None, business_days: bool, due: bool
+) -> None:
+    arrears = bootstrap(Settings(cycle_business_days_only=business_days))
+
+    assert worker.cycle_is_due(arrears, now, last) is due
+
+
+def test_the_cycle_time_is_in_the_company_time_zone() -> None:
+    arrears = bootstrap(Settings(timezone="America/New_York", cycle_time="06:00"))
+
+    assert not worker.cycle_is_due(arrears, datetime(2026, 6, 30, 9, 59, tzinfo=UTC), None)  # 05:59 EDT
+    assert worker.cycle_is_due(arrears, datetime(2026, 6, 30, 10, 0, tzinfo=UTC), None)
+
+
+@pytest.mark.postgres
+def test_the_worker_jobs_send_the_outbox_and_run_the_cycle_once(pg_url: str, tmp_path: Path, sink: SmtpSink) -> None:
+    db_url = pg_url
+    load_ledger(db_url, tmp_path)
+    clock = FixedClock(datetime(2026, 6, 30, 7, 0, tzinfo=UTC))
+    arrears = bootstrap(Settings(database_url=db_url, email_url=sink.url), clock)
+    assert worker.install_schema(arrears) is True
+    assert worker.install_schema(arrears) is False
+    app = worker.make_app(arrears)
+    jobs = {task.name: task for task in app.tasks.values()}
+
+    with app.open():
+        jobs["arrears.daily_cycle"].defer(timestamp=0)
+        with pytest.raises(AlreadyEnqueued):  # one waiting cycle job at a time
+            jobs["arrears.daily_cycle"].defer(timestamp=1)
+    app.run_worker(wait=False, install_signal_handlers=False)
+    with app.open():
+        jobs["arrears.daily_cycle"].defer(timestamp=2)  # later the same day: nothing more to do
+        jobs["arrears.send_outbox"].defer(timestamp=3)
+    app.run_worker(wait=False, install_signal_handlers=False)
+
+    with arrears.engine.connect() as connection:
+        statuses = list(connection.execute(select(t.emails.c.status)).scalars())
+        cycles = list(
+            connection.execute(select(t.cycle_runs.c.as_of).where(t.cycle_runs.c.dry_run.is_(False))).scalars()
+        )
+    arrears.close()
+    assert cycles == [DAY]
+    assert statuses and set(statuses) == {"sent"}
+    assert len(sink.received) == len(statuses)
