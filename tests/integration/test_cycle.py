@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 
 import pytest
@@ -62,13 +62,16 @@ task = { type = "escalate_to_collections" }
 class Outbox:
     """A Sender fake: records messages; can be told to fail the next tries."""
 
-    sent: list[EmailMessage] = field(default_factory=list)
+    sent: list[Message] = field(default_factory=list)
     failures: list[Exception] = field(default_factory=list)
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append(message)
+
+    def close(self) -> None:
+        return None
 
 
 @dataclass
@@ -304,7 +307,7 @@ def test_events_fire_only_for_what_arrives_after_the_first_cycle(day: Cycle) -> 
     new = [e for e in day.emails() if e.step in ("welcome", "presentment")]
     assert sorted(e.step for e in new) == ["presentment", "welcome"]
     presentment = next(m for m in day.outbox.sent if "Invoice G1" in str(m["Subject"]))
-    attachments = [p.get_filename() for p in presentment.iter_attachments()]
+    attachments = [p.get_filename() for p in presentment.walk() if p.get_filename()]
     assert attachments == ["invoice-G1.pdf"]
     day.run(DAY + timedelta(days=2))
     assert len([e for e in day.emails() if e.step in ("welcome", "presentment")]) == 2

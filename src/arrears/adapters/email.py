@@ -6,10 +6,11 @@ answer) and PermanentFailure for what is not (a 5xx answer): the outbox decides 
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
-from dataclasses import dataclass
-from email.message import EmailMessage
+from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -23,30 +24,42 @@ class EmailConfigError(ArrearsError):
     code = "email_config"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=True)
 class SmtpTransport:
+    """SMTP delivery. The connection stays open between messages (one TCP and TLS handshake per
+    batch, not per email) until `close()`, and is opened again after any failure."""
+
     host: str
     port: int
     username: str | None = None
     password: str | None = None
     tls: bool = False  # SMTPS: TLS from the first byte
     starttls: bool = False
+    _client: smtplib.SMTP | None = field(default=None, init=False, repr=False, compare=False)
 
-    def send(self, message: EmailMessage) -> None:
+    def _connect(self) -> smtplib.SMTP:
+        client: smtplib.SMTP
+        if self.tls:
+            client = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS)
+        if self.starttls:
+            client.starttls(context=ssl.create_default_context())
+        if self.username:
+            client.login(self.username, self.password or "")
+        return client
+
+    def send(self, message: Message) -> None:
         try:
-            client: smtplib.SMTP
-            if self.tls:
-                client = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context()
-                )
-            else:
-                client = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS)
-            with client:
-                if self.starttls:
-                    client.starttls(context=ssl.create_default_context())
-                if self.username:
-                    client.login(self.username, self.password or "")
-                refused = client.send_message(message)
+            if self._client is None:
+                self._client = self._connect()
+            try:
+                self._client.rset()
+            except smtplib.SMTPServerDisconnected:
+                self._client = self._connect()
+            refused = self._client.send_message(message)
             if refused:
                 raise PermanentFailure(f"the server refused {', '.join(sorted(refused))}")
         except smtplib.SMTPRecipientsRefused as error:
@@ -62,7 +75,23 @@ class SmtpTransport:
             kind = TemporaryFailure if 400 <= error.smtp_code < 500 else PermanentFailure
             raise kind(f"{error.smtp_code} {text}") from None
         except (OSError, smtplib.SMTPException) as error:
+            self._drop()
             raise TemporaryFailure(f"cannot reach {self.host}:{self.port}: {error}") from None
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(OSError):
+                client.close()
+
+    def close(self) -> None:
+        """Say QUIT and let the connection go."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
 
 
 def _answers(recipients: dict[str, tuple[int, bytes]]) -> str:
@@ -77,7 +106,10 @@ class FileTransport:
 
     folder: Path
 
-    def send(self, message: EmailMessage) -> None:
+    def close(self) -> None:
+        return None
+
+    def send(self, message: Message) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = (message["Message-ID"] or "message").strip("<>").replace("/", "_").replace("@", "_at_")
         path = self.folder / f"{name}.eml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any, Protocol
 
 from ..domain.workflows import Workflow
@@ -91,7 +91,10 @@ class Renderer(Protocol):
 class Sender(Protocol):
     """An email transport; raises domain.emails.TemporaryFailure or PermanentFailure."""
 
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: Message) -> None: ...
+
+    def close(self) -> None:
+        """Let go of the connection kept between messages."""
 
 
 class Automation(Protocol):

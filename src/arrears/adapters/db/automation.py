@@ -115,10 +115,11 @@ class SqlAutomation:
         i, c, k, ti = t.invoices, t.customers, t.tasks, t.task_invoices
         outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
         promise = and_(k.c.status == "open", k.c.type == "expected_payment", k.c.expected_date >= as_of)
-        promised = or_(
-            exists().where(ti.c.invoice_id == i.c.id, k.c.id == ti.c.task_id, promise),
-            exists().where(k.c.customer_id == i.c.customer_id, promise, ~exists().where(ti.c.task_id == k.c.id)),
-        )
+        # Computed once per query, not per invoice: invoices under a tagged promise, and customers
+        # with a promise on the whole account.
+        promised_invoices = select(ti.c.invoice_id).join(k, k.c.id == ti.c.task_id).where(promise)
+        promised_accounts = select(k.c.customer_id).where(promise, ~exists().where(ti.c.task_id == k.c.id))
+        promised = or_(i.c.id.in_(promised_invoices), i.c.customer_id.in_(promised_accounts))
         subject = _subject("invoice", i.c.id)
         query = (
             select(

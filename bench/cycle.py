@@ -1,0 +1,221 @@
+"""Benchmark of the daily cycle (issue: automation) on a synthetic ledger.
+
+Loads the ledger of bench/ledger.py through the real import, then times, on the same database:
+- the first cycle, where many steps fire at once (every overdue invoice gets its latest step);
+- a steady-state day after it, where few fire;
+- the baseline: one raw SQL statement selecting the invoices due for a step that has not run
+  (the anti-join the firing phase is built on), for every dated step of the default workflow;
+- emails rendered from the templates and delivered over SMTP to a local sink (aiosmtpd), per second.
+
+    python bench/cycle.py --sizes 10000 --backends sqlite,postgresql
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).parent))
+import ledger
+from arrears.adapters.clock import FixedClock
+from arrears.adapters.db.engine import upgrade
+from arrears.bootstrap import bootstrap
+from arrears.config import Settings
+from arrears.services import cycle, imports, outbox
+
+OUT = Path(__file__).parent / "out"
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+class NullSender:
+    """Accepts every message at once: times the cycle's own work, not the network."""
+
+    def send(self, message: Any) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass
+class Figures:
+    backend: str
+    size: int
+    first_cycle: float
+    first_emails: int
+    first_tasks: int
+    steady_cycle: float
+    steady_fire: float
+    steady_emails: int
+    baseline: float
+    emails_per_second: float
+
+
+def fresh_database(backend: str, size: int) -> str:
+    if backend == "sqlite":
+        path = OUT / f"cycle-{size}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    name = f"arrears_bench_cycle_{size}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+
+
+def baseline_sql(backend: str) -> str:
+    """The hand-written selection of every invoice due for a dated step of the default workflow that
+    has not run for it: one anti-join per step, as one statement."""
+    steps = (("courtesy", -3), ("past-due-30", 30), ("past-due-45", 45), ("past-due-60", 60), ("collections", 90))
+    subject = "'invoice:' || CAST(i.id AS TEXT)" if backend == "sqlite" else "'invoice:' || i.id::text"
+    day = "date(:as_of, '-' || {d} || ' days')" if backend == "sqlite" else "CAST(:as_of AS date) - {d}"
+    parts = []
+    for name, days in steps:
+        bound = (
+            day.format(d=days)
+            if days >= 0
+            else (f"date(:as_of, '+{-days} days')" if backend == "sqlite" else f"CAST(:as_of AS date) + {-days}")
+        )
+        parts.append(
+            f"SELECT i.id, '{name}' AS step FROM invoices i JOIN customers c ON c.id = i.customer_id "
+            f"WHERE i.status = 'open' AND i.due_date <= {bound} AND NOT i.disputed AND NOT i.excluded "
+            f"AND i.plan_id IS NULL AND NOT c.on_hold "
+            f"AND NOT EXISTS (SELECT 1 FROM step_runs r WHERE r.workflow = 'standard' AND r.step = '{name}' "
+            f"AND r.subject = {subject})"
+        )
+    return " UNION ALL ".join(parts)
+
+
+def timed(function: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def bench(backend: str, size: int) -> Figures:
+    data = ledger.ensure(OUT / f"ledger-{size}", size)
+    url = fresh_database(backend, size)
+    day = data.as_of
+    clock = FixedClock(datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=6))
+    app = bootstrap(Settings(database_url=url), clock)
+    upgrade(app.engine)
+    print(f"[{backend} {size:,}] importing the ledger", flush=True)
+    for kind in ("customers", "contacts", "invoices", "payments"):
+        with data.path(kind).open("rb") as source:
+            imports.import_csv(app.uow(), kind, source, data.path(kind).name, ignore_unknown=True)
+    workflows = app.workflows()
+    mailer = cycle.Mailer(app.templates, NullSender(), "ar@example.com")
+
+    first_time, first = timed(cycle.run_cycle, app.uow, workflows, mailer, day)
+    print(
+        f"[{backend} {size:,}] first cycle {first_time:.2f} s: {first.emails_queued:,} emails, "
+        f"{first.tasks_created:,} tasks",
+        flush=True,
+    )
+
+    steady_day = day + timedelta(days=1)
+    clock.at += timedelta(days=1)
+    fire_report = cycle.CycleReport(steady_day)
+    steady_fire, _ = timed(cycle.fire_workflows, app.uow, workflows, mailer, steady_day, fire_report)
+    clock.at += timedelta(days=1)
+    steady_time, steady = timed(cycle.run_cycle, app.uow, workflows, mailer, steady_day + timedelta(days=1))
+    sql = baseline_sql(backend)
+    runs = []
+    for _ in range(5):
+        with app.engine.connect() as connection:
+            elapsed, _ = timed(
+                lambda c=connection: c.execute(text(sql), {"as_of": (steady_day + timedelta(days=1)).isoformat()}).all()
+            )
+        runs.append(elapsed)
+    baseline = statistics.median(runs)
+    print(
+        f"[{backend} {size:,}] steady day: cycle {steady_time:.2f} s, firing phase {steady_fire:.3f} s, "
+        f"baseline SQL {baseline:.3f} s",
+        flush=True,
+    )
+
+    rate = email_rate(app, size)
+    app.close()
+    return Figures(
+        backend,
+        size,
+        first_time,
+        first.emails_queued,
+        first.tasks_created,
+        steady_time,
+        steady_fire,
+        steady.emails_queued,
+        baseline,
+        rate,
+    )
+
+
+def email_rate(app: Any, size: int, count: int = 1000) -> float:
+    """Render and deliver `count` emails over SMTP to a local sink running in its own process
+    (aiosmtpd's Sink handler), from one worker: emails per second."""
+    import socket
+    import subprocess
+
+    from arrears.adapters.email import transport_from_url
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"]
+    )
+    try:
+        for _ in range(50):
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        with app.engine.begin() as connection:
+            connection.execute(text("UPDATE emails SET status = 'queued', attempts = 0, next_attempt_at = created_at"))
+            total = connection.execute(text("SELECT count(*) FROM emails")).scalar_one()
+        limit = min(count, total)
+        sender = transport_from_url(f"smtp://127.0.0.1:{port}")
+        elapsed, report = timed(outbox.send_due, app.uow, sender, app.templates, "ar@example.com", limit=limit)
+    finally:
+        sink.terminate()
+        sink.wait()
+    return report.sent / elapsed if elapsed else 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    results = [bench(b, int(s)) for s in args.sizes.split(",") for b in args.backends.split(",")]
+    print()
+    print(
+        "| backend | invoices | first cycle s | emails / tasks | steady day s | firing phase s | baseline SQL s "
+        "| firing ÷ baseline | emails/s over SMTP |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r.backend} | {r.size:,} | {r.first_cycle:.2f} | {r.first_emails:,} / {r.first_tasks:,} | "
+            f"{r.steady_cycle:.2f} | {r.steady_fire:.3f} | {r.baseline:.3f} | {r.steady_fire / r.baseline:.1f}× | "
+            f"{r.emails_per_second:.0f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent.parent))
+    raise SystemExit(main())
