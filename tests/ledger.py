@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Table, select, update
+from sqlalchemy import Engine, Row, Table, select, update
 
 from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears
@@ -39,13 +39,13 @@ LEDGER_TABLES: tuple[Table, ...] = (
     t.credit_scores,
 )
 
-Row = Mapping[str, object]
+CsvRow = Mapping[str, object]
 
 
 # -- CSV files --------------------------------------------------------------------------------------
 
 
-def csv_bytes(rows: Sequence[Row], header: Sequence[str] | None = None) -> bytes:
+def csv_bytes(rows: Sequence[CsvRow], header: Sequence[str] | None = None) -> bytes:
     """Rows as UTF-8 CSV; the header is the given one, else every key of the rows in first-seen order."""
     columns = list(header) if header is not None else list(dict.fromkeys(key for row in rows for key in row))
     out = io.StringIO()
@@ -56,7 +56,7 @@ def csv_bytes(rows: Sequence[Row], header: Sequence[str] | None = None) -> bytes
     return out.getvalue().encode("utf-8")
 
 
-def write_csv(tmp_path: Path, name: str, rows: Sequence[Row] | bytes, header: Sequence[str] | None = None) -> Path:
+def write_csv(tmp_path: Path, name: str, rows: Sequence[CsvRow] | bytes, header: Sequence[str] | None = None) -> Path:
     """Write `rows` (or raw bytes) to tmp_path/name and return the path."""
     path = tmp_path / name
     path.write_bytes(rows if isinstance(rows, bytes) else csv_bytes(rows, header))
@@ -147,18 +147,18 @@ class Ledger:
     arrears: Arrears
     tmp_path: Path
 
-    def file(self, name: str, rows: Sequence[Row] | bytes, header: Sequence[str] | None = None) -> Path:
+    def file(self, name: str, rows: Sequence[CsvRow] | bytes, header: Sequence[str] | None = None) -> Path:
         return write_csv(self.tmp_path, name, rows, header)
 
     def import_file(self, kind: str, path: Path, **options: Any) -> ImportSummary:
         with path.open("rb") as source:
             return imports.import_csv(self.arrears.uow(), kind, source, path.name, **options)
 
-    def load(self, kind: str, rows: Sequence[Row] | bytes, **options: Any) -> ImportSummary:
+    def load(self, kind: str, rows: Sequence[CsvRow] | bytes, **options: Any) -> ImportSummary:
         """Import `rows` as the file `<kind>.csv`."""
         return self.import_file(kind, self.file(f"{kind}.csv", rows), **options)
 
-    def rejected(self, kind: str, rows: Sequence[Row] | bytes, **options: Any) -> ImportRejected:
+    def rejected(self, kind: str, rows: Sequence[CsvRow] | bytes, **options: Any) -> ImportRejected:
         """Import `rows` as `<kind>.csv`, expecting the whole file to be rejected; returns the error."""
         with pytest.raises(ImportRejected) as caught:
             self.load(kind, rows, **options)
@@ -167,7 +167,7 @@ class Ledger:
     def add_user(self, name: str, role: str = "contributor") -> None:
         users.add_user(self.arrears.uow(), self.arrears.hasher, name, role, email=None, password=None)
 
-    def state(self) -> dict[str, list[tuple[Any, ...]]]:
+    def state(self) -> dict[str, list[Row[Any]]]:
         return ledger_state(self.arrears.engine)
 
     def backdate(self) -> None:
@@ -204,12 +204,11 @@ class Ledger:
         return documents
 
 
-def ledger_state(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+def ledger_state(engine: Engine) -> dict[str, list[Row[Any]]]:
     """Every row of every ledger table, timestamps included, in primary-key order."""
     with engine.connect() as connection:
         return {
-            table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key))]
-            for table in LEDGER_TABLES
+            table.name: list(connection.execute(select(table).order_by(*table.primary_key))) for table in LEDGER_TABLES
         }
 
 
@@ -257,7 +256,7 @@ class BadFile:
     error: str
 
 
-def _bad(rule: str, kind: str, rows: Sequence[Row] | bytes, error: str, header: Sequence[str] | None = None) -> Any:
+def _bad(rule: str, kind: str, rows: Sequence[CsvRow] | bytes, error: str, header: Sequence[str] | None = None) -> Any:
     content = rows if isinstance(rows, bytes) else csv_bytes(rows, header)
     return pytest.param(BadFile(rule, kind, content, error), id=rule)
 
@@ -265,7 +264,8 @@ def _bad(rule: str, kind: str, rows: Sequence[Row] | bytes, error: str, header: 
 INVOICE_COLUMNS = ("external_id", "customer_external_id", "issue_date", "due_date", "amount")
 
 
-def _without(row: Row, column: str) -> dict[str, object]:
+def without(row: CsvRow, column: str) -> dict[str, object]:
+    """The row with one column left out, as in a file that does not have that column."""
     return {key: value for key, value in row.items() if key != column}
 
 
@@ -274,7 +274,7 @@ BAD_FILES: list[Any] = [
     _bad(
         "missing required column",
         "invoices",
-        [_without(invoice("I9"), "amount")],
+        [without(invoice("I9"), "amount")],
         "{file}:1: column 'amount': is a required column and is missing from the header",
     ),
     _bad(
@@ -388,6 +388,12 @@ BAD_FILES: list[Any] = [
         "{file}:3: column 'name': is not UTF-8 text (byte 0xe9 at position 7)",
     ),
     _bad(
+        "a header that is not UTF-8",
+        "customers",
+        b"external_id,n\xe4me\nC9,Cafe\n",
+        "{file}:1: is not UTF-8 text (byte 0xe4 at position 14)",
+    ),
+    _bad(
         "a row with more fields than the header",
         "invoices",
         csv_bytes([invoice("I8"), invoice("I9")]).replace(b"100.00\n", b"100.00,extra\n", 1),
@@ -403,7 +409,8 @@ BAD_FILES: list[Any] = [
         "customer currency change when it has invoices",
         "customers",
         [customer("C1", "Acme Ltd", currency="EUR")],
-        "{file}:2: column 'currency': the customer already has invoices in USD; it cannot change to EUR",
+        "{file}:2: column 'currency': the customer already has invoices, payments or credit notes in USD; "
+        "it cannot change to EUR",
     ),
     _bad(
         "invoice amount reduced below what is paid",

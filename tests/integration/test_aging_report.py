@@ -142,7 +142,11 @@ def test_each_currency_has_its_own_report_with_its_own_decimals(ledger: Ledger) 
 
     reports = ledger.aging()
 
-    assert [(r["currency"], r["total"]["total"]) for r in reports] == [("JPY", "1500"), ("KWD", "1.245"), ("USD", "0.10")]
+    assert [(r["currency"], r["total"]["total"]) for r in reports] == [
+        ("JPY", "1500"),
+        ("KWD", "1.245"),
+        ("USD", "0.10"),
+    ]
     jpy = reports[0]["customers"][0]
     assert (jpy["31-60"], jpy["current"], jpy["unapplied_cash"]) == ("1500", "0", "0")
     assert reports[1]["total"]["current"] == "1.245"

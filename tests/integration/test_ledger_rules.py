@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from tests.ledger import (
-    AS_OF,
     Ledger,
     contact,
     credit_note,
@@ -14,6 +13,7 @@ from tests.ledger import (
     has_line,
     invoice,
     payment,
+    without,
 )
 
 
@@ -84,9 +84,9 @@ def test_a_payment_raised_above_its_invoice_without_naming_the_invoice_is_reject
     _acme_with_invoices(ledger, invoice("I1", amount="100.00"))
     ledger.load("payments", [payment("P1", invoice="I1", amount="60.00")])
     before = ledger.state()
-    row = {"external_id": "P1", "customer_external_id": "C1", "date": AS_OF.isoformat(), "amount": "100.01"}
+    raised = without(payment("P1", amount="100.01"), "invoice_external_id")
 
-    error = ledger.rejected("payments", [row])
+    error = ledger.rejected("payments", [raised])
 
     assert has_line(error, "payments.csv:2: column 'amount': allocates more than invoice 'I1' has outstanding")
     assert ledger.state() == before
@@ -163,8 +163,17 @@ def test_a_customer_with_invoices_cannot_change_currency(ledger: Ledger) -> None
 
     error = ledger.rejected("customers", [customer("C1", "Acme Ltd", currency="EUR")])
 
-    assert has_line(error, "customers.csv:2: column 'currency': the customer already has invoices in USD")
+    assert has_line(error, "customers.csv:2: column 'currency': the customer already has invoices, payments or")
     assert ledger.state() == before
+
+
+def test_a_customer_with_only_cash_on_account_cannot_change_currency(ledger: Ledger) -> None:
+    ledger.load("customers", [customer("C1", "Acme Ltd")])
+    ledger.load("payments", [payment("P1", invoice=None, amount="10.00")])
+
+    error = ledger.rejected("customers", [customer("C1", "Acme Ltd", currency="EUR")])
+
+    assert has_line(error, "customers.csv:2: column 'currency': the customer already has invoices, payments or")
 
 
 def test_a_customer_without_invoices_may_change_currency(ledger: Ledger) -> None:
@@ -198,9 +207,7 @@ def test_a_contact_without_an_external_id_is_matched_by_name_within_its_customer
     ledger.load("customers", [customer("C1"), customer("C2")])
     ledger.load("contacts", [contact("C1", "Ann Lee", email="ann@old.example")])
 
-    summary = ledger.load(
-        "contacts", [contact("C1", "ann lee", email="ann@new.example"), contact("C2", "Ann Lee")]
-    )
+    summary = ledger.load("contacts", [contact("C1", "ann lee", email="ann@new.example"), contact("C2", "Ann Lee")])
 
     assert (summary.counts.created, summary.counts.updated) == (1, 1)
     rows = [(row["customer_external_id"], row["email"]) for row in ledger.exported_rows("contacts")]
@@ -245,3 +252,13 @@ def test_a_contact_first_known_by_name_keeps_its_identity_when_an_external_id_ar
     assert (summary.counts.created, summary.counts.updated) == (0, 1)
     rows = [(row["external_id"], row["name"], row["email"]) for row in ledger.exported_rows("contacts")]
     assert rows == [("K1", "Ann Lee", "ann@new.example")]
+
+
+def test_a_payment_kept_on_its_invoice_cannot_move_to_another_customer(ledger: Ledger) -> None:
+    ledger.load("customers", [customer("C1"), customer("C2")])
+    ledger.load("invoices", [invoice("I1", "C1")])
+    ledger.load("payments", [payment("P1", "C1", invoice="I1", amount="10.00")])
+
+    error = ledger.rejected("payments", [without(payment("P1", "C2", amount="10.00"), "invoice_external_id")])
+
+    assert has_line(error, "payments.csv:2: column 'invoice_external_id': invoice 'I1' belongs to customer 'C1'")

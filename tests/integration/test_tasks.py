@@ -9,7 +9,7 @@ import pytest
 from arrears.adapters.db import tables as t
 from arrears.domain.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from arrears.services import accounts, tasks
-from tests.ledger import payment
+from tests.ledger import customer, payment
 from tests.workspace import TODAY, Desk
 
 
@@ -97,6 +97,17 @@ def test_a_contact_can_be_created_while_logging_a_task(acme: Desk) -> None:
     assert row.contact_id is not None
     assert "+1 415 555 0199" in acme.row(row.id).phones
     assert acme.count(t.contacts, t.contacts.c.name == "Dana Price") == 1
+
+
+def test_the_list_shows_the_customers_number_first_then_its_contacts_once_each(acme: Desk) -> None:
+    for name, phone in (
+        ("Dana Price", "+1 415 555 0199"),
+        ("Lee Chan", "+1 415 555 0100"),
+        ("Ann Ray", "+1 415 555 0142"),
+    ):
+        acme.task(new_contact=tasks.NewContact(name, phone=phone))
+
+    assert acme.mine()[0].phones == ["+1 415 555 0100", "+1 415 555 0199", "+1 415 555 0142"]
 
 
 def test_a_completed_task_cannot_be_completed_again(acme: Desk) -> None:
@@ -225,6 +236,29 @@ def test_the_list_sorts_by_overdue_amount_and_pages(acme: Desk) -> None:
     assert first.items[0].customer_external_id == "C1"
     assert first.next_offset == 2
     assert len(rest.items) == 2 and rest.next_offset is None
+
+
+def test_pages_by_overdue_amount_run_on_into_the_customers_with_nothing_overdue(acme: Desk) -> None:
+    acme.ledger.load("customers", [customer("C3", "Gamma SA", collector="maria")])
+    for customer_id, due in (("C3", date(2026, 7, 2)), ("C2", TODAY), ("C3", TODAY), ("C1", TODAY), ("C2", TODAY)):
+        acme.task(customer_id=customer_id, due_date=due)
+    flt = tasks.task_filter(acme.uow(), acme["morgan"], everyone=True)
+    whole = [r.id for r in tasks.list_tasks(acme.uow(), acme["morgan"], flt, sort="-overdue_amount").items]
+
+    pages = [
+        tasks.list_tasks(acme.uow(), acme["morgan"], flt, sort="-overdue_amount", limit=2, offset=offset)
+        for offset in range(6)
+    ]
+
+    assert [(acme.row(i).customer_external_id, acme.row(i).due_date) for i in whole] == [
+        ("C1", TODAY),
+        ("C2", TODAY),
+        ("C2", TODAY),
+        ("C3", TODAY),
+        ("C3", date(2026, 7, 2)),
+    ]
+    assert [[r.id for r in page.items] for page in pages] == [whole[o : o + 2] for o in range(6)]
+    assert [page.next_offset for page in pages] == [2, 3, 4, None, None, None]
 
 
 # -- bulk ---------------------------------------------------------------------------------------------

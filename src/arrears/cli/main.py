@@ -213,7 +213,7 @@ def import_(
     Import in this order: customers, contacts, invoices, payments, credit-notes, credit-scores.
     """
     if kind not in KINDS:
-        raise ArrearsError(f"{kind!r} is not a kind of import: use one of {', '.join(KINDS)}")
+        raise typer.BadParameter(f"{kind!r} is not a kind of import: use one of {', '.join(KINDS)}", param_hint="KIND")
     with workspace(database_url) as arrears:
         if str(file) == "-":
             summary = imports.import_csv(
@@ -277,15 +277,19 @@ def _progress(file: Path) -> Iterator[Callable[[int], None] | None]:
 @app.command("export")
 @fails_cleanly
 def export(
-    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.", show_default=False)],
+    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(exports.EXPORT_KINDS)}.", show_default=False)],
     fmt: Annotated[DataFormat, typer.Option("--format", help="csv (the import format) or json.")] = DataFormat.csv,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Export a kind of record in the import format, so an export re-imports unchanged.
 
-    Examples: [bold]arrears export invoices > invoices.csv[/bold]   [bold]arrears export customers --format json[/bold]
+    Examples: [bold]arrears export invoices > invoices.csv[/bold]   [bold]arrears export emails --format json[/bold]
     """
+    if kind not in exports.EXPORT_KINDS:
+        raise typer.BadParameter(
+            f"{kind!r} is not a kind of export: use one of {', '.join(exports.EXPORT_KINDS)}", param_hint="KIND"
+        )
     with workspace(database_url) as arrears:
         if output is None:
             exports.export(arrears.uow(), kind, sys.stdout, fmt=fmt.value)

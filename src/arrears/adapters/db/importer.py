@@ -227,7 +227,7 @@ class SqlImportBatch:
         """Index the staged rows and resolve invoice references, once everything is staged."""
         s = self.staging
         Index(f"ix_{s.name}_key", *(s.c[k] for k in self.kind.key)).create(self.connection)
-        if "invoice_id" in s.c:
+        if "invoice_id" in s.c and "invoice_external_id" in self.columns:
             self.connection.execute(
                 update(s)
                 .values(
@@ -236,6 +236,15 @@ class SqlImportBatch:
                     .scalar_subquery()
                 )
                 .where(s.c.invoice_external_id.is_not(None))
+            )
+        elif "invoice_id" in s.c:  # a file without the column keeps each row's allocation: check against it
+            stored = self.kind.table
+            self.connection.execute(
+                update(s).values(
+                    invoice_id=select(stored.c.invoice_id)
+                    .where(stored.c.external_id == s.c.external_id)
+                    .scalar_subquery()
+                )
             )
         if self.dialect == "postgresql":
             self.connection.exec_driver_sql(f"ANALYZE {s.name}")
@@ -275,11 +284,18 @@ class SqlImportBatch:
         query = (
             select(s.c.line, c.c.currency, s.c.currency.label("new"))
             .join(c, c.c.external_id == s.c.external_id)
-            .where(c.c.currency != s.c.currency, exists().where(i.c.customer_id == c.c.id))
+            .where(
+                c.c.currency != s.c.currency,
+                or_(*(exists().where(table.c.customer_id == c.c.id) for table in (i, t.payments, t.credit_notes))),
+            )
             .order_by(s.c.line)
         )
         for line, old, new in self.connection.execute(query):
-            yield RowProblem(line, "currency", f"the customer already has invoices in {old}; it cannot change to {new}")
+            yield RowProblem(
+                line,
+                "currency",
+                f"the customer already has invoices, payments or credit notes in {old}; it cannot change to {new}",
+            )
 
     def _invoices_changing_customer(self) -> Iterator[RowProblem]:
         s, i, c = self.staging, t.invoices, t.customers
@@ -320,7 +336,7 @@ class SqlImportBatch:
         for line, ref in self.connection.execute(unknown.order_by(s.c.line)):
             yield RowProblem(line, column, f"no invoice with external id {ref!r}: import it in the invoices file first")
         wrong = (
-            select(s.c.line, s.c.invoice_external_id, c.c.external_id, i.c.is_void)
+            select(s.c.line, i.c.external_id, c.c.external_id.label("owner"), i.c.is_void)
             .join(i, i.c.id == s.c.invoice_id)
             .join(c, c.c.id == i.c.customer_id)
             .where(or_(i.c.customer_id != s.c.customer_id, i.c.is_void == true()))
