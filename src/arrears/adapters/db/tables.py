@@ -255,8 +255,9 @@ tasks = Table(
     Column("version", Integer, nullable=False, server_default=text("1")),
     *_timestamps(),
     CheckConstraint("status IN ('open', 'done', 'cancelled')", name="status"),
-    Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_date"),
-    Index("ix_tasks_status_due", "status", "due_date"),
+    # The id is the task list's tie-break: a first page reads one page of index entries (0004).
+    Index("ix_tasks_assignee_status_due_id", "assignee_id", "status", "due_date", "id"),
+    Index("ix_tasks_status_due_id", "status", "due_date", "id"),
     Index("ix_tasks_customer_status", "customer_id", "status"),
     Index("ix_tasks_status_completed", "status", "completed_at"),
 )
