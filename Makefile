@@ -15,8 +15,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo ledger (once), today's cycle (reminders land in ./mail as .eml files), an API token for
+# the demo owner, then the server until Ctrl-C.
 demo: $(STAMP)
-	$(BIN)/arrears demo
+	@test -f arrears.db || $(BIN)/arrears demo
+	$(BIN)/arrears cycle
+	@echo "API token of the demo owner (Authorization: Bearer ...):"
+	@$(BIN)/arrears users token demo --label make-demo
+	$(BIN)/arrears serve
 
 postgres:
 	scripts/ensure-postgres
@@ -32,6 +38,8 @@ test: $(STAMP) postgres lint
 
 bench: $(STAMP) postgres
 	$(BIN)/python bench/run.py --sizes 10000
+	$(BIN)/python bench/task_list.py --customers 1000 --tasks 10000 --backend sqlite
+	$(BIN)/python bench/cycle.py --sizes 2000 --backends sqlite,postgresql
 
 bench-full: $(STAMP) postgres
 	$(BIN)/python bench/run.py --sizes 10000,100000,1000000 --write-docs

@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from arrears.adapters.email import (
-    EmailConfigError,
-    FileTransport,
-    PermanentFailure,
-    SmtpTransport,
-    TemporaryFailure,
-    transport_from_url,
-)
+from arrears.adapters.email import EmailConfigError, FileTransport, SmtpTransport, transport_from_url
+from arrears.domain.emails import PermanentFailure, TemporaryFailure
 from tests.smtp import SmtpSink, free_port
 
 

@@ -70,3 +70,10 @@ def test_a_rule_broken_only_by_the_whole_file_is_found_after_thousands_of_good_r
 
     assert has_line(error, f"invoices.csv:{good + 2}: column 'external_id': the same external_id is already on line 8")
     assert ledger.state() == before
+
+
+def test_a_nul_byte_in_a_value_is_a_row_error_on_both_databases(ledger: Ledger) -> None:
+    rejected = ledger.rejected("customers", b"external_id,name\nC1,Acme\x00 Ltd\n")
+
+    assert has_line(rejected, "customers.csv:2: column 'name': contains a NUL byte")
+    assert ledger.state()["customers"] == []

@@ -151,6 +151,9 @@ class _Row:
         if len(value) > limit:
             self.fail(column, f"is longer than {limit} characters")
             return None
+        if "\x00" in value:
+            self.fail(column, "contains a NUL byte (0x00), which no text may hold")
+            return None
         return value
 
     def ident(self, column: str, *, required: bool = True) -> str | None:

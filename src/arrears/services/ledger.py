@@ -43,7 +43,7 @@ def _render(rows: Sequence[Mapping[str, str]], source: str) -> tuple[bytes, list
     header = list(dict.fromkeys(key for row in rows for key in row))
     report = ErrorReport(source)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)  # a lone "\r" stays inside quotes
     writer.writerow(header)
     row_of_line = [0, 0]  # line numbers start at 1; line 1 is the header
     for number, row in enumerate(rows, start=1):
@@ -97,10 +97,13 @@ def upsert_rows(
 def put_record(
     uow: UnitOfWork, user: User, kind: str, external_id: str, row: Mapping[str, str], source: str
 ) -> tuple[bool, LedgerRecord]:
-    """Create or update one record; returns whether it was created, and the record as stored."""
+    """Create or update one record; returns whether it was created, and the record as stored.
+
+    The external id is trimmed, as the import trims every value ("C1 " is customer "C1")."""
+    external_id = external_id.strip()
     full = {"external_id": external_id, **{k: v for k, v in row.items() if k != "external_id"}}
     summary = upsert_rows(uow, user, kind, [full], source)
-    customer = row.get("customer_external_id") if kind == "contacts" else None
+    customer = ((row.get("customer_external_id") or "").strip() or None) if kind == "contacts" else None
     return summary.counts.created > 0, get_record(uow, user, kind, external_id, customer_external_id=customer)
 
 

@@ -1,0 +1,55 @@
+"""/api/v1/disputes: an invoice the customer contests is not chased until the dispute closes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, status
+
+from ...services import disputes
+from ..deps import CurrentUser, Paging, Uow
+from ..errors import ERRORS
+from ..schemas import INT32, DisputeClose, DisputeCreate, DisputeOut, Page
+
+router = APIRouter(prefix="/disputes", tags=["disputes"], responses=ERRORS)
+
+DisputeId = Annotated[int, Path(ge=1, le=INT32, examples=[1])]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def open_dispute(body: DisputeCreate, user: CurrentUser, uow: Uow) -> DisputeOut:
+    """Open a dispute on an invoice (all of its outstanding amount unless an amount is given)."""
+    row = disputes.open_dispute(
+        uow, user, body.invoice_external_id, body.reason, amount=body.amount, note=body.note, owner=body.owner
+    )
+    return DisputeOut.of(row)
+
+
+@router.get("")
+def list_disputes(
+    user: CurrentUser,
+    uow: Uow,
+    paging: Paging,
+    dispute_status: Annotated[Literal["open", "resolved", "rejected", "all"], Query(alias="status")] = "all",
+) -> Page[DisputeOut]:
+    """Disputes, newest first."""
+    wanted = None if dispute_status == "all" else dispute_status
+    page = disputes.list_disputes(uow, user, wanted, paging.limit, paging.offset)
+    return Page[DisputeOut].of(page.items, page.next_offset, DisputeOut.of)
+
+
+@router.get("/{dispute_id}")
+def get_dispute(dispute_id: DisputeId, user: CurrentUser, uow: Uow) -> DisputeOut:
+    return DisputeOut.of(disputes.get_dispute(uow, user, dispute_id))
+
+
+@router.post("/{dispute_id}/resolve")
+def resolve_dispute(dispute_id: DisputeId, body: DisputeClose, user: CurrentUser, uow: Uow) -> DisputeOut:
+    """Close the dispute as resolved (managers and owners); chasing resumes."""
+    return DisputeOut.of(disputes.close_dispute(uow, user, dispute_id, "resolved", body.resolution))
+
+
+@router.post("/{dispute_id}/reject")
+def reject_dispute(dispute_id: DisputeId, body: DisputeClose, user: CurrentUser, uow: Uow) -> DisputeOut:
+    """Close the dispute as rejected (managers and owners); chasing resumes."""
+    return DisputeOut.of(disputes.close_dispute(uow, user, dispute_id, "rejected", body.resolution))
