@@ -13,8 +13,9 @@ from sqlalchemy import select
 from arrears.adapters.db import tables as t
 from arrears.adapters.rendering import Templates
 from arrears.domain.emails import PermanentFailure, TemporaryFailure
+from arrears.domain.errors import NotFound, PermissionDenied
 from arrears.domain.workflows import parse_workflows
-from arrears.services import accounts, cycle, disputes, outbox, plans, tasks
+from arrears.services import accounts, chasing, cycle, disputes, outbox, plans, tasks
 from tests.ledger import contact, customer, invoice, payment
 from tests.workspace import Desk
 
@@ -385,3 +386,36 @@ def test_the_timeline_counts_the_reminders_sent(day: Cycle) -> None:
 
     assert sum(1 for e in history if e.entity == "email" and e.action == "queued") == 3
     assert sum(1 for e in history if e.entity == "email" and e.action == "sent") == 3
+
+
+def test_a_paused_customer_or_invoice_is_not_chased_until_resumed(day: Cycle) -> None:
+    desk = day.desk
+    chasing.set_chasing(desk.uow(), desk["morgan"], "customer", "C2", "paused", True)
+    chasing.set_chasing(desk.uow(), desk["morgan"], "invoice", "I50", "paused", True)
+
+    day.run()
+    assert day.steps_of("B40") == [] and day.steps_of("I50") == []
+    assert day.steps_of("I30") == ["past-due-30"]
+
+    chasing.set_chasing(desk.uow(), desk["morgan"], "invoice", "I50", "paused", False)
+    day.run(DAY + timedelta(days=1))
+    assert day.steps_of("I50") == ["past-due-45"]
+
+
+def test_an_excluded_invoice_is_neither_chased_nor_overdue(day: Cycle) -> None:
+    desk = day.desk
+    desk.task()
+    before = desk.mine()[0].overdue_minor
+
+    chasing.set_chasing(desk.uow(), desk["morgan"], "invoice", "I50", "excluded", True)
+    day.run()
+
+    assert day.steps_of("I50") == []
+    assert desk.mine()[0].overdue_minor == before - 100_00
+
+
+def test_only_managers_and_owners_hold_back_chasing(day: Cycle) -> None:
+    with pytest.raises(PermissionDenied):
+        chasing.set_chasing(day.desk.uow(), day.desk["maria"], "customer", "C1", "paused", True)
+    with pytest.raises(NotFound):
+        chasing.set_chasing(day.desk.uow(), day.desk["morgan"], "invoice", "NOPE", "excluded", True)

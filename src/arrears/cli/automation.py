@@ -165,3 +165,52 @@ def worker(database_url: DatabaseUrl = None) -> None:
 
     with workspace(database_url) as arrears:
         jobs.run(arrears)
+
+
+chasing_app = typer.Typer(help="Hold back the chasing of a customer or an invoice.", no_args_is_help=True)
+app.add_typer(chasing_app, name="chasing")
+KIND_HELP = "customer or invoice"
+
+
+def _set(kind: str, external_id: str, flag: str, value: bool, database_url: str | None) -> None:
+    from ..services import chasing
+    from .tasks import OPERATOR
+
+    with workspace(database_url) as arrears:
+        chasing.set_chasing(arrears.uow(), OPERATOR, kind, external_id, flag, value)
+    typer.echo(f"{kind} {external_id}: {flag if value else 'not ' + flag}")
+
+
+@chasing_app.command("pause")
+@fails_cleanly
+def pause(
+    kind: Annotated[str, typer.Argument(help=KIND_HELP)], external_id: str, database_url: DatabaseUrl = None
+) -> None:
+    """Stop the workflows (reminders and their tasks) for a customer or an invoice.
+
+    Example: [bold]arrears chasing pause customer CUST-0042[/bold]
+    """
+    _set(kind, external_id, "paused", True, database_url)
+
+
+@chasing_app.command("resume")
+@fails_cleanly
+def resume(
+    kind: Annotated[str, typer.Argument(help=KIND_HELP)], external_id: str, database_url: DatabaseUrl = None
+) -> None:
+    """Resume the workflows: the next cycle fires the latest step that came due meanwhile."""
+    _set(kind, external_id, "paused", False, database_url)
+
+
+@chasing_app.command("exclude")
+@fails_cleanly
+def exclude(invoice_external_id: str, database_url: DatabaseUrl = None) -> None:
+    """Exclude an invoice from chasing: no reminders, and it counts as overdue nowhere."""
+    _set("invoice", invoice_external_id, "excluded", True, database_url)
+
+
+@chasing_app.command("include")
+@fails_cleanly
+def include(invoice_external_id: str, database_url: DatabaseUrl = None) -> None:
+    """Chase an excluded invoice again."""
+    _set("invoice", invoice_external_id, "excluded", False, database_url)

@@ -938,6 +938,16 @@ class SqlWorkspace:
         rows = list(self.connection.execute(query.order_by(d.c.id.desc()).limit(limit + 1).offset(offset)))
         return Page([DisputeRow(*row) for row in rows[:limit]], offset + limit if len(rows) > limit else None)
 
+    # -- chasing flags ---------------------------------------------------------------------------
+
+    def set_flag(self, kind: str, external_id: str, flag: str, value: bool) -> int | None:
+        table = t.customers if kind == "customer" else t.invoices
+        customer = table.c.id if kind == "customer" else table.c.customer_id
+        row = self.connection.execute(
+            update(table).where(table.c.external_id == external_id).values({flag: value}).returning(customer)
+        ).first()
+        return None if row is None else int(row[0])
+
     # -- settings, views, tokens -----------------------------------------------------------------
 
     def setting(self, key: str) -> str | None:
