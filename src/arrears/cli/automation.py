@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -61,7 +62,7 @@ def run_cycle(
             summary.pop("planned")
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=200)
     verb = "would be" if dry_run else "were"
     if dry_run and report.planned:
         table = Table(
@@ -214,3 +215,42 @@ def exclude(invoice_external_id: str, database_url: DatabaseUrl = None) -> None:
 def include(invoice_external_id: str, database_url: DatabaseUrl = None) -> None:
     """Chase an excluded invoice again."""
     _set("invoice", invoice_external_id, "excluded", False, database_url)
+
+
+@workflow_app.command("save")
+@fails_cleanly
+def save_workflow(
+    file: Annotated[Path, typer.Argument(help="The workflow file (TOML).")], database_url: DatabaseUrl = None
+) -> None:
+    """Validate a workflow file and store it in the database as the one in force.
+
+    A file named by ARREARS_WORKFLOWS still wins over the stored one.
+    Example: [bold]arrears workflow save workflows.toml[/bold]
+    """
+    from .tasks import OPERATOR
+
+    if not file.is_file():
+        raise ArrearsError(f"{file}: no such file")
+    with workspace(database_url) as arrears:
+        parsed = workflows.save(
+            arrears.uow(), OPERATOR, file.read_text(encoding="utf-8"), str(file), arrears.templates.names()
+        )
+    typer.echo(f"{file}: saved ({', '.join(w.name for w in parsed)})")
+
+
+@workflow_app.command("show")
+@fails_cleanly
+def show_workflow(database_url: DatabaseUrl = None) -> None:
+    """Print the workflows in force: ARREARS_WORKFLOWS, else the stored file, else the built-in default."""
+    from ..bootstrap import DEFAULT_WORKFLOWS
+
+    with workspace(database_url) as arrears:
+        path = arrears.settings.workflows
+        if path is not None:
+            typer.echo(f"# from ARREARS_WORKFLOWS={path}\n{path.read_text(encoding='utf-8')}")
+            return
+        stored = workflows.stored_source(arrears.uow())
+    if stored is not None:
+        typer.echo(f"# stored in the database (arrears workflow save)\n{stored}")
+    else:
+        typer.echo(DEFAULT_WORKFLOWS.read_text(encoding="utf-8"))

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..domain.users import Role, User
+from ..domain.users import TERMINAL
 from ..services import collection_rules, tasks
 from .main import DatabaseUrl, TableFormat, app, fails_cleanly, parse_date, workspace
 
@@ -22,7 +22,7 @@ app.add_typer(promises_app, name="promises")
 
 # The person at the terminal is trusted like an owner (they hold the database); ARREARS_USER says
 # whose task list "mine" is.
-OPERATOR = User(0, "cli", Role.OWNER, None)
+OPERATOR = TERMINAL
 
 
 COLUMNS = (

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from .users import User
+from .users import TERMINAL, User
 
 
 class ActorKind(StrEnum):
@@ -26,6 +26,8 @@ class Actor:
 
     @classmethod
     def of(cls, user: User) -> Actor:
+        if user == TERMINAL:
+            return cls(ActorKind.SYSTEM, None, TERMINAL.name)
         return cls(ActorKind.USER, user.id, user.name)
 
 

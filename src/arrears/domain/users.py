@@ -28,6 +28,11 @@ class User:
     email: str | None
 
 
+# The person at the terminal running `arrears …`: trusted like an owner (they hold the database),
+# but no user of the workspace; the audit log names them "terminal".
+TERMINAL = User(0, "terminal", Role.OWNER, None)
+
+
 def check_user_name(name: str) -> str:
     if not _USER_NAME.fullmatch(name):
         raise InvalidValue(
