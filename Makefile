@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: $(STAMP) postgres lint
-	ARREARS_REQUIRE_POSTGRES=1 $(BIN)/pytest $(PYTEST_ARGS)
+	ARREARS_REQUIRE_POSTGRES=1 ARREARS_REQUIRE_BROWSER=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) postgres
 	$(BIN)/python bench/run.py --sizes 10000

@@ -55,11 +55,24 @@ class SmtpTransport:
         try:
             if self._client is None:
                 self._client = self._connect()
-            try:
-                self._client.rset()
-            except smtplib.SMTPServerDisconnected:
-                self._client = self._connect()
-            refused = self._client.send_message(message)
+                refused = self._client.send_message(message)
+            else:
+                # A kept connection is used without probing it first (an RSET per message costs a
+                # round trip). If the server has let it go (it closed it, or answered 421 to MAIL
+                # FROM), the message goes again once on a new connection: no more than the retry a
+                # TemporaryFailure would bring.
+                try:
+                    refused = self._client.send_message(message)
+                except smtplib.SMTPServerDisconnected:
+                    self._drop()
+                    self._client = self._connect()
+                    refused = self._client.send_message(message)
+                except smtplib.SMTPSenderRefused as error:
+                    if error.smtp_code != 421:
+                        raise
+                    self._drop()
+                    self._client = self._connect()
+                    refused = self._client.send_message(message)
             if refused:
                 raise PermanentFailure(f"the server refused {', '.join(sorted(refused))}")
         except smtplib.SMTPRecipientsRefused as error:

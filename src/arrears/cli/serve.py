@@ -1,12 +1,17 @@
-"""`arrears serve`: the API (and, as they arrive, the web app and the portal) over HTTP."""
+"""`arrears serve`: the API and the web workspace (and, as it arrives, the portal) over HTTP."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .main import DatabaseUrl, app, fails_cleanly, workspace
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from ..bootstrap import Arrears
 
 
 @app.command("serve")
@@ -16,7 +21,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Serve the API under /api/v1 (OpenAPI at /openapi.json, docs at /docs) until Ctrl-C.
+    """Serve the web workspace (sign in at /) and the API under /api/v1 (docs at /docs) until Ctrl-C.
 
     Clients authenticate with a token from [bold]arrears users token NAME[/bold].
 
@@ -24,7 +29,13 @@ def serve(
     """
     import uvicorn  # imported here, so that the other commands start without loading a web server
 
-    from ..api.app import create_app
-
     with workspace(database_url) as arrears:
-        uvicorn.run(create_app(arrears), host=host, port=port, proxy_headers=True)
+        uvicorn.run(server_app(arrears), host=host, port=port, proxy_headers=True)
+
+
+def server_app(arrears: Arrears) -> FastAPI:
+    """What `arrears serve` serves: the API under /api/v1 and the web workspace's pages beside it."""
+    from ..api.app import create_app
+    from ..web.app import install
+
+    return install(create_app(arrears), arrears)

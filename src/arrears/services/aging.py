@@ -61,7 +61,8 @@ def _collector_paused() -> Iterator[None]:
 
     A report over a large ledger is hundreds of thousands of small objects, all kept and none in a
     cycle: each pass of the collector would free nothing, yet walk them and everything else alive
-    (it cost more than building the report). Reference counting still frees what is dropped.
+    (at 64,000 customers it cost about as much as building the report). Reference counting still
+    frees what is dropped.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -95,8 +96,9 @@ def _aging_report(uow: UnitOfWork, as_of: date) -> list[AgingReport]:
                 currency, buckets, Money(cash, currency) if cash else zero, Money(credit, currency) if credit else zero
             )
             report.customers.append(CustomerAging(row.external_id, row.name, line))
-        amounts = [(*row.buckets, row.unapplied_cash, row.unapplied_credit) for row in group]
-        totals = [Money(sum(column), currency) for column in zip(*amounts, strict=True)]
-        report.total = AgingLine(currency, dict(zip(BUCKETS, totals, strict=False)), totals[-2], totals[-1])
+        totals = [Money(sum(column), currency) for column in zip(*map(attrgetter("buckets"), group), strict=True)]
+        cash_total = Money(sum(map(attrgetter("unapplied_cash"), group)), currency)
+        credit_total = Money(sum(map(attrgetter("unapplied_credit"), group)), currency)
+        report.total = AgingLine(currency, dict(zip(BUCKETS, totals, strict=True)), cash_total, credit_total)
         reports.append(report)
     return reports

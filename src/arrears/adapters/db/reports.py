@@ -15,9 +15,11 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -38,6 +40,61 @@ def _later_allocations(as_of: date) -> Select[tuple[int, int]]:
     return select(moves.c.invoice_id, minor).group_by(moves.c.invoice_id)
 
 
+def _allocated_after(connection: Connection, as_of: date) -> bool:
+    """Whether anything was paid or credited on an invoice after `as_of` (two index lookups)."""
+    p, cn = t.payments, t.credit_notes
+    query = select(
+        or_(
+            exists().where(p.c.date > as_of, p.c.invoice_id.is_not(None)),
+            exists().where(cn.c.date > as_of, cn.c.invoice_id.is_not(None)),
+        )
+    )
+    return bool(connection.execute(query).scalar())
+
+
+def _zero(name: str) -> ColumnElement[int]:
+    return literal(0, BigInteger).label(name)
+
+
+def _owed_invoices(connection: Connection, as_of: date) -> list[Select[Any]]:
+    """(customer_id, currency, due_date, outstanding, 0, 0) of each invoice with something owed on it as of `as_of`."""
+    i = t.invoices
+    now_outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
+    if not _allocated_after(connection, as_of):
+        # Aging as of today, or of any day after the last allocation: what is owed is what is left now.
+        return [
+            select(
+                i.c.customer_id,
+                i.c.currency,
+                i.c.due_date,
+                now_outstanding.label("outstanding"),
+                _zero("cash"),
+                _zero("credit"),
+            ).where(i.c.status == "open", i.c.issue_date <= as_of, now_outstanding > 0)
+        ]
+    later = _later_allocations(as_of).subquery()
+    outstanding = now_outstanding + func.coalesce(later.c.minor, 0)
+    columns = (
+        i.c.customer_id,
+        i.c.currency,
+        i.c.due_date,
+        outstanding.label("outstanding"),
+        _zero("cash"),
+        _zero("credit"),
+    )
+    open_now = (
+        select(*columns)
+        .select_from(i.outerjoin(later, later.c.invoice_id == i.c.id))
+        .where(i.c.status == "open", i.c.issue_date <= as_of, outstanding > 0)
+    )
+    settled_since = (
+        select(*columns)
+        .select_from(later.join(i, i.c.id == later.c.invoice_id))
+        .where(i.c.status.in_(("paid", "written_off")), i.c.issue_date <= as_of, outstanding > 0)
+    )
+    return [open_now, settled_since]
+
+
 def aging_rows(connection: Connection, as_of: date) -> Iterator[AgingRow]:
     """Outstanding per customer and currency, pivoted into the buckets, with unapplied cash and credit.
 
@@ -46,36 +103,15 @@ def aging_rows(connection: Connection, as_of: date) -> Iterator[AgingRow]:
     Open invoices come from the status index; settled ones only when something settled them later.
     One statement, one row per customer and currency: the database sums, Python only reads.
     """
-    i, c, p, cn = t.invoices, t.customers, t.payments, t.credit_notes
-    later = _later_allocations(as_of).subquery()
-    now_outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
-    outstanding = now_outstanding + func.coalesce(later.c.minor, 0)
-
-    def zero(name: str) -> ColumnElement[int]:
-        return literal(0, BigInteger).label(name)
-
+    c, p, cn = t.customers, t.payments, t.credit_notes
     no_date = cast(null(), Date).label("due_date")
-    open_now = (
-        select(
-            i.c.customer_id, i.c.currency, i.c.due_date, outstanding.label("outstanding"), zero("cash"), zero("credit")
-        )
-        .select_from(i.outerjoin(later, later.c.invoice_id == i.c.id))
-        .where(i.c.status == "open", i.c.issue_date <= as_of, outstanding > 0)
-    )
-    settled_since = (
-        select(
-            i.c.customer_id, i.c.currency, i.c.due_date, outstanding.label("outstanding"), zero("cash"), zero("credit")
-        )
-        .select_from(later.join(i, i.c.id == later.c.invoice_id))
-        .where(i.c.status.in_(("paid", "written_off")), i.c.issue_date <= as_of, outstanding > 0)
-    )
     unapplied_cash = select(
-        p.c.customer_id, p.c.currency, no_date, zero("outstanding"), p.c.amount_minor, zero("credit")
+        p.c.customer_id, p.c.currency, no_date, _zero("outstanding"), p.c.amount_minor, _zero("credit")
     ).where(p.c.invoice_id.is_(None), p.c.date <= as_of)
     unapplied_credit = select(
-        cn.c.customer_id, cn.c.currency, no_date, zero("outstanding"), zero("cash"), cn.c.amount_minor
+        cn.c.customer_id, cn.c.currency, no_date, _zero("outstanding"), _zero("cash"), cn.c.amount_minor
     ).where(cn.c.invoice_id.is_(None), cn.c.date <= as_of)
-    owed = union_all(open_now, settled_since, unapplied_cash, unapplied_credit).subquery()
+    owed = union_all(*_owed_invoices(connection, as_of), unapplied_cash, unapplied_credit).subquery()
     customer_id, currency, due_date, amount, cash, credit = owed.c
 
     def total(value: ColumnElement[Any]) -> ColumnElement[int]:
@@ -95,5 +131,5 @@ def aging_rows(connection: Connection, as_of: date) -> Iterator[AgingRow]:
     )
     query = select(c.c.id, c.c.external_id, c.c.name, *per_customer.c[1:]).join(c, c.c.id == per_customer.c[0])
     width = len(sums)
-    for row in connection.execute(query):
+    for row in connection.execute(query).all():  # one fetch of every row, not one call per row
         yield AgingRow(row[0], row[1], row[2], row[3], tuple(row[4 : 4 + width]), row[4 + width], row[5 + width])

@@ -50,6 +50,11 @@ class SqlUsers:
         row = self.connection.execute(select(t.users).where(t.users.c.name == name)).first()
         return None if row is None else User(row.id, row.name, Role(row.role), row.email)
 
+    def password_hash(self, name: str) -> str | None:
+        """The stored Argon2 hash of a user's password; None for an unknown user or one without a password."""
+        value = self.connection.execute(select(t.users.c.password_hash).where(t.users.c.name == name)).scalar()
+        return None if value is None else str(value)
+
     def all(self) -> list[User]:
         rows = self.connection.execute(select(t.users).order_by(t.users.c.name))
         return [User(row.id, row.name, Role(row.role), row.email) for row in rows]

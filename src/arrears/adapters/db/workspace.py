@@ -668,6 +668,15 @@ class SqlWorkspace:
 
     # -- balances --------------------------------------------------------------------------------
 
+    def customer_balance(self, customer_id: int) -> tuple[int, int, int] | None:
+        b = t.customer_balances
+        row = self.connection.execute(
+            select(b.c.outstanding_invoice_count, b.c.outstanding_minor, b.c.overdue_minor).where(
+                b.c.customer_id == customer_id
+            )
+        ).first()
+        return None if row is None else (int(row[0]), int(row[1]), int(row[2]))
+
     def balances_as_of(self) -> date | None:
         value = self.setting(BALANCES_KEY)
         return date.fromisoformat(value) if value else None

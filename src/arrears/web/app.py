@@ -1,0 +1,59 @@
+"""`install(app, arrears)`: the web workspace's pages, static files and security headers on an app
+(`arrears serve` puts them beside the API). Nothing happens at import; the secret key is read on the
+first request."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..bootstrap import Arrears
+from . import routes
+from .pages import HERE, Web
+
+# Pages load only their own stylesheet; no script, no frame, no form to another site.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+HEADERS = {
+    b"content-security-policy": CSP.encode(),
+    b"x-frame-options": b"DENY",
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"same-origin",
+    b"cache-control": b"no-store",
+}
+API_PATHS = ("/api/", "/docs", "/openapi.json")
+
+
+class SecurityHeaders:
+    """Adds CSP (with frame-ancestors), X-Frame-Options and friends to every answer but the API's
+    (whose /docs page loads Swagger UI from a CDN)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(API_PATHS):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in HEADERS.items() if k not in present]
+                if str(scope.get("path", "")).startswith("/static/"):
+                    extra = [(k, v) for k, v in extra if k != b"cache-control"]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def install(app: FastAPI, arrears: Arrears) -> FastAPI:
+    """Add the pages (/, /signin, /tasks, /customers/…) and /static to `app`; returns it."""
+    app.state.web = Web(arrears)
+    app.include_router(routes.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(SecurityHeaders)
+    return app

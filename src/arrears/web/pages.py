@@ -1,0 +1,179 @@
+"""What every page needs: the web state on the app, the signed-in user, rendering, CSRF checks,
+and one place that turns a domain error into an HTML page with the right status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from ..bootstrap import Arrears
+from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
+from ..domain.money import format_minor
+from ..domain.users import User
+from ..services import signing_key, users
+from .sessions import Cookies, Session, SignInThrottle
+
+HERE = Path(__file__).parent
+STATUS_OF: dict[type[ArrearsError], int] = {NotFound: 404, PermissionDenied: 403, Conflict: 409}
+
+
+class SignInRequired(Exception):
+    """An anonymous request for a page: answered with a redirect to the sign-in page."""
+
+
+class BadForm(Exception):
+    """A form without its CSRF token, or with a value that cannot be read: nothing is changed."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def money(minor: int | None, currency: str) -> str:
+    return "" if minor is None else f"{format_minor(minor, currency)} {currency}"
+
+
+class Web:
+    """The web workspace's state, kept in `app.state.web`: built lazily on the first request."""
+
+    def __init__(self, arrears: Arrears) -> None:
+        self.arrears = arrears
+        self.throttle = SignInThrottle()
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["money"] = money
+
+    @cached_property
+    def cookies(self) -> Cookies:
+        return Cookies(signing_key.secret_key(self.arrears.uow(), self.arrears.settings.secret_key))
+
+
+def web_of(request: Request) -> Web:
+    web: Web = request.app.state.web
+    return web
+
+
+def session_of(request: Request) -> Session:
+    """The request's session, read from the cookie once (the route writes it back if it changed)."""
+    session = getattr(request.state, "session", None)
+    if session is None:
+        session = web_of(request).cookies.load(request)
+        request.state.session = session
+    assert isinstance(session, Session)
+    return session
+
+
+def optional_user(request: Request) -> User | None:
+    session = session_of(request)
+    if session.user_id is None:
+        return None
+    user = users.signed_in(web_of(request).arrears.uow(), session.user_id)
+    if user is None:
+        session.sign_out()
+    return user
+
+
+def signed_in_user(request: Request) -> User:
+    user = optional_user(request)
+    if user is None:
+        raise SignInRequired
+    return user
+
+
+async def checked_form(request: Request) -> dict[str, str]:
+    """The POSTed form as text fields, after checking its CSRF token against the session's."""
+    form = await request.form()
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    if not session_of(request).csrf_matches(fields.get("csrf")):
+        raise BadForm("the form has expired or did not come from this site: reload the page and try again", 403)
+    return fields
+
+
+WebUser = Annotated[User, Depends(signed_in_user)]
+MaybeUser = Annotated[User | None, Depends(optional_user)]
+Form = Annotated[dict[str, str], Depends(checked_form)]
+WebState = Annotated[Web, Depends(web_of)]
+
+
+def render(request: Request, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
+    session = session_of(request)
+    page = (
+        web_of(request)
+        .env.get_template(template)
+        .render(request=request, csrf=session.csrf, flash=session.take_flash(), **context)
+    )
+    return HTMLResponse(page, status_code=http_status)
+
+
+def redirect(url: str, status: int = 303) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status)
+
+
+def local_path(url: str | None, default: str) -> str:
+    """A path on this site to go back to (never another site: no scheme, no `//`, no backslash)."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url or len(url) > 2000:
+        return default
+    return url
+
+
+def parse_day(text: str | None, what: str, *, required: bool = False) -> date | None:
+    if not text:
+        if required:
+            raise BadForm(f"give the {what} as a date")
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadForm(f"{text!r} is not a date (YYYY-MM-DD) for the {what}") from None
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    user = None
+    try:
+        user = optional_user(request)
+    except ArrearsError:
+        user = None
+    return render(request, "error.html", status, user=user, message=message, status=status)
+
+
+class WebRoute(APIRoute):
+    """Turns what goes wrong in a page into HTML (the API's JSON handlers never see it), and writes
+    the session cookie back when the request changed the session."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except SignInRequired:
+                wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                response = redirect(f"/signin?next={quote(wanted, safe='')}")
+            except BadForm as error:
+                response = _error_page(request, error.status, error.message)
+            except RequestValidationError:
+                response = _error_page(request, 400, "the form or the address has a value that cannot be read")
+            except ArrearsError as error:
+                status = next((STATUS_OF[k] for k in type(error).__mro__ if k in STATUS_OF), 400)
+                response = _error_page(request, status, error.message)
+            session = getattr(request.state, "session", None)
+            if isinstance(session, Session) and session.changed:
+                web_of(request).cookies.save(request, response, session)
+            return response
+
+        return page

@@ -1,0 +1,134 @@
+"""Sessions in a signed cookie (itsdangerous), CSRF tokens, and the sign-in throttle.
+
+The cookie holds only the user's id and the session's CSRF token, signed with the workspace's secret
+key (ARREARS_SECRET_KEY, else generated and stored on first run); it is HttpOnly and SameSite=Lax.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import Request
+from starlette.responses import Response
+
+COOKIE = "arrears_session"
+MAX_AGE = 12 * 3600  # a working day, then sign in again
+SALT = "arrears.web.session"
+
+
+@dataclass
+class Session:
+    """What the cookie says; `changed` makes the response write it back."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    changed: bool = False
+
+    @property
+    def user_id(self) -> int | None:
+        value = self.data.get("uid")
+        return value if isinstance(value, int) else None
+
+    @property
+    def csrf(self) -> str:
+        """This session's CSRF token, made on first use."""
+        token = self.data.get("csrf")
+        if not isinstance(token, str):
+            token = secrets.token_urlsafe(32)
+            self.data["csrf"] = token
+            self.changed = True
+        return token
+
+    def csrf_matches(self, sent: str | None) -> bool:
+        token = self.data.get("csrf")
+        return isinstance(token, str) and sent is not None and hmac.compare_digest(token, sent)
+
+    def sign_in(self, user_id: int) -> None:
+        """A new session (new CSRF token) for the user: nothing of the anonymous one survives."""
+        self.data = {"uid": user_id, "csrf": secrets.token_urlsafe(32)}
+        self.changed = True
+
+    def sign_out(self) -> None:
+        self.data = {}
+        self.changed = True
+
+    def flash(self, message: str) -> None:
+        self.data["flash"] = message[:500]
+        self.changed = True
+
+    def take_flash(self) -> str | None:
+        message = self.data.pop("flash", None)
+        if message is not None:
+            self.changed = True
+        return message if isinstance(message, str) else None
+
+
+class Cookies:
+    """Reads and writes the session cookie with one serializer, built from the secret key."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt=SALT)
+
+    def load(self, request: Request) -> Session:
+        raw = request.cookies.get(COOKIE)
+        if not raw or len(raw) > 4096:
+            return Session()
+        try:
+            data = self._serializer.loads(raw, max_age=MAX_AGE)
+        except BadSignature:
+            return Session()
+        return Session(data) if isinstance(data, dict) else Session()
+
+    def save(self, request: Request, response: Response, session: Session) -> None:
+        if not session.data:
+            response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+            return
+        response.set_cookie(
+            COOKIE,
+            self._serializer.dumps(session.data),
+            max_age=MAX_AGE,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+
+
+class SignInThrottle:
+    """At most `limit` failed sign-ins per user name and address in `window` seconds (then 429).
+
+    Kept in memory: per process, which is enough to make guessing slow; a success clears the count."""
+
+    def __init__(self, limit: int = 5, window: float = 15 * 60, now: Any = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self._now = now
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str]) -> deque[float]:
+        failures = self._failures.setdefault(key, deque())
+        cutoff = self._now() - self.window
+        while failures and failures[0] <= cutoff:
+            failures.popleft()
+        return failures
+
+    def blocked(self, name: str, address: str) -> bool:
+        with self._lock:
+            return len(self._recent((name.lower(), address))) >= self.limit
+
+    def failed(self, name: str, address: str) -> None:
+        with self._lock:
+            if len(self._failures) > 100_000:  # bound the memory an attacker can make us use
+                self._failures.clear()
+            self._recent((name.lower(), address)).append(self._now())
+
+    def succeeded(self, name: str, address: str) -> None:
+        with self._lock:
+            self._failures.pop((name.lower(), address), None)
