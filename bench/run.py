@@ -250,11 +250,12 @@ def bucket_bounds(as_of: date) -> dict[str, date]:
 
 
 # The baseline for aging: what a person would write by hand for "outstanding per customer and bucket,
-# with unapplied cash apart", as one statement. Every payment of the synthetic ledger is dated on or
+# with unapplied cash and unapplied credit apart" (the columns of the service's report), as one
+# statement. Every payment of the synthetic ledger is dated on or
 # before the as-of date, so outstanding is amount less the cached allocations.
 AGING_SQL = """
 SELECT c.id, c.external_id, c.name, a.currency,
-       a.current_minor, a.d1_30, a.d31_60, a.d61_90, a.d91_plus, a.unapplied_cash
+       a.current_minor, a.d1_30, a.d31_60, a.d61_90, a.d91_plus, a.unapplied_cash, a.unapplied_credit
 FROM (
     SELECT customer_id, currency,
            SUM(CASE WHEN due_date >= :current_from THEN outstanding ELSE 0 END) AS current_minor,
@@ -262,16 +263,22 @@ FROM (
            SUM(CASE WHEN due_date < :d30_from AND due_date >= :d60_from THEN outstanding ELSE 0 END) AS d31_60,
            SUM(CASE WHEN due_date < :d60_from AND due_date >= :d90_from THEN outstanding ELSE 0 END) AS d61_90,
            SUM(CASE WHEN due_date < :d90_from THEN outstanding ELSE 0 END) AS d91_plus,
-           SUM(unapplied) AS unapplied_cash
+           SUM(unapplied) AS unapplied_cash,
+           SUM(credit) AS unapplied_credit
     FROM (
         SELECT customer_id, currency, due_date,
-               amount_minor - paid_minor - credited_minor - written_off_minor AS outstanding, 0 AS unapplied
+               amount_minor - paid_minor - credited_minor - written_off_minor AS outstanding,
+               0 AS unapplied, 0 AS credit
         FROM invoices
         WHERE status = 'open' AND issue_date <= :as_of
           AND amount_minor - paid_minor - credited_minor - written_off_minor > 0
         UNION ALL
-        SELECT customer_id, currency, NULL, 0, amount_minor
+        SELECT customer_id, currency, NULL, 0, amount_minor, 0
         FROM payments
+        WHERE invoice_id IS NULL AND date <= :as_of
+        UNION ALL
+        SELECT customer_id, currency, NULL, 0, 0, amount_minor
+        FROM credit_notes
         WHERE invoice_id IS NULL AND date <= :as_of
     ) AS owed
     GROUP BY customer_id, currency
@@ -436,7 +443,8 @@ class Postgres(Backend):
 
 # -- the benchmark of one size on one backend -------------------------------------------------------
 
-Figures = dict[tuple[str, str], tuple[int, ...]]  # (currency, customer external id) -> buckets..., unapplied cash
+# (currency, customer external id) -> buckets..., unapplied cash, unapplied credit
+Figures = dict[tuple[str, str], tuple[int, ...]]
 
 
 def service_figures(reports: list[Any]) -> Figures:
@@ -447,6 +455,7 @@ def service_figures(reports: list[Any]) -> Figures:
             out[(report.currency, customer.external_id)] = (
                 *(line.buckets[name].minor for name in BUCKETS),
                 line.unapplied_cash.minor,
+                line.unapplied_credit.minor,
             )
     return out
 

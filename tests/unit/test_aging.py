@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import pytest
 
 from arrears.domain.aging import BUCKETS, AgingLine, bucket_due_dates, bucket_for, days_past_due
+from arrears.domain.errors import CurrencyMismatch
 from arrears.domain.money import Money
 
 AS_OF = date(2026, 6, 30)
@@ -42,9 +43,17 @@ def test_date_bounds_agree_with_bucket_for(days: int) -> None:
 
 
 def test_aging_line_totals_its_buckets() -> None:
-    line = AgingLine("USD")
-    line.add("1-30", Money.of("10.10", "USD"))
-    line.add("91+", Money.of("0.05", "USD"))
+    line = AgingLine("USD", (0, 1010, 0, 0, 5))
 
     assert line.total == Money.of("10.15", "USD")
     assert list(line.buckets) == list(BUCKETS)
+    assert line.buckets["1-30"] == Money.of("10.10", "USD")
+    assert line.amounts()["91+"] == "0.05"
+
+
+def test_aging_lines_add_up_in_one_currency_only() -> None:
+    total = AgingLine("USD", (1, 2, 3, 4, 5), 6, 7).plus(AgingLine("USD", (10, 20, 30, 40, 50), 60, 70))
+
+    assert total == AgingLine("USD", (11, 22, 33, 44, 55), 66, 77)
+    with pytest.raises(CurrencyMismatch):
+        assert total.plus(AgingLine("EUR"))

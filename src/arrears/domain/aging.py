@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
-from .money import Money
+from .errors import CurrencyMismatch
+from .money import Money, format_minor
 
 BUCKETS: tuple[str, ...] = ("current", "1-30", "31-60", "61-90", "91+")
 
@@ -34,39 +35,50 @@ def bucket_due_dates(as_of: date) -> list[tuple[str, date | None]]:
     return [(name, as_of - timedelta(days=limit)) for name, limit in _LIMITS] + [("91+", None)]
 
 
-@dataclass
-class AgingLine:
-    """One customer's (or the company's) outstanding amounts per bucket, in one currency."""
+class AgingLine(NamedTuple):
+    """One customer's (or the company's) outstanding amounts per bucket, in one currency.
+
+    Kept as integer minor units, as the ledger sums them; `Money` is made when an amount is read.
+    A report over a large ledger holds tens of thousands of lines, and most are never read one by
+    one: a named tuple is the cheapest value to make.
+    """
 
     currency: str
-    buckets: dict[str, Money] = field(default_factory=dict)
-    unapplied_cash: Money | None = None
-    unapplied_credit: Money | None = None
+    minors: tuple[int, ...] = (0, 0, 0, 0, 0)  # one per bucket of BUCKETS
+    unapplied_cash_minor: int = 0
+    unapplied_credit_minor: int = 0
 
-    def __post_init__(self) -> None:
-        zero = Money.zero(self.currency)  # one value shared by every empty slot: Money is immutable
-        for name in BUCKETS:
-            if name not in self.buckets:
-                self.buckets[name] = zero
-        if self.unapplied_cash is None:
-            self.unapplied_cash = zero
-        if self.unapplied_credit is None:
-            self.unapplied_credit = zero
+    @property
+    def buckets(self) -> dict[str, Money]:
+        return {name: Money(minor, self.currency) for name, minor in zip(BUCKETS, self.minors, strict=True)}
 
     @property
     def total(self) -> Money:
-        total = Money.zero(self.currency)
-        for amount in self.buckets.values():
-            total = total + amount
-        return total
+        return Money(sum(self.minors), self.currency)
 
-    def add(self, bucket: str, amount: Money) -> None:
-        self.buckets[bucket] = self.buckets[bucket] + amount
+    @property
+    def unapplied_cash(self) -> Money:
+        return Money(self.unapplied_cash_minor, self.currency)
 
-    def absorb(self, other: AgingLine) -> None:
-        for name in BUCKETS:
-            self.add(name, other.buckets[name])
-        assert self.unapplied_cash is not None and other.unapplied_cash is not None
-        assert self.unapplied_credit is not None and other.unapplied_credit is not None
-        self.unapplied_cash = self.unapplied_cash + other.unapplied_cash
-        self.unapplied_credit = self.unapplied_credit + other.unapplied_credit
+    @property
+    def unapplied_credit(self) -> Money:
+        return Money(self.unapplied_credit_minor, self.currency)
+
+    def plus(self, other: AgingLine) -> AgingLine:
+        """The sum of two lines of one currency (adding two currencies raises)."""
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"cannot add {other.currency} aging to {self.currency} aging")
+        return AgingLine(
+            self.currency,
+            tuple(a + b for a, b in zip(self.minors, other.minors, strict=True)),
+            self.unapplied_cash_minor + other.unapplied_cash_minor,
+            self.unapplied_credit_minor + other.unapplied_credit_minor,
+        )
+
+    def amounts(self) -> dict[str, str]:
+        """The decimal strings of the contract: each bucket, the total, unapplied cash and credit."""
+        out = {name: format_minor(minor, self.currency) for name, minor in zip(BUCKETS, self.minors, strict=True)}
+        out["total"] = format_minor(sum(self.minors), self.currency)
+        out["unapplied_cash"] = format_minor(self.unapplied_cash_minor, self.currency)
+        out["unapplied_credit"] = format_minor(self.unapplied_credit_minor, self.currency)
+        return out

@@ -10,7 +10,6 @@ from datetime import date
 from operator import attrgetter
 
 from ..domain.aging import BUCKETS, AgingLine
-from ..domain.money import Money
 from .ports import AgingRow, UnitOfWork
 
 
@@ -35,18 +34,9 @@ class AgingReport:
             "as_of": self.as_of.isoformat(),
             "currency": self.currency,
             "buckets": list(BUCKETS),
-            "customers": [{"external_id": c.external_id, "name": c.name, **_amounts(c.line)} for c in self.customers],
-            "total": _amounts(self.total),
+            "customers": [{"external_id": c.external_id, "name": c.name, **c.line.amounts()} for c in self.customers],
+            "total": self.total.amounts(),
         }
-
-
-def _amounts(line: AgingLine) -> dict[str, str]:
-    assert line.unapplied_cash is not None and line.unapplied_credit is not None
-    out = {name: line.buckets[name].to_string() for name in BUCKETS}
-    out["total"] = line.total.to_string()
-    out["unapplied_cash"] = line.unapplied_cash.to_string()
-    out["unapplied_credit"] = line.unapplied_credit.to_string()
-    return out
 
 
 def aging_report(uow: UnitOfWork, as_of: date) -> list[AgingReport]:
@@ -85,20 +75,18 @@ def _aging_report(uow: UnitOfWork, as_of: date) -> list[AgingReport]:
         # By name, then external id: two stable sorts on plain strings compare faster than one on tuples.
         group.sort(key=attrgetter("external_id"))
         group.sort(key=lambda row: row.name.casefold())
-        zero = Money.zero(currency)  # shared by every empty slot: Money is immutable
         report = AgingReport(as_of, currency)
-        for row in group:
-            buckets = dict(
-                zip(BUCKETS, [Money(minor, currency) if minor else zero for minor in row.buckets], strict=True)
+        report.customers = [
+            CustomerAging(
+                row.external_id, row.name, AgingLine(currency, row.buckets, row.unapplied_cash, row.unapplied_credit)
             )
-            cash, credit = row.unapplied_cash, row.unapplied_credit
-            line = AgingLine(
-                currency, buckets, Money(cash, currency) if cash else zero, Money(credit, currency) if credit else zero
-            )
-            report.customers.append(CustomerAging(row.external_id, row.name, line))
-        totals = [Money(sum(column), currency) for column in zip(*map(attrgetter("buckets"), group), strict=True)]
-        cash_total = Money(sum(map(attrgetter("unapplied_cash"), group)), currency)
-        credit_total = Money(sum(map(attrgetter("unapplied_credit"), group)), currency)
-        report.total = AgingLine(currency, dict(zip(BUCKETS, totals, strict=True)), cash_total, credit_total)
+            for row in group
+        ]
+        report.total = AgingLine(
+            currency,
+            tuple(sum(column) for column in zip(*map(attrgetter("buckets"), group), strict=True)),
+            sum(map(attrgetter("unapplied_cash"), group)),
+            sum(map(attrgetter("unapplied_credit"), group)),
+        )
         reports.append(report)
     return reports
