@@ -194,10 +194,31 @@ class SqlAutomation:
         promised_invoices = select(ti.c.invoice_id).join(k, k.c.id == ti.c.task_id).where(promise)
         promised_accounts = select(k.c.customer_id).where(promise, ~exists().where(ti.c.task_id == k.c.id))
         promised = or_(i.c.id.in_(promised_invoices), i.c.customer_id.in_(promised_accounts))
-        subject = _subject("invoice", i.c.id)
+        return self._invoices(
+            workflow,
+            step,
+            i.c.status == "open",
+            outstanding > 0,
+            i.c.due_date <= bound,
+            i.c.disputed == false(),
+            i.c.excluded == false(),
+            i.c.plan_id.is_(None),
+            i.c.workflow_paused == false(),
+            c.c.on_hold == false(),
+            c.c.workflow_paused == false(),
+            match,
+            ~promised,
+            _not_run(workflow, step, _subject("invoice", i.c.id)),
+        )
+
+    def _invoices(
+        self, workflow: str, step: str, *where: ColumnElement[bool], order: tuple[Any, ...] = ()
+    ) -> list[DueSubject]:
+        """Invoices as subjects of a workflow step (or, with no step, as documents), with their customer."""
+        i, c = t.invoices, t.customers
+        outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
         query = (
             select(
-                subject.label("subject"),
                 i.c.customer_id,
                 i.c.id,
                 i.c.number,
@@ -208,26 +229,14 @@ class SqlAutomation:
                 i.c.currency,
             )
             .join(c, c.c.id == i.c.customer_id)
-            .where(
-                i.c.status == "open",
-                outstanding > 0,
-                i.c.due_date <= bound,
-                i.c.disputed == false(),
-                i.c.excluded == false(),
-                i.c.plan_id.is_(None),
-                i.c.workflow_paused == false(),
-                c.c.on_hold == false(),
-                c.c.workflow_paused == false(),
-                match,
-                ~promised,
-                _not_run(workflow, step, subject),
-            )
+            .where(*where)
+            .order_by(*order)
         )
         return [
             DueSubject(
                 workflow,
                 step,
-                row.subject,
+                f"invoice:{row.id}",
                 row.customer_id,
                 (row.id,),
                 row.number,
@@ -347,86 +356,28 @@ class SqlAutomation:
 
     def new_invoices(self, workflow: Workflow, step: str, after_id: int, as_of: date) -> list[DueSubject]:
         i, c = t.invoices, t.customers
-        subject = _subject("invoice", i.c.id)
-        outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
-        query = (
-            select(
-                subject.label("subject"),
-                i.c.customer_id,
-                i.c.id,
-                i.c.number,
-                i.c.issue_date,
-                i.c.due_date,
-                i.c.amount_minor,
-                outstanding.label("outstanding"),
-                i.c.currency,
-            )
-            .join(c, c.c.id == i.c.customer_id)
-            .where(
-                i.c.id > after_id,
-                i.c.status == "open",
-                i.c.due_date >= as_of,
-                i.c.workflow_paused == false(),
-                c.c.workflow_paused == false(),
-                _matches(workflow),
-                _not_run(workflow.name, step, subject),
-            )
-            .order_by(i.c.id)
+        return self._invoices(
+            workflow.name,
+            step,
+            i.c.id > after_id,
+            i.c.status == "open",
+            i.c.due_date >= as_of,
+            i.c.workflow_paused == false(),
+            c.c.workflow_paused == false(),
+            _matches(workflow),
+            _not_run(workflow.name, step, _subject("invoice", i.c.id)),
+            order=(i.c.id,),
         )
-        return [
-            DueSubject(
-                workflow.name,
-                step,
-                row.subject,
-                row.customer_id,
-                (row.id,),
-                row.number,
-                row.issue_date,
-                row.due_date,
-                row.amount_minor,
-                int(row.outstanding),
-                row.currency,
-            )
-            for row in self.connection.execute(query)
-        ]
 
     def open_invoices(self, customer_id: int) -> list[DueSubject]:
         i = t.invoices
-        ids = self.connection.execute(
-            select(i.c.id).where(i.c.customer_id == customer_id, i.c.status == "open").order_by(i.c.due_date, i.c.id)
-        ).scalars()
-        return [doc for doc in (self.invoice_document(invoice_id) for invoice_id in ids) if doc is not None]
+        return self._invoices(
+            "", "", i.c.customer_id == customer_id, i.c.status == "open", order=(i.c.due_date, i.c.id)
+        )
 
     def invoice_document(self, invoice_id: int) -> DueSubject | None:
-        i = t.invoices
-        outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
-        row = self.connection.execute(
-            select(
-                i.c.customer_id,
-                i.c.id,
-                i.c.number,
-                i.c.issue_date,
-                i.c.due_date,
-                i.c.amount_minor,
-                outstanding.label("outstanding"),
-                i.c.currency,
-            ).where(i.c.id == invoice_id)
-        ).first()
-        if row is None:
-            return None
-        return DueSubject(
-            "",
-            "",
-            f"invoice:{row.id}",
-            row.customer_id,
-            (row.id,),
-            row.number,
-            row.issue_date,
-            row.due_date,
-            row.amount_minor,
-            int(row.outstanding),
-            row.currency,
-        )
+        found = self._invoices("", "", t.invoices.c.id == invoice_id)
+        return found[0] if found else None
 
     def recipients(self, customer_ids: Sequence[int]) -> dict[int, Recipient]:
         """Who a customer's reminders go to: contacts who receive reminders, else the customer's own address."""
