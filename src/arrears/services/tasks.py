@@ -585,35 +585,9 @@ def task_document(row: TaskRow) -> dict[str, Any]:
     }
 
 
-TASK_FIELDS = tuple(
-    task_document(
-        TaskRow(
-            0,
-            0,
-            "",
-            "",
-            "",
-            "",
-            None,
-            None,
-            date.min,
-            "",
-            [],
-            0,
-            0,
-            "USD",
-            [],
-            "",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            1,
-        )
-    )
-)
+# The fields of a task document, in order: the columns of `arrears export tasks`.
+TASK_FIELDS = (
+    "id", "customer_external_id", "customer_name", "type", "status", "assignee", "due_date", "description",
+    "invoice_external_ids", "outstanding_invoice_count", "overdue_amount", "currency", "phones", "source",
+    "outcome", "completed_at", "follow_up_date", "expected_amount", "expected_date", "version",
+)  # fmt: skip
