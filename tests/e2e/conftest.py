@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from arrears.bootstrap import Arrears
 from arrears.cli.main import app
+from tests.browser import browser, page, served  # noqa: F401 (fixtures of the browser tests)
 from tests.conftest import PG_URL
 from tests.ledger import Ledger
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -19,11 +20,15 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ..bootstrap import Arrears
 from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from ..domain.money import format_minor
+from ..domain.tasks import CallResult
 from ..domain.users import User
 from ..services import signing_key, users
 from .sessions import Cookies, Session, SignInThrottle
 
 HERE = Path(__file__).parent
+CALL_RESULTS = [(result.value, result.value.replace("_", " ").capitalize()) for result in CallResult]
+TaskId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
+Text = Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$")]
 STATUS_OF: dict[type[ArrearsError], int] = {NotFound: 404, PermissionDenied: 403, Conflict: 409}
 
 

@@ -1,0 +1,12 @@
+"""The pages, one module per area; `router` holds them all.
+
+Each route reads its input, calls one service and renders or redirects (POST, then redirect, so a
+reload never repeats an action). Roles are checked by the services, not here."""
+
+from fastapi import APIRouter
+
+from . import auth, customers, tasks
+
+router = APIRouter(include_in_schema=False)
+for area in (auth, tasks, customers):
+    router.include_router(area.router)

@@ -1,0 +1,52 @@
+"""Sign in and out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from ...services import users
+from ..pages import Form, MaybeUser, Text, WebRoute, WebState, local_path, redirect, render
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/")
+def home(user: MaybeUser) -> Response:
+    return redirect("/tasks" if user else "/signin")
+
+
+@router.get("/signin")
+def signin_page(request: Request, user: MaybeUser, next: Text = "/tasks") -> Response:
+    if user is not None:
+        return redirect(local_path(next, "/tasks"))
+    return render(request, "signin.html", user=None, next=local_path(next, "/tasks"), name="", error=None)
+
+
+@router.post("/signin")
+def signin(request: Request, web: WebState, form: Form) -> Response:
+    name, password = form.get("name", "").strip()[:64], form.get("password", "")
+    wanted = local_path(form.get("next"), "/tasks")
+    address = _client(request)
+    if web.throttle.blocked(name, address):
+        message = "Too many failed attempts: wait 15 minutes before trying again."
+        return render(request, "signin.html", 429, user=None, next=wanted, name=name, error=message)
+    user = users.authenticate(web.arrears.uow(), web.arrears.hasher, name, password)
+    if user is None:
+        web.throttle.failed(name, address)
+        message = "The user name or the password is wrong."
+        return render(request, "signin.html", 401, user=None, next=wanted, name=name, error=message)
+    web.throttle.succeeded(name, address)
+    session = request.state.session
+    session.sign_in(user.id)
+    return redirect(wanted)
+
+
+@router.post("/signout")
+def signout(request: Request, form: Form) -> Response:
+    request.state.session.sign_out()
+    return redirect("/signin")
