@@ -18,10 +18,11 @@ install: $(STAMP)
 # The demo ledger (once), today's cycle (reminders land in ./mail as .eml files), an API token for
 # the demo owner, then the server until Ctrl-C.
 demo: $(STAMP)
-	@test -f arrears.db || $(BIN)/arrears demo
+	@test -f arrears.db || $(BIN)/arrears demo --no-serve
 	$(BIN)/arrears cycle
 	@echo "API token of the demo owner (Authorization: Bearer ...):"
 	@$(BIN)/arrears users token demo --label make-demo
+	@echo "Demo sign-in: demo (owner), morgan (manager), alex, sam or jordan (collectors); password demo-password."
 	$(BIN)/arrears serve
 
 postgres:

@@ -21,6 +21,7 @@ from rich.table import Column, Table
 from ..services import aging
 from ..services import demo as demo_ledger
 from .main import DatabaseUrl, _aging_tables, app, fails_cleanly, parse_date, workspace
+from .serve import run_server
 
 
 @app.command("demo")
@@ -41,9 +42,19 @@ def demo(
         int,
         typer.Option(min=1, max=demo_ledger.MAX_CUSTOMERS, help="How many customers (about 19 invoices each)."),
     ] = demo_ledger.DEFAULT_CUSTOMERS,
+    serve: Annotated[
+        bool | None,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Then serve the web workspace on it until Ctrl-C (default: when run from a terminal).",
+            show_default=False,
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="With --serve: the address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="With --serve: the port to listen on.")] = 8000,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Load a realistic demo ledger into an empty database, then print its aging.
+    """Load a realistic demo ledger into an empty database, print its aging, then serve the workspace.
 
     About 300 customers in USD, GBP and EUR with contacts and collectors, and 18 months of invoices.
 
@@ -55,9 +66,13 @@ def demo(
 
       [bold]arrears demo[/bold]   (into ./arrears.db)
 
-      [bold]arrears demo --seed 42 --as-of 2026-06-30 --database-url sqlite:///demo.db[/bold]
+      [bold]arrears demo --seed 42 --as-of 2026-06-30 --database-url sqlite:///demo.db --no-serve[/bold]
+
+    From a terminal it ends by serving the web workspace at http://127.0.0.1:8000/ (sign in as demo);
+    from a script it only loads, unless given --serve.
     """
     day = parse_date(as_of, "--as-of") if as_of else date.today()  # noqa: DTZ011 - the clock belongs to the entry point
+    serve = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
     started = time.perf_counter()
     with workspace(database_url) as arrears:
         with _loading() as progress:
@@ -65,14 +80,16 @@ def demo(
         elapsed = time.perf_counter() - started
         where = arrears.engine.url.render_as_string(hide_password=True)
         reports = aging.aging_report(arrears.uow(), day)
-    console = Console() if sys.stdout.isatty() else Console(width=160)
-    _print_summary(console, summary, where, elapsed)
-    _aging_tables(reports, day)
-    console.print(
-        f"\nSign in as [bold]demo[/bold] (owner), [bold]morgan[/bold] (manager) or a collector, with the password "
-        f"[bold]{summary.password}[/bold]. See it again: [bold]arrears report aging --as-of {day}[/bold]",
-        highlight=False,
-    )
+        console = Console() if sys.stdout.isatty() else Console(width=160)
+        _print_summary(console, summary, where, elapsed)
+        _aging_tables(reports, day)
+        sign_in = (
+            f"Sign in as demo (owner), morgan (manager) or a collector (alex, sam, jordan), "
+            f"with the password {summary.password}."
+        )
+        console.print(f"\n{sign_in} See the aging again: arrears report aging --as-of {day}", highlight=False)
+        if serve:
+            run_server(arrears, host, port, sign_in)
 
 
 @contextmanager

@@ -27,10 +27,21 @@ def serve(
 
     Example: [bold]arrears serve --host 0.0.0.0 --port 8080[/bold]
     """
+    with workspace(database_url) as arrears:
+        run_server(arrears, host, port)
+
+
+def run_server(arrears: Arrears, host: str, port: int, sign_in: str | None = None) -> None:
+    """Serve until Ctrl-C, after saying where (and, for the demo, as whom) to sign in."""
     import uvicorn  # imported here, so that the other commands start without loading a web server
 
-    with workspace(database_url) as arrears:
-        uvicorn.run(server_app(arrears), host=host, port=port, proxy_headers=True)
+    shown = f"[{host}]" if ":" in host else host
+    where = f"http://{'127.0.0.1' if host == '0.0.0.0' else shown}:{port}/"  # noqa: S104 - only a display
+    typer.echo(f"The web workspace: {where}  (the API: {where}api/v1, its docs: {where}docs)")
+    if sign_in:
+        typer.echo(sign_in)
+    typer.echo("Ctrl-C stops the server.")
+    uvicorn.run(server_app(arrears), host=host, port=port, proxy_headers=True)
 
 
 def server_app(arrears: Arrears) -> FastAPI:
