@@ -21,7 +21,6 @@ from rich.table import Column, Table
 from ..services import aging
 from ..services import demo as demo_ledger
 from .main import DatabaseUrl, _aging_tables, app, fails_cleanly, parse_date, workspace
-from .serve import run_server
 
 
 @app.command("demo")
@@ -89,6 +88,8 @@ def demo(
         )
         console.print(f"\n{sign_in} See the aging again: arrears report aging --as-of {day}", highlight=False)
         if serve:
+            from .serve import run_server  # here: serve.py imports main.py, which imports this module
+
             run_server(arrears, host, port, sign_in)
 
 
