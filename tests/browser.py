@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(__file__).parents[1] / "docs" / "screenshots"
 
 # `make test` (hence CI) sets ARREARS_REQUIRE_BROWSER=1: there a missing Chromium fails the run.
 REQUIRE_BROWSER = os.environ.get("ARREARS_REQUIRE_BROWSER") == "1"

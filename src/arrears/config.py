@@ -25,4 +25,7 @@ class Settings(BaseSettings):
     # weekends are skipped.
     cycle_time: str = "06:00"
     cycle_business_days_only: bool = False
+    # How many customers the daily cycle's firing phase handles per transaction (ARREARS_CYCLE_BATCH):
+    # a cycle killed half-way leaves whole batches done or not done.
+    cycle_batch: int = 250
     locale: str = "en_US"

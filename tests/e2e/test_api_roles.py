@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from arrears.bootstrap import DEFAULT_WORKFLOWS
 from arrears.services import accounts, disputes, tasks
 from tests.api import ROLE_USER, Api, World, shared_world_fixture  # noqa: F401
 from tests.ledger import invoice
@@ -219,6 +220,23 @@ OPS: list[Op] = [
     Op("delete my view", lambda m, u: ("DELETE", f"/views/{m.view(u)}", None), 204, 204, 204),
     Op("read the settings", lambda m, u: ("GET", "/settings", None), 200, 200, 200),
     Op("change the settings", lambda m, u: ("PATCH", "/settings", {"stale_after_days": 3}), 200, 403, 403),
+    # chasing and workflows
+    Op("resume a customer's chasing", lambda m, u: ("PUT", "/customers/C2/chasing", {"paused": False}), 200, 200, 403),
+    Op(
+        "pause an invoice's chasing",
+        lambda m, u: ("PUT", f"/invoices/{m.invoice()}/chasing", {"paused": True}),
+        200,
+        200,
+        403,
+    ),
+    Op("read the workflows", lambda m, u: ("GET", "/workflows", None), 200, 200, 200),
+    Op(
+        "save the workflows",
+        lambda m, u: ("PUT", "/workflows", {"text": DEFAULT_WORKFLOWS.read_text(encoding="utf-8")}),
+        200,
+        200,
+        403,
+    ),
 ]
 
 

@@ -73,13 +73,20 @@ def state(url: str) -> dict[str, Any]:
 
 
 def run_cli(
-    url: str, sink: SmtpSink | None, workdir: Path, *args: str, kill_at: int | None = None
+    url: str,
+    sink: SmtpSink | None,
+    workdir: Path,
+    *args: str,
+    kill_at: int | None = None,
+    batch: int | None = None,
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARREARS_")}
     env["ARREARS_DATABASE_URL"] = url
     env["ARREARS_EMAIL_URL"] = sink.url if sink else "smtp://127.0.0.1:9"
     if kill_at is not None:
         env["ARREARS_FAILPOINT_KILL_AT_COMMIT"] = str(kill_at)
+    if batch is not None:
+        env["ARREARS_CYCLE_BATCH"] = str(batch)
     command = [sys.executable, "-m", "arrears.cli", *args]
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=120, check=False)
 
@@ -152,7 +159,7 @@ def test_two_cycles_started_at_the_same_moment_create_everything_once(
     def run(app: Any) -> None:
         try:
             barrier.wait()
-            cycle.run_cycle(app.uow, app.workflows(), app.mailer(), DAY)
+            cycle.run_cycle(app.uow, app.workflows(), app.mailer(), DAY, batch=BATCH)
         except BaseException as error:
             errors.append(error)
 
@@ -171,23 +178,59 @@ def test_two_cycles_started_at_the_same_moment_create_everything_once(
     assert len(sink.received) == len(state(reference)["emails"])
 
 
-# Commits of the cycle to die before: the start, the rules, the skipped steps, the groups of each
-# customer, the sending of each email (killed after the SMTP server took it), the end.
-KILL_POINTS = (1, 2, 3, 5, 8, 13, 21, 30, 38, 45)
+# The firing phase handles this many customers per transaction in the tests below (ARREARS_CYCLE_BATCH):
+# the six customers make three batches, so that kills land between them.
+BATCH = 2
+
+# Commits of the cycle (with BATCH) to die before: 1 the start; 5 the selection (and the first
+# cycle's high-water mark); 8 the skipped steps (one commit per step: 6 to 9); 10 the first batch of
+# customers; 11 between batches (the first one done); 12 the last batch; 13 the stale-task alerts;
+# 14 and 22 the sending of the first and of a middle email (killed after the SMTP server took it);
+# 32 the end of the cycle.
+KILL_POINTS = (1, 5, 8, 10, 11, 12, 13, 14, 22, 32)
+
+
+def test_the_commits_of_a_cycle_are_where_the_kill_points_expect_them(
+    fresh: Any, sink: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counts the commits of one cycle by phase, so that KILL_POINTS keep meaning what they say."""
+    from arrears.adapters.db import uow as unit_of_work
+
+    url = fresh("counted")
+    phases: list[str] = []
+    watched = ("start_cycle", "refresh_balances", "auto_close", "check_promises", "_fire_batch", "stale_task_alerts")
+
+    def count() -> None:
+        import traceback
+
+        names = [frame.name for frame in traceback.extract_stack()]
+        phases.append(next((n for n in reversed(names) if n in (*watched, "fire_workflows", "send_due")), "finish"))
+
+    monkeypatch.setattr(unit_of_work, "failpoint_before_commit", count)
+    app = bootstrap(Settings(database_url=url, email_url=sink.url))
+    cycle.run_cycle(app.uow, app.workflows(), app.mailer(), DAY, batch=BATCH)
+    app.close()
+
+    assert phases[9:12] == ["_fire_batch"] * 3  # commits 10, 11, 12
+    assert phases[4:9] == ["fire_workflows"] * 5  # the selection, then the four skipped steps
+    assert phases[12] == "stale_task_alerts"
+    assert phases[13:31] == ["send_due"] * 18
+    assert len(phases) == max(KILL_POINTS)
 
 
 def test_a_cycle_killed_at_ten_points_then_rerun_ends_as_an_uninterrupted_run(
     fresh: Any, sink: SmtpSink, tmp_path: Path
 ) -> None:
     reference = fresh("reference")
+    # the reference runs in one batch; the killed runs in batches of BATCH customers, and so do their re-runs
     assert run_cli(reference, None, tmp_path, "cycle", "--as-of", DAY.isoformat()).returncode == 0
     expected = state(reference)
     for point in KILL_POINTS:
         killed = fresh(f"killed{point}")
         sink.recorder.received.clear()
 
-        crashed = run_cli(killed, sink, tmp_path, "cycle", "--as-of", DAY.isoformat(), kill_at=point)
-        rerun = run_cli(killed, sink, tmp_path, "cycle", "--as-of", DAY.isoformat())
+        crashed = run_cli(killed, sink, tmp_path, "cycle", "--as-of", DAY.isoformat(), kill_at=point, batch=BATCH)
+        rerun = run_cli(killed, sink, tmp_path, "cycle", "--as-of", DAY.isoformat(), batch=BATCH)
 
         assert crashed.returncode == -9, f"the cycle was not killed at commit {point}"
         assert rerun.returncode == 0, rerun.stderr

@@ -80,3 +80,16 @@ def test_the_invoice_renders_as_a_pdf() -> None:
     pdf = Templates(company="Northwind").invoice_pdf(context())
 
     assert pdf.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("locale", ["en_US", "de_DE", "fr_FR", "ja_JP", "ar_EG"])
+def test_amounts_are_formatted_as_babel_formats_them_for_every_currency_and_locale(locale: str) -> None:
+    from babel.dates import format_date
+    from babel.numbers import format_currency
+
+    templates = Templates(locale=locale)
+    for currency in ("USD", "EUR", "GBP", "JPY", "BHD", "CHF"):
+        for amount in (Decimal("0"), Decimal("1234567.891"), Decimal("-12.5"), Decimal("0.01")):
+            assert templates.money(amount, currency) == format_currency(amount, currency, locale=locale)
+    for _ in range(2):  # the second time from the cache
+        assert templates.day(date(2026, 6, 30)) == format_date(date(2026, 6, 30), format="medium", locale=locale)

@@ -9,6 +9,7 @@ from ..bootstrap import Arrears
 from . import errors
 from .routers import (
     alerts,
+    automation,
     contacts,
     credit_notes,
     customers,
@@ -38,6 +39,7 @@ ROUTERS = (
     issues,
     views,
     settings,
+    automation,
 )
 
 

@@ -53,13 +53,13 @@ def run_cycle(
         active = arrears.workflows()
         if dry_run:
             with arrears.dry_run() as uow_factory:
-                report = cycle.run_cycle(uow_factory, active, arrears.mailer(), day, dry_run=True)
+                report = cycle.run_cycle(
+                    uow_factory, active, arrears.mailer(), day, dry_run=True, batch=arrears.settings.cycle_batch
+                )
         else:
-            report = cycle.run_cycle(arrears.uow, active, arrears.mailer(), day)
+            report = cycle.run_cycle(arrears.uow, active, arrears.mailer(), day, batch=arrears.settings.cycle_batch)
     if fmt is SummaryFormat.json:
-        summary = report.summary()
-        if not dry_run:
-            summary.pop("planned")
+        summary = report.summary(planned=dry_run)
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
     console = Console() if sys.stdout.isatty() else Console(width=200)

@@ -22,6 +22,7 @@ class Action(StrEnum):
     OPEN_DISPUTE = "open_dispute"
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
+    MANAGE_WORKFLOWS = "manage_workflows"  # save the workflow file, preview the next cycle
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {
@@ -43,12 +44,18 @@ def require(user: User | None, action: Action) -> User:
     return user
 
 
+def can_update_task(user: User, assignee_id: int | None) -> bool:
+    """Owners and managers update any task; contributors only the tasks assigned to them (pages use
+    it to show only the actions a user may take; the services check it again)."""
+    if allowed(user, Action.UPDATE_ANY_TASK):
+        return True
+    return allowed(user, Action.UPDATE_OWN_TASK) and assignee_id == user.id
+
+
 def require_task_update(user: User | None, assignee_id: int | None) -> User:
-    """Owners and managers update any task; contributors only the tasks assigned to them."""
+    """`can_update_task`, or PermissionDenied."""
     if user is None:
         raise PermissionDenied("sign in first")
-    if allowed(user, Action.UPDATE_ANY_TASK):
-        return user
-    if allowed(user, Action.UPDATE_OWN_TASK) and assignee_id == user.id:
+    if can_update_task(user, assignee_id):
         return user
     raise PermissionDenied("a contributor may update only the tasks assigned to them")

@@ -77,8 +77,10 @@ def make_app(arrears: Arrears) -> App:
         if not cycle_is_due(arrears, arrears.clock.now(), last):
             return
         today = arrears.clock.today()
-        report = cycle.run_cycle(arrears.uow, arrears.workflows(), arrears.mailer(), today)
-        log.info("cycle of %s: %s", today, report.summary() | {"planned": len(report.planned)})
+        report = cycle.run_cycle(
+            arrears.uow, arrears.workflows(), arrears.mailer(), today, batch=arrears.settings.cycle_batch
+        )
+        log.info("cycle of %s: %s", today, report.summary(planned=False) | {"planned": len(report.planned)})
 
     return app
 

@@ -9,6 +9,7 @@ from email.message import Message
 from typing import Any, Protocol
 
 from ..domain.audit import AuditEntry
+from ..domain.tasks import Task
 from ..domain.workflows import Workflow
 
 
@@ -70,6 +71,29 @@ class NewEmail:
     attach_invoice_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StepClaim:
+    """A step run to record, fired or skipped, unless some run already recorded it."""
+
+    workflow: str
+    step: str
+    subject: str
+    customer_id: int
+    invoice_id: int | None
+    status: str  # fired or skipped
+
+
+@dataclass(frozen=True, slots=True)
+class RunLink:
+    """The email and the task a fired step run produced."""
+
+    workflow: str
+    step: str
+    subject: str
+    email_id: int | None
+    task_id: int | None
+
+
 class Rendered(Protocol):
     @property
     def subject(self) -> str: ...
@@ -108,10 +132,25 @@ class Automation(Protocol):
     def claim(
         self, workflow: str, step: str, status: str, cycle_date: date, subjects: Sequence[tuple[str, int, int | None]]
     ) -> list[str]: ...
-    def link_runs(
-        self, workflow: str, step: str, subjects: Sequence[str], email_id: int | None, task_id: int | None
-    ) -> None: ...
+    def claim_runs(self, cycle_date: date, claims: Sequence[StepClaim]) -> set[tuple[str, str, str]]:
+        """Record these step runs in one statement (per thousand); returns the (workflow, step,
+        subject) of the ones this call recorded."""
+        ...
+
+    def link_runs_many(self, links: Sequence[RunLink]) -> None: ...
     def queue_email(self, email: NewEmail) -> int | None: ...
+    def queue_emails(self, emails: Sequence[NewEmail]) -> list[int | None]:
+        """Queue the emails, in one statement; for each, its id, or None if its dedupe key was taken."""
+        ...
+
+    def add_tasks(self, tasks: Sequence[Task]) -> list[int]:
+        """Workflow tasks (with their invoice tags), in one statement; their ids, in order."""
+        ...
+
+    def record_all(self, entries: Sequence[AuditEntry]) -> None:
+        """Audit-log entries, in one statement."""
+        ...
+
     def due_emails(self, now: datetime, limit: int) -> list[OutboxEmail]: ...
     def mark_sent(self, email_id: int, at: datetime, entry: AuditEntry) -> bool: ...
     def mark_retry(self, email_id: int, attempts: int, next_at: datetime, error: str) -> None: ...

@@ -1,26 +1,55 @@
-"""A customer's record as a collector opens it: the header (balance, overdue, credit limit, collector,
-hold), the invoices with days past due, the contacts, and the timeline."""
+"""A customer's record as a collector opens it: the header (balance, overdue, the aging bar, credit
+limit, collector, hold), the invoices with days past due and their dispute and plan markers, the
+contacts, the account notes, the open issues, the emails with their delivery state, and the timeline.
+And the one write that belongs to the record itself: adding a note to the account.
+
+Every list is bounded (MAX_ROWS, or the timeline's limit) and each is one statement, so the page costs
+the same handful of queries for a customer with five invoices or with five thousand."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from ..domain.aging import days_past_due
-from ..domain.errors import NotFound
+from ..domain.aging import BUCKETS, days_past_due
+from ..domain.audit import Actor, AuditEntry
+from ..domain.errors import InvalidValue, NotFound
 from ..domain.permissions import Action, require
+from ..domain.tasks import TaskType
 from ..domain.users import User
+from . import settings as workspace_settings
 from .ports import UnitOfWork
 from .tasks import _ensure_balances
-from .workspace_ports import ContactRow, CustomerRow, InvoiceRow, TimelineRow
+from .workspace_ports import ContactRow, CustomerRow, EmailRow, InvoiceRow, IssueRow, TimelineRow
 
 MAX_ROWS = 500
+MAX_NOTES = 50
+MAX_EMAILS = 50
+MAX_NOTE_CHARS = 5000
+BAR_WIDTH = 1000  # the aging bar's SVG viewBox width: segment widths are in these units
+# What "create task for selected" offers: every task type but the promise, which has its own form.
+TASK_TYPES = tuple(
+    (t.value, t.value.replace("_", " ").capitalize()) for t in TaskType if t is not TaskType.EXPECTED_PAYMENT
+)
 
 
 @dataclass(frozen=True, slots=True)
 class InvoiceLine:
     invoice: InvoiceRow
     days_past_due: int  # 0 when not yet due, paid, void or written off
+
+    @property
+    def selectable(self) -> bool:
+        """Open with something owed: what a task, a promise or a dispute can be about."""
+        return self.invoice.status == "open" and self.invoice.outstanding_minor > 0
+
+
+@dataclass(frozen=True, slots=True)
+class AgingSegment:
+    bucket: str  # one of domain.aging.BUCKETS
+    minor: int
+    x: int  # where the segment starts on the bar, in BAR_WIDTH units
+    width: int  # its width in BAR_WIDTH units (0 for an empty bucket)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +59,44 @@ class CustomerRecord:
     outstanding_invoice_count: int
     balance_minor: int  # everything outstanding
     overdue_minor: int  # SPEC.md §2: chaseable overdue, as the task list shows it
+    over_credit_limit: bool  # the balance exceeds the credit limit
+    aging: list[AgingSegment]
     invoices: list[InvoiceLine]
+    invoice_count: int  # all of the customer's invoices; `invoices` holds the first MAX_ROWS
     contacts: list[ContactRow]
+    standing_notes: str | None  # the customer's own notes (the customers.notes of the ledger)
+    notes: list[TimelineRow]  # notes added on the account, newest first
+    issues: list[IssueRow]  # open issues
+    emails: list[EmailRow]  # newest first
     timeline: list[TimelineRow]
     more_timeline: bool
+    dispute_reasons: tuple[str, ...]
+    task_types: tuple[tuple[str, str], ...] = TASK_TYPES
+
+    @property
+    def more_invoices(self) -> bool:
+        return self.invoice_count > len(self.invoices)
+
+    @property
+    def selectable_count(self) -> int:
+        return sum(1 for line in self.invoices if line.selectable)
+
+
+def aging_bar(minors: tuple[int, ...], width: int = BAR_WIDTH) -> list[AgingSegment]:
+    """The aging buckets laid end to end on a bar `width` units wide, each as wide as its share of the
+    total (integer units; the last non-empty segment takes the rounding, so the bar is always full)."""
+    total = sum(m for m in minors if m > 0)
+    segments: list[AgingSegment] = []
+    x = 0
+    last = max((index for index, minor in enumerate(minors) if minor > 0), default=-1)
+    for index, (bucket, minor) in enumerate(zip(BUCKETS, minors, strict=True)):
+        if minor <= 0 or total == 0:
+            segments.append(AgingSegment(bucket, minor, x, 0))
+            continue
+        span = width - x if index == last else minor * width // total
+        segments.append(AgingSegment(bucket, minor, x, span))
+        x += span
+    return segments
 
 
 def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_limit: int = 100) -> CustomerRecord:
@@ -47,23 +110,74 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
         _ensure_balances(uow, today)
         customer = ws.ledger_records("customers", 1, 0, external_id=external_id).items[0]
         balance = ws.customer_balance(ref.id) or (0, 0, 0)
-        invoices = ws.ledger_records("invoices", MAX_ROWS, 0, customer_external_id=external_id).items
+        aging = ws.customer_aging(ref.id, today)
+        invoices = ws.customer_invoices(ref.id, MAX_ROWS)
         contacts = ws.ledger_records("contacts", MAX_ROWS, 0, customer_external_id=external_id).items
+        standing_notes, notes = ws.customer_notes(ref.id, MAX_NOTES)
+        issues = ws.issues(ref.id, "open")[:MAX_ROWS]
+        emails = ws.customer_emails(ref.id, MAX_EMAILS)
         timeline = ws.timeline(ref.id, timeline_limit, 0)
+        reasons = workspace_settings.load(ws).dispute_reasons
         uow.commit()
     lines = [
         InvoiceLine(i, max(0, days_past_due(i.due_date, today)) if i.status == "open" and i.outstanding_minor else 0)
-        for i in invoices
+        for i in invoices.items
     ]
-    lines.sort(key=lambda line: (line.invoice.status != "open", line.invoice.due_date, line.invoice.external_id))
+    limit = customer.credit_limit_minor
     return CustomerRecord(
         customer=customer,
         today=today,
         outstanding_invoice_count=balance[0],
         balance_minor=balance[1],
         overdue_minor=balance[2],
+        over_credit_limit=limit is not None and balance[1] > limit,
+        aging=aging_bar(aging),
         invoices=lines,
+        invoice_count=invoices.total or len(lines),
         contacts=list(contacts),
+        standing_notes=standing_notes,
+        notes=notes,
+        issues=issues,
+        emails=emails,
         timeline=list(timeline.items),
         more_timeline=timeline.next_offset is not None,
+        dispute_reasons=reasons,
+    )
+
+
+def add_note(uow: UnitOfWork, user: User, external_id: str, text: str) -> TimelineRow:
+    """A note on the account, kept in the audit log (so it is on the timeline, with who and when).
+    Whoever may log work on an account (create a task on it) may write a note on it."""
+    require(user, Action.CREATE_TASK)
+    note = text.strip()
+    if not note:
+        raise InvalidValue("write the note before adding it")
+    if len(note) > MAX_NOTE_CHARS:
+        raise InvalidValue(f"a note has at most {MAX_NOTE_CHARS} characters")
+    with uow:
+        ws = uow.workspace
+        ref = ws.customer(external_id)
+        if ref is None:
+            raise NotFound(f"no customer with external id {external_id!r}")
+        entry = AuditEntry(
+            uow.clock.now(),
+            Actor.of(user),
+            "customer",
+            ref.external_id,
+            "note",
+            f"Note: {note}",
+            ref.id,
+            {"note": note},
+        )
+        ws.record(entry)
+        uow.commit()
+    return TimelineRow(
+        entry.at,
+        entry.actor.name,
+        entry.actor.kind.value,
+        entry.entity,
+        entry.entity_id,
+        entry.action,
+        entry.summary,
+        entry.changes,
     )

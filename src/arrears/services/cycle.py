@@ -10,11 +10,12 @@ cycles at once, or a cycle killed half-way and started again — creates nothing
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..domain.audit import Actor, ActorKind, AuditEntry
@@ -22,10 +23,11 @@ from ..domain.money import format_minor
 from ..domain.tasks import Task, TaskSource
 from ..domain.workflows import Step, Workflow, step_to_fire
 from . import collection_rules, outbox
-from .automation_ports import DueSubject, NewEmail, Recipient, Renderer, Sender
+from .automation_ports import DueSubject, NewEmail, Recipient, Renderer, RunLink, Sender, StepClaim
 from .ports import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
+BATCH = 250  # customers per transaction of the firing phase; ARREARS_CYCLE_BATCH
 
 
 @dataclass
@@ -60,11 +62,17 @@ class CycleReport:
     promises_kept: int = 0
     promises_broken: int = 0
     planned: list[Planned] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
 
-    def summary(self) -> dict[str, Any]:
-        """The JSON of `arrears cycle --format json`."""
-        out = asdict(self)
+    def summary(self, *, planned: bool = True) -> dict[str, Any]:
+        """The JSON of `arrears cycle --format json`; `planned` lists everything done (the dry run's).
+        (Built field by field: `asdict` copies every planned item, seconds for a first cycle's.)"""
+        out: dict[str, Any] = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("planned", "phases")
+        }
         out["as_of"] = self.as_of.isoformat()
+        if planned:
+            out["planned"] = [asdict(item) for item in self.planned]
         return out
 
 
@@ -80,33 +88,62 @@ class Mailer:
 
 
 def run_cycle(
-    uow_factory: UowFactory, workflows: Sequence[Workflow], mailer: Mailer, as_of: date, *, dry_run: bool = False
+    uow_factory: UowFactory,
+    workflows: Sequence[Workflow],
+    mailer: Mailer,
+    as_of: date,
+    *,
+    dry_run: bool = False,
+    batch: int = BATCH,
 ) -> CycleReport:
     """Run the day `as_of`. In a dry run the caller's unit of work rolls everything back and
-    nothing is sent; the report lists exactly what would go out and be created."""
+    nothing is sent; the report lists exactly what would go out and be created. `batch` is how many
+    customers the firing phase handles per transaction. The report's `phases` holds each phase's
+    duration in seconds (not part of the JSON summary)."""
     report = CycleReport(as_of, dry_run)
+    timer = _Timer(report.phases)
     with uow_factory() as uow:
         run_id = uow.automation.start_cycle(as_of, uow.clock.now(), dry_run)
         uow.commit()
+    timer.lap("start")
     collection_rules.refresh_balances(uow_factory(), as_of)
+    timer.lap("balances")
     closed = collection_rules.auto_close(uow_factory())
+    timer.lap("auto_close")
     promises = collection_rules.check_promises(uow_factory(), as_of)
+    timer.lap("promises")
     report.tasks_closed += closed.tasks_closed + promises.tasks_closed
     report.tasks_created += promises.tasks_created
     report.alerts_raised += promises.alerts_raised
     report.promises_kept, report.promises_broken = promises.promises_kept, promises.promises_broken
-    fire_workflows(uow_factory, workflows, mailer, as_of, report)
+    fire_workflows(uow_factory, workflows, mailer, as_of, report, batch=batch)
+    timer.lap("workflows")
     report.alerts_raised += collection_rules.stale_task_alerts(uow_factory(), as_of).alerts_raised
+    timer.lap("stale_alerts")
     if not dry_run:
         sent = outbox.send_due(uow_factory, mailer.sender, mailer.templates, mailer.sender_address)
         report.emails_sent, report.emails_failed = sent.sent, sent.failed
         report.alerts_raised += sent.alerts_raised
+    timer.lap("send")
     with uow_factory() as uow:
-        summary = report.summary()
-        summary.pop("planned")
+        summary = report.summary(planned=False)
         uow.automation.finish_cycle(run_id, uow.clock.now(), json.dumps(summary))
         uow.commit()
+    timer.lap("finish")
     return report
+
+
+class _Timer:
+    """Measures the phases of a cycle (wall time, for the benchmark and the logs)."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+        self.last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.into[phase] = now - self.last
+        self.last = now
 
 
 @dataclass(frozen=True)
@@ -115,11 +152,21 @@ class _Group:
     step: Step
     customer_id: int
     subjects: tuple[DueSubject, ...]
+    one_per_subject: bool = False  # an event: one email per subject (invoice, customer), not per customer
 
 
 def fire_workflows(
-    uow_factory: UowFactory, workflows: Sequence[Workflow], mailer: Mailer, as_of: date, report: CycleReport
+    uow_factory: UowFactory,
+    workflows: Sequence[Workflow],
+    mailer: Mailer,
+    as_of: date,
+    report: CycleReport,
+    *,
+    batch: int = BATCH,
 ) -> None:
+    """Select what is due, record the skipped steps, then fire the rest `batch` customers per
+    transaction: each transaction claims its step runs and writes their emails, tasks and audit
+    entries together, so a cycle killed between two leaves whole batches done or not done."""
     with uow_factory() as uow:
         marks = uow.automation.high_water() or uow.automation.set_high_water()
         due = uow.automation.due_subjects(workflows, as_of)
@@ -147,18 +194,28 @@ def fire_workflows(
             report.steps_skipped += len(claimed)
             uow.commit()
     steps = {(w.name, s.name): s for w in workflows for s in w.steps}
-    for (workflow_name, step_name, customer_id), items in sorted(
-        groups.items(), key=lambda g: (g[0][2], g[0][0], g[0][1])
-    ):
-        _fire(
-            uow_factory,
-            _Group(by_name[workflow_name], steps[(workflow_name, step_name)], customer_id, tuple(items)),
-            mailer,
-            as_of,
-            report,
+    ordered = [
+        _Group(by_name[workflow_name], steps[(workflow_name, step_name)], customer_id, tuple(items))
+        for (workflow_name, step_name, customer_id), items in sorted(
+            groups.items(), key=lambda g: (g[0][2], g[0][0], g[0][1])
         )
-    for group in events:
-        _fire(uow_factory, group, mailer, as_of, report, one_per_subject=True)
+    ]
+    for chunk in _batches([*ordered, *events], max(1, batch)):
+        _fire_batch(uow_factory, chunk, mailer, as_of, report)
+
+
+def _batches(groups: Sequence[_Group], size: int) -> Iterator[list[_Group]]:
+    """The groups in order, cut into runs of at most `size` customers."""
+    chunk: list[_Group] = []
+    customers: set[int] = set()
+    for group in groups:
+        if group.customer_id not in customers and len(customers) >= size:
+            yield chunk
+            chunk, customers = [], set()
+        chunk.append(group)
+        customers.add(group.customer_id)
+    if chunk:
+        yield chunk
 
 
 def _event_subjects(
@@ -171,122 +228,101 @@ def _event_subjects(
                 subject = DueSubject(
                     workflow.name, step.name, f"customer:{customer_id}", customer_id, (), "", None, as_of, 0, 0, ""
                 )
-                groups.append(_Group(workflow, step, customer_id, (subject,)))
+                groups.append(_Group(workflow, step, customer_id, (subject,), one_per_subject=True))
         for step in workflow.event_steps("invoice_created"):
             for invoice in uow.automation.new_invoices(workflow, step.name, marks[1], as_of):
-                groups.append(_Group(workflow, step, invoice.customer_id, (invoice,)))
+                groups.append(_Group(workflow, step, invoice.customer_id, (invoice,), one_per_subject=True))
     return groups
 
 
 def _claims(items: Sequence[DueSubject]) -> list[tuple[str, int, int | None]]:
-    return [(i.subject, i.customer_id, i.invoice_ids[0] if i.subject.startswith("invoice:") else None) for i in items]
+    return [(i.subject, i.customer_id, _invoice_of(i)) for i in items]
 
 
-def _fire(
-    uow_factory: UowFactory,
-    group: _Group,
-    mailer: Mailer,
-    as_of: date,
-    report: CycleReport,
-    *,
-    one_per_subject: bool = False,
+def _invoice_of(item: DueSubject) -> int | None:
+    return item.invoice_ids[0] if item.subject.startswith("invoice:") else None
+
+
+def _skips_without_address(group: _Group, recipient: Recipient) -> bool:
+    """A welcome to a customer with no address is recorded as skipped, not fired."""
+    return bool(group.step.email) and not recipient.addresses and group.step.on == "customer_created"
+
+
+@dataclass
+class _Fired:
+    """One group's share of a batch: the subjects it claimed and what it writes."""
+
+    group: _Group
+    recipient: Recipient
+    items: list[DueSubject]
+    email: NewEmail | None = None
+    email_id: int | None = None
+    task: Task | None = None
+    task_id: int | None = None
+
+
+def _fire_batch(
+    uow_factory: UowFactory, groups: Sequence[_Group], mailer: Mailer, as_of: date, report: CycleReport
 ) -> None:
-    """One email and one task for a customer and a step, listing all its invoices; in one transaction."""
-    workflow, step = group.workflow, group.step
+    """One email and one task per customer and step, listing all its invoices, for every group of
+    the batch; in one transaction. Subjects another cycle claimed first are left out."""
     with uow_factory() as uow:
         automation = uow.automation
-        recipient = automation.recipients([group.customer_id])[group.customer_id]
-        if step.email and not recipient.addresses and step.on == "customer_created":
-            report.steps_skipped += len(
-                automation.claim(workflow.name, step.name, "skipped", as_of, _claims(group.subjects))
-            )
-            uow.commit()
-            return
-        claimed = set(automation.claim(workflow.name, step.name, "fired", as_of, _claims(group.subjects)))
-        items = [i for i in group.subjects if i.subject in claimed]
-        if not items:
-            uow.commit()
-            return  # another cycle got there first
-        report.steps_fired += len(items)
-        actor = Actor(ActorKind.WORKFLOW, None, workflow.name)
-        invoice_ids = tuple(dict.fromkeys(i for item in items for i in item.invoice_ids))
-        numbers = [item.number for item in items]
-        email_id = task_id = None
-        if step.email:
-            email_id = _queue_email(
-                uow, mailer, group, step, recipient, items, invoice_ids, as_of, report, one_per_subject
-            )
-        if step.task:
-            spec = step.task
-            due = as_of + timedelta(days=spec.due_in_days)
-            description = spec.description or f"{step.name}: {', '.join(numbers)}"
-            task = Task(
-                id=None,
-                customer_id=group.customer_id,
-                type=spec.type,
-                description=description,
-                assignee_id=recipient.collector_id,
-                due_date=due,
-                source=TaskSource.WORKFLOW,
-                invoice_ids=invoice_ids,
-            )
-            task_id = uow.workspace.add_task(task, created_by=None)
-            report.tasks_created += 1
-            report.planned.append(
-                Planned(
-                    "task",
-                    recipient.customer_external_id,
-                    workflow.name,
-                    step.name,
-                    numbers,
-                    task_type=spec.type.value,
-                    assignee_id=recipient.collector_id,
-                    due_date=due.isoformat(),
+        now = uow.clock.now()
+        recipients = automation.recipients([g.customer_id for g in groups])
+        claimed = automation.claim_runs(
+            as_of,
+            [
+                StepClaim(
+                    g.workflow.name,
+                    g.step.name,
+                    item.subject,
+                    item.customer_id,
+                    _invoice_of(item),
+                    "skipped" if _skips_without_address(g, recipients[g.customer_id]) else "fired",
                 )
-            )
-            uow.workspace.record(
-                AuditEntry(
-                    uow.clock.now(),
-                    actor,
-                    "task",
-                    str(task_id),
-                    "created",
-                    f"{spec.type.value} task created by step {step.name}: {description}",
-                    group.customer_id,
-                )
-            )
-        automation.link_runs(workflow.name, step.name, [i.subject for i in items], email_id, task_id)
+                for g in groups
+                for item in g.subjects
+            ],
+        )
+        fired: list[_Fired] = []
+        for group in groups:
+            items = [i for i in group.subjects if (group.workflow.name, group.step.name, i.subject) in claimed]
+            if not items:
+                continue  # another cycle got there first
+            recipient = recipients[group.customer_id]
+            if _skips_without_address(group, recipient):
+                report.steps_skipped += len(items)
+                continue
+            report.steps_fired += len(items)
+            fired.append(_Fired(group, recipient, items))
+        for one in fired:
+            if one.group.step.email and one.recipient.addresses:
+                one.email = _render_email(mailer, one, as_of, now)
+            if one.group.step.task:
+                one.task = _task(one, as_of)
+        queued = [one for one in fired if one.email is not None]
+        for one, email_id in zip(queued, automation.queue_emails([o.email for o in queued if o.email]), strict=True):
+            one.email_id = email_id
+        created = [one for one in fired if one.task is not None]
+        for one, task_id in zip(created, automation.add_tasks([o.task for o in created if o.task]), strict=True):
+            one.task_id = task_id
+        entries: list[AuditEntry] = []
+        for one in fired:
+            entries += _account(one, as_of, now, report)
+        automation.record_all(entries)
+        automation.link_runs_many(
+            [
+                RunLink(one.group.workflow.name, one.group.step.name, item.subject, one.email_id, one.task_id)
+                for one in fired
+                for item in one.items
+            ]
+        )
         uow.commit()
 
 
-def _queue_email(
-    uow: UnitOfWork,
-    mailer: Mailer,
-    group: _Group,
-    step: Step,
-    recipient: Recipient,
-    items: Sequence[DueSubject],
-    invoice_ids: tuple[int, ...],
-    as_of: date,
-    report: CycleReport,
-    one_per_subject: bool,
-) -> int | None:
-    workflow = group.workflow
-    actor = Actor(ActorKind.WORKFLOW, None, workflow.name)
-    numbers = [item.number for item in items]
-    if not recipient.addresses:
-        uow.workspace.record(
-            AuditEntry(
-                uow.clock.now(),
-                actor,
-                "email",
-                None,
-                "not_sent",
-                f"No email address for reminder {step.name} on {', '.join(numbers)}",
-                group.customer_id,
-            )
-        )
-        return None
+def _render_email(mailer: Mailer, one: _Fired, as_of: date, now: datetime) -> NewEmail:
+    group, step, recipient, items = one.group, one.group.step, one.recipient, one.items
     currency = next((i.currency for i in items if i.currency), "USD")
     invoices = [outbox.invoice_context(i, (as_of - i.due_date).days) for i in items if i.number]
     context = {
@@ -300,55 +336,119 @@ def _queue_email(
     }
     assert step.email is not None
     rendered = mailer.templates.email(step.email, context)
-    key = f"{workflow.name}:{step.name}:{group.customer_id}:{as_of.isoformat()}"
-    if one_per_subject:
+    key = f"{group.workflow.name}:{step.name}:{group.customer_id}:{as_of.isoformat()}"
+    if group.one_per_subject:
         key += f":{items[0].subject}"
-    attach = items[0].invoice_ids[0] if step.on == "invoice_created" else None
-    email_id = uow.automation.queue_email(
-        NewEmail(
-            group.customer_id,
-            key,
-            recipient.addresses,
-            rendered.subject,
-            rendered.html,
-            rendered.text,
-            step.email,
-            workflow.name,
-            step.name,
-            as_of,
-            mailer.message_id(),
-            invoice_ids,
-            uow.clock.now(),
-            attach,
-        )
+    return NewEmail(
+        group.customer_id,
+        key,
+        recipient.addresses,
+        rendered.subject,
+        rendered.html,
+        rendered.text,
+        step.email,
+        group.workflow.name,
+        step.name,
+        as_of,
+        mailer.message_id(),
+        _invoice_ids(items),
+        now,
+        items[0].invoice_ids[0] if step.on == "invoice_created" else None,
     )
-    if email_id is None:
-        return None
-    report.emails_queued += 1
-    report.planned.append(
-        Planned(
-            "email",
-            recipient.customer_external_id,
-            workflow.name,
-            step.name,
-            numbers,
-            to=list(recipient.addresses),
-            subject=rendered.subject,
-            template=step.email,
-        )
+
+
+def _invoice_ids(items: Sequence[DueSubject]) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(i for item in items for i in item.invoice_ids))
+
+
+def _task(one: _Fired, as_of: date) -> Task:
+    spec = one.group.step.task
+    assert spec is not None
+    return Task(
+        id=None,
+        customer_id=one.group.customer_id,
+        type=spec.type,
+        description=spec.description or f"{one.group.step.name}: {', '.join(i.number for i in one.items)}",
+        assignee_id=one.recipient.collector_id,
+        due_date=as_of + timedelta(days=spec.due_in_days),
+        source=TaskSource.WORKFLOW,
+        invoice_ids=_invoice_ids(one.items),
     )
-    total = sum(i.outstanding_minor for i in items)
-    uow.workspace.record(
-        AuditEntry(
-            uow.clock.now(),
-            actor,
-            "email",
-            str(email_id),
-            "queued",
-            f"Reminder {step.name} ({step.email}) queued to {', '.join(recipient.addresses)}"
-            + (f" for {', '.join(numbers)}: {format_minor(total, currency)} {currency}" if invoices else ""),
-            group.customer_id,
-            {"template": step.email, "invoices": numbers},
+
+
+def _account(one: _Fired, as_of: date, now: datetime, report: CycleReport) -> list[AuditEntry]:
+    """The report's counts and plan, and the audit entries, of what one group wrote."""
+    group, step, recipient = one.group, one.group.step, one.recipient
+    actor = Actor(ActorKind.WORKFLOW, None, group.workflow.name)
+    numbers = [item.number for item in one.items]
+    entries: list[AuditEntry] = []
+    if step.email and not recipient.addresses:
+        entries.append(
+            AuditEntry(
+                now,
+                actor,
+                "email",
+                None,
+                "not_sent",
+                f"No email address for reminder {step.name} on {', '.join(numbers)}",
+                group.customer_id,
+            )
         )
-    )
-    return email_id
+    elif one.email is not None and one.email_id is not None:
+        email = one.email
+        report.emails_queued += 1
+        report.planned.append(
+            Planned(
+                "email",
+                recipient.customer_external_id,
+                group.workflow.name,
+                step.name,
+                numbers,
+                to=list(recipient.addresses),
+                subject=email.subject,
+                template=step.email,
+            )
+        )
+        currency = next((i.currency for i in one.items if i.currency), "USD")
+        total = sum(i.outstanding_minor for i in one.items)
+        listed = any(i.number for i in one.items)
+        entries.append(
+            AuditEntry(
+                now,
+                actor,
+                "email",
+                str(one.email_id),
+                "queued",
+                f"Reminder {step.name} ({step.email}) queued to {', '.join(recipient.addresses)}"
+                + (f" for {', '.join(numbers)}: {format_minor(total, currency)} {currency}" if listed else ""),
+                group.customer_id,
+                {"template": step.email, "invoices": numbers},
+            )
+        )
+    if one.task is not None and one.task_id is not None:
+        task = one.task
+        report.tasks_created += 1
+        report.planned.append(
+            Planned(
+                "task",
+                recipient.customer_external_id,
+                group.workflow.name,
+                step.name,
+                numbers,
+                task_type=task.type.value,
+                assignee_id=recipient.collector_id,
+                due_date=task.due_date.isoformat(),
+            )
+        )
+        entries.append(
+            AuditEntry(
+                now,
+                actor,
+                "task",
+                str(one.task_id),
+                "created",
+                f"{task.type.value} task created by step {step.name}: {task.description}",
+                group.customer_id,
+            )
+        )
+    return entries

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..domain.audit import Actor, AuditEntry
 from ..domain.disputes import DisputeStatus, check_dispute_amount, check_reason
 from ..domain.errors import Conflict, InvalidValue, NotFound
@@ -11,6 +13,8 @@ from ..domain.users import User
 from . import settings as workspace_settings
 from .ports import UnitOfWork
 from .workspace_ports import DisputeRow, Page
+
+MAX_AT_ONCE = 1000
 
 
 def open_dispute(
@@ -26,49 +30,92 @@ def open_dispute(
     require(user, Action.OPEN_DISPUTE)
     with uow:
         ws = uow.workspace
-        found = ws.invoices([invoice_external_id])
-        if not found:
-            raise NotFound(f"no invoice with external id {invoice_external_id!r}")
-        invoice = found[0]
-        check_reason(reason, workspace_settings.load(ws).dispute_reasons)
-        if invoice.disputed:
-            raise Conflict(f"invoice {invoice_external_id!r} already has an open dispute")
-        minor = parse_amount(amount, invoice.currency, allow_zero=False) if amount is not None else None
-        disputed = check_dispute_amount(minor, invoice.outstanding_minor, invoice.status)
-        owner_id = None
-        if owner:
-            owner_user = ws.user(owner)
-            if owner_user is None:
-                raise InvalidValue(f"no user named {owner!r} to own the dispute")
-            owner_id = owner_user.id
-        dispute_id = ws.add_dispute(invoice, reason, disputed, owner_id or user.id, note, user.id)
-        what = f"{format_minor(disputed, invoice.currency)} {invoice.currency}"
-        ws.record(
-            AuditEntry(
-                uow.clock.now(),
-                Actor.of(user),
-                "dispute",
-                str(dispute_id),
-                "opened",
-                f"Dispute opened on invoice {invoice.external_id} ({reason}, {what})",
-                invoice.customer_id,
-                {"reason": reason, "amount": what, "note": note},
-            )
-        )
-        customer = ws.customer_by_id(invoice.customer_id)
-        ws.raise_alert(
-            "dispute_opened",
-            f"dispute:{dispute_id}",
-            f"{customer.name if customer else ''} disputes invoice {invoice.external_id}: {reason}, {what}",
-            customer_id=invoice.customer_id,
-            task_id=None,
-            user_id=owner_id or user.id,
-        )
-        ws.refresh_balances(uow.clock.today(), [invoice.customer_id])
+        dispute_id, customer_id = _open(uow, user, invoice_external_id, reason, amount=amount, note=note, owner=owner)
+        ws.refresh_balances(uow.clock.today(), [customer_id])
         uow.commit()
         row = ws.dispute(dispute_id)
         assert row is not None
         return row
+
+
+def open_disputes(
+    uow: UnitOfWork, user: User, customer_external_id: str, invoice_external_ids: Sequence[str], reason: str
+) -> list[DisputeRow]:
+    """Disputes for one reason on several invoices of one customer (the customer record's "dispute
+    selected"), each of their whole outstanding amount: all are opened, or none."""
+    require(user, Action.OPEN_DISPUTE)
+    wanted = list(dict.fromkeys(invoice_external_ids))
+    if not wanted:
+        raise InvalidValue("select one or more invoices to dispute")
+    if len(wanted) > MAX_AT_ONCE:
+        raise InvalidValue(f"at most {MAX_AT_ONCE} invoices at once")
+    with uow:
+        ws = uow.workspace
+        customer = ws.customer(customer_external_id)
+        if customer is None:
+            raise NotFound(f"no customer with external id {customer_external_id!r}")
+        opened = [_open(uow, user, external_id, reason, customer_id=customer.id)[0] for external_id in wanted]
+        ws.refresh_balances(uow.clock.today(), [customer.id])
+        uow.commit()
+        rows = [ws.dispute(dispute_id) for dispute_id in opened]
+    return [row for row in rows if row is not None]
+
+
+def _open(
+    uow: UnitOfWork,
+    user: User,
+    invoice_external_id: str,
+    reason: str,
+    *,
+    amount: str | None = None,
+    note: str | None = None,
+    owner: str | None = None,
+    customer_id: int | None = None,
+) -> tuple[int, int]:
+    """Open one dispute in the caller's transaction: (its id, the invoice's customer id). With
+    `customer_id`, an invoice of another customer is refused."""
+    ws = uow.workspace
+    found = ws.invoices([invoice_external_id])
+    if not found:
+        raise NotFound(f"no invoice with external id {invoice_external_id!r}")
+    invoice = found[0]
+    if customer_id is not None and invoice.customer_id != customer_id:
+        raise InvalidValue(f"invoice {invoice_external_id!r} belongs to another customer")
+    check_reason(reason, workspace_settings.load(ws).dispute_reasons)
+    if invoice.disputed:
+        raise Conflict(f"invoice {invoice_external_id!r} already has an open dispute")
+    minor = parse_amount(amount, invoice.currency, allow_zero=False) if amount is not None else None
+    disputed = check_dispute_amount(minor, invoice.outstanding_minor, invoice.status)
+    owner_id = None
+    if owner:
+        owner_user = ws.user(owner)
+        if owner_user is None:
+            raise InvalidValue(f"no user named {owner!r} to own the dispute")
+        owner_id = owner_user.id
+    dispute_id = ws.add_dispute(invoice, reason, disputed, owner_id or user.id, note, user.id)
+    what = f"{format_minor(disputed, invoice.currency)} {invoice.currency}"
+    ws.record(
+        AuditEntry(
+            uow.clock.now(),
+            Actor.of(user),
+            "dispute",
+            str(dispute_id),
+            "opened",
+            f"Dispute opened on invoice {invoice.external_id} ({reason}, {what})",
+            invoice.customer_id,
+            {"reason": reason, "amount": what, "note": note},
+        )
+    )
+    customer = ws.customer_by_id(invoice.customer_id)
+    ws.raise_alert(
+        "dispute_opened",
+        f"dispute:{dispute_id}",
+        f"{customer.name if customer else ''} disputes invoice {invoice.external_id}: {reason}, {what}",
+        customer_id=invoice.customer_id,
+        task_id=None,
+        user_id=owner_id or user.id,
+    )
+    return dispute_id, invoice.customer_id
 
 
 def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, resolution: str) -> DisputeRow:

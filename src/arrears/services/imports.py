@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from ..domain.errors import ArrearsError
+from ..domain.permissions import Action, require
 from ..domain.records import COLUMNS, KINDS, PARSERS, check_header
+from ..domain.users import User
 from .ports import ImportCounts, RowProblem, UnitOfWork
 
 BATCH_SIZE = 5_000
@@ -195,6 +197,23 @@ def import_csv(
         else:
             uow.commit()
     return ImportSummary(kind, filename, rows, counts, dry_run)
+
+
+def import_csv_as(
+    uow: UnitOfWork,
+    user: User | None,
+    kind: str,
+    source: BinaryIO,
+    filename: str,
+    *,
+    dry_run: bool = False,
+    ignore_unknown: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """`import_csv` on behalf of a user of the workspace (the import page): only those who may write
+    the ledger (managers and owners) may import, even a dry run. The CLI's user holds the database."""
+    require(user, Action.WRITE_LEDGER)
+    return import_csv(uow, kind, source, filename, dry_run=dry_run, ignore_unknown=ignore_unknown, progress=progress)
 
 
 def _report_undecodable(

@@ -424,9 +424,19 @@ def task_filter(
 
 
 def list_tasks(
-    uow: UnitOfWork, user: User, flt: TaskFilter, *, sort: str = "due_date", limit: int = 50, offset: int = 0
+    uow: UnitOfWork,
+    user: User,
+    flt: TaskFilter,
+    *,
+    sort: str = "due_date",
+    limit: int = 50,
+    offset: int = 0,
+    count_up_to: int | None = None,
 ) -> Page:
-    """One page of the task list; overdue amounts are as of today (balances refreshed once a day)."""
+    """One page of the task list; overdue amounts are as of today (balances refreshed once a day).
+
+    With `count_up_to`, the page's `total` is how many tasks match, counted no further than that
+    (a page of a million open tasks need not count them all: "more than 10,000" is enough)."""
     require(user, Action.READ)
     if sort not in SORTS:
         raise InvalidValue(f"{sort!r} is not a sort: use one of {', '.join(SORTS)}")
@@ -436,6 +446,8 @@ def list_tasks(
         today = uow.clock.today()
         _ensure_balances(uow, today)
         page = uow.workspace.list_tasks(flt, today, sort, limit, offset)
+        if count_up_to is not None:
+            page = replace(page, total=uow.workspace.count_tasks(flt, today, count_up_to))
         uow.commit()
         return page
 

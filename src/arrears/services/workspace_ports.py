@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from ..domain.audit import AuditEntry
@@ -49,6 +50,7 @@ class TaskFilter:
     due_to: date | None = None
     customer_external_id: str | None = None
     min_overdue_minor: int | None = None
+    min_overdue: Decimal | None = None  # at least this much, in each customer's own currency (major units)
     tag: str | None = None
     q: str | None = None
     ids: tuple[int, ...] | None = None
@@ -102,6 +104,7 @@ class AlertRow:
     user: str | None
     created_at: datetime
     closed_at: datetime | None
+    customer_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +227,75 @@ class CashRow:
 LedgerRecord = CustomerRow | ContactRow | InvoiceRow | CashRow
 
 
+# -- the dashboard's read models (services/dashboard.py) ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgingTotal:
+    """The company's outstanding minor units in one currency, per bucket of domain.aging.BUCKETS."""
+
+    currency: str
+    buckets: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorLoad:
+    """One collector's book in one currency (`currency` None: a row of open tasks only)."""
+
+    collector: str | None  # None: customers with no collector, or tasks with no assignee
+    currency: str | None
+    customers: int
+    overdue_customers: int
+    overdue_minor: int
+    open_tasks: int
+
+
+@dataclass(frozen=True, slots=True)
+class DueTask:
+    id: int
+    customer_external_id: str
+    customer_name: str
+    type: str
+    description: str
+    assignee: str | None
+    due_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseDue:
+    """A promise to pay (an expected payment task) with what has been paid towards it so far."""
+
+    task_id: int
+    customer_external_id: str
+    customer_name: str
+    assignee: str | None
+    amount_minor: int
+    currency: str
+    expected_date: date
+    made_on: date
+    status: str  # the task's: open or done
+    outcome: str | None
+    paid_minor: int
+
+
+# -- the customer record's own reads (services/customer_record.py) --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EmailRow:
+    """An email of the outbox as the customer's record shows it, with its delivery state."""
+
+    id: int
+    created_at: datetime
+    to: list[str]
+    subject: str
+    template: str
+    status: str  # queued, sent, failed, bounced
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+
+
 class Workspace(Protocol):
     # -- references
     def customer(self, external_id: str) -> CustomerRef | None: ...
@@ -250,6 +322,8 @@ class Workspace(Protocol):
         self, flt: TaskFilter, today: date, sort: str, limit: int, offset: int, *, count: bool = False
     ) -> Page: ...
     def matching_task_ids(self, flt: TaskFilter, today: date, limit: int) -> list[tuple[int, int | None, str]]: ...
+    # how many tasks match, counting no further than `cap` (cheap on a list of a million)
+    def count_tasks(self, flt: TaskFilter, today: date, cap: int) -> int: ...
     def bulk_update(self, task_ids: Sequence[int], values: dict[str, Any], at: datetime) -> int: ...
     def open_promises(self) -> list[Task]: ...
     def paid_between(self, customer_id: int, invoice_ids: Sequence[int], start: date, end: date) -> int: ...
@@ -263,7 +337,20 @@ class Workspace(Protocol):
     ) -> bool: ...
     def close_alerts(self, keys: Sequence[str], at: datetime) -> int: ...
     def close_alert(self, alert_id: int, at: datetime) -> bool: ...
-    def alerts(self, status: str | None, user_id: int | None, limit: int, offset: int) -> Page: ...
+    def alerts(
+        self, status: str | None, user_id: int | None, limit: int, offset: int, *, kind: str | None = None
+    ) -> Page: ...
+
+    # -- the dashboard: one statement each, summed by the database
+    def aging_totals(self, as_of: date) -> list[AgingTotal]: ...
+    def collector_loads(self) -> list[CollectorLoad]:
+        """Per collector and currency, from the balances as last refreshed, and open tasks per assignee."""
+
+    def tasks_due(self, day: date, assignee_id: int | None, limit: int) -> Page:
+        """Open tasks due on `day` (an assignee's, or everyone's), first `limit` of them, with the total."""
+
+    def promises_due(self, start: date, end: date, paid_up_to: date, assignee_id: int | None, limit: int) -> Page:
+        """PromiseDue rows of open or done promises dated `start`..`end`, with the total; paid to `paid_up_to`."""
 
     # -- audit
     def record(self, entry: AuditEntry) -> None: ...
@@ -328,3 +415,17 @@ class Workspace(Protocol):
         customer_external_id: str | None = None,
     ) -> Page:
         """A page of LedgerRecord of `kind` (customers, contacts, invoices, payments, credit-notes)."""
+
+    # -- the customer record (each one statement)
+    def customer_invoices(self, customer_id: int, limit: int) -> Page:
+        """InvoiceRow of the customer, open ones first by due date, then the rest newest due first;
+        `total` is the number of the customer's invoices."""
+
+    def customer_aging(self, customer_id: int, as_of: date) -> tuple[int, ...]:
+        """What the customer owes now on open invoices, in minor units, per bucket of domain.aging.BUCKETS."""
+
+    def customer_notes(self, customer_id: int, limit: int) -> tuple[str | None, list[TimelineRow]]:
+        """The customer's standing `notes` and the notes added on the account, newest first."""
+
+    def customer_emails(self, customer_id: int, limit: int) -> list[EmailRow]:
+        """The customer's emails of the outbox, newest first."""

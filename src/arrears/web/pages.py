@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ..bootstrap import Arrears
 from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from ..domain.money import format_minor
+from ..domain.permissions import can_update_task
 from ..domain.tasks import CallResult
 from ..domain.users import User
 from ..services import signing_key, users
@@ -62,6 +63,7 @@ class Web:
             lstrip_blocks=True,
         )
         self.env.filters["money"] = money
+        self.env.globals["can_update_task"] = can_update_task  # which actions a page offers; services decide
 
     @cached_property
     def cookies(self) -> Cookies:

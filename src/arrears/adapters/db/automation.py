@@ -40,12 +40,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...domain.audit import AuditEntry
+from ...domain.tasks import Task
 from ...domain.workflows import Workflow
-from ...services.automation_ports import DueSubject, NewEmail, OutboxEmail, Recipient
+from ...services.automation_ports import DueSubject, NewEmail, OutboxEmail, Recipient, RunLink, StepClaim
 from . import tables as t
+from .workspace import SqlWorkspace
 
 HIGH_WATER_KEY = "automation_start"
-CLAIM_CHUNK = 1000  # rows per INSERT of step runs: 7,000 parameters
+CLAIM_CHUNK = 1000  # rows per INSERT of step runs: 7,000 parameters (SQLAlchemy's default page size)
 
 
 def _subject(prefix: str, column: ColumnElement[Any]) -> ColumnElement[str]:
@@ -138,6 +140,49 @@ def _outbox(dialect: str) -> _OutboxStatements:
             select(*(bindparam(f"audit_{c.name}", type_=c.type) for c in columns)).select_from(marked),
         )
     return _OutboxStatements(due, sent, audit, sent_and_audit)
+
+
+@dataclass(frozen=True)
+class _WriteStatements:
+    """The firing phase's writes, each run once per batch with many rows (executemany)."""
+
+    claim: Executable
+    link: Executable
+    email: Executable
+    task: Executable
+    audit: Executable
+
+
+@cache
+def _writes(dialect: str) -> _WriteStatements:
+    r, e, k = t.step_runs, t.emails, t.tasks
+    insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    claim = (
+        insert_of(r)
+        .on_conflict_do_nothing(index_elements=["workflow", "step", "subject"])
+        .returning(r.c.workflow, r.c.step, r.c.subject)
+        .execution_options(insertmanyvalues_page_size=CLAIM_CHUNK)
+    )
+    link = (
+        update(r)
+        .where(
+            r.c.workflow == bindparam("l_workflow"),
+            r.c.step == bindparam("l_step"),
+            r.c.subject == bindparam("l_subject"),
+        )
+        .values(email_id=bindparam("l_email"), task_id=bindparam("l_task"))
+    )
+    email = insert_of(e).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(e.c.id, e.c.dedupe_key)
+    task = insert(k).returning(k.c.id, sort_by_parameter_order=True)
+    # RETURNING, although the ids are not used, makes SQLAlchemy send the rows in pages of a
+    # thousand ("insertmanyvalues"); without it psycopg sends one INSERT per row.
+    columns = [c for c in t.audit_log.c if c.name != "id"]
+    audit = (
+        insert(t.audit_log)
+        .values({c: bindparam(f"audit_{c.name}", type_=c.type) for c in columns})
+        .returning(t.audit_log.c.id)
+    )
+    return _WriteStatements(claim, link, email, task, audit)
 
 
 class SqlAutomation:
@@ -418,75 +463,117 @@ class SqlAutomation:
         """Record that a step ran (or was skipped) for these subjects; returns the ones this call
         recorded. A subject some other run already recorded is left out: that is what makes two
         cycles at the same moment create everything once."""
-        if not subjects:
+        claims = [
+            StepClaim(workflow, step, subject, customer, invoice, status) for subject, customer, invoice in subjects
+        ]
+        return [subject for _, _, subject in self._claim(cycle_date, claims)]
+
+    def claim_runs(self, cycle_date: date, claims: Sequence[StepClaim]) -> set[tuple[str, str, str]]:
+        return set(self._claim(cycle_date, claims))
+
+    def _claim(self, cycle_date: date, claims: Sequence[StepClaim]) -> list[tuple[str, str, str]]:
+        if not claims:
             return []
-        r = t.step_runs
         rows = [
             {
-                "workflow": workflow,
-                "step": step,
-                "subject": subject,
-                "customer_id": customer_id,
-                "invoice_id": invoice_id,
-                "status": status,
+                "workflow": c.workflow,
+                "step": c.step,
+                "subject": c.subject,
+                "customer_id": c.customer_id,
+                "invoice_id": c.invoice_id,
+                "status": c.status,
                 "cycle_date": cycle_date,
             }
-            for subject, customer_id, invoice_id in subjects
+            for c in claims
         ]
-        # In chunks: a first cycle on a large ledger skips tens of thousands of subjects in one step,
-        # and one statement may carry at most 65,535 parameters on PostgreSQL (32,766 on SQLite).
-        claimed: list[str] = []
-        for start in range(0, len(rows), CLAIM_CHUNK):
-            statement = (
-                self._insert(r)
-                .values(rows[start : start + CLAIM_CHUNK])
-                .on_conflict_do_nothing(index_elements=["workflow", "step", "subject"])
-            )
-            claimed += self.connection.execute(statement.returning(r.c.subject)).scalars()
-        return claimed
+        # One statement per CLAIM_CHUNK rows (SQLAlchemy's "insertmanyvalues"), built once per dialect:
+        # a first cycle on a large ledger skips tens of thousands of subjects in one step, and one
+        # statement may carry at most 65,535 parameters on PostgreSQL (32,766 on SQLite).
+        result = self.connection.execute(_writes(self.dialect).claim, rows)
+        return [(row.workflow, row.step, row.subject) for row in result]
 
-    def link_runs(
-        self, workflow: str, step: str, subjects: Sequence[str], email_id: int | None, task_id: int | None
-    ) -> None:
-        r = t.step_runs
-        for start in range(0, len(subjects), 900):
+    def link_runs_many(self, links: Sequence[RunLink]) -> None:
+        if links:
             self.connection.execute(
-                update(r)
-                .where(r.c.workflow == workflow, r.c.step == step, r.c.subject.in_(subjects[start : start + 900]))
-                .values(email_id=email_id, task_id=task_id)
+                _writes(self.dialect).link,
+                [
+                    {
+                        "l_workflow": k.workflow,
+                        "l_step": k.step,
+                        "l_subject": k.subject,
+                        "l_email": k.email_id,
+                        "l_task": k.task_id,
+                    }
+                    for k in links
+                ],
             )
 
     def queue_email(self, email: NewEmail) -> int | None:
-        e = t.emails
-        statement = (
-            self._insert(e)
-            .values(
-                customer_id=email.customer_id,
-                dedupe_key=email.dedupe_key,
-                to_addresses=json.dumps(list(email.to)),
-                subject=email.subject,
-                html=email.html,
-                text=email.text,
-                template=email.template,
-                workflow=email.workflow,
-                step=email.step,
-                cycle_date=email.cycle_date,
-                message_id=email.message_id,
-                attach_invoice_id=email.attach_invoice_id,
-                next_attempt_at=email.queued_at,
-                created_at=email.queued_at,
-                updated_at=email.queued_at,
-            )
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
-        email_id = self.connection.execute(statement.returning(e.c.id)).scalar()
-        if email_id is None:
-            return None
-        if email.invoice_ids:
-            self.connection.execute(
-                insert(t.email_invoices), [{"email_id": email_id, "invoice_id": i} for i in email.invoice_ids]
-            )
-        return int(email_id)
+        return self.queue_emails([email])[0]
+
+    def queue_emails(self, emails: Sequence[NewEmail]) -> list[int | None]:
+        if not emails:
+            return []
+        rows = [
+            {
+                "customer_id": email.customer_id,
+                "dedupe_key": email.dedupe_key,
+                "to_addresses": json.dumps(list(email.to)),
+                "subject": email.subject,
+                "html": email.html,
+                "text": email.text,
+                "template": email.template,
+                "workflow": email.workflow,
+                "step": email.step,
+                "cycle_date": email.cycle_date,
+                "message_id": email.message_id,
+                "attach_invoice_id": email.attach_invoice_id,
+                "next_attempt_at": email.queued_at,
+                "created_at": email.queued_at,
+                "updated_at": email.queued_at,
+            }
+            for email in emails
+        ]
+        # a dedupe key another run took returns no row: that email is not queued again
+        ids = {row.dedupe_key: int(row.id) for row in self.connection.execute(_writes(self.dialect).email, rows)}
+        tags = [
+            {"email_id": ids[email.dedupe_key], "invoice_id": invoice_id}
+            for email in emails
+            if email.dedupe_key in ids
+            for invoice_id in email.invoice_ids
+        ]
+        if tags:
+            self._insert_pairs(t.email_invoices, "email_id", tags)
+        return [ids.get(email.dedupe_key) for email in emails]
+
+    def add_tasks(self, tasks: Sequence[Task]) -> list[int]:
+        if not tasks:
+            return []
+        rows = [{**SqlWorkspace._task_values(task), "created_by": None} for task in tasks]
+        ids = [int(row.id) for row in self.connection.execute(_writes(self.dialect).task, rows)]
+        tags = [
+            {"task_id": task_id, "invoice_id": invoice_id}
+            for task_id, task in zip(ids, tasks, strict=True)
+            for invoice_id in task.invoice_ids
+        ]
+        if tags:
+            self._insert_pairs(t.task_invoices, "task_id", tags)
+        return ids
+
+    def _insert_pairs(self, table: Any, owner: str, rows: Sequence[dict[str, int]]) -> None:
+        """(owner, invoice) rows of a tag table. On PostgreSQL in one statement, from two arrays:
+        psycopg would send an executemany without RETURNING as one INSERT per row."""
+        if self.dialect != "postgresql":
+            self.connection.execute(insert(table), list(rows))
+            return
+        owners = bindparam("owners", [row[owner] for row in rows], type_=postgresql.ARRAY(Integer))
+        invoices = bindparam("invoices", [row["invoice_id"] for row in rows], type_=postgresql.ARRAY(Integer))
+        pairs = select(func.unnest(owners).label(owner), func.unnest(invoices).label("invoice_id"))
+        self.connection.execute(insert(table).from_select([owner, "invoice_id"], pairs))
+
+    def record_all(self, entries: Sequence[AuditEntry]) -> None:
+        if entries:
+            self.connection.execute(_writes(self.dialect).audit, [_audit_row(entry) for entry in entries]).all()
 
     def due_emails(self, now: datetime, limit: int) -> list[OutboxEmail]:
         """Queued emails whose time has come, locked so that two workers never send the same one.

@@ -260,6 +260,15 @@ tasks = Table(
     Index("ix_tasks_status_due_id", "status", "due_date", "id"),
     Index("ix_tasks_customer_status", "customer_id", "status"),
     Index("ix_tasks_status_completed", "status", "completed_at"),
+    # The dashboard's open tasks per assignee, and its promises due this week by date (migration 0006).
+    Index("ix_tasks_status_assignee", "status", "assignee_id"),
+    Index(
+        "ix_tasks_promise_date_id",
+        "expected_date",
+        "id",
+        postgresql_where=text("type = 'expected_payment'"),
+        sqlite_where=text("type = 'expected_payment'"),
+    ),
 )
 
 task_invoices = Table(

@@ -11,42 +11,57 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     Select,
+    String,
     and_,
     case,
+    cast,
     delete,
     exists,
     func,
     insert,
     literal,
+    literal_column,
+    null,
     or_,
     select,
+    union,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
+from ...domain.aging import BUCKETS, bucket_due_dates
 from ...domain.audit import AuditEntry
+from ...domain.currencies import MINOR_UNITS
 from ...domain.plans import Instalment
 from ...domain.tasks import Promise, Task, TaskSource, TaskStatus, TaskType
 from ...domain.users import Role, User
 from ...services.workspace_ports import (
+    AgingTotal,
     AlertRow,
     CashRow,
+    CollectorLoad,
     ContactRow,
     CustomerRef,
     CustomerRow,
     DisputeRow,
+    DueTask,
+    EmailRow,
     InvoiceRef,
     InvoiceRow,
     IssueRow,
     Page,
     PlanRow,
+    PromiseDue,
     SavedView,
     TaskFilter,
     TaskRow,
@@ -54,6 +69,7 @@ from ...services.workspace_ports import (
 )
 from . import tables as t
 from .export import EXPORTS
+from .reports import _owed_invoices
 
 CHUNK = 900  # ids per IN (...) list: well under SQLite's limit on bound parameters
 BALANCES_KEY = "balances_as_of"
@@ -70,6 +86,21 @@ def _outstanding(i: Any = t.invoices) -> ColumnElement[int]:
 
 def _user(row: Any) -> User:
     return User(row.id, row.name, Role(row.role), row.email)
+
+
+def _in_minor_units_of_each_currency(amount: Decimal, currency: ColumnElement[str]) -> ColumnElement[int]:
+    """`amount` (major units) as the least whole number of minor units of the row's currency that is
+    not below it: 12.5 is 1250 for USD, 13 for JPY, 12500 for KWD."""
+    exponents: dict[int, list[str]] = defaultdict(list)
+    for code, exponent in MINOR_UNITS.items():
+        exponents[exponent].append(code)
+    usual = 2
+
+    def minor(exponent: int) -> int:
+        return int(amount.scaleb(exponent).to_integral_value(rounding=ROUND_CEILING))
+
+    cases = [(currency.in_(codes), minor(e)) for e, codes in sorted(exponents.items()) if e != usual]
+    return case(*cases, else_=minor(usual))
 
 
 def _positive(expr: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -338,6 +369,8 @@ class SqlWorkspace:
             query = query.where(c.c.external_id == flt.customer_external_id)
         if flt.min_overdue_minor is not None:
             query = query.where(overdue >= flt.min_overdue_minor)
+        if flt.min_overdue is not None:
+            query = query.where(overdue >= _in_minor_units_of_each_currency(flt.min_overdue, c.c.currency))
         if flt.tag:
             query = query.where((literal(";") + c.c.tags + literal(";")).contains(f";{flt.tag};", autoescape=True))
         if flt.q:
@@ -485,6 +518,25 @@ class SqlWorkspace:
             for row in self.connection.execute(select(inner.c.id, inner.c.assignee_id, inner.c.status))
         ]
 
+    def count_tasks(self, flt: TaskFilter, today: date, cap: int) -> int:
+        """At most `cap`. A filter on the tasks' own columns counts on the tasks alone (an index-only
+        scan of a task index: no join to the customers for each of ten thousand tasks)."""
+        query, _ = self._list_query(flt, today)
+        on_tasks_alone = (
+            flt.customer_external_id is None
+            and not flt.tag
+            and not flt.q
+            and flt.min_overdue_minor is None
+            and flt.min_overdue is None
+        )
+        if on_tasks_alone:
+            lean = select(t.tasks.c.id)
+            query = lean if query.whereclause is None else lean.where(query.whereclause)
+        else:
+            query = query.with_only_columns(t.tasks.c.id)
+        capped = query.limit(cap).subquery()
+        return int(self.connection.execute(select(func.count()).select_from(capped)).scalar_one())
+
     def bulk_update(self, task_ids: Sequence[int], values: dict[str, Any], at: datetime) -> int:
         k = t.tasks
         count = 0
@@ -552,11 +604,14 @@ class SqlWorkspace:
         return found
 
     def stale_tasks(self, before: date) -> list[tuple[int, int, int | None, date, str]]:
-        k, c = t.tasks, t.customers
+        """Open tasks due before `before` that have no open stale-task alert yet: each day's cycle
+        reads the newly stale ones, not every stale task again."""
+        k, c, a = t.tasks, t.customers, t.alerts
+        alerted = exists().where(a.c.status == "open", a.c.key == literal("stale_task:") + cast(k.c.id, String))
         query = (
             select(k.c.id, k.c.customer_id, k.c.assignee_id, k.c.due_date, c.c.name)
             .join(c, c.c.id == k.c.customer_id)
-            .where(k.c.status == "open", k.c.due_date < before)
+            .where(k.c.status == "open", k.c.due_date < before, ~alerted)
             .order_by(k.c.due_date, k.c.id)
         )
         return [
@@ -572,7 +627,9 @@ class SqlWorkspace:
         statement = (
             self._insert(a)
             .values(kind=kind, key=key, message=message, customer_id=customer_id, task_id=task_id, user_id=user_id)
-            .on_conflict_do_nothing(index_elements=["key"], index_where=a.c.status == "open")
+            # The predicate of the partial unique index, as a literal: with a bound parameter PostgreSQL
+            # cannot match the index once psycopg prepares the statement (its sixth run on a connection).
+            .on_conflict_do_nothing(index_elements=["key"], index_where=a.c.status == literal_column("'open'"))
         )
         return self.connection.execute(statement.returning(a.c.id)).first() is not None
 
@@ -594,7 +651,9 @@ class SqlWorkspace:
         )
         return bool(result.rowcount == 1)
 
-    def alerts(self, status: str | None, user_id: int | None, limit: int, offset: int) -> Page:
+    def alerts(
+        self, status: str | None, user_id: int | None, limit: int, offset: int, *, kind: str | None = None
+    ) -> Page:
         a, c, u = t.alerts, t.customers, t.users
         query = (
             select(
@@ -607,6 +666,7 @@ class SqlWorkspace:
                 u.c.name,
                 a.c.created_at,
                 a.c.closed_at,
+                c.c.name,
             )
             .outerjoin(c, c.c.id == a.c.customer_id)
             .outerjoin(u, u.c.id == a.c.user_id)
@@ -615,12 +675,148 @@ class SqlWorkspace:
             query = query.where(a.c.status == status)
         if user_id is not None:
             query = query.where(a.c.user_id == user_id)
+        if kind is not None:
+            query = query.where(a.c.kind == kind)
         rows = list(
             self.connection.execute(
                 query.order_by(a.c.created_at.desc(), a.c.id.desc()).limit(limit + 1).offset(offset)
             )
         )
-        return Page([AlertRow(*row) for row in rows[:limit]], offset + limit if len(rows) > limit else None)
+        return Page([AlertRow(*tuple(row)) for row in rows[:limit]], offset + limit if len(rows) > limit else None)
+
+    # -- the dashboard ---------------------------------------------------------------------------
+
+    def aging_totals(self, as_of: date) -> list[AgingTotal]:
+        """The aging report's buckets summed per currency only: the invoices of `aging_rows`, one
+        aggregate, a few rows (the per-customer report reads a row per customer: seconds at 100k)."""
+        owed = union_all(*_owed_invoices(self.connection, as_of)).subquery()
+        buckets = bucket_due_dates(as_of)
+        sums: list[ColumnElement[int]] = []
+        for k, (_, bound) in enumerate(buckets):
+            conditions = [] if bound is None else [owed.c.due_date >= bound]
+            if k > 0:
+                conditions.append(owed.c.due_date < buckets[k - 1][1])
+            sums.append(cast(func.sum(case((and_(*conditions), owed.c.outstanding), else_=0)), BigInteger))
+        query = select(owed.c.currency, *sums).group_by(owed.c.currency).order_by(owed.c.currency)
+        return [AgingTotal(row[0], tuple(int(v or 0) for v in row[1:])) for row in self.connection.execute(query).all()]
+
+    def collector_loads(self) -> list[CollectorLoad]:
+        c, b, k, u = t.customers, t.customer_balances, t.tasks, t.users
+        overdue = func.coalesce(b.c.overdue_minor, 0)
+        book = (
+            select(
+                c.c.collector_id.label("user_id"),
+                c.c.currency.label("currency"),
+                func.count().label("customers"),
+                func.count(case((overdue > 0, literal(1)))).label("overdue_customers"),
+                cast(func.sum(overdue), BigInteger).label("overdue_minor"),
+                literal(0, BigInteger).label("open_tasks"),
+            )
+            .select_from(c.outerjoin(b, b.c.customer_id == c.c.id))
+            .group_by(c.c.collector_id, c.c.currency)
+        )
+        work = (
+            select(
+                k.c.assignee_id,
+                cast(null(), String(3)),
+                literal(0, BigInteger),
+                literal(0, BigInteger),
+                literal(0, BigInteger),
+                cast(func.count(), BigInteger),
+            )
+            .where(k.c.status == "open")
+            .group_by(k.c.assignee_id)
+        )
+        rows = union_all(book, work).subquery()
+        query = select(
+            u.c.name,
+            rows.c.currency,
+            rows.c.customers,
+            rows.c.overdue_customers,
+            rows.c.overdue_minor,
+            rows.c.open_tasks,
+        ).select_from(rows.outerjoin(u, u.c.id == rows.c.user_id))
+        return [
+            CollectorLoad(row[0], row[1], int(row[2]), int(row[3]), int(row[4] or 0), int(row[5]))
+            for row in self.connection.execute(query)
+        ]
+
+    def tasks_due(self, day: date, assignee_id: int | None, limit: int) -> Page:
+        """The count is a subquery of its own, read from the (assignee,) status, due date index alone:
+        a window count would join every task of the day to its customer before keeping `limit`."""
+        k, c, u = t.tasks, t.customers, t.users
+        wanted = [k.c.status == "open", k.c.due_date == day]
+        if assignee_id is not None:
+            wanted.append(k.c.assignee_id == assignee_id)
+        total = select(func.count()).select_from(k).where(*wanted).scalar_subquery()
+        query = (
+            select(k.c.id, c.c.external_id, c.c.name, k.c.type, k.c.description, u.c.name, k.c.due_date, total)
+            .join(c, c.c.id == k.c.customer_id)
+            .outerjoin(u, u.c.id == k.c.assignee_id)
+            .where(*wanted)
+            .order_by(k.c.id)
+            .limit(limit)
+        )
+        rows = list(self.connection.execute(query))
+        count = int(rows[0][7]) if rows else 0
+        return Page([DueTask(*row[:7]) for row in rows], limit if count > limit else None, count)
+
+    def promises_due(self, start: date, end: date, paid_up_to: date, assignee_id: int | None, limit: int) -> Page:
+        """Paid so far counts as `collection_rules.check_promises` does (`paid_between`): payments
+        from the day of the promise, on its tagged invoices, or on the account when none is tagged."""
+        k, c, u, p, ti = t.tasks, t.customers, t.users, t.payments, t.task_invoices
+        since = and_(p.c.date >= k.c.promise_made_on, p.c.date <= paid_up_to)
+        # Two sums, each on its own index (payments by invoice, by customer), rather than one OR over
+        # the payments of the period: the second counts only when the promise tags no invoice.
+        on_tagged = (
+            select(func.coalesce(func.sum(p.c.amount_minor), 0))
+            .select_from(ti.join(p, p.c.invoice_id == ti.c.invoice_id))
+            .where(ti.c.task_id == k.c.id, since)
+            .correlate(k)
+            .scalar_subquery()
+        )
+        on_account = (
+            select(func.coalesce(func.sum(p.c.amount_minor), 0))
+            .where(p.c.customer_id == k.c.customer_id, since, ~exists().where(ti.c.task_id == k.c.id).correlate(k))
+            .correlate(k)
+            .scalar_subquery()
+        )
+        paid = on_tagged + on_account
+        wanted = [
+            k.c.type == "expected_payment",
+            k.c.status.in_(("open", "done")),
+            k.c.expected_amount_minor.is_not(None),
+            k.c.expected_date >= start,
+            k.c.expected_date <= end,
+        ]
+        if assignee_id is not None:
+            wanted.append(k.c.assignee_id == assignee_id)
+        total = select(func.count()).select_from(k).where(*wanted).scalar_subquery()
+        query = (
+            select(
+                k.c.id,
+                c.c.external_id,
+                c.c.name,
+                u.c.name,
+                k.c.expected_amount_minor,
+                k.c.expected_currency,
+                k.c.expected_date,
+                k.c.promise_made_on,
+                k.c.status,
+                k.c.outcome,
+                paid,
+                total,
+            )
+            .join(c, c.c.id == k.c.customer_id)
+            .outerjoin(u, u.c.id == k.c.assignee_id)
+            .where(*wanted)
+            .order_by(k.c.expected_date, k.c.id)
+            .limit(limit)
+        )
+        rows = list(self.connection.execute(query))
+        count = int(rows[0][11]) if rows else 0
+        items = [PromiseDue(*row[:10], int(row[10])) for row in rows]
+        return Page(items, limit if count > limit else None, count)
 
     # -- audit -----------------------------------------------------------------------------------
 
@@ -686,12 +882,35 @@ class SqlWorkspace:
 
         Overdue counts invoices due before `as_of` that are chaseable (not excluded, not disputed, not
         on a plan), plus the fallen-due, unpaid part of active payment plans; nothing for a customer on hold.
+
+        Without `customer_ids`, every customer as of `as_of`: the balances were all right as of the
+        day last refreshed (every change to the ledger, a plan, a dispute or a hold refreshes its
+        customers), and from that day to a later one only the overdue amounts of the customers with an
+        invoice or an instalment falling due in between can change: just those are refreshed (the
+        daily cycle's step, a few thousand customers instead of all). The first time, or for an
+        earlier day, all of them.
         """
         if customer_ids is None:
-            count = self._refresh(as_of, None)
+            since = self.balances_as_of()
+            if since is None or since > as_of:
+                count = self._refresh(as_of, None)
+            else:
+                count = sum(self._refresh(as_of, chunk) for chunk in _chunks(self._falling_due(since, as_of)))
             self.set_setting(BALANCES_KEY, as_of.isoformat())
             return count
         return sum(self._refresh(as_of, chunk) for chunk in _chunks(sorted(set(customer_ids))))
+
+    def _falling_due(self, since: date, as_of: date) -> list[int]:
+        """Customers with an open invoice, or an instalment of an active plan, due on or after
+        `since` and before `as_of`: the ones whose overdue amount moves between the two days."""
+        i, p, inst = t.invoices, t.payment_plans, t.plan_instalments
+        invoices = select(i.c.customer_id).where(i.c.status == "open", i.c.due_date >= since, i.c.due_date < as_of)
+        plans = (
+            select(p.c.customer_id)
+            .join(inst, inst.c.plan_id == p.c.id)
+            .where(p.c.status == "active", inst.c.due_date >= since, inst.c.due_date < as_of)
+        )
+        return sorted(set(self.connection.execute(union(invoices, plans)).scalars()))
 
     def _refresh(self, as_of: date, customer_ids: Sequence[int] | None) -> int:
         c, i, b = t.customers, t.invoices, t.customer_balances
@@ -1048,6 +1267,97 @@ class SqlWorkspace:
         rows = list(self.connection.execute(query.limit(limit + 1).offset(offset)))
         shape = _LEDGER_ROWS[kind]
         return Page([shape(row) for row in rows[:limit]], offset + limit if len(rows) > limit else None)
+
+    # -- the customer record (services/customer_record.py) ------------------------------------------
+
+    def customer_invoices(self, customer_id: int, limit: int) -> Page:
+        i, c = t.invoices, t.customers
+        is_open = i.c.status == "open"
+        query = (
+            select(
+                i.c.external_id,
+                c.c.external_id,
+                i.c.number,
+                i.c.issue_date,
+                i.c.due_date,
+                i.c.amount_minor,
+                case((is_open, _outstanding()), else_=literal(0)),
+                i.c.currency,
+                i.c.status,
+                i.c.disputed,
+                i.c.plan_id,
+                func.count().over(),
+            )
+            .join(c, c.c.id == i.c.customer_id)
+            .where(i.c.customer_id == customer_id)
+            .order_by(case((is_open, 0), else_=1), case((is_open, i.c.due_date)), i.c.due_date.desc(), i.c.id)
+            .limit(limit)
+        )
+        rows = self.connection.execute(query).all()
+        total = int(rows[0][-1]) if rows else 0
+        # The columns are InvoiceRow's, in its order: a page reads up to 500 rows, unpacked by position.
+        return Page([InvoiceRow(*row[:-1]) for row in rows], limit if total > limit else None, total)
+
+    def customer_aging(self, customer_id: int, as_of: date) -> tuple[int, ...]:
+        i = t.invoices
+        bounds = [(index, since) for index, (_, since) in enumerate(bucket_due_dates(as_of)) if since is not None]
+        bucket = case(*((i.c.due_date >= since, literal(index)) for index, since in bounds), else_=literal(len(bounds)))
+        query = (
+            select(bucket.label("bucket"), func.sum(_outstanding()))
+            .where(i.c.customer_id == customer_id, i.c.status == "open")
+            .group_by(bucket)
+        )
+        minors = [0] * len(BUCKETS)
+        for index, minor in self.connection.execute(query):
+            minors[int(index)] = int(minor or 0)
+        return tuple(minors)
+
+    def customer_notes(self, customer_id: int, limit: int) -> tuple[str | None, list[TimelineRow]]:
+        c, a = t.customers, t.audit_log
+        rows = list(
+            self.connection.execute(
+                select(c.c.notes, a)
+                .select_from(c.outerjoin(a, and_(a.c.customer_id == c.c.id, a.c.action == "note")))
+                .where(c.c.id == customer_id)
+                .order_by(a.c.at.desc(), a.c.id.desc())
+                .limit(limit)
+            )
+        )
+        standing = rows[0].notes if rows else None
+        return standing, [_timeline_row(row) for row in rows if row.id is not None]
+
+    def customer_emails(self, customer_id: int, limit: int) -> list[EmailRow]:
+        e = t.emails
+        query = (
+            select(
+                e.c.id,
+                e.c.created_at,
+                e.c.to_addresses,
+                e.c.subject,
+                e.c.template,
+                e.c.status,
+                e.c.attempts,
+                e.c.last_error,
+                e.c.sent_at,
+            )
+            .where(e.c.customer_id == customer_id)
+            .order_by(e.c.id.desc())
+            .limit(limit)
+        )
+        return [EmailRow(r[0], r[1], json.loads(r[2]), *r[3:]) for r in self.connection.execute(query)]
+
+
+def _timeline_row(row: Any) -> TimelineRow:
+    return TimelineRow(
+        row.at,
+        row.actor_name,
+        row.actor_kind,
+        row.entity,
+        row.entity_id,
+        row.action,
+        row.summary,
+        json.loads(row.changes) if row.changes else {},
+    )
 
 
 def _customer_row(r: Any) -> CustomerRow:

@@ -1,27 +1,51 @@
-"""The customer record and what is done from it."""
+"""The customer record and what is done from it: a task, a promise or a dispute on the invoices
+selected in the record, and a note on the account."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from ...services import customer_record, tasks, users
+from ...services import customer_record, disputes, tasks, users
 from ..pages import CALL_RESULTS, BadForm, Form, WebRoute, WebState, WebUser, local_path, parse_day, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
+MAX_SELECTED = 1000
+
+
+async def selected_invoices(request: Request) -> tuple[str, ...]:
+    """The external ids of the invoices ticked in the record's table (the `invoice` checkboxes).
+    The form was read, and its CSRF token checked, by the `Form` dependency: Starlette keeps it."""
+    form = await request.form()
+    chosen = [value.strip() for value in form.getlist("invoice") if isinstance(value, str) and value.strip()]
+    if len(chosen) > MAX_SELECTED:
+        raise BadForm(f"select at most {MAX_SELECTED} invoices at once")
+    return tuple(dict.fromkeys(chosen))
+
+
+Selected = Annotated[tuple[str, ...], Depends(selected_invoices)]
+
+
+def record_path(external_id: str, section: str = "") -> str:
+    return f"/customers/{quote(external_id, safe='')}" + (f"#{section}" if section else "")
+
 
 @router.post("/customers/{external_id}/promise")
-def promise(request: Request, external_id: str, user: WebUser, web: WebState, form: Form) -> Response:
-    """A promise to pay (an expected payment task) on the customer, tagging the invoices named."""
+def promise(
+    request: Request, external_id: str, user: WebUser, web: WebState, form: Form, selected: Selected
+) -> Response:
+    """A promise to pay (an expected payment task) on the customer, tagging the invoices named (the
+    `invoices` field of a task's actions) or selected in the record."""
     due = parse_day(form.get("date"), "promised date", required=True)
     amount = form.get("amount", "").strip()
     if not amount:
         raise BadForm("give the promised amount")
-    invoices = tuple(i for i in form.get("invoices", "").split() if i)
+    invoices = tuple(dict.fromkeys([*(i for i in form.get("invoices", "").split() if i), *selected]))
     row = tasks.create_task(
         web.arrears.uow(),
         user,
@@ -37,7 +61,56 @@ def promise(request: Request, external_id: str, user: WebUser, web: WebState, fo
         ),
     )
     request.state.session.flash(f"Promise to pay recorded for {row.customer_name}, due {row.due_date.isoformat()}.")
-    return redirect(local_path(form.get("back"), f"/customers/{quote(external_id, safe='')}"))
+    return redirect(local_path(form.get("back"), record_path(external_id)))
+
+
+@router.post("/customers/{external_id}/tasks")
+def create_task_for_selected(
+    request: Request, external_id: str, user: WebUser, web: WebState, form: Form, selected: Selected
+) -> Response:
+    """One task on the customer, tagged with the invoices selected in the record."""
+    if not selected:
+        raise BadForm("select one or more open invoices for the task")
+    due = parse_day(form.get("due_date"), "task's due date")
+    row = tasks.create_task(
+        web.arrears.uow(),
+        user,
+        tasks.NewTask(
+            external_id,
+            form.get("type", "").strip() or "call",
+            description=form.get("description", ""),
+            assignee=form.get("assignee", "").strip() or None,
+            due_date=due,
+            invoice_external_ids=selected,
+        ),
+    )
+    count = len(row.invoice_external_ids)
+    request.state.session.flash(
+        f"{row.type.replace('_', ' ').capitalize()} task created on {count} invoice{'s' if count != 1 else ''}, "
+        f"due {row.due_date.isoformat()} for {row.assignee or 'nobody'}."
+    )
+    return redirect(record_path(external_id, "open-tasks"))
+
+
+@router.post("/customers/{external_id}/disputes")
+def dispute_selected(
+    request: Request, external_id: str, user: WebUser, web: WebState, form: Form, selected: Selected
+) -> Response:
+    """A dispute, for one of the configured reasons, on each invoice selected in the record."""
+    if not selected:
+        raise BadForm("select one or more open invoices to dispute")
+    reason = form.get("reason", "").strip()
+    opened = disputes.open_disputes(web.arrears.uow(), user, external_id, selected, reason)
+    numbers = ", ".join(row.invoice_external_id for row in opened)
+    request.state.session.flash(f"Dispute opened ({reason}) on {numbers}: those invoices are not chased meanwhile.")
+    return redirect(record_path(external_id, "invoices"))
+
+
+@router.post("/customers/{external_id}/notes")
+def add_note(request: Request, external_id: str, user: WebUser, web: WebState, form: Form) -> Response:
+    customer_record.add_note(web.arrears.uow(), user, external_id, form.get("note", ""))
+    request.state.session.flash("Note added to the account.")
+    return redirect(record_path(external_id, "notes"))
 
 
 @router.get("/customers/{external_id}")
@@ -54,6 +127,6 @@ def customer_page(request: Request, external_id: str, user: WebUser, web: WebSta
         tasks=open_tasks,
         call_results=CALL_RESULTS,
         people=users.list_users(web.arrears.uow()),
-        back=f"/customers/{quote(external_id, safe='')}",
+        back=record_path(external_id),
         tomorrow=record.today + timedelta(days=1),
     )

@@ -1,0 +1,39 @@
+"""The kinds of alert (SPEC.md "Alert"): what a person must look at, and what each is called on a page.
+
+The rules that raise them live where their condition is decided (stale tasks and broken promises in
+the collection rules, disputes when one is opened, failed emails in the outbox); this names them once.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from .errors import InvalidValue
+
+
+class AlertKind(StrEnum):
+    STALE_TASK = "stale_task"  # a task left open more than N days past its due date [000]
+    DISPUTE_OPENED = "dispute_opened"  # an invoice went into dispute [001]
+    PROMISE_BROKEN = "promise_broken"  # a promise to pay passed its date unpaid
+    EMAIL_FAILED = "email_failed"  # an email could not be sent [004]
+
+
+LABELS: dict[str, str] = {
+    AlertKind.STALE_TASK: "Task past due",
+    AlertKind.DISPUTE_OPENED: "Dispute opened",
+    AlertKind.PROMISE_BROKEN: "Promise broken",
+    AlertKind.EMAIL_FAILED: "Email failed",
+}
+
+
+def label(kind: str) -> str:
+    """What a page calls the kind; a kind this version does not know reads as its words."""
+    return LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def parse_alert_kind(text: str) -> AlertKind:
+    try:
+        return AlertKind(text)
+    except ValueError:
+        known = ", ".join(kind.value for kind in AlertKind)
+        raise InvalidValue(f"{text!r} is not a kind of alert: use one of {known}") from None

@@ -1,0 +1,60 @@
+"""The alerts: what needs attention (stale tasks, disputes, broken promises, failed emails), and
+dismissing one. Contributors see their own; managers and owners see all and dismiss (services/alerts.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from starlette.responses import Response
+
+from ...domain.alerts import AlertKind, label
+from ...services import alerts
+from ..pages import Form, WebRoute, WebState, WebUser, local_path, redirect, render
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+PAGE_SIZE = 25
+AlertId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
+KINDS = [(kind.value, label(kind)) for kind in AlertKind]
+
+
+@router.get("/alerts")
+def alert_list(
+    request: Request,
+    user: WebUser,
+    web: WebState,
+    status: Annotated[str, Query(pattern="^(open|closed)$")] = "open",
+    kind: Annotated[str, Query(max_length=32, pattern=r"^[a-z_]*$")] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    found = alerts.list_alerts(web.arrears.uow(), user, status, PAGE_SIZE, (page - 1) * PAGE_SIZE, kind=kind or None)
+    params = {"status": status, "kind": kind}
+
+    def link(**changes: object) -> str:
+        wanted = {k: v for k, v in {**params, **changes}.items() if v not in ("", None)}
+        return "/alerts?" + urlencode(wanted) if wanted else "/alerts"
+
+    return render(
+        request,
+        "alerts.html",
+        user=user,
+        rows=found.items,
+        params=params,
+        link=link,
+        page=page,
+        has_next=found.next_offset is not None,
+        kinds=KINDS,
+        label=label,
+        can_dismiss=alerts.may_dismiss(user),
+        back=link(page=page if page > 1 else None),
+    )
+
+
+@router.post("/alerts/{alert_id}/dismiss")
+def dismiss(request: Request, alert_id: AlertId, user: WebUser, web: WebState, form: Form) -> Response:
+    alerts.dismiss_alert(web.arrears.uow(), user, alert_id)
+    request.state.session.flash(f"Alert {alert_id} dismissed.")
+    return redirect(local_path(form.get("back"), "/alerts"))
