@@ -184,6 +184,17 @@ def test_a_task_more_than_three_days_past_due_raises_one_alert_that_closes_with_
     assert acme.open_alerts("stale_task") == 0
 
 
+def test_alerts_are_raised_at_the_workspaces_time_not_the_databases(acme: Desk) -> None:
+    acme.task(due_date=date(2026, 6, 1))
+    collection_rules.stale_task_alerts(acme.uow(), acme.clock.today())
+    disputes.open_dispute(acme.uow(), acme["maria"], "I1", "pricing")
+
+    raised = alerts.list_alerts(acme.uow(), acme["morgan"]).items
+
+    assert sorted(alert.kind for alert in raised) == ["dispute_opened", "stale_task"]
+    assert {alert.created_at for alert in raised} == {acme.clock.now()}
+
+
 def test_the_stale_threshold_is_a_setting(acme: Desk) -> None:
     settings.update_settings(acme.uow(), acme["olivia"], {"stale_after_days": 0})
     acme.task(due_date=date(2026, 6, 30))

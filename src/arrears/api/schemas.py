@@ -230,7 +230,10 @@ class TaskComplete(Request):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"outcome": "left_voicemail", "note": "Call back", "follow_up_date": "2026-07-03"}]
+            "examples": [
+                {"outcome": "left_voicemail", "note": "Call back", "follow_up_date": "2026-07-03"},
+                {"outcome": "answered", "new_contact": {"name": "Dana Ortiz", "email": "dana@example.com"}},
+            ]
         },
     )
 
@@ -239,17 +242,33 @@ class TaskComplete(Request):
     follow_up_date: date | None = Field(None, description="Opens a follow-up task due that day")
     follow_up_assignee: UserName | None = Field(None, description="Default: you")
     version: Version | None = None
+    contact_id: Id | None = Field(None, description="The customer's contact spoken to")
+    new_contact: NewContactIn | None = Field(None, description="Someone new spoken to: added to the customer")
+
+    def contact(self) -> task_service.NewContact | None:
+        return None if self.new_contact is None else task_service.NewContact(**self.new_contact.model_dump())
 
 
 class TaskReschedule(Request):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"due_date": "2026-07-02", "outcome": "not_answered"}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"due_date": "2026-07-02", "outcome": "not_answered"},
+                {"due_date": "2026-07-02", "outcome": "answered", "new_contact": {"name": "Dana Ortiz", "role": "AP"}},
+            ]
+        },
     )
 
     due_date: date
     outcome: Outcome | None = None
     note: Text | None = None
     version: Version | None = None
+    contact_id: Id | None = Field(None, description="The customer's contact spoken to")
+    new_contact: NewContactIn | None = Field(None, description="Someone new spoken to: added to the customer")
+
+    def contact(self) -> task_service.NewContact | None:
+        return None if self.new_contact is None else task_service.NewContact(**self.new_contact.model_dump())
 
 
 class Completed(BaseModel):

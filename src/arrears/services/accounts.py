@@ -54,6 +54,8 @@ def save_view(uow: UnitOfWork, user: User, name: str, filters: dict[str, Any], i
     name = name.strip()
     if not 1 <= len(name) <= 100:
         raise InvalidValue("a view needs a name of 1 to 100 characters")
+    if "\x00" in name:
+        raise InvalidValue("a view's name may not hold a NUL byte (0x00)")
     with uow:
         view = uow.workspace.save_view(user.id, name, filters, is_default)
         uow.commit()

@@ -83,6 +83,7 @@ def check_promises(uow: UnitOfWork, as_of: date) -> RuleRun:
                 customer_id=task.customer_id,
                 task_id=task.id,
                 user_id=task.assignee_id,
+                at=uow.clock.now(),
             ):
                 alerts += 1
         closed_issues = _close_issues(uow, ws, config.auto_close_issues)
@@ -139,6 +140,7 @@ def stale_task_alerts(uow: UnitOfWork, as_of: date) -> RuleRun:
                 customer_id=customer_id,
                 task_id=task_id,
                 user_id=assignee_id,
+                at=uow.clock.now(),
             ):
                 raised += 1
         uow.commit()

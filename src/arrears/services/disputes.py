@@ -114,6 +114,7 @@ def _open(
         customer_id=invoice.customer_id,
         task_id=None,
         user_id=owner_id or user.id,
+        at=uow.clock.now(),
     )
     return dispute_id, invoice.customer_id
 

@@ -192,5 +192,6 @@ def _fail(uow: UnitOfWork, email: OutboxEmail, attempts: int, reason: str) -> in
         customer_id=email.customer_id,
         task_id=None,
         user_id=None,
+        at=now,
     )
     return 1 if raised else 0

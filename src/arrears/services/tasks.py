@@ -205,16 +205,68 @@ def _tagged_invoices(ws: Workspace, customer: CustomerRef, external_ids: Sequenc
 def _contact(ws: Workspace, customer: CustomerRef, new: NewTask, user: User) -> int | None:
     """The contact spoken to: an existing one, or one created while logging the task (seed 000)."""
     if new.new_contact is not None:
-        contact = new.new_contact
-        name = contact.name.strip()
-        if not name or len(name) > 200:
-            raise InvalidValue("the new contact needs a name of 1 to 200 characters")
-        if contact.email:
-            check_email(contact.email)
-        return ws.add_contact(customer.id, name, contact.email or None, contact.phone or None, contact.role or None)
+        contact = _checked_contact(new.new_contact)
+        return ws.add_contact(customer.id, contact.name, contact.email, contact.phone, contact.role)
     if new.contact_id is not None and not ws.contact_of(customer.id, new.contact_id):
         raise InvalidValue(f"contact {new.contact_id} is not a contact of customer {customer.external_id!r}")
     return new.contact_id
+
+
+def _checked_contact(contact: NewContact) -> NewContact:
+    """A new contact's fields trimmed and checked: a name of 1 to 200 characters, a valid email."""
+    name = contact.name.strip()
+    # the stored match key is the casefolded name, which may be longer ("ß" is "ss")
+    if not name or len(name) > 200 or len(name.casefold()) > 290:
+        raise InvalidValue("the new contact needs a name of 1 to 200 characters")
+    email, phone, role = ((value or "").strip() or None for value in (contact.email, contact.phone, contact.role))
+    for value, what, longest in ((email, "email", 254), (phone, "phone", 64), (role, "role", 100)):
+        if value is not None and (len(value) > longest or "\x00" in value):
+            raise InvalidValue(f"the new contact's {what} is longer than {longest} characters or holds a NUL byte")
+    if "\x00" in name:
+        raise InvalidValue("the new contact's name holds a NUL byte")
+    if email:
+        check_email(email)
+    return NewContact(name, phone, email, role)
+
+
+def _doing(task: Task, otherwise: str) -> str:
+    return "logging a call" if task.type is TaskType.CALL else f"{otherwise} a {task.type.value.replace('_', ' ')} task"
+
+
+def _spoken_to(
+    uow: UnitOfWork, user: User, task: Task, contact: NewContact | None, contact_id: int | None, doing: str
+) -> Task:
+    """The task with the person spoken to while `doing` it: an existing contact of the task's customer,
+    or a new one created on that customer (audited: it shows on the customer's timeline). It runs in
+    the caller's transaction: a bad contact, or any later refusal, rolls everything back."""
+    if contact is not None and contact_id is not None:
+        raise InvalidValue("give either a new contact or an existing contact_id, not both")
+    ws = uow.workspace
+    if contact is not None:
+        checked = _checked_contact(contact)
+        new_id = ws.add_contact(task.customer_id, checked.name, checked.email, checked.phone, checked.role)
+        _audit(
+            uow,
+            user,
+            "contact",
+            new_id,
+            "added",
+            f"Contact {checked.name} added while {doing}",
+            task.customer_id,
+            {
+                "task_id": task.id,
+                "name": checked.name,
+                "email": checked.email,
+                "phone": checked.phone,
+                "role": checked.role,
+            },
+        )
+        return replace(task, contact_id=new_id)
+    if contact_id is not None:
+        if not ws.contact_of(task.customer_id, contact_id):
+            raise InvalidValue(f"contact {contact_id} is not a contact of this task's customer")
+        return replace(task, contact_id=contact_id)
+    return task
 
 
 def _finish(uow: UnitOfWork, user: User, before: Task, done: rules.Completion) -> Task | None:
@@ -261,14 +313,19 @@ def complete_task(
     follow_up_date: date | None = None,
     follow_up_assignee: str | None = None,
     version: int | None = None,
+    contact: NewContact | None = None,
+    contact_id: int | None = None,
 ) -> tuple[TaskRow, TaskRow | None]:
-    """Complete a task; with a follow-up date, a new open follow-up task is due that day."""
+    """Complete a task; with a follow-up date, a new open follow-up task is due that day. With a
+    `contact` (someone new at the customer, seed 000) or an existing `contact_id`, the task records
+    who was spoken to; a new contact is created on the task's customer in the same transaction."""
     with uow:
         ws = uow.workspace
         task = _load(ws, task_id)
         require_task_update(user, task.assignee_id)
         _check_version(task, version)
         assignee = _user_id(ws, follow_up_assignee, "follow-up assignee") if follow_up_assignee else None
+        task = _spoken_to(uow, user, task, contact, contact_id, _doing(task, "completing"))
         done = rules.complete(
             task,
             by=user.id,
@@ -308,13 +365,17 @@ def reschedule_task(
     outcome: str | None = None,
     note: str | None = None,
     version: int | None = None,
+    contact: NewContact | None = None,
+    contact_id: int | None = None,
 ) -> TaskRow:
-    """Keep the task open with a new due date; the attempt (e.g. a call not answered) stays in the history."""
+    """Keep the task open with a new due date; the attempt (e.g. a call not answered) stays in the history.
+    `contact` / `contact_id`: who was spoken to, as for `complete_task`."""
     with uow:
         ws = uow.workspace
         task = _load(ws, task_id)
         require_task_update(user, task.assignee_id)
         _check_version(task, version)
+        task = _spoken_to(uow, user, task, contact, contact_id, _doing(task, "rescheduling"))
         moved = rules.reschedule(task, to=to, today=uow.clock.today(), outcome=outcome)
         _save(ws, task, moved)
         attempt = f" after a call: {outcome}" if outcome else ""

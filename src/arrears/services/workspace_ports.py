@@ -333,7 +333,15 @@ class Workspace(Protocol):
 
     # -- alerts
     def raise_alert(
-        self, kind: str, key: str, message: str, *, customer_id: int | None, task_id: int | None, user_id: int | None
+        self,
+        kind: str,
+        key: str,
+        message: str,
+        *,
+        customer_id: int | None,
+        task_id: int | None,
+        user_id: int | None,
+        at: datetime,
     ) -> bool: ...
     def close_alerts(self, keys: Sequence[str], at: datetime) -> int: ...
     def close_alert(self, alert_id: int, at: datetime) -> bool: ...

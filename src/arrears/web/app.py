@@ -4,13 +4,17 @@ first request."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import inspect
+
+from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..bootstrap import Arrears
 from . import routes
-from .pages import HERE, Web
+from .pages import HERE, Web, error_page
 
 # Pages load only their own stylesheet and script (no inline script, no eval); no frame, no form to
 # another site.
@@ -52,10 +56,27 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def _html_for_pages(app: FastAPI) -> None:
+    """An address no page answers (404) or a wrong method (405) outside the API gets an HTML page,
+    not the API's JSON error; the API keeps its handler."""
+    api_handler = app.exception_handlers.get(HTTPException)
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        if api_handler is not None and request.url.path.startswith(API_PATHS):
+            answer = api_handler(request, error)
+            return await answer if inspect.isawaitable(answer) else answer
+        message = "there is no such page" if error.status_code == 404 else str(error.detail)
+        return error_page(request, error.status_code, message)
+
+    app.add_exception_handler(HTTPException, http_error)
+
+
 def install(app: FastAPI, arrears: Arrears) -> FastAPI:
     """Add the pages (/, /signin, /tasks, /customers/…) and /static to `app`; returns it."""
     app.state.web = Web(arrears)
     app.include_router(routes.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(SecurityHeaders)
+    _html_for_pages(app)
     return app

@@ -31,6 +31,8 @@ CALL_RESULTS = [(result.value, result.value.replace("_", " ").capitalize()) for 
 TaskId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 Text = Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$")]
 STATUS_OF: dict[type[ArrearsError], int] = {NotFound: 404, PermissionDenied: 403, Conflict: 409}
+MAX_PATH = 2000  # the longest address `local_path` goes back to
+NUL_MESSAGE = "the form or the address holds a NUL byte (0x00), which no text may hold"
 
 
 class SignInRequired(Exception):
@@ -108,6 +110,8 @@ async def checked_form(request: Request) -> dict[str, str]:
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     if not session_of(request).csrf_matches(fields.get("csrf")):
         raise BadForm("the form has expired or did not come from this site: reload the page and try again", 403)
+    if any(isinstance(value, str) and "\x00" in value for _, value in form.multi_items()):
+        raise BadForm(NUL_MESSAGE)  # no text may hold one (PostgreSQL refuses it): refused before any service
     return fields
 
 
@@ -132,8 +136,11 @@ def redirect(url: str, status: int = 303) -> RedirectResponse:
 
 
 def local_path(url: str | None, default: str) -> str:
-    """A path on this site to go back to (never another site: no scheme, no `//`, no backslash)."""
-    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url or len(url) > 2000:
+    """A path on this site to go back to (never another site: no scheme, no `//`, no backslash, and
+    no control character or space, which browsers drop from an address: `/<TAB>/evil.test`)."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url or len(url) > MAX_PATH:
+        return default
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
         return default
     return url
 
@@ -149,7 +156,7 @@ def parse_day(text: str | None, what: str, *, required: bool = False) -> date | 
         raise BadForm(f"{text!r} is not a date (YYYY-MM-DD) for the {what}") from None
 
 
-def _error_page(request: Request, status: int, message: str) -> Response:
+def error_page(request: Request, status: int, message: str) -> Response:
     user = None
     try:
         user = optional_user(request)
@@ -167,17 +174,22 @@ class WebRoute(APIRoute):
 
         async def page(request: Request) -> Response:
             try:
+                if "\x00" in str(request.scope.get("path", "")) or any(
+                    "\x00" in v for _, v in request.query_params.multi_items()
+                ):
+                    raise BadForm(NUL_MESSAGE)
                 response = await handler(request)
             except SignInRequired:
                 wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                wanted = wanted if len(wanted) <= MAX_PATH else request.url.path[:MAX_PATH]
                 response = redirect(f"/signin?next={quote(wanted, safe='')}")
             except BadForm as error:
-                response = _error_page(request, error.status, error.message)
+                response = error_page(request, error.status, error.message)
             except RequestValidationError:
-                response = _error_page(request, 400, "the form or the address has a value that cannot be read")
+                response = error_page(request, 400, "the form or the address has a value that cannot be read")
             except ArrearsError as error:
                 status = next((STATUS_OF[k] for k in type(error).__mro__ if k in STATUS_OF), 400)
-                response = _error_page(request, status, error.message)
+                response = error_page(request, status, error.message)
             session = getattr(request.state, "session", None)
             if isinstance(session, Session) and session.changed:
                 web_of(request).cookies.save(request, response, session)

@@ -101,19 +101,26 @@ class Cookies:
 
 
 class SignInThrottle:
-    """At most `limit` failed sign-ins per user name and address in `window` seconds (then 429).
+    """At most `limit` failed sign-ins per user name and address in `window` seconds (then 429), and
+    at most `limit * 10` per address whatever the names tried (no spraying, and no flushing a
+    name's count by failing with thousands of other names).
 
-    Kept in memory: per process, which is enough to make guessing slow; a success clears the count."""
+    Kept in memory: per process, which is enough to make guessing slow; a success clears the name's
+    count. The memory is bounded: past `capacity` keys, counts that are over are forgotten, then the
+    per-name ones (the per-address counts stay, so they still block)."""
 
-    def __init__(self, limit: int = 5, window: float = 15 * 60, now: Any = time.monotonic) -> None:
+    def __init__(
+        self, limit: int = 5, window: float = 15 * 60, now: Any = time.monotonic, capacity: int = 100_000
+    ) -> None:
         self.limit = limit
         self.window = window
+        self.capacity = capacity
         self._now = now
         self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._per_address: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        failures = self._failures.setdefault(key, deque())
+    def _recent(self, failures: deque[float]) -> deque[float]:
         cutoff = self._now() - self.window
         while failures and failures[0] <= cutoff:
             failures.popleft()
@@ -121,13 +128,23 @@ class SignInThrottle:
 
     def blocked(self, name: str, address: str) -> bool:
         with self._lock:
-            return len(self._recent((name.lower(), address))) >= self.limit
+            per_name = self._recent(self._failures.get((name.lower(), address), deque()))
+            per_address = self._recent(self._per_address.get(address, deque()))
+            return len(per_name) >= self.limit or len(per_address) >= self.limit * 10
 
     def failed(self, name: str, address: str) -> None:
         with self._lock:
-            if len(self._failures) > 100_000:  # bound the memory an attacker can make us use
-                self._failures.clear()
-            self._recent((name.lower(), address)).append(self._now())
+            if len(self._failures) >= self.capacity:  # bound the memory an attacker can make us use
+                self._failures = {k: v for k, v in self._failures.items() if self._recent(v)}
+                if len(self._failures) >= self.capacity:
+                    self._failures.clear()
+            if len(self._per_address) >= self.capacity:
+                self._per_address = {k: v for k, v in self._per_address.items() if self._recent(v)}
+                if len(self._per_address) >= self.capacity:
+                    self._per_address.clear()
+            now = self._now()
+            self._recent(self._failures.setdefault((name.lower(), address), deque())).append(now)
+            self._recent(self._per_address.setdefault(address, deque())).append(now)
 
     def succeeded(self, name: str, address: str) -> None:
         with self._lock:

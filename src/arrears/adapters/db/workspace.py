@@ -621,12 +621,28 @@ class SqlWorkspace:
     # -- alerts ----------------------------------------------------------------------------------
 
     def raise_alert(
-        self, kind: str, key: str, message: str, *, customer_id: int | None, task_id: int | None, user_id: int | None
+        self,
+        kind: str,
+        key: str,
+        message: str,
+        *,
+        customer_id: int | None,
+        task_id: int | None,
+        user_id: int | None,
+        at: datetime,
     ) -> bool:
         a = t.alerts
         statement = (
             self._insert(a)
-            .values(kind=kind, key=key, message=message, customer_id=customer_id, task_id=task_id, user_id=user_id)
+            .values(
+                kind=kind,
+                key=key,
+                message=message,
+                customer_id=customer_id,
+                task_id=task_id,
+                user_id=user_id,
+                created_at=at,  # the workspace's clock, like the audit log (not the database's)
+            )
             # The predicate of the partial unique index, as a literal: with a bound parameter PostgreSQL
             # cannot match the index once psycopg prepares the statement (its sixth run on a connection).
             .on_conflict_do_nothing(index_elements=["key"], index_where=a.c.status == literal_column("'open'"))

@@ -101,7 +101,8 @@ def update_task(task_id: TaskId, body: TaskPatch, user: CurrentUser, uow: Uow) -
 
 @router.post("/{task_id}/complete")
 def complete_task(task_id: TaskId, body: TaskComplete, user: CurrentUser, uow: Uow) -> Completed:
-    """Complete a task; with a follow-up date, a follow-up task opens, due that day."""
+    """Complete a task; with a follow-up date, a follow-up task opens, due that day. `new_contact`: someone
+    new spoken to, added to the customer's contacts and recorded on the task (or `contact_id`)."""
     done, follow_up = tasks.complete_task(
         uow,
         user,
@@ -111,14 +112,25 @@ def complete_task(task_id: TaskId, body: TaskComplete, user: CurrentUser, uow: U
         follow_up_date=body.follow_up_date,
         follow_up_assignee=body.follow_up_assignee,
         version=body.version,
+        contact=body.contact(),
+        contact_id=body.contact_id,
     )
     return Completed(task=TaskOut.of(done), follow_up=None if follow_up is None else TaskOut.of(follow_up))
 
 
 @router.post("/{task_id}/reschedule")
 def reschedule_task(task_id: TaskId, body: TaskReschedule, user: CurrentUser, uow: Uow) -> TaskOut:
-    """Keep the task open with a new due date (e.g. a call not answered)."""
+    """Keep the task open with a new due date (e.g. a call not answered); `new_contact` / `contact_id`
+    record who was spoken to, as for completing."""
     row = tasks.reschedule_task(
-        uow, user, task_id, to=body.due_date, outcome=body.outcome, note=body.note, version=body.version
+        uow,
+        user,
+        task_id,
+        to=body.due_date,
+        outcome=body.outcome,
+        note=body.note,
+        version=body.version,
+        contact=body.contact(),
+        contact_id=body.contact_id,
     )
     return TaskOut.of(row)

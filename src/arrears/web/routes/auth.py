@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from ...services import users
-from ..pages import Form, MaybeUser, Text, WebRoute, WebState, local_path, redirect, render
+from ..pages import MAX_PATH, Form, MaybeUser, WebRoute, WebState, local_path, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+# Where to go once signed in: the address asked for, filters and all (a task list's can be long).
+Next = Annotated[str, Query(max_length=MAX_PATH, pattern=r"^[^\x00]*$")]
 
 
 def _client(request: Request) -> str:
@@ -21,7 +26,7 @@ def home(user: MaybeUser) -> Response:
 
 
 @router.get("/signin")
-def signin_page(request: Request, user: MaybeUser, next: Text = "/tasks") -> Response:
+def signin_page(request: Request, user: MaybeUser, next: Next = "/tasks") -> Response:
     if user is not None:
         return redirect(local_path(next, "/tasks"))
     return render(request, "signin.html", user=None, next=local_path(next, "/tasks"), name="", error=None)

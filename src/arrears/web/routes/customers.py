@@ -35,7 +35,7 @@ def record_path(external_id: str, section: str = "") -> str:
     return f"/customers/{quote(external_id, safe='')}" + (f"#{section}" if section else "")
 
 
-@router.post("/customers/{external_id}/promise")
+@router.post("/customers/{external_id:path}/promise")
 def promise(
     request: Request, external_id: str, user: WebUser, web: WebState, form: Form, selected: Selected
 ) -> Response:
@@ -64,7 +64,7 @@ def promise(
     return redirect(local_path(form.get("back"), record_path(external_id)))
 
 
-@router.post("/customers/{external_id}/tasks")
+@router.post("/customers/{external_id:path}/tasks")
 def create_task_for_selected(
     request: Request, external_id: str, user: WebUser, web: WebState, form: Form, selected: Selected
 ) -> Response:
@@ -92,7 +92,7 @@ def create_task_for_selected(
     return redirect(record_path(external_id, "open-tasks"))
 
 
-@router.post("/customers/{external_id}/disputes")
+@router.post("/customers/{external_id:path}/disputes")
 def dispute_selected(
     request: Request, external_id: str, user: WebUser, web: WebState, form: Form, selected: Selected
 ) -> Response:
@@ -106,14 +106,14 @@ def dispute_selected(
     return redirect(record_path(external_id, "invoices"))
 
 
-@router.post("/customers/{external_id}/notes")
+@router.post("/customers/{external_id:path}/notes")
 def add_note(request: Request, external_id: str, user: WebUser, web: WebState, form: Form) -> Response:
     customer_record.add_note(web.arrears.uow(), user, external_id, form.get("note", ""))
     request.state.session.flash("Note added to the account.")
     return redirect(record_path(external_id, "notes"))
 
 
-@router.get("/customers/{external_id}")
+@router.get("/customers/{external_id:path}")
 def customer_page(request: Request, external_id: str, user: WebUser, web: WebState) -> Response:
     record = customer_record.customer_record(web.arrears.uow(), user, external_id)
     flt = tasks.task_filter(web.arrears.uow(), user, everyone=True, customer_external_id=external_id)

@@ -18,7 +18,7 @@ from fastapi import Path as PathParam
 from starlette.responses import Response
 
 from ...domain.errors import ArrearsError
-from ...domain.money import parse_decimal
+from ...domain.money import MAX_MINOR, parse_decimal
 from ...domain.permissions import Action, allowed, can_update_task
 from ...domain.tasks import TaskType
 from ...domain.users import User
@@ -94,6 +94,9 @@ class ListParams:
         if today not in ("show", "hide"):
             raise BadForm("completed today is either show or hide")
         minimum = one("min_overdue")
+        least = parse_decimal(minimum) if minimum else None
+        if least is not None and least.scaleb(3) > MAX_MINOR:  # in any currency's minor units (at most 3)
+            raise BadForm(f"{minimum} is too large for the least overdue amount")
         types = tuple(dict.fromkeys(_text(kind, "task type") for kind in values("type") if kind.strip()))
         return cls(
             tab=tab,
@@ -102,7 +105,7 @@ class ListParams:
             type=types[:20],
             due_from=parse_day(one("due_from"), "due from date"),
             due_to=parse_day(one("due_to"), "due to date"),
-            min_overdue=parse_decimal(minimum) if minimum else None,
+            min_overdue=least,
             tag=one("tag"),
             customer=one("customer"),
             today=today,
@@ -343,8 +346,22 @@ def delete_view(request: Request, view_id: ViewId, user: WebUser, web: WebState,
     return redirect(local_path(form.get("back"), "/tasks?tab=open"))
 
 
+def _new_contact(form: Mapping[str, str]) -> tasks.NewContact | None:
+    """The "Spoke to someone new?" fields of a task's form: a new contact when any is filled in (the
+    service checks them: a name is needed, an email must be one)."""
+    values = {key: form.get(f"contact_{key}", "").strip() for key in ("name", "phone", "email", "role")}
+    if not any(values.values()):
+        return None
+    return tasks.NewContact(values["name"], values["phone"] or None, values["email"] or None, values["role"] or None)
+
+
+def _added(contact: tasks.NewContact | None) -> str:
+    return "" if contact is None else f" Contact {contact.name.strip()} added."
+
+
 @router.post("/tasks/{task_id}/complete")
 def complete(request: Request, task_id: TaskId, user: WebUser, web: WebState, form: Form) -> Response:
+    contact = _new_contact(form)
     done, follow_up = tasks.complete_task(
         web.arrears.uow(),
         user,
@@ -353,11 +370,12 @@ def complete(request: Request, task_id: TaskId, user: WebUser, web: WebState, fo
         note=form.get("note") or None,
         follow_up_date=parse_day(form.get("follow_up_date"), "follow-up date"),
         follow_up_assignee=form.get("follow_up_assignee") or None,
+        contact=contact,
     )
     message = f"Completed: {done.customer_name}."
     if follow_up is not None:
         message += f" Follow-up due {follow_up.due_date.isoformat()} for {follow_up.assignee}."
-    request.state.session.flash(message)
+    request.state.session.flash(message + _added(contact))
     return redirect(local_path(form.get("back"), "/tasks"))
 
 
@@ -366,7 +384,10 @@ def reschedule(request: Request, task_id: TaskId, user: WebUser, web: WebState, 
     to = parse_day(form.get("to"), "new due date", required=True)
     assert to is not None
     outcome = form.get("outcome") or None
-    row = tasks.reschedule_task(web.arrears.uow(), user, task_id, to=to, outcome=outcome)
+    contact = _new_contact(form)
+    row = tasks.reschedule_task(web.arrears.uow(), user, task_id, to=to, outcome=outcome, contact=contact)
     result = f" after a call: {outcome.replace('_', ' ')}" if outcome else ""
-    request.state.session.flash(f"Rescheduled to {row.due_date.isoformat()}{result}: {row.customer_name}.")
+    request.state.session.flash(
+        f"Rescheduled to {row.due_date.isoformat()}{result}: {row.customer_name}.{_added(contact)}"
+    )
     return redirect(local_path(form.get("back"), "/tasks"))

@@ -1,0 +1,155 @@
+"""Every page that can show a customer-supplied string shows it as text (TestClient, both databases):
+the customer C3 named `<script>alert(1)</script>`, and a contact, a note, a task, a dispute note, an
+invoice number, a saved view, a sign-in name and a bad form value that break out of an attribute
+with `"><img src=x onerror=alert(1)>`. Each page must show the escaped text (so the test would see
+it) and never the raw markup."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from arrears.services import accounts, customer_record, disputes, tasks
+from tests.ledger import Ledger, contact, csv_bytes, invoice
+from tests.web import SCRIPT, TODAY, Site, csrf_of, open_site
+
+IMG = '"><img src=x onerror=alert(1)>'
+SCRIPT_SHOWN = "&lt;script&gt;alert(1)&lt;/script&gt;"
+IMG_SHOWN = "&lt;img src=x onerror=alert(1)&gt;"
+
+
+@pytest.fixture
+def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
+    """The site of tests/web.py with hostile text everywhere around C3 (all maria's)."""
+    opened = open_site(db_url, tmp_path)
+    owner, uow = opened.people["olivia"], opened.arrears.uow
+    ledger = Ledger(opened.arrears, tmp_path)
+    ledger.load("contacts", [contact("C3", IMG, email="ap@script.test", phone="+1 415 555 0198")])
+    ledger.load("invoices", [invoice("S2", "C3", due=date(2026, 6, 20), amount="30.00", number=IMG)])
+    customer_record.add_note(uow(), owner, "C3", f"Called {IMG}")
+    tasks.create_task(uow(), owner, tasks.NewTask("C3", "call", f"Ask about {IMG}", assignee="maria", due_date=TODAY))
+    promise = tasks.NewTask(
+        "C3",
+        "expected_payment",
+        description=f"Promise {IMG}",
+        assignee="maria",
+        due_date=date(2026, 7, 2),
+        expected_amount="70.00",
+        expected_date=date(2026, 7, 2),
+    )
+    tasks.create_task(uow(), owner, promise)
+    disputes.open_dispute(uow(), owner, "S2", "pricing", note=f"Disputed {IMG}", owner="maria")
+    accounts.save_view(uow(), opened.people["maria"], f"View {IMG}", {"assignee": "*"})
+    yield opened
+    opened.arrears.close()
+
+
+def assert_inert(html: str, where: str, *shown: str) -> None:
+    """No hostile markup got through, and the texts `shown` are on the page, escaped."""
+    assert SCRIPT not in html, f"{where}: the script tag is raw"
+    assert "<img" not in html, f"{where}: the img tag is raw"
+    assert html.count("<script") == 1, f"{where}: a script tag besides app.js"  # the page's own app.js
+    for text in shown:
+        assert text in html, f"{where}: {text!r} is not on the page"
+
+
+@pytest.mark.parametrize(
+    ("user", "path", "shown"),
+    [
+        ("maria", "/tasks", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("olivia", "/tasks?assignee=*&q=C3", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("maria", "/tasks?tab=open&assignee=*&customer=C3&sort=-customer", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("maria", "/customers/C3", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("olivia", "/dashboard", [SCRIPT_SHOWN]),
+        ("maria", "/dashboard", [SCRIPT_SHOWN]),
+        ("olivia", "/alerts", [SCRIPT_SHOWN]),
+        ("maria", "/alerts", [SCRIPT_SHOWN]),
+    ],
+)
+def test_every_page_shows_customer_text_inert(site: Site, user: str, path: str, shown: list[str]) -> None:
+    page = site.signed_in(user).get(path)
+
+    assert page.status_code == 200, page.text[:500]
+    assert_inert(page.text, path, *shown)
+
+
+def test_the_saved_view_name_on_the_task_list_is_text(site: Site) -> None:
+    page = site.signed_in("maria").get("/tasks?tab=open")
+
+    assert_inert(page.text, "/tasks", f"View &#34;&gt;{IMG_SHOWN}")
+
+
+def test_flash_messages_naming_the_customer_and_invoices_are_text(site: Site) -> None:
+    client = site.signed_in("maria")
+    csrf = csrf_of(client.get("/customers/C3").text)
+
+    promised = client.post("/customers/C3/promise", data={"amount": "5.00", "date": "2026-07-03", "csrf": csrf})
+    page = client.get(promised.headers["location"])
+
+    assert promised.status_code == 303
+    assert "Promise to pay recorded for" in page.text
+    assert_inert(page.text, "flash after a promise", f"recorded for {SCRIPT_SHOWN}")
+
+
+def test_error_pages_and_the_sign_in_form_echo_input_as_text(site: Site) -> None:
+    client = site.signed_in("maria")
+    csrf = csrf_of(client.get("/customers/C3").text)
+
+    bad_date = client.post("/customers/C3/promise", data={"amount": "5.00", "date": IMG, "csrf": csrf})
+    unknown = client.get(f"/customers/{IMG}")
+    bad_list = client.get("/tasks", params={"tab": IMG})
+    anonymous = site.client()
+    signin = anonymous.post(
+        "/signin", data={"name": IMG, "password": "x", "csrf": csrf_of(anonymous.get("/signin").text)}
+    )
+
+    assert bad_date.status_code == 400
+    assert_inert(bad_date.text, "bad date", IMG_SHOWN)
+    assert unknown.status_code == 404
+    assert_inert(unknown.text, "unknown customer")
+    assert bad_list.status_code == 400
+    assert_inert(bad_list.text, "bad tab", IMG_SHOWN)
+    assert signin.status_code == 401
+    assert_inert(signin.text, "sign-in", f'value="&#34;&gt;{IMG_SHOWN}"')
+
+
+def test_the_import_page_lists_hostile_cells_as_text(site: Site) -> None:
+    client = site.signed_in("olivia")
+    csrf = csrf_of(client.get("/import").text)
+    content = csv_bytes([invoice("I9", IMG, amount="1.00"), invoice("I10", SCRIPT, amount="2.00")])
+
+    page = client.post(
+        "/import", data={"kind": "invoices", "csrf": csrf}, files={"file": (f"{IMG}.csv", content, "text/csv")}
+    )
+
+    assert page.status_code == 422
+    assert_inert(page.text, "import errors", IMG_SHOWN, SCRIPT_SHOWN)
+
+
+def test_the_workflow_editor_shows_a_hostile_source_as_text(site: Site) -> None:
+    client = site.signed_in("olivia")
+    csrf = csrf_of(client.get("/workflows").text)
+
+    page = client.post("/workflows", data={"source": f"# {SCRIPT}\n{IMG} = 1\n", "csrf": csrf})
+
+    assert page.status_code == 422
+    assert_inert(page.text, "workflow errors", SCRIPT_SHOWN, IMG_SHOWN)
+
+
+def test_the_workflow_preview_shows_hostile_invoice_numbers_as_text(db_url: str, tmp_path: Path) -> None:
+    """(Its own site: the disputes of the fixture pause C3's reminders.)"""
+    plain = open_site(db_url, tmp_path)
+    try:
+        ledger = Ledger(plain.arrears, tmp_path)
+        ledger.load("contacts", [contact("C3", IMG, email="ap@script.test")])
+        ledger.load("invoices", [invoice("S2", "C3", due=date(2026, 5, 20), amount="30.00", number=IMG)])
+
+        page = plain.signed_in("olivia").get("/workflows/preview", params={"as_of": "2026-06-30"})
+
+        assert page.status_code == 200
+        assert_inert(page.text, "workflow preview", SCRIPT_SHOWN, IMG_SHOWN)
+    finally:
+        plain.arrears.close()
