@@ -333,3 +333,21 @@ def test_quick_search_sort_and_pages(site: Site, monkeypatch: pytest.MonkeyPatch
     assert 'rel="next"' in ascending[0]
     assert 'rel="prev"' in ascending[1]
     assert 'rel="next"' not in ascending[1]
+
+
+def test_a_defect_in_a_page_is_an_html_500_page_that_says_it_was_logged(
+    site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = site.signed_in("maria")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr("arrears.services.customer_record.customer_record", broken)
+    answer = client.get("/customers/C1")
+
+    assert answer.status_code == 500
+    assert "text/html" in answer.headers["content-type"]
+    assert "it has been logged" in answer.text
+    assert "a defect" not in answer.text  # the trace goes to the log, never to the page
+    assert any(record.exc_info and "a defect" in str(record.exc_info[1]) for record in caplog.records)

@@ -3,6 +3,7 @@ and one place that turns a domain error into an HTML page with the right status.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from datetime import date
 from functools import cached_property
@@ -27,6 +28,8 @@ from ..services import signing_key, users
 from .sessions import Cookies, Session, SignInThrottle
 
 HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
+UNEXPECTED = "something went wrong on our side; it has been logged: try again, and tell your administrator if it recurs"
 CALL_RESULTS = [(result.value, result.value.replace("_", " ").capitalize()) for result in CallResult]
 TaskId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 Text = Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$")]
@@ -160,7 +163,7 @@ def error_page(request: Request, status: int, message: str) -> Response:
     user = None
     try:
         user = optional_user(request)
-    except ArrearsError:
+    except Exception:  # an error page must render even when the database does not answer
         user = None
     return render(request, "error.html", status, user=user, message=message, status=status)
 
@@ -190,6 +193,9 @@ class WebRoute(APIRoute):
             except ArrearsError as error:
                 status = next((STATUS_OF[k] for k in type(error).__mro__ if k in STATUS_OF), 400)
                 response = error_page(request, status, error.message)
+            except Exception:  # a defect: logged with its trace, answered with a page, not the API's JSON
+                log.exception("unexpected error on %s %s", request.method, request.url.path)
+                response = error_page(request, 500, UNEXPECTED)
             session = getattr(request.state, "session", None)
             if isinstance(session, Session) and session.changed:
                 web_of(request).cookies.save(request, response, session)
