@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import inspect, text
 
 from arrears.adapters.clock import FixedClock
 from arrears.bootstrap import Arrears, bootstrap
@@ -109,3 +110,10 @@ def open_site(db_url: str, tmp_path: Path) -> Site:
         new = tasks.NewTask(customer_id, "call", description, assignee=assignee, due_date=TODAY)
         site.tasks[key] = tasks.create_task(arrears.uow(), owner, new).id
     return site
+
+
+def row_counts(site: Site) -> dict[str, int]:
+    """How many rows every table holds: what "nothing changed" means."""
+    with site.arrears.engine.connect() as connection:
+        names = inspect(connection).get_table_names()
+        return {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in names}

@@ -16,6 +16,7 @@ from arrears.cli.main import app
 from tests.browser import browser, page, served  # noqa: F401 (fixtures of the browser tests)
 from tests.conftest import PG_URL
 from tests.ledger import Ledger
+from tests.web import Site, open_site
 
 
 @dataclass
@@ -58,3 +59,11 @@ def empty_postgres_url(postgres_engine: Engine) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
+    """The served app of tests/web.py (users of every role, a small ledger, a fixed clock)."""
+    opened = open_site(db_url, tmp_path)
+    yield opened
+    opened.arrears.close()

@@ -5,22 +5,13 @@ the forms stay CSRF-checked (FastAPI's TestClient, both databases)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from arrears.adapters.db import tables as t
-from tests.web import SCRIPT, Site, csrf_of, open_site
-
-
-@pytest.fixture
-def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
-    opened = open_site(db_url, tmp_path)
-    yield opened
-    opened.arrears.close()
+from tests.web import SCRIPT, Site, csrf_of
 
 
 def _form(client: TestClient, **fields: str) -> dict[str, str]:

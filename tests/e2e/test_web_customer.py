@@ -6,7 +6,6 @@ and a fixed number of queries, escaping, and what a contributor may do here."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,16 +18,9 @@ from arrears.domain.audit import SYSTEM, AuditEntry
 from arrears.services import customer_record, disputes, plans, tasks
 from arrears.services.automation_ports import NewEmail
 from tests.ledger import Ledger, customer, invoice
-from tests.web import NOW, SCRIPT, TODAY, Site, csrf_of, open_site
+from tests.web import NOW, SCRIPT, TODAY, Site, csrf_of
 
 NOTE = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
-    opened = open_site(db_url, tmp_path)
-    yield opened
-    opened.arrears.close()
 
 
 def form_of(client: TestClient, external_id: str = "C1") -> dict[str, str]:

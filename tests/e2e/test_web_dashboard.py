@@ -4,24 +4,15 @@ dismissing (CSRF-checked, managers only), filters, pages, empty states and escap
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from arrears.services import alerts, collection_rules, tasks
 from tests.attention import raise_every_kind
-from tests.web import NOW, PEOPLE, SCRIPT, TODAY, Site, csrf_of, open_site
+from tests.web import NOW, PEOPLE, SCRIPT, TODAY, Site, csrf_of
 
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-@pytest.fixture
-def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
-    opened = open_site(db_url, tmp_path)
-    yield opened
-    opened.arrears.close()
 
 
 @pytest.fixture

@@ -7,32 +7,15 @@ from __future__ import annotations
 import html
 import re
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import inspect, text
 
 from arrears.services import imports
 from arrears.web.routes import imports as import_page
 from tests.ledger import csv_bytes, customer, invoice, ledger_state
-from tests.web import SCRIPT, Site, csrf_of, open_site
-
-
-@pytest.fixture
-def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
-    opened = open_site(db_url, tmp_path)
-    yield opened
-    opened.arrears.close()
-
-
-def row_counts(site: Site) -> dict[str, int]:
-    """How many rows every table holds: what "nothing changed" means."""
-    with site.arrears.engine.connect() as connection:
-        names = inspect(connection).get_table_names()
-        return {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in names}
+from tests.web import SCRIPT, Site, csrf_of, row_counts
 
 
 def upload(

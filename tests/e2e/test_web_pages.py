@@ -4,22 +4,13 @@ throttling, roles, escaping and security headers, as a browser would meet them."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from arrears.services import signing_key
 from arrears.web.sessions import SignInThrottle
-from tests.web import SCRIPT, Site, csrf_of, open_site, password
-
-
-@pytest.fixture
-def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
-    opened = open_site(db_url, tmp_path)
-    yield opened
-    opened.arrears.close()
+from tests.web import SCRIPT, Site, csrf_of, password
 
 
 def sign_in(client: TestClient, name: str, secret: str) -> int:

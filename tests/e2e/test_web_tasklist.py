@@ -6,7 +6,6 @@ the default view, the filter builder, the total count. The site is tests/web.py'
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -15,14 +14,7 @@ from fastapi.testclient import TestClient
 
 from arrears.services import tasks
 from tests.ledger import Ledger, customer, invoice
-from tests.web import TODAY, Site, csrf_of, open_site
-
-
-@pytest.fixture
-def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
-    opened = open_site(db_url, tmp_path)
-    yield opened
-    opened.arrears.close()
+from tests.web import TODAY, Site, csrf_of
 
 
 @pytest.fixture

@@ -7,29 +7,14 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
 
 from arrears.services import workflows
 from tests.e2e.conftest import Cli
 from tests.ledger import Ledger, contact
-from tests.web import SCRIPT, Site, csrf_of, open_site
-
-
-@pytest.fixture
-def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
-    opened = open_site(db_url, tmp_path)
-    yield opened
-    opened.arrears.close()
-
-
-def row_counts(site: Site) -> dict[str, int]:
-    with site.arrears.engine.connect() as connection:
-        names = inspect(connection).get_table_names()
-        return {name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in names}
+from tests.web import SCRIPT, Site, csrf_of, row_counts
 
 
 def visible(page: str) -> str:

@@ -16,6 +16,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..bootstrap import Arrears
@@ -193,6 +194,8 @@ class WebRoute(APIRoute):
             except ArrearsError as error:
                 status = next((STATUS_OF[k] for k in type(error).__mro__ if k in STATUS_OF), 400)
                 response = error_page(request, status, error.message)
+            except HTTPException as error:  # e.g. Starlette's "too many fields" in a form: a 4xx
+                response = error_page(request, error.status_code, str(error.detail))
             except Exception:  # a defect: logged with its trace, answered with a page, not the API's JSON
                 log.exception("unexpected error on %s %s", request.method, request.url.path)
                 response = error_page(request, 500, UNEXPECTED)

@@ -863,19 +863,7 @@ class SqlWorkspace:
                 .offset(offset)
             )
         )
-        items = [
-            TimelineRow(
-                row.at,
-                row.actor_name,
-                row.actor_kind,
-                row.entity,
-                row.entity_id,
-                row.action,
-                row.summary,
-                json.loads(row.changes) if row.changes else {},
-            )
-            for row in rows[:limit]
-        ]
+        items = [_timeline_row(row) for row in rows[:limit]]
         return Page(items, offset + limit if len(rows) > limit else None)
 
     # -- balances --------------------------------------------------------------------------------
