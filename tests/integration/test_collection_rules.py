@@ -195,6 +195,18 @@ def test_alerts_are_raised_at_the_workspaces_time_not_the_databases(acme: Desk) 
     assert {alert.created_at for alert in raised} == {acme.clock.now()}
 
 
+def test_hundreds_of_newly_stale_tasks_raise_one_alert_each_across_statements(acme: Desk) -> None:
+    for n in range(230):  # more than two statements' worth of alerts
+        acme.task(due_date=date(2026, 6, 20) if n % 2 else date(2026, 6, 25), description=f"Call {n}")
+
+    first = collection_rules.stale_task_alerts(acme.uow(), date(2026, 6, 28)).alerts_raised  # the 6-20s only
+    then = collection_rules.stale_task_alerts(acme.uow(), date(2026, 7, 5)).alerts_raised  # and the 6-25s
+    again = collection_rules.stale_task_alerts(acme.uow(), date(2026, 7, 5)).alerts_raised
+
+    assert (first, then, again) == (115, 115, 0)
+    assert acme.open_alerts("stale_task") == 230
+
+
 def test_the_stale_threshold_is_a_setting(acme: Desk) -> None:
     settings.update_settings(acme.uow(), acme["olivia"], {"stale_after_days": 0})
     acme.task(due_date=date(2026, 6, 30))

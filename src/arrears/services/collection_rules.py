@@ -13,7 +13,7 @@ from ..domain.money import format_minor
 from ..domain.tasks import PromiseState, Task, TaskType
 from . import settings as workspace_settings
 from .ports import UnitOfWork
-from .workspace_ports import Workspace
+from .workspace_ports import NewAlert, Workspace
 
 
 @dataclass(frozen=True)
@@ -127,22 +127,21 @@ def auto_close(uow: UnitOfWork) -> RuleRun:
 def stale_task_alerts(uow: UnitOfWork, as_of: date) -> RuleRun:
     """Open tasks more than N days past due raise one alert each, for the assignee and the managers;
     the alert closes itself when the task is done (seed 000's alert ID182)."""
-    raised = 0
     with uow:
         ws = uow.workspace
         days = workspace_settings.load(ws).stale_after_days
-        for task_id, customer_id, assignee_id, due, name in ws.stale_tasks(as_of - timedelta(days=days)):
-            message = f"Task {task_id} on {name} is {(as_of - due).days} days past its due date {due}"
-            if ws.raise_alert(
+        stale = [
+            NewAlert(
                 "stale_task",
                 f"stale_task:{task_id}",
-                message,
-                customer_id=customer_id,
-                task_id=task_id,
-                user_id=assignee_id,
-                at=uow.clock.now(),
-            ):
-                raised += 1
+                f"Task {task_id} on {name} is {(as_of - due).days} days past its due date {due}",
+                customer_id,
+                task_id,
+                assignee_id,
+            )
+            for task_id, customer_id, assignee_id, due, name in ws.stale_tasks(as_of - timedelta(days=days))
+        ]
+        raised = ws.raise_alerts(stale, uow.clock.now())
         uow.commit()
     return RuleRun(alerts_raised=raised)
 

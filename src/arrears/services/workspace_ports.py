@@ -94,6 +94,18 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class NewAlert:
+    """An alert to raise: at most one is open per key (e.g. "stale_task:42")."""
+
+    kind: str
+    key: str
+    message: str
+    customer_id: int | None
+    task_id: int | None
+    user_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class AlertRow:
     id: int
     kind: str
@@ -343,6 +355,10 @@ class Workspace(Protocol):
         user_id: int | None,
         at: datetime,
     ) -> bool: ...
+    def raise_alerts(self, alerts: Sequence[NewAlert], at: datetime) -> int:
+        """Raise many at once (one statement per hundred); how many were new."""
+        ...
+
     def close_alerts(self, keys: Sequence[str], at: datetime) -> int: ...
     def close_alert(self, alert_id: int, at: datetime) -> bool: ...
     def alerts(

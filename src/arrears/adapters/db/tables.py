@@ -152,6 +152,14 @@ invoices = Table(
     CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
     Index("ix_invoices_customer_status", "customer_id", "status"),
     Index("ix_invoices_status_due", "status", "due_date"),
+    # The daily cycle's anti-joins and auto-close read the open invoices from it (migration 0007).
+    Index(
+        "ix_invoices_open_due_id",
+        "due_date",
+        "id",
+        postgresql_where=text("status = 'open'"),
+        sqlite_where=text("status = 'open'"),
+    ),
 )
 
 payments = Table(

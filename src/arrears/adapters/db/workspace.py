@@ -59,6 +59,7 @@ from ...services.workspace_ports import (
     InvoiceRef,
     InvoiceRow,
     IssueRow,
+    NewAlert,
     Page,
     PlanRow,
     PromiseDue,
@@ -72,6 +73,7 @@ from .export import EXPORTS
 from .reports import _owed_invoices
 
 CHUNK = 900  # ids per IN (...) list: well under SQLite's limit on bound parameters
+ALERTS_PER_STATEMENT = 100  # rows of 7 values per multi-row INSERT: under the same limit
 BALANCES_KEY = "balances_as_of"
 
 
@@ -631,23 +633,34 @@ class SqlWorkspace:
         user_id: int | None,
         at: datetime,
     ) -> bool:
+        return self.raise_alerts([NewAlert(kind, key, message, customer_id, task_id, user_id)], at) == 1
+
+    def raise_alerts(self, alerts: Sequence[NewAlert], at: datetime) -> int:
         a = t.alerts
-        statement = (
-            self._insert(a)
-            .values(
-                kind=kind,
-                key=key,
-                message=message,
-                customer_id=customer_id,
-                task_id=task_id,
-                user_id=user_id,
-                created_at=at,  # the workspace's clock, like the audit log (not the database's)
+        raised = 0
+        for start in range(0, len(alerts), ALERTS_PER_STATEMENT):
+            rows = [
+                {
+                    "kind": alert.kind,
+                    "key": alert.key,
+                    "message": alert.message,
+                    "customer_id": alert.customer_id,
+                    "task_id": alert.task_id,
+                    "user_id": alert.user_id,
+                    "created_at": at,  # the workspace's clock, like the audit log (not the database's)
+                }
+                for alert in alerts[start : start + ALERTS_PER_STATEMENT]
+            ]
+            statement = (
+                self._insert(a)
+                .values(rows)
+                # The predicate of the partial unique index, as a literal: with a bound parameter
+                # PostgreSQL cannot match the index once psycopg prepares the statement.
+                .on_conflict_do_nothing(index_elements=["key"], index_where=a.c.status == literal_column("'open'"))
+                .returning(a.c.id)
             )
-            # The predicate of the partial unique index, as a literal: with a bound parameter PostgreSQL
-            # cannot match the index once psycopg prepares the statement (its sixth run on a connection).
-            .on_conflict_do_nothing(index_elements=["key"], index_where=a.c.status == literal_column("'open'"))
-        )
-        return self.connection.execute(statement.returning(a.c.id)).first() is not None
+            raised += len(self.connection.execute(statement).all())
+        return raised
 
     def close_alerts(self, keys: Sequence[str], at: datetime) -> int:
         a = t.alerts

@@ -1,0 +1,162 @@
+"""The firing phase's set-based reads and writes (the selection in two steps, the rows sent as
+arrays on PostgreSQL): what they store is exactly what was given, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from arrears.adapters.db import automation
+from arrears.adapters.db import tables as t
+from arrears.domain.audit import Actor, ActorKind, AuditEntry
+from arrears.domain.tasks import Task, TaskSource, TaskType
+from arrears.services.automation_ports import NewEmail, RunLink, StepClaim
+from tests.integration.test_cycle import DAY, Cycle, day  # noqa: F401  (the fixture)
+from tests.workspace import Desk
+
+AWKWARD = [
+    'He said "pay" \\ now, {braces}, commas, and a tab\there',
+    "Ünïcödé — €1.234,56 ₹ 日本語 🙂",
+    "line one\nline two\r\nNULL",
+    "",
+    "'single' quotes; -- not a comment",
+]
+
+
+def test_the_selection_reads_invoice_rows_in_chunks_with_the_same_result(
+    day: Cycle,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(automation, "DUE_CHUNK", 1)
+    monkeypatch.setattr(automation, "DUE_CHUNK_ARRAY", 1)
+
+    report = day.run()
+
+    assert day.steps_of("I50") == ["past-due-45"]
+    assert day.steps_of("I50", "skipped") == ["courtesy", "past-due-30"]
+    assert day.steps_of("I30") == ["past-due-30"]
+    assert day.steps_of("I31") == ["past-due-30"]
+    assert day.steps_of("I10") == ["courtesy"]
+    assert day.steps_of("B40") == ["past-due-30"]
+    assert report.emails_queued == 3
+
+
+def test_emails_tasks_audit_entries_claims_and_links_are_stored_as_given(desk: Desk) -> None:
+    desk.accounts()
+    now = desk.clock.now()
+    with desk.arrears.engine.connect() as connection:
+        ids = {row.external_id: row.id for row in connection.execute(select(t.customers))}
+    acme, beta = ids["C1"], ids["C2"]
+    with desk.uow() as uow:
+        invoices = [row.invoice_ids[0] for row in uow.automation.open_invoices(acme)]
+        emails = [
+            NewEmail(
+                acme if n % 2 else beta,
+                f"test:{n}",
+                (f"a{n}@example.com", 'b"q@example.com'),
+                f"Subject {text}",
+                f"<p>{text}</p>",
+                text,
+                "past_due",
+                "standard" if n else None,
+                "past-due-30",
+                DAY if n else None,
+                f"<m{n}@example.com>",
+                tuple(invoices[: n % 3]),
+                now,
+                invoices[0] if n == 2 else None,
+            )
+            for n, text in enumerate(AWKWARD)
+        ]
+        email_ids = uow.automation.queue_emails(emails)
+        again = uow.automation.queue_emails(emails[:2])  # the same dedupe keys: not queued again
+        tasks = [
+            Task(
+                id=None,
+                customer_id=acme if n % 2 else beta,
+                type=TaskType.CALL,
+                description=f"task {n}: {text}",
+                assignee_id=desk["maria"].id if n % 2 else None,
+                due_date=DAY + timedelta(days=n),
+                source=TaskSource.WORKFLOW,
+                invoice_ids=tuple(invoices[: n % 3]),
+            )
+            for n, text in enumerate(AWKWARD)
+        ]
+        task_ids = uow.automation.add_tasks(tasks)
+        actor = Actor(ActorKind.WORKFLOW, None, "standard")
+        uow.automation.record_all(
+            [
+                AuditEntry(now, actor, "email", str(n), "queued", text, acme, {"n": n} if n else {})
+                for n, text in enumerate(AWKWARD)
+            ]
+        )
+        claims = [StepClaim("standard", "past-due-30", f"invoice:{i}", acme, i, "fired") for i in invoices]
+        claimed = uow.automation.claim_runs(DAY, claims)
+        claimed_again = uow.automation.claim_runs(DAY, claims)
+        uow.automation.link_runs_many(
+            [
+                RunLink("standard", "past-due-30", f"invoice:{i}", email_ids[n], task_ids[n])
+                for n, i in enumerate(invoices)
+            ]
+        )
+        uow.commit()
+
+    assert again == [None, None]
+    assert claimed == {("standard", "past-due-30", f"invoice:{i}") for i in invoices}
+    assert claimed_again == set()
+    with desk.arrears.engine.connect() as connection:
+        e, k, a, r = t.emails, t.tasks, t.audit_log, t.step_runs
+        stored = {row.id: row for row in connection.execute(select(e))}
+        for email, email_id in zip(emails, email_ids, strict=True):
+            row = stored[email_id]
+            assert (row.customer_id, row.dedupe_key, json.loads(row.to_addresses)) == (
+                email.customer_id,
+                email.dedupe_key,
+                list(email.to),
+            )
+            assert (row.subject, row.html, row.text, row.workflow, row.cycle_date) == (
+                email.subject,
+                email.html,
+                email.text,
+                email.workflow,
+                email.cycle_date,
+            )
+            assert (row.message_id, row.attach_invoice_id, row.status) == (
+                email.message_id,
+                email.attach_invoice_id,
+                "queued",
+            )
+            tagged = connection.execute(
+                select(t.email_invoices.c.invoice_id).where(t.email_invoices.c.email_id == email_id)
+            ).scalars()
+            assert sorted(tagged) == sorted(email.invoice_ids)
+        rows = {row.id: row for row in connection.execute(select(k))}
+        for task, task_id in zip(tasks, task_ids, strict=True):  # each id is its own task's
+            row = rows[task_id]
+            assert (row.description, row.customer_id, row.assignee_id, row.due_date) == (
+                task.description,
+                task.customer_id,
+                task.assignee_id,
+                task.due_date,
+            )
+            tagged = connection.execute(
+                select(t.task_invoices.c.invoice_id).where(t.task_invoices.c.task_id == task_id)
+            ).scalars()
+            assert sorted(tagged) == sorted(task.invoice_ids)
+        entries = list(connection.execute(select(a).where(a.c.action == "queued").order_by(a.c.entity_id)))
+        assert [(x.summary, x.entity_id, x.actor_name) for x in entries] == [
+            (text, str(n), "standard") for n, text in enumerate(AWKWARD)
+        ]
+        assert [json.loads(x.changes) if x.changes else None for x in entries] == [
+            None,
+            {"n": 1},
+            {"n": 2},
+            {"n": 3},
+            {"n": 4},
+        ]
+        links = {row.subject: (row.email_id, row.task_id) for row in connection.execute(select(r))}
+        assert links == {f"invoice:{i}": (email_ids[n], task_ids[n]) for n, i in enumerate(invoices)}
