@@ -212,6 +212,24 @@ def _writes(dialect: str) -> _WriteStatements:
     return _WriteStatements(claim, link, email, task, audit)
 
 
+def _invoice_subject(workflow: str, step: str, row: Any) -> DueSubject:
+    """An invoice row (id, customer_id, number, dates, amount_minor, outstanding, currency) as the
+    subject of a workflow step."""
+    return DueSubject(
+        workflow,
+        step,
+        f"invoice:{row.id}",
+        row.customer_id,
+        (row.id,),
+        row.number,
+        row.issue_date,
+        row.due_date,
+        row.amount_minor,
+        int(row.outstanding),
+        row.currency,
+    )
+
+
 class SqlAutomation:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -329,19 +347,7 @@ class SqlAutomation:
             )
             rows.update((row.id, row) for row in self.connection.execute(query))
         return [
-            DueSubject(
-                workflow,
-                step,
-                f"invoice:{row.id}",
-                row.customer_id,
-                (row.id,),
-                row.number,
-                row.issue_date,
-                row.due_date,
-                row.amount_minor,
-                int(row.outstanding),
-                row.currency,
-            )
+            _invoice_subject(workflow, step, row)
             for step, invoice_id in found
             if (row := rows.get(invoice_id)) is not None
         ]
@@ -367,22 +373,7 @@ class SqlAutomation:
             .where(*where)
             .order_by(*order)
         )
-        return [
-            DueSubject(
-                workflow,
-                step,
-                f"invoice:{row.id}",
-                row.customer_id,
-                (row.id,),
-                row.number,
-                row.issue_date,
-                row.due_date,
-                row.amount_minor,
-                int(row.outstanding),
-                row.currency,
-            )
-            for row in self.connection.execute(query)
-        ]
+        return [_invoice_subject(workflow, step, row) for row in self.connection.execute(query)]
 
     def _plan_paid(self) -> Select[Any]:
         p, pi, pay, cn = t.payment_plans, t.plan_invoices, t.payments, t.credit_notes
