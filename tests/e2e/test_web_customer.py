@@ -358,6 +358,20 @@ def test_open_issues_are_listed_with_their_state(site: Site) -> None:
     assert "No open issues." in section(site.signed_in("maria").get("/customers/C3").text, "issues")
 
 
+def test_marking_an_email_sent_says_whether_it_was_still_queued(site: Site) -> None:
+    email_id = queue_email(site, "e1", "First reminder", 1)
+    entry = AuditEntry(NOW, SYSTEM, "email", str(email_id), "sent", "Email sent: First reminder")
+    with site.arrears.uow() as uow:
+        first = uow.automation.mark_sent(email_id, NOW, entry)
+        again = uow.automation.mark_sent(email_id, NOW, entry)
+        uow.commit()
+
+    assert (first, again) == (True, False)
+    with site.arrears.engine.connect() as connection:
+        sent = t.audit_log.c.action == "sent"
+        assert connection.execute(select(func.count()).where(sent)).scalar_one() == 1
+
+
 def test_emails_show_their_delivery_state_newest_first(site: Site) -> None:
     queued = queue_email(site, "e1", "First reminder", 1)
     sent = queue_email(site, "e2", "Second reminder", 2)

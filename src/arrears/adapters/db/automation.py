@@ -162,9 +162,13 @@ def _outbox(dialect: str) -> _OutboxStatements:
     sent_and_audit = None
     if dialect == "postgresql":
         marked = sent.returning(e.c.id).cte("marked")
-        sent_and_audit = insert(a).from_select(
-            [c.name for c in columns],
-            select(*(bindparam(f"audit_{c.name}", type_=c.type) for c in columns)).select_from(marked),
+        sent_and_audit = (
+            insert(a)
+            .from_select(
+                [c.name for c in columns],
+                select(*(bindparam(f"audit_{c.name}", type_=c.type) for c in columns)).select_from(marked),
+            )
+            .returning(a.c.id)  # what was marked: psycopg's rowcount of this statement is not it
         )
     return _OutboxStatements(due, sent, audit, sent_and_audit)
 
@@ -738,7 +742,7 @@ class SqlAutomation:
         statements = _outbox(self.dialect)
         params = {"email_id": email_id, "marked_at": at, **_audit_row(entry)}
         if statements.sent_and_audit is not None:
-            return self.connection.execute(statements.sent_and_audit, params).rowcount == 1
+            return len(self.connection.execute(statements.sent_and_audit, params).all()) == 1
         if self.connection.execute(statements.sent, params).rowcount != 1:
             return False
         self.connection.execute(statements.audit, params)
