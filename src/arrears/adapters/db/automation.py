@@ -216,6 +216,21 @@ def _writes(dialect: str) -> _WriteStatements:
     return _WriteStatements(claim, link, email, task, audit)
 
 
+def _invoice_subject_query(outstanding: ColumnElement[int]) -> Select[Any]:
+    """The invoice columns `_invoice_subject` reads, joined to the invoice's customer."""
+    i, c = t.invoices, t.customers
+    return select(
+        i.c.customer_id,
+        i.c.id,
+        i.c.number,
+        i.c.issue_date,
+        i.c.due_date,
+        i.c.amount_minor,
+        outstanding.label("outstanding"),
+        i.c.currency,
+    ).join(c, c.c.id == i.c.customer_id)
+
+
 def _invoice_subject(workflow: str, step: str, row: Any) -> DueSubject:
     """An invoice row (id, customer_id, number, dates, amount_minor, outstanding, currency) as the
     subject of a workflow step."""
@@ -323,31 +338,18 @@ class SqlAutomation:
                 if self.dialect == "postgresql"
                 else i.c.id.in_(chunk)
             )
-            query = (
-                select(
-                    i.c.customer_id,
-                    i.c.id,
-                    i.c.number,
-                    i.c.issue_date,
-                    i.c.due_date,
-                    i.c.amount_minor,
-                    outstanding.label("outstanding"),
-                    i.c.currency,
-                )
-                .join(c, c.c.id == i.c.customer_id)
-                .where(
-                    wanted,
-                    i.c.status == "open",
-                    outstanding > 0,
-                    i.c.disputed == false(),
-                    i.c.excluded == false(),
-                    i.c.plan_id.is_(None),
-                    i.c.workflow_paused == false(),
-                    c.c.on_hold == false(),
-                    c.c.workflow_paused == false(),
-                    match,
-                    ~promised,
-                )
+            query = _invoice_subject_query(outstanding).where(
+                wanted,
+                i.c.status == "open",
+                outstanding > 0,
+                i.c.disputed == false(),
+                i.c.excluded == false(),
+                i.c.plan_id.is_(None),
+                i.c.workflow_paused == false(),
+                c.c.on_hold == false(),
+                c.c.workflow_paused == false(),
+                match,
+                ~promised,
             )
             rows.update((row.id, row) for row in self.connection.execute(query))
         return [
@@ -360,23 +362,9 @@ class SqlAutomation:
         self, workflow: str, step: str, *where: ColumnElement[bool], order: tuple[Any, ...] = ()
     ) -> list[DueSubject]:
         """Invoices as subjects of a workflow step (or, with no step, as documents), with their customer."""
-        i, c = t.invoices, t.customers
+        i = t.invoices
         outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
-        query = (
-            select(
-                i.c.customer_id,
-                i.c.id,
-                i.c.number,
-                i.c.issue_date,
-                i.c.due_date,
-                i.c.amount_minor,
-                outstanding.label("outstanding"),
-                i.c.currency,
-            )
-            .join(c, c.c.id == i.c.customer_id)
-            .where(*where)
-            .order_by(*order)
-        )
+        query = _invoice_subject_query(outstanding).where(*where).order_by(*order)
         return [_invoice_subject(workflow, step, row) for row in self.connection.execute(query)]
 
     def _plan_paid(self) -> Select[Any]:
