@@ -276,7 +276,8 @@ def phases(timings: dict[str, float]) -> str:
 
 def email_rate(app: Any, size: int, count: int = 1000) -> float:
     """Render and deliver `count` emails over SMTP to a local sink running in its own process
-    (aiosmtpd's Sink handler), from one worker: emails per second."""
+    (aiosmtpd's Sink handler), from one worker: emails per second. They are the latest the cycle
+    queued, so each body is rendered from its stored context as it is sent."""
     import socket
     import subprocess
 
@@ -295,9 +296,16 @@ def email_rate(app: Any, size: int, count: int = 1000) -> float:
                     break
             time.sleep(0.1)
         with app.engine.begin() as connection:
-            connection.execute(text("UPDATE emails SET status = 'queued', attempts = 0, next_attempt_at = created_at"))
-            total = connection.execute(text("SELECT count(*) FROM emails")).scalar_one()
-        limit = min(count, total)
+            # The latest `count` emails the cycle queued (their bodies rendered when sent), again.
+            connection.execute(text("UPDATE emails SET status = 'sent' WHERE status = 'queued'"))
+            connection.execute(
+                text(
+                    "UPDATE emails SET status = 'queued', attempts = 0, next_attempt_at = created_at WHERE id IN "
+                    "(SELECT id FROM emails WHERE context IS NOT NULL ORDER BY id DESC LIMIT :count)"
+                ),
+                {"count": count},
+            )
+            limit = connection.execute(text("SELECT count(*) FROM emails WHERE status = 'queued'")).scalar_one()
         sender = transport_from_url(f"smtp://127.0.0.1:{port}")
         elapsed, report = timed(outbox.send_due, app.uow, sender, app.templates, "ar@example.com", limit=limit)
     finally:

@@ -27,5 +27,5 @@ class Settings(BaseSettings):
     cycle_business_days_only: bool = False
     # How many customers the daily cycle's firing phase handles per transaction (ARREARS_CYCLE_BATCH):
     # a cycle killed half-way leaves whole batches done or not done.
-    cycle_batch: int = 250
+    cycle_batch: int = 1000
     locale: str = "en_US"

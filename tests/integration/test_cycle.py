@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from arrears.adapters.db import tables as t
 from arrears.adapters.rendering import Templates
@@ -364,6 +365,90 @@ def test_a_permanent_failure_fails_the_email_raises_an_alert_and_shows_on_the_ti
     day.outbox.failures = []
     day.desk.clock.at += timedelta(days=1)
     assert outbox.send_due(day.desk.arrears.uow, day.outbox, Templates(), "ar@x.example").sent == 0
+
+
+def body_of(message: Message, kind: str) -> str:
+    part = next(p for p in message.walk() if p.get_content_type() == f"text/{kind}")
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode("utf-8")
+
+
+def test_the_body_is_rendered_when_sent_from_what_the_cycle_decided(day: Cycle) -> None:
+    day.outbox.failures = [TemporaryFailure("451 try again later")] * 10
+    day.run()
+    queued = {e.step: e for e in day.emails() if e.customer_id == 1}["past-due-30"]
+    assert (queued.status, queued.html, queued.text) == ("queued", "", "")  # no body until it is sent
+    assert queued.subject and queued.template == "past_due"
+    assert [i["number"] for i in outbox.thaw(queued.context)["invoices"]] == ["I31", "I30"]
+    # A payment after the decision does not change the email decided: it lists what was due then.
+    day.desk.ledger.load("payments", [payment("P1", invoice="I31", on=DAY, amount="150.00")])
+    day.outbox.failures = []
+    day.desk.clock.at += timedelta(minutes=2)
+
+    outbox.send_due(day.desk.arrears.uow, day.outbox, Templates(company="Northwind"), "ar@northwind.example")
+
+    message = next(m for m in day.outbox.sent if m["Message-ID"] == queued.message_id)
+    text, html = body_of(message, "plain"), body_of(message, "html")
+    assert "I31  due May 30, 2026  $200.00 outstanding (31 days overdue)" in text
+    assert "Total outstanding: $500.00" in text and "Dear Ann Lee," in text
+    assert "<strong>$500.00</strong>" in html and f"<title>{queued.subject}</title>" in html
+    assert message["Subject"] == queued.subject
+    sent = {e.id: e for e in day.emails()}[queued.id]  # what went out is kept
+    assert (sent.status, sent.text, sent.html) == ("sent", text, html)
+
+
+def test_an_email_whose_template_fails_at_send_time_fails_and_is_alerted_and_not_retried(
+    day: Cycle, tmp_path: Path
+) -> None:
+    (tmp_path / "emails").mkdir()
+    (tmp_path / "emails" / "past_due.txt").write_text("{{ no_such_variable.at_all }}", encoding="utf-8")
+    broken = Templates(tmp_path, company="Northwind")
+    day.outbox.failures = [TemporaryFailure("451 try again later")] * 10
+    report = day.run()
+    day.outbox.failures = []
+    day.desk.clock.at += timedelta(minutes=2)
+
+    sent = outbox.send_due(day.desk.arrears.uow, day.outbox, broken, "ar@northwind.example")
+
+    statuses = {(e.step, e.customer_id): (e.status, e.last_error) for e in day.emails()}
+    for step in ("past-due-30", "past-due-45"):
+        status, error = statuses[(step, 1)]
+        assert status == "failed" and "email template 'past_due' failed" in error
+    assert statuses[("courtesy", 1)][0] == "sent"
+    assert (sent.sent, sent.failed) == (1, 2) and report.tasks_created == 3
+    assert day.desk.open_alerts("email_failed") == 2
+    day.desk.clock.at += timedelta(days=1)
+    assert outbox.send_due(day.desk.arrears.uow, day.outbox, broken, "ar@x.example").failed == 0
+
+
+def test_an_email_queued_with_its_body_before_migration_0008_is_sent_as_it_was(day: Cycle) -> None:
+    day.outbox.failures = [TemporaryFailure("451 try again later")] * 10
+    day.run()
+    e = t.emails
+    with day.desk.arrears.engine.begin() as connection:  # as 0007 left it: a body and no context
+        connection.execute(update(e).values(context=None, html="<p>Old body</p>", text="Old body"))
+    day.outbox.failures = []
+    day.desk.clock.at += timedelta(minutes=2)
+
+    sent = outbox.send_due(day.desk.arrears.uow, day.outbox, Templates(), "ar@northwind.example")
+
+    assert sent.sent == len(day.outbox.sent) == 3
+    assert {(body_of(m, "plain"), body_of(m, "html")) for m in day.outbox.sent} == {("Old body", "<p>Old body</p>")}
+    assert {(x.status, x.text) for x in day.emails()} == {("sent", "Old body")}
+
+
+def test_the_outbox_sends_until_nothing_is_due_and_a_limit_stops_it_early(day: Cycle) -> None:
+    day.outbox.failures = [TemporaryFailure("451 try again later")] * 3
+    day.run()  # three emails put back for a later try
+    day.desk.clock.at += timedelta(minutes=2)
+    templates = Templates()
+
+    first = outbox.send_due(day.desk.arrears.uow, day.outbox, templates, "ar@x.example", limit=2)
+    rest = outbox.send_due(day.desk.arrears.uow, day.outbox, templates, "ar@x.example")
+
+    assert (first.sent, rest.sent) == (2, 1)
+    assert {e.status for e in day.emails()} == {"sent"}
 
 
 def test_after_the_last_try_a_temporary_failure_becomes_a_failure(day: Cycle) -> None:

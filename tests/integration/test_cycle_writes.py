@@ -58,9 +58,8 @@ def test_emails_tasks_audit_entries_claims_and_links_are_stored_as_given(desk: D
                 f"test:{n}",
                 (f"a{n}@example.com", 'b"q@example.com'),
                 f"Subject {text}",
-                f"<p>{text}</p>",
-                text,
                 "past_due",
+                json.dumps({"text": text, "n": n}),
                 "standard" if n else None,
                 "past-due-30",
                 DAY if n else None,
@@ -99,15 +98,16 @@ def test_emails_tasks_audit_entries_claims_and_links_are_stored_as_given(desk: D
         claimed_again = uow.automation.claim_runs(DAY, claims)
         uow.automation.link_runs_many(
             [
-                RunLink("standard", "past-due-30", f"invoice:{i}", email_ids[n], task_ids[n])
+                RunLink(claimed[("standard", "past-due-30", f"invoice:{i}")], email_ids[n], task_ids[n])
                 for n, i in enumerate(invoices)
             ]
         )
         uow.commit()
 
     assert again == [None, None]
-    assert claimed == {("standard", "past-due-30", f"invoice:{i}") for i in invoices}
-    assert claimed_again == set()
+    assert set(claimed) == {("standard", "past-due-30", f"invoice:{i}") for i in invoices}
+    assert len(set(claimed.values())) == len(invoices)
+    assert claimed_again == {}
     with desk.arrears.engine.connect() as connection:
         e, k, a, r = t.emails, t.tasks, t.audit_log, t.step_runs
         stored = {row.id: row for row in connection.execute(select(e))}
@@ -118,10 +118,12 @@ def test_emails_tasks_audit_entries_claims_and_links_are_stored_as_given(desk: D
                 email.dedupe_key,
                 list(email.to),
             )
-            assert (row.subject, row.html, row.text, row.workflow, row.cycle_date) == (
+            assert (row.subject, row.template, row.context, row.html, row.text, row.workflow, row.cycle_date) == (
                 email.subject,
-                email.html,
-                email.text,
+                email.template,
+                email.context,
+                "",
+                "",
                 email.workflow,
                 email.cycle_date,
             )
@@ -158,5 +160,53 @@ def test_emails_tasks_audit_entries_claims_and_links_are_stored_as_given(desk: D
             {"n": 3},
             {"n": 4},
         ]
+        assert {row.subject: row.id for row in connection.execute(select(r))} == {
+            subject: run_id for (_, _, subject), run_id in claimed.items()
+        }
         links = {row.subject: (row.email_id, row.task_id) for row in connection.execute(select(r))}
         assert links == {f"invoice:{i}": (email_ids[n], task_ids[n]) for n, i in enumerate(invoices)}
+
+
+def test_a_run_whose_email_another_cycle_queued_links_no_email_and_keeps_its_task(day: Cycle) -> None:  # noqa: F811
+    """Two cycles may claim different invoices of one customer and step (one saw an invoice the other
+    did not): the second email has the first's key and is not queued. On PostgreSQL the claim named
+    an email id reserved for it, which the batch must drop before its commit checks the references."""
+    with day.desk.uow() as uow:
+        acme = uow.workspace.customer("C1")
+        assert acme is not None
+        taken = uow.automation.queue_emails(
+            [
+                NewEmail(
+                    acme.id,
+                    f"standard:past-due-30:{acme.id}:{DAY.isoformat()}",
+                    ("ann@acme.example",),
+                    "Queued by the other cycle",
+                    "past_due",
+                    "{}",
+                    "standard",
+                    "past-due-30",
+                    DAY,
+                    "<other@arrears.test>",
+                    (),
+                    day.desk.clock.now(),
+                )
+            ]
+        )
+        uow.commit()
+
+    report = day.run()
+
+    assert day.steps_of("I30") == ["past-due-30"] and day.steps_of("I31") == ["past-due-30"]
+    with day.desk.arrears.engine.connect() as connection:
+        r, i = t.step_runs, t.invoices
+        links = connection.execute(
+            select(r.c.email_id, r.c.task_id)
+            .join(i, r.c.invoice_id == i.c.id)
+            .where(r.c.step == "past-due-30", i.c.external_id.in_(["I30", "I31"]))
+        ).all()
+        emails = connection.execute(select(t.emails.c.id).where(t.emails.c.step == "past-due-30")).scalars().all()
+    assert emails == taken  # only the other cycle's
+    assert len(links) == 2 and {email for email, _ in links} == {None}
+    task_ids = {task for _, task in links}
+    assert len(task_ids) == 1 and None not in task_ids
+    assert report.tasks_created == 3 and report.emails_queued == 2  # 45 and courtesy; 30 was taken

@@ -33,6 +33,7 @@ from jinja2 import (
     TemplateNotFound,
     select_autoescape,
 )
+from jinja2 import TemplateError as JinjaError
 
 from ..domain.errors import ArrearsError
 
@@ -154,14 +155,24 @@ class Templates:
                 found.add(path.name.removesuffix(".subject.txt"))
         return found
 
-    def email(self, name: str, context: dict[str, Any]) -> RenderedEmail:
+    def subject(self, name: str, context: dict[str, Any]) -> str:
+        """The subject line alone (on one line): what the cycle renders when it queues an email."""
+        return self.email(name, context, body=False).subject
+
+    def email(self, name: str, context: dict[str, Any], *, body: bool = True) -> RenderedEmail:
+        """Subject, HTML and text; a template that is missing or fails (an override's error, a
+        variable it names that the context lacks) raises TemplateError."""
         context = {"company": self.company, **context}
         try:
             subject = " ".join(self.plain.get_template(f"emails/{name}.subject.txt").render(context).split())
+            if not body:
+                return RenderedEmail(subject, "", "")
             html = self.html.get_template(f"emails/{name}.html").render({**context, "subject": subject})
             text = self.plain.get_template(f"emails/{name}.txt").render(context)
         except TemplateNotFound as error:
             raise TemplateError(f"no email template {name!r} (missing {error.name})") from None
+        except JinjaError as error:
+            raise TemplateError(f"email template {name!r} failed: {error}") from None
         return RenderedEmail(subject, html, text)
 
     def invoice_html(self, context: dict[str, Any]) -> str:

@@ -58,13 +58,20 @@ def cycle_is_due(arrears: Arrears, now: datetime, last_run: Any) -> bool:
     return bool(last_run is None or last_run < local.date())
 
 
+# Emails one run of the minutely send job tries at most (about half a minute's sending): a backlog
+# is worked off over the next runs, and no job runs on for long.
+SEND_PER_JOB = 10_000
+
+
 def make_app(arrears: Arrears) -> App:
     app = App(connector=PsycopgConnector(conninfo=conninfo(arrears.settings.database_url)))
 
     @app.periodic(cron="* * * * *", periodic_id="outbox")
     @app.task(name="arrears.send_outbox", queueing_lock="arrears.send_outbox")
     def send_outbox(timestamp: int) -> None:
-        report = outbox.send_due(arrears.uow, arrears.sender, arrears.templates, arrears.settings.email_from)
+        report = outbox.send_due(
+            arrears.uow, arrears.sender, arrears.templates, arrears.settings.email_from, limit=SEND_PER_JOB
+        )
         if report.sent or report.failed:
             log.info("outbox: %d sent, %d to retry, %d failed", report.sent, report.retried, report.failed)
 

@@ -42,10 +42,16 @@ class Recipient:
 
 @dataclass(frozen=True, slots=True)
 class OutboxEmail:
+    """A queued email as the send loop takes it. Its body is rendered at send time from `template`
+    and `context` (the JSON of `outbox.freeze`); an email queued before migration 0008 carries its
+    rendered `html` and `text` instead, and no context."""
+
     id: int
     customer_id: int
     to: tuple[str, ...]
     subject: str
+    template: str
+    context: str | None
     html: str
     text: str
     message_id: str
@@ -55,13 +61,15 @@ class OutboxEmail:
 
 @dataclass(frozen=True, slots=True)
 class NewEmail:
+    """An email to queue: its subject rendered, its body to be rendered when it is sent, from
+    `template` and `context` (the JSON of `outbox.freeze`: the invoices and amounts as decided)."""
+
     customer_id: int
     dedupe_key: str
     to: tuple[str, ...]
     subject: str
-    html: str
-    text: str
     template: str
+    context: str
     workflow: str | None
     step: str | None
     cycle_date: date | None
@@ -69,6 +77,7 @@ class NewEmail:
     invoice_ids: tuple[int, ...]
     queued_at: datetime
     attach_invoice_id: int | None = None
+    id: int | None = None  # reserved beforehand (`Automation.reserve_ids`), else the database's
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,15 +90,15 @@ class StepClaim:
     customer_id: int
     invoice_id: int | None
     status: str  # fired or skipped
+    email_id: int | None = None  # the email and the task it will produce, if their ids are reserved
+    task_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RunLink:
-    """The email and the task a fired step run produced."""
+    """The email and the task a fired step run (by its id) produced."""
 
-    workflow: str
-    step: str
-    subject: str
+    run_id: int
     email_id: int | None
     task_id: int | None
 
@@ -109,6 +118,7 @@ class Renderer(Protocol):
     """The email and invoice templates."""
 
     def names(self) -> set[str]: ...
+    def subject(self, name: str, context: dict[str, Any]) -> str: ...
     def email(self, name: str, context: dict[str, Any]) -> Rendered: ...
     def invoice_pdf(self, context: dict[str, Any]) -> bytes: ...
 
@@ -132,9 +142,15 @@ class Automation(Protocol):
     def claim(
         self, workflow: str, step: str, status: str, cycle_date: date, subjects: Sequence[tuple[str, int, int | None]]
     ) -> list[str]: ...
-    def claim_runs(self, cycle_date: date, claims: Sequence[StepClaim]) -> set[tuple[str, str, str]]:
+    def claim_runs(self, cycle_date: date, claims: Sequence[StepClaim]) -> dict[tuple[str, str, str], int]:
         """Record these step runs in one statement (per thousand); returns the (workflow, step,
-        subject) of the ones this call recorded."""
+        subject) of the ones this call recorded, with the id of each run."""
+        ...
+
+    def reserve_ids(self, emails: int, tasks: int) -> tuple[list[int], list[int]] | None:
+        """Ids for that many emails and tasks, taken now so that the claims can name them, and the
+        step runs' references to them checked at commit; None where the database cannot (SQLite:
+        the claims are linked afterwards, `link_runs_many`)."""
         ...
 
     def link_runs_many(self, links: Sequence[RunLink]) -> None: ...
@@ -152,7 +168,11 @@ class Automation(Protocol):
         ...
 
     def due_emails(self, now: datetime, limit: int) -> list[OutboxEmail]: ...
-    def mark_sent(self, email_id: int, at: datetime, entry: AuditEntry) -> bool: ...
+    def mark_sent(self, email_id: int, at: datetime, entry: AuditEntry, body: Rendered | None = None) -> bool:
+        """Mark a queued email sent, keeping the `body` that went out if it was rendered at send
+        time, and write `entry`; False (and no entry) if it was not queued any more."""
+        ...
+
     def mark_retry(self, email_id: int, attempts: int, next_at: datetime, error: str) -> None: ...
     def mark_failed(self, email_id: int, attempts: int, error: str, at: datetime) -> None: ...
     def invoice_document(self, invoice_id: int) -> DueSubject | None: ...

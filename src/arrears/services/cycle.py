@@ -27,7 +27,7 @@ from .automation_ports import DueSubject, NewEmail, Recipient, Renderer, RunLink
 from .ports import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
-BATCH = 250  # customers per transaction of the firing phase; ARREARS_CYCLE_BATCH
+BATCH = 1000  # customers per transaction of the firing phase; ARREARS_CYCLE_BATCH
 
 
 @dataclass
@@ -270,23 +270,34 @@ def _fire_batch(
         automation = uow.automation
         now = uow.clock.now()
         recipients = automation.recipients([g.customer_id for g in groups])
-        claimed = automation.claim_runs(
-            as_of,
-            [
-                StepClaim(
-                    g.workflow.name,
-                    g.step.name,
-                    item.subject,
-                    item.customer_id,
-                    _invoice_of(item),
-                    "skipped" if _skips_without_address(g, recipients[g.customer_id]) else "fired",
+        sends = [bool(g.step.email and recipients[g.customer_id].addresses) for g in groups]
+        # Where the database can, the email and task ids are taken first and the claims name them:
+        # no second pass over the claimed runs to link them.
+        reserved = automation.reserve_ids(sum(sends), sum(1 for g in groups if g.step.task))
+        emails, tasks = (iter(reserved[0]), iter(reserved[1])) if reserved else (None, None)
+        planned = [  # per group: its email's and its task's id, if reserved
+            (_take(emails, sending), _take(tasks, bool(group.step.task)))
+            for group, sending in zip(groups, sends, strict=True)
+        ]
+        claims = []
+        for group, (email_id, task_id) in zip(groups, planned, strict=True):
+            skip = _skips_without_address(group, recipients[group.customer_id])
+            for item in group.subjects:
+                claims.append(
+                    StepClaim(
+                        group.workflow.name,
+                        group.step.name,
+                        item.subject,
+                        item.customer_id,
+                        _invoice_of(item),
+                        "skipped" if skip else "fired",
+                        None if skip else email_id,
+                        None if skip else task_id,
+                    )
                 )
-                for g in groups
-                for item in g.subjects
-            ],
-        )
+        claimed = automation.claim_runs(as_of, claims)
         fired: list[_Fired] = []
-        for group in groups:
+        for group, (email_id, task_id) in zip(groups, planned, strict=True):
             items = [i for i in group.subjects if (group.workflow.name, group.step.name, i.subject) in claimed]
             if not items:
                 continue  # another cycle got there first
@@ -295,12 +306,12 @@ def _fire_batch(
                 report.steps_skipped += len(items)
                 continue
             report.steps_fired += len(items)
-            fired.append(_Fired(group, recipient, items))
-        for one in fired:
-            if one.group.step.email and one.recipient.addresses:
-                one.email = _render_email(mailer, one, as_of, now)
-            if one.group.step.task:
-                one.task = _task(one, as_of)
+            one = _Fired(group, recipient, items)
+            if group.step.email and recipient.addresses:
+                one.email = _new_email(mailer, one, as_of, now, email_id)
+            if group.step.task:
+                one.task = _task(one, as_of, task_id)
+            fired.append(one)
         queued = [one for one in fired if one.email is not None]
         for one, email_id in zip(queued, automation.queue_emails([o.email for o in queued if o.email]), strict=True):
             one.email_id = email_id
@@ -311,17 +322,27 @@ def _fire_batch(
         for one in fired:
             entries += _account(one, as_of, now, report)
         automation.record_all(entries)
+        # Runs whose claim does not name what they produced: all of them without reserved ids, and
+        # with them, those whose email another cycle had queued under the same key (rare).
         automation.link_runs_many(
             [
-                RunLink(one.group.workflow.name, one.group.step.name, item.subject, one.email_id, one.task_id)
+                RunLink(
+                    claimed[(one.group.workflow.name, one.group.step.name, item.subject)], one.email_id, one.task_id
+                )
                 for one in fired
+                if (one.email_id, one.task_id)
+                != (one.email.id if one.email else None, one.task.id if one.task else None)
                 for item in one.items
             ]
         )
         uow.commit()
 
 
-def _render_email(mailer: Mailer, one: _Fired, as_of: date, now: datetime) -> NewEmail:
+def _take(ids: Iterator[int] | None, wanted: bool) -> int | None:
+    return next(ids) if ids is not None and wanted else None
+
+
+def _new_email(mailer: Mailer, one: _Fired, as_of: date, now: datetime, email_id: int | None) -> NewEmail:
     group, step, recipient, items = one.group, one.group.step, one.recipient, one.items
     currency = next((i.currency for i in items if i.currency), "USD")
     invoices = [outbox.invoice_context(i, (as_of - i.due_date).days) for i in items if i.number]
@@ -335,18 +356,18 @@ def _render_email(mailer: Mailer, one: _Fired, as_of: date, now: datetime) -> Ne
         "as_of": as_of,
     }
     assert step.email is not None
-    rendered = mailer.templates.email(step.email, context)
     key = f"{group.workflow.name}:{step.name}:{group.customer_id}:{as_of.isoformat()}"
     if group.one_per_subject:
         key += f":{items[0].subject}"
+    # The subject now (the plan, the customer's record and the alerts show it); the body when it is
+    # sent, from this context: the invoices and amounts as decided today.
     return NewEmail(
         group.customer_id,
         key,
         recipient.addresses,
-        rendered.subject,
-        rendered.html,
-        rendered.text,
+        mailer.templates.subject(step.email, context),
         step.email,
+        outbox.freeze(context),
         group.workflow.name,
         step.name,
         as_of,
@@ -354,6 +375,7 @@ def _render_email(mailer: Mailer, one: _Fired, as_of: date, now: datetime) -> Ne
         _invoice_ids(items),
         now,
         items[0].invoice_ids[0] if step.on == "invoice_created" else None,
+        email_id,
     )
 
 
@@ -361,11 +383,11 @@ def _invoice_ids(items: Sequence[DueSubject]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(i for item in items for i in item.invoice_ids))
 
 
-def _task(one: _Fired, as_of: date) -> Task:
+def _task(one: _Fired, as_of: date, task_id: int | None) -> Task:
     spec = one.group.step.task
     assert spec is not None
     return Task(
-        id=None,
+        id=task_id,
         customer_id=one.group.customer_id,
         type=spec.type,
         description=spec.description or f"{one.group.step.name}: {', '.join(i.number for i in one.items)}",

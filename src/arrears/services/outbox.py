@@ -3,10 +3,12 @@ mid-send sends it at most once more; failures are retried with backoff, then ale
 
 from __future__ import annotations
 
+import itertools
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from email.header import Header
 from email.message import Message
@@ -20,7 +22,8 @@ from typing import Any
 from ..domain.audit import SYSTEM, AuditEntry
 from ..domain.currencies import minor_unit
 from ..domain.emails import PermanentFailure, TemporaryFailure, retry_after
-from .automation_ports import DueSubject, OutboxEmail, Renderer, Sender
+from ..domain.errors import ArrearsError
+from .automation_ports import DueSubject, OutboxEmail, Rendered, Renderer, Sender
 from .ports import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -49,6 +52,47 @@ def invoice_context(invoice: DueSubject, as_of_days: int | None = None) -> dict[
     }
 
 
+def _tagged(value: object) -> dict[str, str]:
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} cannot be stored in an email's context")
+
+
+def _untagged(value: dict[str, Any]) -> object:
+    if len(value) == 1:
+        if "$decimal" in value:
+            return Decimal(value["$decimal"])
+        if "$date" in value:
+            return date.fromisoformat(value["$date"])
+    return value
+
+
+def freeze(context: dict[str, Any]) -> str:
+    """An email's template context as JSON, stored on its outbox row when the cycle decides to send
+    it: the body is rendered from it at send time. Amounts (Decimal) and dates keep their types."""
+    return json.dumps(context, default=_tagged, ensure_ascii=False, separators=(",", ":"))
+
+
+def thaw(frozen: str) -> dict[str, Any]:
+    """The context `freeze` stored, with its amounts and dates as they were."""
+    context: dict[str, Any] = json.loads(frozen, object_hook=_untagged)
+    return context
+
+
+def body(email: OutboxEmail, templates: Renderer) -> Rendered | None:
+    """The body to send: rendered now from the email's template and stored context, or None for an
+    email queued with its body already rendered (before migration 0008). Raises PermanentFailure if
+    the template fails: trying again would fail the same way."""
+    if email.context is None:
+        return None
+    try:
+        return templates.email(email.template, thaw(email.context))
+    except ArrearsError as error:
+        raise PermanentFailure(str(error)) from None
+
+
 class _ShortHeaders(Compat32):
     """compat32, except that a header that fits on one line as plain ASCII is written as it is:
     the Header class would fold it to the same bytes, at a third of the cost of the whole message."""
@@ -69,19 +113,25 @@ _POLICY = _ShortHeaders()
 
 
 def build_message(
-    email: OutboxEmail, sender_address: str, attachment: tuple[str, bytes] | None, now: datetime
+    email: OutboxEmail,
+    sender_address: str,
+    attachment: tuple[str, bytes] | None,
+    now: datetime,
+    rendered: Rendered | None = None,
 ) -> Message:
-    """The MIME message: text and HTML alternatives, the PDF attached when there is one.
+    """The MIME message: text and HTML alternatives (`rendered`, or the email's stored body), the
+    PDF attached when there is one.
     (email.mime is used rather than EmailMessage: it builds a message in a tenth of the time.)"""
     # Every part is base64 (utf-8 text, the PDF), and no base64 line starts with "--": a random
     # boundary cannot occur in them, so the generator's search for one (a regex per message) is spared.
-    body = MIMEMultipart("alternative", boundary=f"=_alt_{uuid.uuid4().hex}", policy=_POLICY)
-    body.attach(MIMEText(email.text, "plain", "utf-8", policy=_POLICY))
-    body.attach(MIMEText(email.html, "html", "utf-8", policy=_POLICY))
-    message: Message = body
+    text, html = (rendered.text, rendered.html) if rendered is not None else (email.text, email.html)
+    parts = MIMEMultipart("alternative", boundary=f"=_alt_{uuid.uuid4().hex}", policy=_POLICY)
+    parts.attach(MIMEText(text, "plain", "utf-8", policy=_POLICY))
+    parts.attach(MIMEText(html, "html", "utf-8", policy=_POLICY))
+    message: Message = parts
     if attachment is not None:
         message = MIMEMultipart("mixed", boundary=f"=_mixed_{uuid.uuid4().hex}", policy=_POLICY)
-        message.attach(body)
+        message.attach(parts)
         name, data = attachment
         pdf = MIMEApplication(data, "pdf", policy=_POLICY, Name=name)
         pdf.add_header("Content-Disposition", "attachment", filename=name)
@@ -114,9 +164,10 @@ def _attachment(uow: UnitOfWork, templates: Renderer, invoice_id: int | None) ->
 
 
 def send_due(
-    uow_factory: UowFactory, sender: Sender, templates: Renderer, sender_address: str, *, limit: int = 10_000
+    uow_factory: UowFactory, sender: Sender, templates: Renderer, sender_address: str, *, limit: int | None = None
 ) -> SendReport:
-    """Send queued emails whose time has come, one transaction each, until none is left (or `limit`)."""
+    """Send queued emails whose time has come, one transaction each, until none is left (or `limit`
+    have been tried). An email put back for a later try is not due again in the same call."""
     report = SendReport()
     try:
         _send(uow_factory, sender, templates, sender_address, limit, report)
@@ -126,9 +177,14 @@ def send_due(
 
 
 def _send(
-    uow_factory: UowFactory, sender: Sender, templates: Renderer, sender_address: str, limit: int, report: SendReport
+    uow_factory: UowFactory,
+    sender: Sender,
+    templates: Renderer,
+    sender_address: str,
+    limit: int | None,
+    report: SendReport,
 ) -> None:
-    for _ in range(limit):
+    for _ in itertools.count() if limit is None else range(limit):
         with uow_factory() as uow:
             now = uow.clock.now()
             due = uow.automation.due_emails(now, 1)
@@ -136,10 +192,11 @@ def _send(
                 break
             email = due[0]
             attempts = email.attempts + 1
+            rendered: Rendered | None = None
             try:
-                sender.send(
-                    build_message(email, sender_address, _attachment(uow, templates, email.attach_invoice_id), now)
-                )
+                rendered = body(email, templates)
+                attachment = _attachment(uow, templates, email.attach_invoice_id)
+                sender.send(build_message(email, sender_address, attachment, now, rendered))
             except TemporaryFailure as failure:
                 wait = retry_after(attempts)
                 if wait is not None:
@@ -166,6 +223,7 @@ def _send(
                         f"Email sent to {', '.join(email.to)}: {email.subject}",
                         email.customer_id,
                     ),
+                    rendered,
                 )
                 report.sent += 1
             uow.commit()

@@ -36,6 +36,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     true,
     union_all,
     update,
@@ -45,7 +46,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ...domain.audit import AuditEntry
 from ...domain.tasks import Task
 from ...domain.workflows import Workflow
-from ...services.automation_ports import DueSubject, NewEmail, OutboxEmail, Recipient, RunLink, StepClaim
+from ...services.automation_ports import (
+    DueSubject,
+    NewEmail,
+    OutboxEmail,
+    Recipient,
+    Rendered,
+    RunLink,
+    StepClaim,
+)
 from . import tables as t
 from .workspace import SqlWorkspace
 
@@ -138,6 +147,8 @@ def _outbox(dialect: str) -> _OutboxStatements:
             e.c.customer_id,
             e.c.to_addresses,
             e.c.subject,
+            e.c.template,
+            e.c.context,
             e.c.html,
             e.c.text,
             e.c.message_id,
@@ -152,10 +163,21 @@ def _outbox(dialect: str) -> _OutboxStatements:
         lazy_commit = func.set_config("synchronous_commit", "off", true()).label("lazy_commit")
         due = due.add_columns(lazy_commit).with_for_update(skip_locked=True)
     sent_at = bindparam("marked_at", type_=e.c.sent_at.type)
+    # The body that went out, if it was rendered at send time (else the stored one is kept).
+    html = func.coalesce(bindparam("sent_html", type_=Text), e.c.html)
+    text = func.coalesce(bindparam("sent_text", type_=Text), e.c.text)
     sent = (
         update(e)
         .where(e.c.id == bindparam("email_id", type_=Integer), e.c.status == "queued")
-        .values(status="sent", sent_at=sent_at, attempts=e.c.attempts + 1, last_error=None, updated_at=sent_at)
+        .values(
+            status="sent",
+            sent_at=sent_at,
+            attempts=e.c.attempts + 1,
+            last_error=None,
+            updated_at=sent_at,
+            html=html,
+            text=text,
+        )
     )
     columns = [c for c in a.c if c.name != "id"]
     audit = insert(a).values({c: bindparam(f"audit_{c.name}", type_=c.type) for c in columns})
@@ -178,7 +200,7 @@ class _WriteStatements:
     """The firing phase's writes, each run once per batch with many rows (executemany)."""
 
     claim: Executable
-    link: Executable
+    link: Executable  # SQLite; PostgreSQL's is an UPDATE … FROM arrays
     email: Executable
     task: Executable
     audit: Executable
@@ -191,17 +213,11 @@ def _writes(dialect: str) -> _WriteStatements:
     claim = (
         insert_of(r)
         .on_conflict_do_nothing(index_elements=["workflow", "step", "subject"])
-        .returning(r.c.workflow, r.c.step, r.c.subject)
+        .returning(r.c.id, r.c.workflow, r.c.step, r.c.subject)
         .execution_options(insertmanyvalues_page_size=CLAIM_CHUNK)
     )
     link = (
-        update(r)
-        .where(
-            r.c.workflow == bindparam("l_workflow"),
-            r.c.step == bindparam("l_step"),
-            r.c.subject == bindparam("l_subject"),
-        )
-        .values(email_id=bindparam("l_email"), task_id=bindparam("l_task"))
+        update(r).where(r.c.id == bindparam("l_run")).values(email_id=bindparam("l_email"), task_id=bindparam("l_task"))
     )
     email = insert_of(e).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(e.c.id, e.c.dedupe_key)
     task = insert(k).returning(k.c.id, sort_by_parameter_order=True)
@@ -539,14 +555,11 @@ class SqlAutomation:
         claims = [
             StepClaim(workflow, step, subject, customer, invoice, status) for subject, customer, invoice in subjects
         ]
-        return [subject for _, _, subject in self._claim(cycle_date, claims)]
+        return [subject for _, _, subject in self.claim_runs(cycle_date, claims)]
 
-    def claim_runs(self, cycle_date: date, claims: Sequence[StepClaim]) -> set[tuple[str, str, str]]:
-        return set(self._claim(cycle_date, claims))
-
-    def _claim(self, cycle_date: date, claims: Sequence[StepClaim]) -> list[tuple[str, str, str]]:
+    def claim_runs(self, cycle_date: date, claims: Sequence[StepClaim]) -> dict[tuple[str, str, str], int]:
         if not claims:
-            return []
+            return {}
         rows = [
             {
                 "workflow": c.workflow,
@@ -556,6 +569,8 @@ class SqlAutomation:
                 "invoice_id": c.invoice_id,
                 "status": c.status,
                 "cycle_date": cycle_date,
+                "email_id": c.email_id,
+                "task_id": c.task_id,
             }
             for c in claims
         ]
@@ -568,47 +583,47 @@ class SqlAutomation:
                 postgresql.insert(r)
                 .from_select(list(rows[0]), _unnest_rows(r, rows))
                 .on_conflict_do_nothing(index_elements=["workflow", "step", "subject"])
-                .returning(r.c.workflow, r.c.step, r.c.subject)
+                .returning(r.c.id, r.c.workflow, r.c.step, r.c.subject)
             )
             result = self.connection.execute(statement)
         else:
             result = self.connection.execute(_writes(self.dialect).claim, rows)
-        return [(row.workflow, row.step, row.subject) for row in result]
+        return {(row.workflow, row.step, row.subject): int(row.id) for row in result}
+
+    def reserve_ids(self, emails: int, tasks: int) -> tuple[list[int], list[int]] | None:
+        if self.dialect != "postgresql":
+            return None
+        # The runs' references to the emails and tasks (DEFERRABLE, migration 0008) are checked at
+        # commit, when the rows they name exist. Ids a lost claim leaves unused are only a gap.
+        self.connection.execute(
+            text("SET CONSTRAINTS fk_step_runs_email_id_emails, fk_step_runs_task_id_tasks DEFERRED")
+        )
+        reserved = self.connection.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('emails', 'id')) AS id, 'e' AS kind "
+                "FROM generate_series(1, :emails) UNION ALL "
+                "SELECT nextval(pg_get_serial_sequence('tasks', 'id')), 't' FROM generate_series(1, :tasks)"
+            ),
+            {"emails": emails, "tasks": tasks},
+        ).all()
+        return [int(r.id) for r in reserved if r.kind == "e"], [int(r.id) for r in reserved if r.kind == "t"]
 
     def link_runs_many(self, links: Sequence[RunLink]) -> None:
         if not links:
             return
+        # By the runs' ids (the claim returned them): a primary-key lookup per run, where the
+        # (workflow, step, subject) key cost three text comparisons in a wider index.
         if self.dialect == "postgresql":
             r = t.step_runs
-            rows = [
-                {
-                    "workflow": k.workflow,
-                    "step": k.step,
-                    "subject": k.subject,
-                    "email_id": k.email_id,
-                    "task_id": k.task_id,
-                }
-                for k in links
-            ]
+            rows = [{"id": k.run_id, "email_id": k.email_id, "task_id": k.task_id} for k in links]
             v = _unnest_rows(r, rows).subquery("v")
             self.connection.execute(
-                update(r)
-                .where(r.c.workflow == v.c.workflow, r.c.step == v.c.step, r.c.subject == v.c.subject)
-                .values(email_id=v.c.email_id, task_id=v.c.task_id)
+                update(r).where(r.c.id == v.c.id).values(email_id=v.c.email_id, task_id=v.c.task_id)
             )
             return
         self.connection.execute(
             _writes(self.dialect).link,
-            [
-                {
-                    "l_workflow": k.workflow,
-                    "l_step": k.step,
-                    "l_subject": k.subject,
-                    "l_email": k.email_id,
-                    "l_task": k.task_id,
-                }
-                for k in links
-            ],
+            [{"l_run": k.run_id, "l_email": k.email_id, "l_task": k.task_id} for k in links],
         )
 
     def queue_email(self, email: NewEmail) -> int | None:
@@ -617,15 +632,19 @@ class SqlAutomation:
     def queue_emails(self, emails: Sequence[NewEmail]) -> list[int | None]:
         if not emails:
             return []
+        if len({email.id is None for email in emails}) > 1:
+            raise ValueError("either every email has a reserved id or none has")
         rows = [
             {
+                **({"id": email.id} if email.id is not None else {}),
                 "customer_id": email.customer_id,
                 "dedupe_key": email.dedupe_key,
                 "to_addresses": json.dumps(list(email.to)),
                 "subject": email.subject,
-                "html": email.html,
-                "text": email.text,
+                "html": "",  # rendered when sent
+                "text": "",
                 "template": email.template,
+                "context": email.context,
                 "workflow": email.workflow,
                 "step": email.step,
                 "cycle_date": email.cycle_date,
@@ -663,7 +682,12 @@ class SqlAutomation:
     def add_tasks(self, tasks: Sequence[Task]) -> list[int]:
         if not tasks:
             return []
-        rows = [{**SqlWorkspace._task_values(task), "created_by": None} for task in tasks]
+        if len({task.id is None for task in tasks}) > 1:
+            raise ValueError("either every task has a reserved id or none has")
+        rows = [
+            {**({"id": task.id} if task.id is not None else {}), **SqlWorkspace._task_values(task), "created_by": None}
+            for task in tasks
+        ]
         if self.dialect == "postgresql":
             # One INSERT … SELECT: the ids come from the sequence in the arrays' order, so sorted
             # they are the tasks' ids in order (what SQLAlchemy's own sorted RETURNING relies on).
@@ -672,6 +696,9 @@ class SqlAutomation:
             ids = sorted(int(row.id) for row in self.connection.execute(statement))
         else:
             ids = [int(row.id) for row in self.connection.execute(_writes(self.dialect).task, rows)]
+        reserved = [task.id for task in tasks if task.id is not None]
+        if reserved:  # the ids were given, in the tasks' order
+            ids = reserved
         tags = [
             {"task_id": task_id, "invoice_id": invoice_id}
             for task_id, task in zip(ids, tasks, strict=True)
@@ -715,6 +742,8 @@ class SqlAutomation:
                 row.customer_id,
                 tuple(json.loads(row.to_addresses)),
                 row.subject,
+                row.template,
+                row.context,
                 row.html,
                 row.text,
                 row.message_id,
@@ -724,11 +753,18 @@ class SqlAutomation:
             for row in self.connection.execute(_outbox(self.dialect).due, {"now": now, "limit": limit})
         ]
 
-    def mark_sent(self, email_id: int, at: datetime, entry: AuditEntry) -> bool:
-        """Mark a queued email sent and write `entry` on the audit log: one round trip on PostgreSQL.
-        False (and no entry) if the email was not queued any more."""
+    def mark_sent(self, email_id: int, at: datetime, entry: AuditEntry, body: Rendered | None = None) -> bool:
+        """Mark a queued email sent (keeping the body rendered at send time) and write `entry` on
+        the audit log: one round trip on PostgreSQL. False (and no entry) if the email was not
+        queued any more."""
         statements = _outbox(self.dialect)
-        params = {"email_id": email_id, "marked_at": at, **_audit_row(entry)}
+        params = {
+            "email_id": email_id,
+            "marked_at": at,
+            "sent_html": body.html if body else None,
+            "sent_text": body.text if body else None,
+            **_audit_row(entry),
+        }
         if statements.sent_and_audit is not None:
             return len(self.connection.execute(statements.sent_and_audit, params).all()) == 1
         if self.connection.execute(statements.sent, params).rowcount != 1:

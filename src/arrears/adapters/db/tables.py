@@ -431,8 +431,11 @@ step_runs = Table(
     Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), index=True),
     Column("status", String(16), nullable=False),  # fired or skipped
     Column("cycle_date", Date, nullable=False),
-    Column("email_id", Integer, ForeignKey("emails.id", ondelete="SET NULL")),
-    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="SET NULL")),
+    # What the run produced. On PostgreSQL the cycle takes the email and task ids before it claims
+    # the run, so these references are checked at commit (DEFERRABLE, migration 0008; SQLite links
+    # the runs after writing the emails and tasks).
+    Column("email_id", Integer, ForeignKey("emails.id", ondelete="SET NULL", deferrable=True, initially="IMMEDIATE")),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="SET NULL", deferrable=True, initially="IMMEDIATE")),
     Column("created_at", UTCDateTime(), nullable=False, server_default=_now()),
     CheckConstraint("status IN ('fired', 'skipped')", name="status"),
     UniqueConstraint("workflow", "step", "subject", name="uq_step_runs_workflow_step_subject"),
@@ -447,9 +450,13 @@ emails = Table(
     Column("dedupe_key", String(200), nullable=False, unique=True),
     Column("to_addresses", Text, nullable=False),  # JSON list
     Column("subject", Text, nullable=False),
+    # The body is rendered when the email is sent, from its template and `context` (JSON: the
+    # invoices and amounts as the cycle decided them); `html` and `text` are what went out, and
+    # are empty strings until then (migration 0008; an email queued before it has them from the start).
     Column("html", Text, nullable=False),
     Column("text", Text, nullable=False),
     Column("template", String(64), nullable=False),
+    Column("context", Text),
     Column("workflow", String(64)),
     Column("step", String(64)),
     Column("cycle_date", Date),

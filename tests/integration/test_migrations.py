@@ -1,0 +1,126 @@
+"""The migrations build the schema that `tables.py` describes, step down and up again, and carry the
+rows they change: on SQLite and PostgreSQL, each in a database of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from arrears.adapters.db import tables as t
+from arrears.adapters.db.engine import alembic_config, current_revision, head_revision, make_engine, upgrade
+from tests.conftest import PG_URL, REQUIRE_PG
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def blank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database with no schema at all."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
+        yield engine
+        engine.dispose()
+        return
+    url = make_url(PG_URL)
+    name = f"{url.database}_migrations"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:
+        admin.dispose()
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is not reachable: {error}")
+        pytest.skip(f"PostgreSQL is not reachable: {error}")
+    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def differences(engine: Engine) -> list[object]:
+    """What alembic's autogenerate would change to reach `tables.metadata`. (SQLite's reflected
+    server defaults differ in quoting only, so they are compared on PostgreSQL alone.)"""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "compare_server_default": engine.dialect.name == "postgresql"},
+        )
+        return list(compare_metadata(context, t.metadata))
+
+
+def test_the_migrations_build_exactly_the_schema_of_the_tables_module(blank: Engine) -> None:
+    upgrade(blank)
+
+    assert current_revision(blank) == head_revision()
+    assert differences(blank) == []
+
+
+def test_every_migration_steps_down_and_up_again(blank: Engine) -> None:
+    upgrade(blank)
+
+    command.downgrade(alembic_config(blank), "base")
+    with blank.connect() as connection:
+        left = {name for name in blank.dialect.get_table_names(connection) if name != "alembic_version"}
+    assert left == set()
+    upgrade(blank)
+    assert differences(blank) == []
+
+
+def test_0008_keeps_the_bodies_of_emails_queued_before_it_and_its_downgrade_sends_nothing_empty(
+    blank: Engine,
+) -> None:
+    config = alembic_config(blank)
+    command.upgrade(config, "0007")
+    e = t.emails
+    with blank.begin() as connection:
+        connection.execute(insert(t.customers).values(id=1, external_id="C1", name="Acme", currency="USD", tags=""))
+        connection.execute(
+            text(
+                "INSERT INTO emails (customer_id, dedupe_key, to_addresses, subject, html, text, template,"
+                " message_id) VALUES (1, 'old', '[]', 'Old', '<p>Old body</p>', 'Old body', 'past_due', '<m0@x>')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO step_runs (workflow, step, subject, customer_id, status, cycle_date, email_id)"
+                " SELECT 'standard', 'welcome', 'customer:1', 1, 'fired', '2026-06-30', id FROM emails"
+            )
+        )
+
+    command.upgrade(config, "0008")
+    with blank.begin() as connection:
+        old = connection.execute(select(e.c.id, e.c.html, e.c.text, e.c.context, e.c.status)).one()
+        assert tuple(old)[1:] == ("<p>Old body</p>", "Old body", None, "queued")
+        run = connection.execute(select(t.step_runs.c.subject, t.step_runs.c.email_id)).one()
+        assert tuple(run) == ("customer:1", old.id)  # the step runs, copied on SQLite, keep their links
+        connection.execute(
+            insert(e).values(
+                customer_id=1,
+                dedupe_key="new",
+                to_addresses="[]",
+                subject="New",
+                html="",
+                text="",
+                template="past_due",
+                context="{}",
+                message_id="<m1@x>",
+            )
+        )
+
+    command.downgrade(config, "0007")
+    with blank.connect() as connection:
+        rows = {
+            row.dedupe_key: (row.status, row.last_error)
+            for row in connection.execute(text("SELECT dedupe_key, status, last_error FROM emails"))
+        }
+    assert rows["old"] == ("queued", None)
+    assert rows["new"][0] == "failed" and "downgraded before its body was rendered" in rows["new"][1]
