@@ -43,14 +43,15 @@ class Workflow:
     name: str
     steps: tuple[Step, ...]
     match_tags: tuple[str, ...] = ()  # empty: every customer
+    # The steps that follow the calendar, by `days` ascending (the cycle asks for them per invoice).
+    dated_steps: tuple[Step, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        dated = tuple(sorted((s for s in self.steps if s.days is not None), key=lambda s: s.days or 0))
+        object.__setattr__(self, "dated_steps", dated)
 
     def applies_to(self, customer_tags: Iterable[str]) -> bool:
         return not self.match_tags or bool(set(self.match_tags) & set(customer_tags))
-
-    @property
-    def dated_steps(self) -> tuple[Step, ...]:
-        """The steps that follow the calendar, by `days` ascending."""
-        return tuple(sorted((s for s in self.steps if s.days is not None), key=lambda s: s.days or 0))
 
     def event_steps(self, event: str) -> tuple[Step, ...]:
         return tuple(s for s in self.steps if s.on == event)

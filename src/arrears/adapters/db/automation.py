@@ -60,7 +60,7 @@ from .workspace import SqlWorkspace
 
 HIGH_WATER_KEY = "automation_start"
 CLAIM_CHUNK = 1000  # rows per INSERT of step runs: 7,000 parameters (SQLAlchemy's default page size)
-DUE_CHUNK = 5000  # invoice ids per statement of the selection's second step: SQLite's limit is 32,766
+DUE_CHUNK = 5000  # ids per statement of an `IN` list on SQLite (its limit is 32,766 parameters)
 DUE_CHUNK_ARRAY = 100_000  # PostgreSQL: one array parameter
 
 
@@ -273,6 +273,18 @@ class SqlAutomation:
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
 
+    def _id_chunks(self, ids: Sequence[int]) -> list[Sequence[int]]:
+        """The ids in as few statements as the database allows (SQLite: a parameter each)."""
+        size = DUE_CHUNK if self.dialect == "sqlite" else DUE_CHUNK_ARRAY
+        return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+    def _id_in(self, column: ColumnElement[int], ids: Sequence[int]) -> ColumnElement[bool]:
+        """`column IN ids`; on PostgreSQL `= ANY` of one array parameter, one statement to compile
+        and prepare whatever the number of ids (an IN list is rendered anew for each length)."""
+        if self.dialect == "postgresql":
+            return column == any_(bindparam("ids", list(ids), type_=postgresql.ARRAY(Integer)))
+        return column.in_(ids)
+
     # -- what came before the first cycle ----------------------------------------------------------
 
     def high_water(self) -> tuple[int, int] | None:
@@ -346,16 +358,9 @@ class SqlAutomation:
         promised = or_(i.c.id.in_(promised_invoices), i.c.customer_id.in_(promised_accounts))
         rows: dict[int, Any] = {}
         ids = sorted({invoice_id for _, invoice_id in found})
-        size = DUE_CHUNK if self.dialect == "sqlite" else DUE_CHUNK_ARRAY
-        for start in range(0, len(ids), size):
-            chunk = ids[start : start + size]
-            wanted = (
-                i.c.id == any_(bindparam("ids", chunk, type_=postgresql.ARRAY(Integer)))
-                if self.dialect == "postgresql"
-                else i.c.id.in_(chunk)
-            )
+        for chunk in self._id_chunks(ids):
             query = _invoice_subject_query(outstanding).where(
-                wanted,
+                self._id_in(i.c.id, chunk),
                 i.c.status == "open",
                 outstanding > 0,
                 i.c.disputed == false(),
@@ -516,19 +521,17 @@ class SqlAutomation:
     def recipients(self, customer_ids: Sequence[int]) -> dict[int, Recipient]:
         """Who a customer's reminders go to: contacts who receive reminders, else the customer's own address."""
         c, k = t.customers, t.contacts
-        ids = sorted(set(customer_ids))
         contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
         out: dict[int, Recipient] = {}
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
+        for chunk in self._id_chunks(sorted(set(customer_ids))):
             for row in self.connection.execute(
                 select(k.c.customer_id, k.c.name, k.c.email)
-                .where(k.c.customer_id.in_(chunk), k.c.receives_reminders == true(), k.c.email.is_not(None))
+                .where(self._id_in(k.c.customer_id, chunk), k.c.receives_reminders == true(), k.c.email.is_not(None))
                 .order_by(k.c.customer_id, k.c.id)
             ):
                 contacts[row.customer_id].append((row.name, row.email))
             for customer in self.connection.execute(
-                select(c.c.id, c.c.external_id, c.c.name, c.c.collector_id, c.c.email).where(c.c.id.in_(chunk))
+                select(c.c.id, c.c.external_id, c.c.name, c.c.collector_id, c.c.email).where(self._id_in(c.c.id, chunk))
             ):
                 people = contacts.get(customer.id, [])
                 addresses = tuple(dict.fromkeys(email for _, email in people)) or (
