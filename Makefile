@@ -34,6 +34,8 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# One test process per CPU (pytest-xdist), each test file in one process; PYTEST_ARGS=-n0 runs one.
+PYTEST_ARGS ?= -n auto --dist loadfile
 test: $(STAMP) postgres lint
 	ARREARS_REQUIRE_POSTGRES=1 ARREARS_REQUIRE_BROWSER=1 $(BIN)/pytest $(PYTEST_ARGS)
 

@@ -21,7 +21,15 @@ from arrears.adapters.db.tables import metadata
 from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
 
-PG_URL = os.environ.get("ARREARS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/arrears_test")
+_PG_BASE = make_url(
+    os.environ.get("ARREARS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/arrears_test")
+)
+# Under pytest-xdist (`make test` runs a process per CPU) each process has databases of its own:
+# `arrears_test_gw0`, and the ones tests derive from it (`…_no_schema`, `…_migrations`, copies).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+PG_URL = (_PG_BASE.set(database=f"{_PG_BASE.database}_{_WORKER}") if _WORKER else _PG_BASE).render_as_string(
+    hide_password=False
+)
 REQUIRE_PG = os.environ.get("ARREARS_REQUIRE_POSTGRES") == "1"
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from arrears.adapters.db import tables as t
-from arrears.adapters.rendering import Templates
+from arrears.adapters.rendering import TemplateError, Templates
 from arrears.domain.emails import PermanentFailure, TemporaryFailure
 from arrears.domain.errors import NotFound, PermissionDenied
 from arrears.domain.workflows import parse_workflows
@@ -398,11 +398,21 @@ def test_the_body_is_rendered_when_sent_from_what_the_cycle_decided(day: Cycle) 
     assert (sent.status, sent.text, sent.html) == ("sent", text, html)
 
 
-def test_an_email_whose_template_fails_at_send_time_fails_and_is_alerted_and_not_retried(
-    day: Cycle, tmp_path: Path
+@pytest.mark.parametrize(
+    "broken_text",
+    [
+        "{{ no_such_variable.at_all }}",  # a variable the context lacks
+        "{{ customer.name | day }}",  # a filter given what it cannot format (a Python error inside it)
+        "{% for x in invoices %}",  # a syntax error
+    ],
+)
+def test_an_email_whose_template_fails_at_send_time_fails_is_alerted_and_the_next_ones_go(
+    day: Cycle, tmp_path: Path, broken_text: str
 ) -> None:
+    """An override broken after the cycle queued its emails: the courtesy reminder (queued first, so
+    taken first) fails for good; the send loop goes on to the others."""
     (tmp_path / "emails").mkdir()
-    (tmp_path / "emails" / "past_due.txt").write_text("{{ no_such_variable.at_all }}", encoding="utf-8")
+    (tmp_path / "emails" / "courtesy_reminder.txt").write_text(broken_text, encoding="utf-8")
     broken = Templates(tmp_path, company="Northwind")
     day.outbox.failures = [TemporaryFailure("451 try again later")] * 10
     report = day.run()
@@ -411,15 +421,48 @@ def test_an_email_whose_template_fails_at_send_time_fails_and_is_alerted_and_not
 
     sent = outbox.send_due(day.desk.arrears.uow, day.outbox, broken, "ar@northwind.example")
 
-    statuses = {(e.step, e.customer_id): (e.status, e.last_error) for e in day.emails()}
-    for step in ("past-due-30", "past-due-45"):
-        status, error = statuses[(step, 1)]
-        assert status == "failed" and "email template 'past_due' failed" in error
-    assert statuses[("courtesy", 1)][0] == "sent"
-    assert (sent.sent, sent.failed) == (1, 2) and report.tasks_created == 3
-    assert day.desk.open_alerts("email_failed") == 2
+    emails = day.emails()
+    assert emails[0].step == "courtesy"
+    assert emails[0].status == "failed" and "email template 'courtesy_reminder' failed" in emails[0].last_error
+    assert [e.status for e in emails[1:]] == ["sent", "sent"]
+    assert (sent.sent, sent.failed) == (2, 1) and report.tasks_created == 3
+    assert day.desk.open_alerts("email_failed") == 1
     day.desk.clock.at += timedelta(days=1)
     assert outbox.send_due(day.desk.arrears.uow, day.outbox, broken, "ar@x.example").failed == 0
+
+
+@pytest.mark.parametrize("part", ["past_due.html", "past_due.subject.txt"])
+def test_a_broken_template_stops_the_cycle_before_any_email_is_queued_with_it(
+    day: Cycle, tmp_path: Path, part: str
+) -> None:
+    (tmp_path / "emails").mkdir()
+    (tmp_path / "emails" / part).write_text("{{ no_such_variable.at_all }}", encoding="utf-8")
+    workflows = parse_workflows(day.workflow_text, "test.toml")
+    day.desk.travel(DAY)
+    broken = cycle.Mailer(Templates(tmp_path, company="Northwind"), day.outbox, "ar@northwind.example")
+
+    with pytest.raises(TemplateError, match="email template 'past_due' failed"):
+        cycle.run_cycle(day.desk.arrears.uow, workflows, broken, DAY)
+
+    assert [e.template for e in day.emails() if e.template == "past_due"] == []
+    assert day.runs() == []  # the batch's claims went with it: fixed, the day runs again in full
+    report = day.run()
+    assert report.emails_sent == 3 and {e.status for e in day.emails()} == {"sent"}
+
+
+def test_customer_text_is_escaped_in_the_body_rendered_at_send_time(day: Cycle) -> None:
+    hostile = '<script>alert("x")</script> & <b>Co</b>'
+    day.desk.ledger.load("customers", [customer("C3", hostile, email="ap@c3.example")])
+    day.desk.ledger.load("invoices", [invoice("X<i>1", "C3", due=DAY - timedelta(days=40), amount="10.00")])
+
+    day.run()
+
+    message = next(m for m in day.outbox.sent if m["To"] == "ap@c3.example")
+    html, text = body_of(message, "html"), body_of(message, "plain")
+    assert "<script>" not in html and "<b>Co</b>" not in html and "X<i>1" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;Co&lt;/b&gt;" in html
+    assert "X&lt;i&gt;1" in html
+    assert f"Dear {hostile}," in text  # the text part is not HTML: nothing to escape
 
 
 def test_an_email_queued_with_its_body_before_migration_0008_is_sent_as_it_was(day: Cycle) -> None:
@@ -438,7 +481,7 @@ def test_an_email_queued_with_its_body_before_migration_0008_is_sent_as_it_was(d
     assert {(x.status, x.text) for x in day.emails()} == {("sent", "Old body")}
 
 
-def test_the_outbox_sends_until_nothing_is_due_and_a_limit_stops_it_early(day: Cycle) -> None:
+def test_the_outbox_sends_all_that_is_due_unless_given_a_limit(day: Cycle) -> None:
     day.outbox.failures = [TemporaryFailure("451 try again later")] * 3
     day.run()  # three emails put back for a later try
     day.desk.clock.at += timedelta(minutes=2)

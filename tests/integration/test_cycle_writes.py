@@ -13,6 +13,7 @@ from arrears.adapters.db import automation
 from arrears.adapters.db import tables as t
 from arrears.domain.audit import Actor, ActorKind, AuditEntry
 from arrears.domain.tasks import Task, TaskSource, TaskType
+from arrears.services import outbox
 from arrears.services.automation_ports import NewEmail, RunLink, StepClaim
 from tests.integration.test_cycle import DAY, Cycle, day  # noqa: F401  (the fixture)
 from tests.workspace import Desk
@@ -210,3 +211,46 @@ def test_a_run_whose_email_another_cycle_queued_links_no_email_and_keeps_its_tas
     task_ids = {task for _, task in links}
     assert len(task_ids) == 1 and None not in task_ids
     assert report.tasks_created == 3 and report.emails_queued == 2  # 45 and courtesy; 30 was taken
+
+
+def test_a_group_partly_claimed_by_another_cycle_writes_and_links_what_it_claimed(day: Cycle) -> None:  # noqa: F811
+    """Acme's I30 and I31 reach past-due-30 together; another cycle has claimed I31 (and will write
+    its own email and task). This one writes one email and one task for I30 alone, and its run names
+    them (on PostgreSQL through the ids it reserved, on SQLite through the links after)."""
+    with day.desk.uow() as uow:
+        acme = uow.workspace.customer("C1")
+        assert acme is not None
+        i31 = next(i for i in uow.automation.open_invoices(acme.id) if i.number == "I31")
+        uow.automation.claim_runs(
+            DAY,
+            [
+                StepClaim(
+                    "standard", "past-due-30", f"invoice:{i31.invoice_ids[0]}", acme.id, i31.invoice_ids[0], "fired"
+                )
+            ],
+        )
+        uow.commit()
+
+    day.run()
+
+    email = next(e for e in day.emails() if e.step == "past-due-30" and e.customer_id == acme.id)
+    assert [i["number"] for i in outbox.thaw(email.context)["invoices"]] == ["I30"]
+    with day.desk.arrears.engine.connect() as connection:
+        r, i = t.step_runs, t.invoices
+        runs = {
+            row.number: (row.email_id, row.task_id)
+            for row in connection.execute(
+                select(i.c.number, r.c.email_id, r.c.task_id)
+                .join(i, r.c.invoice_id == i.c.id)
+                .where(r.c.step == "past-due-30", i.c.customer_id == acme.id)
+            )
+        }
+        assert runs["I31"] == (None, None)  # the other cycle's, not linked by this one
+        email_id, task_id = runs["I30"]
+        assert email_id == email.id and task_id is not None
+        tagged = connection.execute(
+            select(i.c.number)
+            .join(t.task_invoices, t.task_invoices.c.invoice_id == i.c.id)
+            .where(t.task_invoices.c.task_id == task_id)
+        ).scalars()
+        assert list(tagged) == ["I30"]

@@ -1,5 +1,7 @@
-"""The migrations build the schema that `tables.py` describes, step down and up again, and carry the
-rows they change: on SQLite and PostgreSQL, each in a database of its own."""
+"""The migrations build the schema that `tables.py` describes (as far as alembic's autogenerate
+compares: tables, columns and types, indexes, unique and foreign keys; server defaults on
+PostgreSQL; not CHECK constraints), step down and up again, and carry the rows they change: on
+SQLite and PostgreSQL, each in a database of its own."""
 
 from __future__ import annotations
 

@@ -33,7 +33,6 @@ from jinja2 import (
     TemplateNotFound,
     select_autoescape,
 )
-from jinja2 import TemplateError as JinjaError
 
 from ..domain.errors import ArrearsError
 
@@ -156,24 +155,29 @@ class Templates:
         return found
 
     def subject(self, name: str, context: dict[str, Any]) -> str:
-        """The subject line alone (on one line): what the cycle renders when it queues an email."""
-        return self.email(name, context, body=False).subject
+        """The subject line (on one line): what the cycle renders when it queues an email."""
+        return " ".join(self._render(self.plain, name, f"emails/{name}.subject.txt", context).split())
 
-    def email(self, name: str, context: dict[str, Any], *, body: bool = True) -> RenderedEmail:
-        """Subject, HTML and text; a template that is missing or fails (an override's error, a
-        variable it names that the context lacks) raises TemplateError."""
-        context = {"company": self.company, **context}
+    def body(self, name: str, context: dict[str, Any], subject: str) -> RenderedEmail:
+        """The HTML and text parts, under the subject the email was queued with."""
+        html = self._render(self.html, name, f"emails/{name}.html", {**context, "subject": subject})
+        text = self._render(self.plain, name, f"emails/{name}.txt", context)
+        return RenderedEmail(subject, html, text)
+
+    def email(self, name: str, context: dict[str, Any]) -> RenderedEmail:
+        """Subject, HTML and text parts, at once (a preview)."""
+        return self.body(name, context, self.subject(name, context))
+
+    def _render(self, environment: Environment, name: str, path: str, context: dict[str, Any]) -> str:
+        """One part of email template `name`. Whatever goes wrong (the file is missing, an override
+        has an error, names a variable the context lacks, gives a filter what it cannot format) is a
+        TemplateError that names the template."""
         try:
-            subject = " ".join(self.plain.get_template(f"emails/{name}.subject.txt").render(context).split())
-            if not body:
-                return RenderedEmail(subject, "", "")
-            html = self.html.get_template(f"emails/{name}.html").render({**context, "subject": subject})
-            text = self.plain.get_template(f"emails/{name}.txt").render(context)
+            return environment.get_template(path).render({"company": self.company, **context})
         except TemplateNotFound as error:
             raise TemplateError(f"no email template {name!r} (missing {error.name})") from None
-        except JinjaError as error:
-            raise TemplateError(f"email template {name!r} failed: {error}") from None
-        return RenderedEmail(subject, html, text)
+        except Exception as error:  # a template runs code its author wrote
+            raise TemplateError(f"email template {name!r} failed: {type(error).__name__}: {error}") from None
 
     def invoice_html(self, context: dict[str, Any]) -> str:
         return self.html.get_template("invoice.html").render({"company": self.company, **context})

@@ -200,8 +200,9 @@ def fire_workflows(
             groups.items(), key=lambda g: (g[0][2], g[0][0], g[0][1])
         )
     ]
+    checked: set[str] = set()  # the email templates rendered whole once this cycle
     for chunk in _batches([*ordered, *events], max(1, batch)):
-        _fire_batch(uow_factory, chunk, mailer, as_of, report)
+        _fire_batch(uow_factory, chunk, mailer, as_of, report, checked)
 
 
 def _batches(groups: Sequence[_Group], size: int) -> Iterator[list[_Group]]:
@@ -260,9 +261,20 @@ class _Fired:
     task: Task | None = None
     task_id: int | None = None
 
+    def named_by_claim(self) -> bool:
+        """Whether its step runs' claims already name the email and task it wrote: their ids were
+        reserved (`email.id`, `task.id`), and the email was queued (not taken by another cycle)."""
+        named = (self.email.id if self.email else None, self.task.id if self.task else None)
+        return named == (self.email_id, self.task_id)
+
 
 def _fire_batch(
-    uow_factory: UowFactory, groups: Sequence[_Group], mailer: Mailer, as_of: date, report: CycleReport
+    uow_factory: UowFactory,
+    groups: Sequence[_Group],
+    mailer: Mailer,
+    as_of: date,
+    report: CycleReport,
+    checked: set[str],
 ) -> None:
     """One email and one task per customer and step, listing all its invoices, for every group of
     the batch; in one transaction. Subjects another cycle claimed first are left out."""
@@ -273,7 +285,8 @@ def _fire_batch(
         sends = [bool(g.step.email and recipients[g.customer_id].addresses) for g in groups]
         # Where the database can, the email and task ids are taken first and the claims name them:
         # no second pass over the claimed runs to link them.
-        reserved = automation.reserve_ids(sum(sends), sum(1 for g in groups if g.step.task))
+        # (Not in a dry run: the ids it took would be gaps in the numbering once it rolls back.)
+        reserved = None if report.dry_run else automation.reserve_ids(sum(sends), sum(1 for g in groups if g.step.task))
         emails, tasks = (iter(reserved[0]), iter(reserved[1])) if reserved else (None, None)
         planned = [  # per group: its email's and its task's id, if reserved
             (_take(emails, sending), _take(tasks, bool(group.step.task)))
@@ -308,7 +321,7 @@ def _fire_batch(
             report.steps_fired += len(items)
             one = _Fired(group, recipient, items)
             if group.step.email and recipient.addresses:
-                one.email = _new_email(mailer, one, as_of, now, email_id)
+                one.email = _new_email(mailer, one, as_of, now, email_id, checked)
             if group.step.task:
                 one.task = _task(one, as_of, task_id)
             fired.append(one)
@@ -322,16 +335,15 @@ def _fire_batch(
         for one in fired:
             entries += _account(one, as_of, now, report)
         automation.record_all(entries)
-        # Runs whose claim does not name what they produced: all of them without reserved ids, and
-        # with them, those whose email another cycle had queued under the same key (rare).
+        # Without reserved ids (SQLite, a dry run) every run is linked here; with them, only those
+        # whose email another cycle had queued under the same key (rare).
         automation.link_runs_many(
             [
                 RunLink(
                     claimed[(one.group.workflow.name, one.group.step.name, item.subject)], one.email_id, one.task_id
                 )
                 for one in fired
-                if (one.email_id, one.task_id)
-                != (one.email.id if one.email else None, one.task.id if one.task else None)
+                if not one.named_by_claim()
                 for item in one.items
             ]
         )
@@ -342,32 +354,39 @@ def _take(ids: Iterator[int] | None, wanted: bool) -> int | None:
     return next(ids) if ids is not None and wanted else None
 
 
-def _new_email(mailer: Mailer, one: _Fired, as_of: date, now: datetime, email_id: int | None) -> NewEmail:
+def _new_email(
+    mailer: Mailer, one: _Fired, as_of: date, now: datetime, email_id: int | None, checked: set[str]
+) -> NewEmail:
     group, step, recipient, items = one.group, one.group.step, one.recipient, one.items
-    currency = next((i.currency for i in items if i.currency), "USD")
-    invoices = [outbox.invoice_context(i, (as_of - i.due_date).days) for i in items if i.number]
-    context = {
-        "customer": {"name": recipient.customer_name, "external_id": recipient.customer_external_id},
-        "contact_name": recipient.contact_name,
-        "invoices": invoices,
-        "total": outbox.decimal(sum(i.outstanding_minor for i in items), currency) if invoices else 0,
-        "currency": currency,
-        "step": {"name": step.name, "days": step.days},
-        "as_of": as_of,
-    }
     assert step.email is not None
+    context = outbox.email_context(
+        recipient.customer_name,
+        recipient.customer_external_id,
+        recipient.contact_name,
+        items,
+        next((i.currency for i in items if i.currency), "USD"),
+        step,
+        as_of,
+    )
     key = f"{group.workflow.name}:{step.name}:{group.customer_id}:{as_of.isoformat()}"
     if group.one_per_subject:
         key += f":{items[0].subject}"
     # The subject now (the plan, the customer's record and the alerts show it); the body when it is
     # sent, from this context: the invoices and amounts as decided today.
+    subject, frozen = mailer.templates.subject(step.email, context), outbox.freeze(context)
+    if step.email not in checked:
+        # The first email of each template in a cycle is rendered whole, from its stored form: a
+        # broken template stops the cycle here, as it did when every body was rendered in it,
+        # before any email is queued with it (fix it, run the day again).
+        mailer.templates.body(step.email, outbox.thaw(frozen), subject)
+        checked.add(step.email)
     return NewEmail(
         group.customer_id,
         key,
         recipient.addresses,
-        mailer.templates.subject(step.email, context),
+        subject,
         step.email,
-        outbox.freeze(context),
+        frozen,
         group.workflow.name,
         step.name,
         as_of,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,6 +23,7 @@ from ..domain.audit import SYSTEM, AuditEntry
 from ..domain.currencies import minor_unit
 from ..domain.emails import PermanentFailure, TemporaryFailure, retry_after
 from ..domain.errors import ArrearsError
+from ..domain.workflows import Step
 from .automation_ports import DueSubject, OutboxEmail, Rendered, Renderer, Sender
 from .ports import UnitOfWork
 
@@ -81,16 +82,39 @@ def thaw(frozen: str) -> dict[str, Any]:
     return context
 
 
+def email_context(
+    customer_name: str,
+    customer_external_id: str,
+    contact_name: str | None,
+    subjects: Sequence[DueSubject],
+    currency: str,
+    step: Step,
+    as_of: date,
+) -> dict[str, Any]:
+    """What an email template is given (templates/README.md): the invoices among `subjects` (a
+    customer's welcome has none), their total outstanding, the step and the day."""
+    return {
+        "customer": {"name": customer_name, "external_id": customer_external_id},
+        "contact_name": contact_name,
+        "invoices": [invoice_context(i, (as_of - i.due_date).days) for i in subjects if i.number],
+        "total": decimal(sum(i.outstanding_minor for i in subjects), currency),
+        "currency": currency,
+        "step": {"name": step.name, "days": step.days},
+        "as_of": as_of,
+    }
+
+
 def body(email: OutboxEmail, templates: Renderer) -> Rendered | None:
-    """The body to send: rendered now from the email's template and stored context, or None for an
-    email queued with its body already rendered (before migration 0008). Raises PermanentFailure if
-    the template fails: trying again would fail the same way."""
+    """The body to send: rendered now from the email's template and stored context, under the
+    subject it was queued with; None for an email queued with its body (before migration 0008).
+    Whatever fails here fails this email (PermanentFailure: a later try would fail the same way),
+    and never the send loop, which would otherwise take the same email first again and again."""
     if email.context is None:
         return None
     try:
-        return templates.email(email.template, thaw(email.context))
-    except ArrearsError as error:
-        raise PermanentFailure(str(error)) from None
+        return templates.body(email.template, thaw(email.context), email.subject)
+    except (ArrearsError, ValueError, TypeError, KeyError) as error:  # a template, or a stored context
+        raise PermanentFailure(f"{error}") from None
 
 
 class _ShortHeaders(Compat32):
@@ -167,7 +191,8 @@ def send_due(
     uow_factory: UowFactory, sender: Sender, templates: Renderer, sender_address: str, *, limit: int | None = None
 ) -> SendReport:
     """Send queued emails whose time has come, one transaction each, until none is left (or `limit`
-    have been tried). An email put back for a later try is not due again in the same call."""
+    have been tried). An email put back for a later try comes due again only after its wait (a
+    minute, then longer, a few tries in all), so a call that runs that long may try it again."""
     report = SendReport()
     try:
         _send(uow_factory, sender, templates, sender_address, limit, report)

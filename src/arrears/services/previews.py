@@ -33,14 +33,10 @@ def preview(
         if customer is None:
             raise NotFound(f"no customer with external id {customer_external_id!r}")
         recipient = uow.automation.recipients([customer.id])[customer.id]
-        invoices = [i for i in uow.automation.open_invoices(customer.id)]
-    context = {
-        "customer": {"name": customer.name, "external_id": customer.external_id},
-        "contact_name": recipient.contact_name,
-        "invoices": [outbox.invoice_context(i, (as_of - i.due_date).days) for i in invoices],
-        "total": outbox.decimal(sum(i.outstanding_minor for i in invoices), customer.currency),
-        "currency": customer.currency,
-        "step": {"name": step.name, "days": step.days},
-        "as_of": as_of,
-    }
-    return templates.email(step.email, context), recipient.addresses
+        invoices = uow.automation.open_invoices(customer.id)
+    context = outbox.email_context(
+        customer.name, customer.external_id, recipient.contact_name, invoices, customer.currency, step, as_of
+    )
+    # As the email would go: the subject from the context, the body from its stored (JSON) form.
+    subject = templates.subject(step.email, context)
+    return templates.body(step.email, outbox.thaw(outbox.freeze(context)), subject), recipient.addresses

@@ -282,7 +282,7 @@ class SqlAutomation:
         """`column IN ids`; on PostgreSQL `= ANY` of one array parameter, one statement to compile
         and prepare whatever the number of ids (an IN list is rendered anew for each length)."""
         if self.dialect == "postgresql":
-            return column == any_(bindparam("ids", list(ids), type_=postgresql.ARRAY(Integer)))
+            return column == any_(bindparam("ids", list(ids), type_=postgresql.ARRAY(Integer), unique=True))
         return column.in_(ids)
 
     # -- what came before the first cycle ----------------------------------------------------------
@@ -691,17 +691,18 @@ class SqlAutomation:
             {**({"id": task.id} if task.id is not None else {}), **SqlWorkspace._task_values(task), "created_by": None}
             for task in tasks
         ]
-        if self.dialect == "postgresql":
+        reserved = [task.id for task in tasks if task.id is not None]
+        k = t.tasks
+        if self.dialect == "postgresql" and reserved:
+            self.connection.execute(insert(k).from_select(list(rows[0]), _unnest_rows(k, rows)))
+            ids = reserved
+        elif self.dialect == "postgresql":
             # One INSERT … SELECT: the ids come from the sequence in the arrays' order, so sorted
             # they are the tasks' ids in order (what SQLAlchemy's own sorted RETURNING relies on).
-            k = t.tasks
             statement = insert(k).from_select(list(rows[0]), _unnest_rows(k, rows)).returning(k.c.id)
             ids = sorted(int(row.id) for row in self.connection.execute(statement))
         else:
             ids = [int(row.id) for row in self.connection.execute(_writes(self.dialect).task, rows)]
-        reserved = [task.id for task in tasks if task.id is not None]
-        if reserved:  # the ids were given, in the tasks' order
-            ids = reserved
         tags = [
             {"task_id": task_id, "invoice_id": invoice_id}
             for task_id, task in zip(ids, tasks, strict=True)

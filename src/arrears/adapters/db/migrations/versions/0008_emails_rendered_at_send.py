@@ -31,8 +31,14 @@ LINKS = (("email_id", "emails"), ("task_id", "tasks"))
 
 
 def _links(deferrable: bool) -> None:
-    """The step runs' references to their email and task, checked at commit (or not). SQLite copies
-    `step_runs` to change them: no table refers to it, so dropping the old copy deletes nothing else."""
+    """The step runs' references to their email and task, checked at commit (or not). PostgreSQL
+    alters them in place (no re-check of the rows); SQLite copies `step_runs` to change them: no
+    table refers to it, so dropping the old copy deletes nothing else."""
+    mode = "DEFERRABLE INITIALLY IMMEDIATE" if deferrable else "NOT DEFERRABLE"
+    if op.get_bind().dialect.name == "postgresql":
+        for column, table in LINKS:
+            op.execute(f"ALTER TABLE step_runs ALTER CONSTRAINT fk_step_runs_{column}_{table} {mode}")
+        return
     with op.batch_alter_table("step_runs", schema=None) as batch_op:
         for column, table in LINKS:
             name = f"fk_step_runs_{column}_{table}"
