@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,25 @@ def postgres_engine() -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@contextmanager
+def scratch_postgres(suffix: str) -> Iterator[str]:
+    """The URL of a PostgreSQL database of its own (`<the test database>_<suffix>`), with no schema
+    at all, dropped afterwards. (Take `postgres_engine` first: it skips or fails when the server
+    cannot be reached.)"""
+    url = make_url(PG_URL)
+    name = f"{url.database}_{suffix}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _empty_postgres(engine: Engine) -> None:

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
 
 from arrears.bootstrap import Arrears
 from arrears.cli.main import app
 from tests.browser import browser, page, served  # noqa: F401 (fixtures of the browser tests)
-from tests.conftest import PG_URL
+from tests.conftest import scratch_postgres
 from tests.ledger import Ledger
 from tests.web import Site, open_site
 
@@ -49,16 +48,8 @@ def ledger(arrears: Arrears, tmp_path: Path) -> Ledger:
 @pytest.fixture
 def empty_postgres_url(postgres_engine: Engine) -> Iterator[str]:
     """A PostgreSQL database of its own with no schema at all, dropped afterwards."""
-    url = make_url(PG_URL)
-    name = f"{url.database}_no_schema"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres("no_schema") as url:
+        yield url
 
 
 @pytest.fixture

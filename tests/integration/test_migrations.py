@@ -12,12 +12,11 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, insert, select, text
 
 from arrears.adapters.db import tables as t
 from arrears.adapters.db.engine import alembic_config, current_revision, head_revision, make_engine, upgrade
-from tests.conftest import PG_URL, REQUIRE_PG
+from tests.conftest import scratch_postgres
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -28,24 +27,11 @@ def blank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    url = make_url(PG_URL)
-    name = f"{url.database}_migrations"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        admin.dispose()
-        if REQUIRE_PG:
-            pytest.fail(f"PostgreSQL is not reachable: {error}")
-        pytest.skip(f"PostgreSQL is not reachable: {error}")
-    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    request.getfixturevalue("postgres_engine")  # skips, or fails, if the server cannot be reached
+    with scratch_postgres("migrations") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def differences(engine: Engine) -> list[object]:
