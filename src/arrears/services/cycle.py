@@ -292,23 +292,7 @@ def _fire_batch(
             (_take(emails, sending), _take(tasks, bool(group.step.task)))
             for group, sending in zip(groups, sends, strict=True)
         ]
-        claims = []
-        for group, (email_id, task_id) in zip(groups, planned, strict=True):
-            skip = _skips_without_address(group, recipients[group.customer_id])
-            for item in group.subjects:
-                claims.append(
-                    StepClaim(
-                        group.workflow.name,
-                        group.step.name,
-                        item.subject,
-                        item.customer_id,
-                        _invoice_of(item),
-                        "skipped" if skip else "fired",
-                        None if skip else email_id,
-                        None if skip else task_id,
-                    )
-                )
-        claimed = automation.claim_runs(as_of, claims)
+        claimed = automation.claim_runs(as_of, _step_claims(groups, recipients, planned))
         fired: list[_Fired] = []
         for group, (email_id, task_id) in zip(groups, planned, strict=True):
             items = [i for i in group.subjects if (group.workflow.name, group.step.name, i.subject) in claimed]
@@ -348,6 +332,30 @@ def _fire_batch(
             ]
         )
         uow.commit()
+
+
+def _step_claims(
+    groups: Sequence[_Group], recipients: dict[int, Recipient], planned: Sequence[tuple[int | None, int | None]]
+) -> list[StepClaim]:
+    """The step runs a batch claims, fired or skipped, each naming its group's email and task ids
+    (`planned`) when they were reserved."""
+    claims = []
+    for group, (email_id, task_id) in zip(groups, planned, strict=True):
+        skip = _skips_without_address(group, recipients[group.customer_id])
+        for item in group.subjects:
+            claims.append(
+                StepClaim(
+                    group.workflow.name,
+                    group.step.name,
+                    item.subject,
+                    item.customer_id,
+                    _invoice_of(item),
+                    "skipped" if skip else "fired",
+                    None if skip else email_id,
+                    None if skip else task_id,
+                )
+            )
+    return claims
 
 
 def _take(ids: Iterator[int] | None, wanted: bool) -> int | None:
