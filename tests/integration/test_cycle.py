@@ -465,6 +465,24 @@ def test_customer_text_is_escaped_in_the_body_rendered_at_send_time(day: Cycle) 
     assert f"Dear {hostile}," in text  # the text part is not HTML: nothing to escape
 
 
+@pytest.mark.parametrize(
+    "stored", ['{"total": {"$decimal": "not a number"}}', '{"as_of": {"$date": "2026-13-45"}}', "{"]
+)
+def test_a_stored_context_that_does_not_read_back_fails_its_email_and_the_next_ones_go(day: Cycle, stored: str) -> None:
+    day.outbox.failures = [TemporaryFailure("451 try again later")] * 10
+    day.run()
+    first = day.emails()[0]
+    with day.desk.arrears.engine.begin() as connection:
+        connection.execute(update(t.emails).where(t.emails.c.id == first.id).values(context=stored))
+    day.outbox.failures = []
+    day.desk.clock.at += timedelta(minutes=2)
+
+    sent = outbox.send_due(day.desk.arrears.uow, day.outbox, Templates(), "ar@northwind.example")
+
+    assert (sent.sent, sent.failed) == (2, 1)
+    assert [e.status for e in day.emails()] == ["failed", "sent", "sent"]
+
+
 def test_an_email_queued_with_its_body_before_migration_0008_is_sent_as_it_was(day: Cycle) -> None:
     day.outbox.failures = [TemporaryFailure("451 try again later")] * 10
     day.run()

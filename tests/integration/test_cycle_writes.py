@@ -31,8 +31,8 @@ def test_the_selection_reads_invoice_rows_in_chunks_with_the_same_result(
     day: Cycle,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(automation, "DUE_CHUNK", 1)
-    monkeypatch.setattr(automation, "DUE_CHUNK_ARRAY", 1)
+    monkeypatch.setattr(automation, "ID_CHUNK", 1)
+    monkeypatch.setattr(automation, "ID_CHUNK_ARRAY", 1)
 
     report = day.run()
 

@@ -386,7 +386,7 @@ def _new_email(
         # The first email of each template in a cycle is rendered whole, from its stored form: a
         # broken template stops the cycle here, as it did when every body was rendered in it,
         # before any email is queued with it (fix it, run the day again).
-        mailer.templates.body(step.email, outbox.thaw(frozen), subject)
+        outbox.render_stored(mailer.templates, step.email, frozen, subject)
         checked.add(step.email)
     return NewEmail(
         group.customer_id,

@@ -104,6 +104,11 @@ def email_context(
     }
 
 
+def render_stored(templates: Renderer, template: str, frozen: str, subject: str) -> Rendered:
+    """An email's body as the send loop renders it: from the context as stored, under its subject."""
+    return templates.body(template, thaw(frozen), subject)
+
+
 def body(email: OutboxEmail, templates: Renderer) -> Rendered | None:
     """The body to send: rendered now from the email's template and stored context, under the
     subject it was queued with; None for an email queued with its body (before migration 0008).
@@ -112,8 +117,9 @@ def body(email: OutboxEmail, templates: Renderer) -> Rendered | None:
     if email.context is None:
         return None
     try:
-        return templates.body(email.template, thaw(email.context), email.subject)
-    except (ArrearsError, ValueError, TypeError, KeyError) as error:  # a template, or a stored context
+        return render_stored(templates, email.template, email.context, email.subject)
+    # a template's error, or a stored context that does not read back (JSON, a date, a decimal)
+    except (ArrearsError, ValueError, TypeError, KeyError, ArithmeticError) as error:
         raise PermanentFailure(f"{error}") from None
 
 

@@ -39,4 +39,4 @@ def preview(
     )
     # As the email would go: the subject from the context, the body from its stored (JSON) form.
     subject = templates.subject(step.email, context)
-    return templates.body(step.email, outbox.thaw(outbox.freeze(context)), subject), recipient.addresses
+    return outbox.render_stored(templates, step.email, outbox.freeze(context), subject), recipient.addresses

@@ -60,8 +60,8 @@ from .workspace import SqlWorkspace
 
 HIGH_WATER_KEY = "automation_start"
 CLAIM_CHUNK = 1000  # rows per INSERT of step runs: 7,000 parameters (SQLAlchemy's default page size)
-DUE_CHUNK = 5000  # ids per statement of an `IN` list on SQLite (its limit is 32,766 parameters)
-DUE_CHUNK_ARRAY = 100_000  # PostgreSQL: one array parameter
+ID_CHUNK = 5000  # ids per statement of an `IN` list on SQLite (its limit is 32,766 parameters)
+ID_CHUNK_ARRAY = 100_000  # PostgreSQL: one array parameter
 
 
 def _subject(prefix: str, column: ColumnElement[Any]) -> ColumnElement[str]:
@@ -232,6 +232,18 @@ def _writes(dialect: str) -> _WriteStatements:
     return _WriteStatements(claim, link, email, task, audit)
 
 
+def _reserved(ids: Sequence[int | None]) -> list[int]:
+    """The ids reserved for the rows to insert (`Automation.reserve_ids`): all of them, or none."""
+    given = [i for i in ids if i is not None]
+    if given and len(given) != len(ids):
+        raise ValueError("either every row has a reserved id or none has")
+    return given
+
+
+def _id_given(row_id: int | None) -> dict[str, int]:
+    return {} if row_id is None else {"id": row_id}
+
+
 def _invoice_subject_query(outstanding: ColumnElement[int]) -> Select[Any]:
     """The invoice columns `_invoice_subject` reads, joined to the invoice's customer."""
     i, c = t.invoices, t.customers
@@ -275,7 +287,7 @@ class SqlAutomation:
 
     def _id_chunks(self, ids: Sequence[int]) -> list[Sequence[int]]:
         """The ids in as few statements as the database allows (SQLite: a parameter each)."""
-        size = DUE_CHUNK if self.dialect == "sqlite" else DUE_CHUNK_ARRAY
+        size = ID_CHUNK if self.dialect == "sqlite" else ID_CHUNK_ARRAY
         return [ids[start : start + size] for start in range(0, len(ids), size)]
 
     def _id_in(self, column: ColumnElement[int], ids: Sequence[int]) -> ColumnElement[bool]:
@@ -635,11 +647,10 @@ class SqlAutomation:
     def queue_emails(self, emails: Sequence[NewEmail]) -> list[int | None]:
         if not emails:
             return []
-        if len({email.id is None for email in emails}) > 1:
-            raise ValueError("either every email has a reserved id or none has")
+        _reserved([email.id for email in emails])
         rows = [
             {
-                **({"id": email.id} if email.id is not None else {}),
+                **_id_given(email.id),
                 "customer_id": email.customer_id,
                 "dedupe_key": email.dedupe_key,
                 "to_addresses": json.dumps(list(email.to)),
@@ -685,13 +696,8 @@ class SqlAutomation:
     def add_tasks(self, tasks: Sequence[Task]) -> list[int]:
         if not tasks:
             return []
-        if len({task.id is None for task in tasks}) > 1:
-            raise ValueError("either every task has a reserved id or none has")
-        rows = [
-            {**({"id": task.id} if task.id is not None else {}), **SqlWorkspace._task_values(task), "created_by": None}
-            for task in tasks
-        ]
-        reserved = [task.id for task in tasks if task.id is not None]
+        reserved = _reserved([task.id for task in tasks])
+        rows = [{**_id_given(task.id), **SqlWorkspace._task_values(task), "created_by": None} for task in tasks]
         k = t.tasks
         if self.dialect == "postgresql" and reserved:
             self.connection.execute(insert(k).from_select(list(rows[0]), _unnest_rows(k, rows)))
