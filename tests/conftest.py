@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,12 +26,15 @@ from arrears.config import Settings
 _PG_BASE = make_url(
     os.environ.get("ARREARS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/arrears_test")
 )
-# Under pytest-xdist (`make test` runs a process per CPU) each process has databases of its own:
-# `arrears_test_gw0`, and the ones tests derive from it (`…_no_schema`, `…_migrations`, copies).
+# Every run has databases of its own, so that two runs on one machine never touch each other's:
+# `arrears_test_<run id>` (the run id is shared by pytest-xdist's processes, each adding its name,
+# `…_gw0`), and the ones tests derive from it (`…_no_schema`, `…_migrations`, copies). They are
+# dropped when the run ends.
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID") or os.environ.setdefault("ARREARS_TEST_RUN", uuid.uuid4().hex)
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER")
-PG_URL = (_PG_BASE.set(database=f"{_PG_BASE.database}_{_WORKER}") if _WORKER else _PG_BASE).render_as_string(
-    hide_password=False
-)
+PG_URL = _PG_BASE.set(
+    database="_".join(part for part in (_PG_BASE.database, _RUN[:12], _WORKER) if part)
+).render_as_string(hide_password=False)
 REQUIRE_PG = os.environ.get("ARREARS_REQUIRE_POSTGRES") == "1"
 
 
@@ -63,6 +67,10 @@ def postgres_engine() -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @contextmanager
