@@ -19,11 +19,13 @@ from sqlalchemy import (
     Boolean,
     Column,
     ColumnElement,
+    CompoundSelect,
     Connection,
     Date,
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     and_,
@@ -168,6 +170,18 @@ def invoice_status(
     )
 
 
+# The kinds whose rows hold money or decide what money may be allocated (a customer's currency).
+LOCKING_KINDS = frozenset({"customers", "invoices", "payments", "credit-notes"})
+
+
+def lock_customers(ids: Select[Any] | CompoundSelect[Any]) -> Select[Any]:
+    """The statement that locks the customers `ids` selects, in id order (PostgreSQL); it returns their
+    count, not the ids, so that a file of 100,000 customers sends one number back."""
+    c = t.customers
+    locked = select(c.c.id).where(c.c.id.in_(ids)).order_by(c.c.id).with_for_update(key_share=True).subquery()
+    return select(func.count()).select_from(locked)
+
+
 def _money(minor: int, currency: str) -> str:
     return f"{format_minor(minor, currency)} {currency}"
 
@@ -253,6 +267,7 @@ class SqlImportBatch:
 
     def problems_before(self) -> Iterator[RowProblem]:
         self._prepare()
+        self._lock_customers()
         yield from self._repeated_keys()
         if self.kind_name == "customers":
             yield from self._currency_changes()
@@ -262,6 +277,29 @@ class SqlImportBatch:
                 yield from self._voiding_invoices_with_allocations()
         if "invoice_id" in self.staging.c:
             yield from self._bad_invoice_references()
+
+    def _lock_customers(self) -> None:
+        """Serialise this write with every other write to the same customers' ledgers.
+
+        On PostgreSQL each customer whose ledger the file touches (the customer of each row, and the
+        one a stored row belongs to now) is locked, in id order so that two writers never deadlock,
+        before anything is checked or written: a concurrent write to those customers waits for this
+        transaction to end, and this one reads what the other committed. Checks, allocation limits and
+        the stored totals are therefore computed on a ledger that cannot move under them. (`FOR NO KEY
+        UPDATE`: rows that merely reference a customer, as tasks and emails do, can still be written.)
+        SQLite runs one writer at a time (`BEGIN IMMEDIATE`), so it needs nothing more.
+        """
+        if self.dialect != "postgresql" or self.kind_name not in LOCKING_KINDS:
+            return
+        for _ in range(2):  # again, for a row that moved to another customer while this one waited
+            self.connection.execute(lock_customers(self._customers_touched()))
+
+    def _customers_touched(self) -> Select[Any] | CompoundSelect[Any]:
+        s, target, c = self.staging, self.kind.table, t.customers
+        if self.kind_name == "customers":
+            return select(c.c.id).join(s, s.c.external_id == c.c.external_id)
+        match = and_(*(target.c[k] == s.c[k] for k in self.kind.key))
+        return select(s.c.customer_id).union(select(target.c.customer_id).join(s, match))
 
     def _repeated_keys(self) -> Iterator[RowProblem]:
         s = self.staging
@@ -389,9 +427,15 @@ class SqlImportBatch:
             set_["status"] = invoice_status(
                 is_void, excluded.amount_minor, i.c.paid_minor, i.c.credited_minor, i.c.written_off_minor
             )
-        where = or_(
+        where: ColumnElement[bool] = or_(
             *(target.c[name].is_distinct_from(excluded[name]) for name in set_ if name not in ("updated_at", "status"))
         )
+        if self._affected is not None and self.dialect == "postgresql":
+            # Move an allocation only off an invoice this write refreshes: a row that another writer
+            # inserted meanwhile (for another customer) stays as it is, and `problems_after` says so.
+            where = and_(
+                where, or_(target.c.invoice_id.is_(None), target.c.invoice_id.in_(select(self._affected.c.id)))
+            )
         self.connection.execute(
             statement.on_conflict_do_update(index_elements=list(self.kind.key), set_=set_, where=where)
         )
@@ -436,6 +480,26 @@ class SqlImportBatch:
             )
         )
 
+    def _written_meanwhile(self) -> Iterator[RowProblem]:
+        """Rows that another writer created at the same moment as this one, for another customer's
+        invoice: this write did not overwrite them (it could not refresh that invoice), so it fails
+        whole, and sending it again applies it."""
+        if self._affected is None or self.dialect != "postgresql":
+            return
+        s, cash = self.staging, self.kind.table
+        query = (
+            select(s.c.line)
+            .join(cash, cash.c.external_id == s.c.external_id)
+            .where(cash.c.invoice_id.is_not(None), cash.c.invoice_id.not_in(select(self._affected.c.id)))
+            .order_by(s.c.line)
+        )
+        for (line,) in self.connection.execute(query):
+            yield RowProblem(
+                line,
+                "external_id",
+                "was written by another import at the same moment; nothing was imported: send it again",
+            )
+
     def _remember_affected_invoices(self) -> None:
         """Invoices whose paid or credited amount this file can change: the ones it allocates to,
         and the ones its rows were allocated to before (an allocation can move)."""
@@ -474,6 +538,7 @@ class SqlImportBatch:
         s, i = self.staging, t.invoices
         if self.kind_name not in ("invoices", "payments", "credit-notes"):
             return
+        yield from self._written_meanwhile()
         allocated = i.c.paid_minor + i.c.credited_minor + i.c.written_off_minor
         if self.kind_name == "invoices":
             rows = s.join(i, s.c.external_id == i.c.external_id)
