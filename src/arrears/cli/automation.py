@@ -14,7 +14,7 @@ from rich.table import Table
 
 from ..domain.errors import ArrearsError
 from ..services import cycle, outbox, previews, workflows
-from .main import DatabaseUrl, SummaryFormat, app, fails_cleanly, parse_date, workspace
+from .app import OPERATOR, DatabaseUrl, SummaryFormat, app, fails_cleanly, parse_date, workspace
 
 workflow_app = typer.Typer(help="Reminder workflows: check a workflow file.", no_args_is_help=True)
 email_app = typer.Typer(help="Email templates: preview what a step sends.", no_args_is_help=True)
@@ -175,7 +175,6 @@ KIND_HELP = "customer or invoice"
 
 def _set(kind: str, external_id: str, flag: str, value: bool, database_url: str | None) -> None:
     from ..services import chasing
-    from .tasks import OPERATOR
 
     with workspace(database_url) as arrears:
         chasing.set_chasing(arrears.uow(), OPERATOR, kind, external_id, flag, value)
@@ -227,8 +226,6 @@ def save_workflow(
     A file named by ARREARS_WORKFLOWS still wins over the stored one.
     Example: [bold]arrears workflow save workflows.toml[/bold]
     """
-    from .tasks import OPERATOR
-
     if not file.is_file():
         raise ArrearsError(f"{file}: no such file")
     with workspace(database_url) as arrears:

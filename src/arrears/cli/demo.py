@@ -1,8 +1,4 @@
-"""`arrears demo`: load the demo ledger into the configured database, then show its aging.
-
-The command registers itself on `app`; cli/main.py imports this module last, after the helpers
-it borrows from there (the workspace, the error handling and the aging tables).
-"""
+"""`arrears demo`: load the demo ledger into the configured database, then show its aging."""
 
 from __future__ import annotations
 
@@ -20,7 +16,8 @@ from rich.table import Column, Table
 
 from ..services import aging
 from ..services import demo as demo_ledger
-from .main import DatabaseUrl, _aging_tables, app, fails_cleanly, parse_date, workspace
+from .app import DatabaseUrl, app, fails_cleanly, parse_date, workspace
+from .reports import aging_tables
 
 
 @app.command("demo")
@@ -81,14 +78,14 @@ def demo(
         reports = aging.aging_report(arrears.uow(), day)
         console = Console() if sys.stdout.isatty() else Console(width=160)
         _print_summary(console, summary, where, elapsed)
-        _aging_tables(reports, day)
+        aging_tables(reports, day)
         sign_in = (
             f"Sign in as demo (owner), morgan (manager) or a collector (alex, sam, jordan), "
             f"with the password {summary.password}."
         )
         console.print(f"\n{sign_in} See the aging again: arrears report aging --as-of {day}", highlight=False)
         if serve:
-            from .serve import run_server  # here: serve.py imports main.py, which imports this module
+            from .serve import run_server  # not at the top: that would list `arrears serve` before `arrears demo`
 
             run_server(arrears, host, port, sign_in)
 

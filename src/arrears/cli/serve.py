@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .main import DatabaseUrl, app, fails_cleanly, workspace
+from .app import DatabaseUrl, app, fails_cleanly, workspace
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

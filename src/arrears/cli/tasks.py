@@ -13,17 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..domain.users import TERMINAL
 from ..services import collection_rules, tasks
-from .main import DatabaseUrl, TableFormat, app, fails_cleanly, parse_date, workspace
+from .app import OPERATOR, DatabaseUrl, TableFormat, app, fails_cleanly, parse_date, workspace
 
 promises_app = typer.Typer(help="Promises to pay: mark them kept or broken.", no_args_is_help=True)
 app.add_typer(promises_app, name="promises")
-
-# The person at the terminal is trusted like an owner (they hold the database); ARREARS_USER says
-# whose task list "mine" is.
-OPERATOR = TERMINAL
-
 
 COLUMNS = (
     "id",

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from ..services import accounts
-from .main import DatabaseUrl, err, fails_cleanly, users_app, workspace
+from .app import DatabaseUrl, err, fails_cleanly, workspace
+from .users import users_app
 
 
 @users_app.command("token")

@@ -1,0 +1,120 @@
+"""The `arrears` Typer app and what its commands share: the --database-url option, the output
+formats, the workspace a command opens, dates as typed, and how a user error ends a command.
+
+Every command module imports from here and registers itself on `app`; `cli/main.py` imports them
+all and runs the app.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from .. import __version__
+from ..bootstrap import Arrears, bootstrap
+from ..config import Settings
+from ..domain.errors import ArrearsError
+from ..domain.users import TERMINAL
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="arrears",
+    help="Arrears: the accounts-receivable collections workspace.\n\n"
+    "Start with [bold]arrears demo[/bold] to load a realistic ledger, then [bold]arrears report aging[/bold].",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+err = Console(stderr=True)
+
+# The person at the terminal is trusted like an owner (they hold the database); ARREARS_USER says
+# whose task list "mine" is.
+OPERATOR = TERMINAL
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL of the database (default: $ARREARS_DATABASE_URL, else sqlite:///arrears.db).",
+        show_default=False,
+    ),
+]
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class DataFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+class SummaryFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
+    """A user error ends the command with its message on stderr and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except ArrearsError as error:
+            # The message quotes the user's own data ("[/b]", ":x:"): shown as written, never as markup.
+            message = escape(error.message)
+            err.print(f"[bold red]error:[/bold red] {message}", highlight=False, emoji=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+@contextmanager
+def workspace(database_url: str | None, *, schema: bool = True) -> Iterator[Arrears]:
+    """The workspace a command works on: the settings, with --database-url over the environment."""
+    settings = Settings() if database_url is None else Settings(database_url=database_url)
+    arrears = bootstrap(settings)
+    try:
+        yield arrears.ready() if schema else arrears
+    finally:
+        arrears.close()
+
+
+def parse_date(text: str, option: str) -> date:
+    """A date typed as YYYY-MM-DD; anything else is bad usage of `option` (exit status 2)."""
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date in the form YYYY-MM-DD", param_hint=option) from None
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"arrears {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Arrears: the accounts-receivable collections workspace."""
