@@ -7,7 +7,6 @@ locale by Babel; the PDF is drawn by WeasyPrint.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -51,44 +50,64 @@ class RenderedEmail:
 
 
 def _money_formatter(locale: Locale, currency: str) -> Callable[[Decimal], str]:
-    """What Babel's format_currency does, with the locale's pattern and the currency's digits and
-    symbol looked up once: format_currency looks them up, and the currency's plural name, on every
-    call (three times the work, for the same string)."""
-    pattern = copy.copy(locale.currency_formats["standard"])
-    if "¤¤¤" in pattern.pattern:
-        return lambda amount: str(format_currency(amount, currency, locale=locale))
-    digits = get_currency_precision(currency)
-    pattern.frac_prec = (digits, digits)
-    symbol = get_currency_symbol(currency, locale)
+    """A function that formats amounts of `currency` in `locale` exactly as Babel's format_currency
+    does. Everything it needs is read from the installed Babel's data once, here: the locale's
+    currency pattern (where the symbol goes, the minus sign of negative amounts, the minimum of
+    integer digits, the grouping sizes), its decimal and group symbols, and the currency's digits
+    and symbol. format_currency looks all of them up, and the currency's plural name, on every
+    call: three times the work for the same string, and a tenth of an email's rendering was there.
+    Whatever this does not render itself, format_currency does."""
 
     def with_babel(amount: Decimal) -> str:
-        text = str(pattern.apply(amount, locale, currency=None, currency_digits=False))
-        return text.replace("¤¤", currency.upper()).replace("¤", symbol)
+        return str(format_currency(amount, currency, locale=locale))
 
-    if pattern.scale or pattern.exp_prec:
+    pattern = locale.currency_formats["standard"]
+    if (
+        pattern.scale
+        or pattern.exp_prec
+        or not pattern.number_pattern
+        or "@" in pattern.pattern  # significant digits
+        or "¤¤¤" in pattern.pattern  # the currency's name, which depends on the amount (plural)
+    ):
         return with_babel
-    # A positive amount, the common case, as pattern.apply renders it (rounded half-even to the
-    # currency's digits, grouped, the locale's symbols) without its general machinery: a tenth
-    # of an email's rendering was here. Negative amounts, and anything unusual, go to Babel.
+    digits = get_currency_precision(currency)
+    symbol = get_currency_symbol(currency, locale)
     quantum = Decimal(1).scaleb(-digits)
     point = get_decimal_symbol(locale) if digits else ""
     separator = get_group_symbol(locale)
     primary, secondary = pattern.grouping
     least = pattern.int_prec[0]
-    prefix = pattern.prefix[0].replace("¤¤", currency.upper()).replace("¤", symbol)
-    suffix = pattern.suffix[0].replace("¤¤", currency.upper()).replace("¤", symbol)
+
+    def with_symbol(affix: str) -> str:
+        return affix.replace("¤¤", currency.upper()).replace("¤", symbol)
+
+    # Positive, then negative: Babel writes the pattern's own "-" (or the second pattern's
+    # prefix and suffix, as in de_CH's "¤-#,##0.00"), not the locale's minus sign symbol.
+    prefixes = (with_symbol(pattern.prefix[0]), with_symbol(pattern.prefix[1]))
+    suffixes = (with_symbol(pattern.suffix[0]), with_symbol(pattern.suffix[1]))
+    # Babel then unquotes its finished string as if it were a pattern: each pair of apostrophes
+    # goes, what they enclose stays. Where the group symbol is an apostrophe (de_CH, fr_CH, it_CH
+    # in the CLDR data of Babel 2.19), "CHF 1'234'567.00" comes out "CHF 1234567.00".
+    # A string with two apostrophes or more is left to Babel, which stays the reference.
+    apostrophes = "'" in separator + point + "".join(prefixes + suffixes)
 
     def format_amount(amount: Decimal) -> str:
-        if type(amount) is not Decimal or not amount.is_finite() or amount.is_signed():
+        if type(amount) is not Decimal or not amount.is_finite():
             return with_babel(amount)
-        whole, _, fraction = f"{amount.normalize().quantize(quantum):f}".partition(".")
+        negative = amount.is_signed()  # -0 too, as Babel
+        # Rounded to the currency's digits (half-even, the decimal context's), as pattern.apply does.
+        number = (amount.copy_abs() if negative else amount).normalize().quantize(quantum)
+        whole, _, fraction = f"{number:f}".partition(".")
         whole = whole.rjust(least, "0")
         size, groups = primary, ""
         while len(whole) > size:
             groups = separator + whole[-size:] + groups
             whole = whole[:-size]
             size = secondary
-        return f"{prefix}{whole}{groups}{point}{fraction}{suffix}"
+        text = f"{prefixes[negative]}{whole}{groups}{point}{fraction}{suffixes[negative]}"
+        if apostrophes and text.count("'") > 1:
+            return with_babel(amount)
+        return text
 
     return format_amount
 
