@@ -13,13 +13,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from ..domain.audit import Actor, ActorKind
 from ..domain.errors import ArrearsError
 from ..domain.permissions import Action, require
 from ..domain.records import COLUMNS, KINDS, PARSERS, check_header
-from ..domain.users import User
-from .ports import ImportCounts, RowProblem, UnitOfWork
+from ..domain.users import TERMINAL, User
+from .ports import AuditStamp, ImportCounts, RowProblem, UnitOfWork
 
 BATCH_SIZE = 5_000
+# Files imported from the command line: the terminal holds the database, so it is the author.
+TERMINAL_IMPORT = Actor(ActorKind.IMPORT, None, TERMINAL.name)
 SHOWN_ERRORS = 50
 
 Progress = Callable[[int], None]  # called with the number of bytes read so far
@@ -124,8 +127,13 @@ def import_csv(
     dry_run: bool = False,
     ignore_unknown: bool = False,
     progress: Progress | None = None,
+    actor: Actor = TERMINAL_IMPORT,
+    origin: str | None = None,
 ) -> ImportSummary:
-    """Import one file; returns what was created, updated and left unchanged, or raises ImportRejected."""
+    """Import one file; returns what was created, updated and left unchanged, or raises ImportRejected.
+
+    Every row added or changed is audited on its customer's timeline as written by `actor` through
+    `origin` (default: the file's name)."""
     if kind not in KINDS:
         raise ArrearsError(f"{kind!r} is not a kind of import: use one of {', '.join(KINDS)}")
     report = ErrorReport(filename)
@@ -188,7 +196,7 @@ def import_csv(
         _report(report, batch.problems_before())
         if report.total:
             raise ImportRejected(report)
-        counts = batch.apply()
+        counts = batch.apply(AuditStamp(uow.clock.now(), actor, origin or filename))
         _report(report, batch.problems_after())
         if report.total:
             raise ImportRejected(report)
@@ -213,7 +221,10 @@ def import_csv_as(
     """`import_csv` on behalf of a user of the workspace (the import page): only those who may write
     the ledger (managers and owners) may import, even a dry run. The CLI's user holds the database."""
     require(user, Action.WRITE_LEDGER)
-    return import_csv(uow, kind, source, filename, dry_run=dry_run, ignore_unknown=ignore_unknown, progress=progress)
+    actor = TERMINAL_IMPORT if user is None else Actor(ActorKind.IMPORT, user.id, user.name)
+    return import_csv(
+        uow, kind, source, filename, dry_run=dry_run, ignore_unknown=ignore_unknown, progress=progress, actor=actor
+    )
 
 
 def _report_undecodable(

@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 
+from ..domain.audit import Actor, ActorKind
 from ..domain.errors import InvalidValue, NotFound
 from ..domain.permissions import Action, require
 from ..domain.users import User
@@ -89,7 +90,14 @@ def upsert_rows(
         raise InvalidValue(f"at most {MAX_ROWS:,} rows at once; split the batch")
     data, row_of_line = _render(rows, source)
     try:
-        return import_csv(uow, kind, io.BytesIO(data), source)
+        return import_csv(
+            uow,
+            kind,
+            io.BytesIO(data),
+            source,
+            actor=Actor(ActorKind.IMPORT, user.id, user.name),
+            origin=f"API, {source}",
+        )
     except ImportRejected as rejected:
         raise _by_row(rejected, row_of_line, source) from None
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self
 
+from ..domain.audit import Actor
 from ..domain.records import Lookups
 from ..domain.users import Role, User
 from .automation_ports import Automation
@@ -30,6 +31,16 @@ class ImportCounts:
     unchanged: int
 
 
+@dataclass(frozen=True, slots=True)
+class AuditStamp:
+    """Who writes the ledger, when, and through what (`origin`: a file's name, "API …"), for the
+    audit entries of a write."""
+
+    at: datetime
+    actor: Actor
+    origin: str
+
+
 class ImportBatch(Protocol):
     """One file's rows on their way into the ledger, all inside the unit of work's transaction."""
 
@@ -41,8 +52,9 @@ class ImportBatch(Protocol):
     def problems_before(self) -> Iterator[RowProblem]:
         """Set-based checks before writing: repeated ids, unknown references, forbidden changes."""
 
-    def apply(self) -> ImportCounts:
-        """Upsert the staged rows by external id and bring derived amounts up to date."""
+    def apply(self, stamp: AuditStamp) -> ImportCounts:
+        """Upsert the staged rows by external id and bring derived amounts up to date; audit every row
+        added or changed (one entry per customer)."""
 
     def problems_after(self) -> Iterator[RowProblem]:
         """Checks on the ledger as the file leaves it (e.g. an invoice allocated above its amount)."""
