@@ -1,0 +1,151 @@
+"""The API's JSON: request bodies (parsed into service arguments) and answers (rendered from rows),
+one module per resource, on the shared pieces of `common.py`.
+
+Money is a decimal string in the currency's minor unit ("1234.50"), never a JSON number, so no float
+ever touches an amount. Dates are `YYYY-MM-DD`; timestamps are ISO 8601 in UTC. No text may hold a
+NUL character (PostgreSQL cannot store one). Ledger rows are the CSV columns of CONTRACT.md, checked
+by the CSV import itself (services/ledger.py), so the API and the files accept exactly the same rows.
+
+Everything is importable from here: `from ..schemas import TaskOut, Page`.
+"""
+
+from __future__ import annotations
+
+from .alerts import AlertOut
+from .common import (
+    INT32,
+    MONEY_IN,
+    MONEY_OUT,
+    NO_NUL,
+    CsvText,
+    Currency,
+    Description,
+    ExternalId,
+    Id,
+    MoneyIn,
+    MoneyOut,
+    Outcome,
+    Page,
+    Request,
+    ShortText,
+    Text,
+    UserName,
+    Version,
+)
+from .disputes import DisputeClose, DisputeCreate, DisputeOut
+from .errors import ErrorBody, ErrorDetail, ErrorItem
+from .issues import IssueOut
+from .ledger import (
+    Batch,
+    BatchResult,
+    ContactIn,
+    ContactOut,
+    ContactRowIn,
+    CreditNoteIn,
+    CreditNoteOut,
+    CreditNoteRowIn,
+    CustomerIn,
+    CustomerOut,
+    CustomerRowIn,
+    InvoiceIn,
+    InvoiceOut,
+    InvoiceRowIn,
+    LedgerIn,
+    PaymentIn,
+    PaymentOut,
+    PaymentRowIn,
+    Tags,
+)
+from .plans import InstalmentIn, InstalmentOut, PlanCreate, PlanOut
+from .settings import Days, ReasonCode, SettingsOut, SettingsPatch
+from .tasks import (
+    BulkComplete,
+    BulkCompleted,
+    BulkMove,
+    BulkMoved,
+    BulkReassign,
+    BulkReassigned,
+    Completed,
+    NewContactIn,
+    TaskComplete,
+    TaskCreate,
+    TaskIds,
+    TaskOut,
+    TaskPatch,
+    TaskReschedule,
+)
+from .timeline import TimelineOut
+from .views import ViewCreate, ViewOut
+
+__all__ = [
+    "INT32",
+    "MONEY_IN",
+    "MONEY_OUT",
+    "NO_NUL",
+    "AlertOut",
+    "Batch",
+    "BatchResult",
+    "BulkComplete",
+    "BulkCompleted",
+    "BulkMove",
+    "BulkMoved",
+    "BulkReassign",
+    "BulkReassigned",
+    "Completed",
+    "ContactIn",
+    "ContactOut",
+    "ContactRowIn",
+    "CreditNoteIn",
+    "CreditNoteOut",
+    "CreditNoteRowIn",
+    "CsvText",
+    "Currency",
+    "CustomerIn",
+    "CustomerOut",
+    "CustomerRowIn",
+    "Days",
+    "Description",
+    "DisputeClose",
+    "DisputeCreate",
+    "DisputeOut",
+    "ErrorBody",
+    "ErrorDetail",
+    "ErrorItem",
+    "ExternalId",
+    "Id",
+    "InstalmentIn",
+    "InstalmentOut",
+    "InvoiceIn",
+    "InvoiceOut",
+    "InvoiceRowIn",
+    "IssueOut",
+    "LedgerIn",
+    "MoneyIn",
+    "MoneyOut",
+    "NewContactIn",
+    "Outcome",
+    "Page",
+    "PaymentIn",
+    "PaymentOut",
+    "PaymentRowIn",
+    "PlanCreate",
+    "PlanOut",
+    "ReasonCode",
+    "Request",
+    "SettingsOut",
+    "SettingsPatch",
+    "ShortText",
+    "Tags",
+    "TaskComplete",
+    "TaskCreate",
+    "TaskIds",
+    "TaskOut",
+    "TaskPatch",
+    "TaskReschedule",
+    "Text",
+    "TimelineOut",
+    "UserName",
+    "Version",
+    "ViewCreate",
+    "ViewOut",
+]
