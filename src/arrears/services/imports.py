@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import csv
 import heapq
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..domain.audit import Actor, ActorKind
 from ..domain.errors import ArrearsError
@@ -154,49 +154,59 @@ def import_csv(
     if report.total:
         raise ImportRejected(report)
 
+    rows = _csv_rows(reader, header, report, undecodable)
+    stamp = AuditStamp(uow.clock.now(), actor, origin or filename)
+    return write_rows(
+        uow, kind, header, rows, report, stamp, dry_run=dry_run, empty="the file has a header but no rows"
+    )
+
+
+Row = tuple[int, dict[str, str] | None]  # (line or row number, column -> text); None: already reported
+
+
+def write_rows(
+    uow: UnitOfWork,
+    kind: str,
+    columns: Sequence[str],
+    rows: Iterator[Row],
+    report: ErrorReport,
+    stamp: AuditStamp,
+    *,
+    dry_run: bool = False,
+    empty: str = "no rows",
+) -> ImportSummary:
+    """Write ledger rows of one kind, all or nothing: the one path of every ledger write (a CSV file,
+    an API call). Each row is parsed by the domain's rules; good rows are staged in batches, checked
+    set-based against the whole batch and the ledger, then upserted by external id and audited as
+    `stamp` says, in one transaction that locks the customers it touches. Raises ImportRejected with
+    every problem found (by line or row number), having written nothing."""
     parse = PARSERS[kind]
-    rows = 0
+    count = 0
     with uow:
-        batch = uow.import_batch(kind, frozenset(header))
+        batch = uow.import_batch(kind, frozenset(columns))
         lookups = batch.lookups()
         pending: list[tuple[object, ...]] = []
-        width = len(header)
-        line = 1
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:
-                report.add(line + 1, "", f"is not valid CSV: {error}")  # where the broken row starts
-                break
-            line, start = reader.line_num, line + 1
-            if undecodable:
-                _report_undecodable(report, undecodable, range(start, line + 1), header, fields)
-            if not any(value.strip() for value in fields):
-                continue  # a blank line, or a row of empty fields as spreadsheets write them
-            rows += 1
-            if len(fields) != width:
-                report.add(start, "", f"has {len(fields)} fields but the header has {width}")
+        for number, fields in rows:
+            count += 1
+            if fields is None:
                 continue
-            record, errors = parse(dict(zip(header, fields, strict=True)), lookups)
+            record, errors = parse(fields, lookups)
             for problem in errors:
-                report.add(start, problem.column, problem.reason)
+                report.add(number, problem.column, problem.reason)
             if record is not None:
-                pending.append((start, *record))
+                pending.append((number, *record))
                 if len(pending) >= BATCH_SIZE:
                     batch.stage(pending)
                     pending = []
         if pending:
             batch.stage(pending)
-        _report_undecodable(report, undecodable, sorted(undecodable), [], [])
-        if rows == 0 and not report.total:
-            report.add(1, "", "the file has a header but no rows")
+        if count == 0 and not report.total:
+            report.add(1, "", empty)
             raise ImportRejected(report)
         _report(report, batch.problems_before())
         if report.total:
             raise ImportRejected(report)
-        counts = batch.apply(AuditStamp(uow.clock.now(), actor, origin or filename))
+        counts = batch.apply(stamp)
         _report(report, batch.problems_after())
         if report.total:
             raise ImportRejected(report)
@@ -204,7 +214,33 @@ def import_csv(
             uow.rollback()
         else:
             uow.commit()
-    return ImportSummary(kind, filename, rows, counts, dry_run)
+    return ImportSummary(kind, report.filename, count, counts, dry_run)
+
+
+def _csv_rows(reader: Any, header: list[str], report: ErrorReport, undecodable: dict[int, str]) -> Iterator[Row]:
+    """The data rows of a CSV file by the line each starts on; blank rows skipped, rows of the wrong
+    width or not UTF-8 reported (and yielded as None, so that they count)."""
+    width = len(header)
+    line = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            report.add(line + 1, "", f"is not valid CSV: {error}")  # where the broken row starts
+            break
+        line, start = reader.line_num, line + 1
+        if undecodable:
+            _report_undecodable(report, undecodable, range(start, line + 1), header, fields)
+        if not any(value.strip() for value in fields):
+            continue  # a blank line, or a row of empty fields as spreadsheets write them
+        if len(fields) != width:
+            report.add(start, "", f"has {len(fields)} fields but the header has {width}")
+            yield start, None
+            continue
+        yield start, dict(zip(header, fields, strict=True))
+    _report_undecodable(report, undecodable, sorted(undecodable), [], [])
 
 
 def import_csv_as(

@@ -1,23 +1,21 @@
 """Ledger records written and read one by one or in batches (the API), rather than as whole files.
 
-A write is a CSV import: the rows are rendered to an in-memory CSV file and go through the very same
-parsing, checks and upsert as `arrears import`, so the API and the files can never disagree on what
-a valid invoice is. Errors come back as ImportRejected, numbered by row of the request (1 = the
-first row; 0 = the columns as a whole) rather than by line of the rendered file.
+A write goes through `imports.write_rows`, the very same parsing, checks, locks, upsert and audit as
+`arrears import`, so the API and the files can never disagree on what a valid invoice is. Errors come
+back as ImportRejected, numbered by row of the request (1 = the first row; 0 = the columns as a whole).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 
 from ..domain.audit import Actor, ActorKind
 from ..domain.errors import InvalidValue, NotFound
 from ..domain.permissions import Action, require
+from ..domain.records import check_header
 from ..domain.users import User
-from .imports import ErrorReport, ImportRejected, ImportSummary, import_csv
-from .ports import UnitOfWork
+from .imports import ErrorReport, ImportRejected, ImportSummary, Row, write_rows
+from .ports import AuditStamp, UnitOfWork
 from .workspace_ports import LedgerRecord, Page
 
 # The kinds that the API reads and writes record by record, each by its external id.
@@ -38,49 +36,32 @@ def _check_kind(kind: str) -> None:
         raise InvalidValue(f"{kind!r} is not a kind of ledger record: use one of {', '.join(LEDGER_KINDS)}")
 
 
-def _render(rows: Sequence[Mapping[str, str]], source: str) -> tuple[bytes, list[int]]:
-    """The rows as a UTF-8 CSV file (header = every key, in first-seen order; a key a row lacks is an
-    empty cell), and for each line of that file the row it belongs to (0 for the header)."""
-    header = list(dict.fromkeys(key for row in rows for key in row))
-    report = ErrorReport(source)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)  # a lone "\r" stays inside quotes
-    writer.writerow(header)
-    row_of_line = [0, 0]  # line numbers start at 1; line 1 is the header
+def _rows(rows: Sequence[Mapping[str, str]], report: ErrorReport) -> tuple[list[str], list[Row]]:
+    """The columns of a batch (every key, in first-seen order) and its rows numbered from 1, a key a
+    row lacks being an empty value, as a cell of a CSV file would be. Text that cannot be stored (a lone
+    surrogate) is reported against its row."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    numbered: list[Row] = []
     for number, row in enumerate(rows, start=1):
-        for column in header:
-            value = row.get(column, "")
-            if "\x00" in value:
-                report.add(number, column, "contains a NUL character")
-            elif not value.isascii():
+        fields = {column: row.get(column, "") for column in columns}
+        for column, value in fields.items():
+            if not value.isascii():
                 try:
                     value.encode("utf-8")
                 except UnicodeEncodeError:
                     report.add(number, column, "is not valid Unicode text")
-        start = out.tell()
-        writer.writerow([row.get(column, "") for column in header])
-        row_of_line += [number] * out.getvalue().count("\n", start)
-    if report.total:
-        raise ImportRejected(report)
-    return out.getvalue().encode("utf-8"), row_of_line
-
-
-def _by_row(rejected: ImportRejected, row_of_line: list[int], source: str) -> ImportRejected:
-    report = ErrorReport(source)
-    for error in rejected.report.shown:
-        row = row_of_line[error.line] if 0 <= error.line < len(row_of_line) else 0
-        report.add(row, error.column, error.reason)
-    report.total = rejected.report.total
-    return ImportRejected(report)
+        numbered.append((number, fields))
+    return columns, numbered
 
 
 def upsert_rows(
     uow: UnitOfWork, user: User, kind: str, rows: Sequence[Mapping[str, str]], source: str
 ) -> ImportSummary:
-    """Create or update ledger records by external id, all or nothing, with the CSV import's rules.
+    """Create or update ledger records by external id, all or nothing, with the CSV import's rules
+    (`imports.write_rows`); errors are numbered by row of the request (1 = the first; 0 = the columns).
 
     `rows` are CSV rows (column -> text). A column that no row has keeps its stored values; a column
-    that some rows have is an empty cell (a cleared value) in the others, as in a CSV file.
+    that some rows have is an empty value (a cleared value) in the others, as in a CSV file.
     """
     require(user, Action.WRITE_LEDGER)
     _check_kind(kind)
@@ -88,18 +69,14 @@ def upsert_rows(
         raise InvalidValue("give at least one row")
     if len(rows) > MAX_ROWS:
         raise InvalidValue(f"at most {MAX_ROWS:,} rows at once; split the batch")
-    data, row_of_line = _render(rows, source)
-    try:
-        return import_csv(
-            uow,
-            kind,
-            io.BytesIO(data),
-            source,
-            actor=Actor(ActorKind.IMPORT, user.id, user.name),
-            origin=f"API, {source}",
-        )
-    except ImportRejected as rejected:
-        raise _by_row(rejected, row_of_line, source) from None
+    report = ErrorReport(source)
+    columns, numbered = _rows(rows, report)
+    for problem in check_header(kind, columns, ignore_unknown=False):
+        report.add(0, problem.column, problem.reason)
+    if report.total:
+        raise ImportRejected(report)
+    stamp = AuditStamp(uow.clock.now(), Actor(ActorKind.IMPORT, user.id, user.name), f"API, {source}")
+    return write_rows(uow, kind, columns, iter(numbered), report, stamp)
 
 
 def put_record(
