@@ -17,11 +17,12 @@ from sqlalchemy import select
 from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
+from arrears.demo import Behaviour, generate
 from arrears.domain.aging import BUCKETS
 from arrears.domain.errors import Conflict
 from arrears.domain.records import KINDS
 from arrears.services import aging, exports, users
-from arrears.services.demo import Behaviour, generate, load_demo
+from arrears.services.demo import load_demo
 
 AS_OF = date(2026, 6, 30)
 SEED = 7

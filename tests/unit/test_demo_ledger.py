@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from arrears.demo import HISTORY_DAYS, Behaviour, generate
 from arrears.domain.errors import InvalidValue
-from arrears.services.demo import HISTORY_DAYS, Behaviour, generate
 
 AS_OF = date(2026, 6, 30)
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TaskProgressColumn
 from rich.table import Column, Table
 
+from ..demo import DEFAULT_CUSTOMERS, MAX_CUSTOMERS
 from ..services import aging
 from ..services import demo as demo_ledger
 from .app import DatabaseUrl, app, fails_cleanly, parse_date, workspace
@@ -36,8 +37,8 @@ def demo(
     ] = None,
     customers: Annotated[
         int,
-        typer.Option(min=1, max=demo_ledger.MAX_CUSTOMERS, help="How many customers (about 19 invoices each)."),
-    ] = demo_ledger.DEFAULT_CUSTOMERS,
+        typer.Option(min=1, max=MAX_CUSTOMERS, help="How many customers (about 19 invoices each)."),
+    ] = DEFAULT_CUSTOMERS,
     serve: Annotated[
         bool | None,
         typer.Option(
