@@ -159,7 +159,7 @@ def columns_in_error(parse: Parser, row: Mapping[str, str], lookups: Lookups = L
 # -- properties ----------------------------------------------------------------------------------
 
 # Fast and repeatable enough for the unit suite; no example database written to the work tree.
-PROPERTY = settings(max_examples=60, deadline=None, database=None)
+PROPERTY = settings(max_examples=50, deadline=None, database=None)
 
 currencies = st.sampled_from(sorted(MINOR_UNITS))
 minors = st.integers(min_value=-MAX_MINOR, max_value=MAX_MINOR)
