@@ -75,7 +75,7 @@ def test_a_reason_outside_the_list_is_refused_naming_the_list() -> None:
     assert caught.value.message == "'price' is not a dispute reason: use one of pricing, other"
 
 
-def test_the_reasons_are_the_workspace_own_list() -> None:
+def test_the_reasons_are_the_workspaces_own_list() -> None:
     reasons = ("warranty", "other")
 
     accepted = check_reason("warranty", reasons)
