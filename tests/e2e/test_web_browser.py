@@ -1,6 +1,7 @@
 """A collector's morning in a real browser (fixtures in tests/browser.py): sign in, only my tasks,
 actions in place, the customer record, sign out; a contributor refused; a script-named customer inert.
-The SQLite run saves the screenshots of docs/screenshots/."""
+The SQLite run saves docs/screenshots/signin.png (the other screenshots are taken over a realistic
+workspace: test_web_browser_screenshots.py)."""
 
 from __future__ import annotations
 
@@ -36,15 +37,11 @@ def test_a_collectors_morning(served: tuple[Site, str], page: playwright.Page, d
     expect(acme.locator('a[href="tel:+14155550100"]')).to_be_visible()
     expect(page.get_by_role("button", name="maria")).to_have_count(0)  # the user menu is a summary, not a button
     expect(page.locator(".user-menu summary")).to_contain_text("maria")
-    if shoot:
-        page.screenshot(path=str(SCREENSHOTS / "tasks.png"), full_page=True)
 
     # Log the Acme call as "left voicemail" and try again tomorrow.
     acme.locator("summary", has_text="Actions").click()
     reschedule = acme.locator("form.reschedule")
     expect(reschedule.get_by_label("Next try on")).to_have_value("2026-07-01")
-    if shoot:
-        page.screenshot(path=str(SCREENSHOTS / "task-actions.png"), full_page=True)
     reschedule.get_by_role("button", name="Left voicemail").click()
     expect(page.locator(".flash")).to_have_text("Rescheduled to 2026-07-01 after a call: left voicemail: Acme Ltd.")
     expect(task_row(page, site.tasks["acme"]).locator("time")).to_have_text("2026-07-01")
@@ -77,8 +74,6 @@ def test_a_collectors_morning(served: tuple[Site, str], page: playwright.Page, d
     expect(page.locator("table.invoices")).to_contain_text("INV-1001")
     expect(page.locator(".contacts")).to_contain_text("Pat Payables")
     expect(page.locator(".timeline")).to_contain_text("rescheduled to 2026-07-01 after a call: left_voicemail")
-    if shoot:
-        page.screenshot(path=str(SCREENSHOTS / "customer.png"), full_page=True)
 
     # Signing out through the user menu ends the session.
     page.locator(".user-menu summary").click()

@@ -1,6 +1,6 @@
 """A manager's pages in a real browser (fixtures in tests/browser.py): import a CSV through the import
 page — a bad file's errors by line, a check, then the import — and the workflows page with its dry-run
-preview. The SQLite run saves docs/screenshots/import.png and workflows.png."""
+preview."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import playwright.sync_api as playwright
 import pytest
 
 from arrears.services import imports, workflows
-from tests.browser import SCREENSHOTS, sign_in
+from tests.browser import sign_in
 from tests.ledger import csv_bytes, customer, invoice, ledger_state
 from tests.web import SCRIPT, Site
 
@@ -21,10 +21,9 @@ def csv_file(name: str, content: bytes) -> playwright.FilePayload:
 
 
 def test_a_manager_imports_a_file_through_the_page(
-    served: tuple[Site, str], page: playwright.Page, db_url: str, monkeypatch: pytest.MonkeyPatch
+    served: tuple[Site, str], page: playwright.Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site, base = served
-    shoot = db_url.startswith("sqlite")
     expect = playwright.expect
     sign_in(page, base, "morgan")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
@@ -43,8 +42,6 @@ def test_a_manager_imports_a_file_through_the_page(
     expect(errors.locator("li").nth(1)).to_contain_text(f"no customer with external id '{SCRIPT}'")
     expect(page.get_by_label("What the file holds")).to_have_value("invoices")
     expect(page.get_by_role("heading", name="bad.csv was rejected")).to_be_focused()
-    if shoot:
-        page.screenshot(path=str(SCREENSHOTS / "import-errors.png"))
 
     # Check a good file first (nothing written), then import it.
     good = csv_bytes(
@@ -66,8 +63,6 @@ def test_a_manager_imports_a_file_through_the_page(
     expect(result).to_contain_text("customers.csv: 2 customers rows: 1 created, 0 updated, 1 unchanged")
     assert page.evaluate("window.notReloaded") is True
     expect(page.locator(".upload-progress")).to_be_hidden()
-    if shoot:
-        page.screenshot(path=str(SCREENSHOTS / "import.png"), full_page=True)
 
     # While the server reads a file, the bar shows how far it has got (polled every 500 ms).
     reading, release = threading.Event(), threading.Event()
@@ -95,11 +90,8 @@ def test_a_manager_imports_a_file_through_the_page(
     assert "C9" in {row.external_id for row in ledger_state(site.arrears.engine)["customers"]}
 
 
-def test_a_manager_reads_the_workflows_and_previews_the_cycle(
-    served: tuple[Site, str], page: playwright.Page, db_url: str
-) -> None:
+def test_a_manager_reads_the_workflows_and_previews_the_cycle(served: tuple[Site, str], page: playwright.Page) -> None:
     site, base = served
-    shoot = db_url.startswith("sqlite")
     expect = playwright.expect
     sign_in(page, base, "morgan")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Workflows").click()
@@ -118,8 +110,6 @@ def test_a_manager_reads_the_workflows_and_previews_the_cycle(
     email = planned.locator('tr[data-kind="email"]', has_text="past-due-30")
     expect(email).to_contain_text("pat@acme.test")
     expect(planned.locator('tr[data-kind="task"]', has_text="past-due-30")).to_contain_text("maria")
-    if shoot:
-        page.screenshot(path=str(SCREENSHOTS / "workflows.png"), full_page=True)
 
     # A broken edit names its line and keeps the file in force.
     source = page.get_by_label("Workflow file")

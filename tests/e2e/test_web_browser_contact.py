@@ -1,5 +1,5 @@
-"""Seed 000 in a real browser (fixtures in tests/browser.py): on a call, the collector learns of
-someone new at the customer and records them while logging the call. The SQLite run saves
+"""Adding a contact while logging a call, in a real browser (fixtures in tests/browser.py): on a call,
+the collector learns of someone new at the customer and records them while logging the call. The SQLite run saves
 docs/screenshots/contact-while-logging.png."""
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """The customer record in a real browser (fixtures in tests/browser.py): the aging bar and the dispute
-and plan markers, then two invoices ticked and one task created for them, found in Open tasks.
-The SQLite run saves docs/screenshots/customer-invoices.png."""
+and plan markers, then two invoices ticked and one task created for them, found in Open tasks."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from pathlib import Path
 import playwright.sync_api as playwright
 
 from arrears.services import disputes, plans
-from tests.browser import SCREENSHOTS, sign_in
+from tests.browser import sign_in
 from tests.ledger import Ledger, invoice
 from tests.web import Site
 
@@ -35,7 +34,7 @@ def give_acme_some_history(site: Site, tmp_path: Path) -> None:
 
 
 def test_a_collector_creates_one_task_for_two_selected_invoices(
-    served: tuple[Site, str], page: playwright.Page, db_url: str, tmp_path: Path
+    served: tuple[Site, str], page: playwright.Page, tmp_path: Path
 ) -> None:
     site, base = served
     give_acme_some_history(site, tmp_path)
@@ -51,13 +50,6 @@ def test_a_collector_creates_one_task_for_two_selected_invoices(
     expect(page.locator('tr[data-invoice="I1"]')).to_contain_text("Disputed")
     expect(page.locator('tr[data-invoice="I4"]')).to_contain_text("On plan")
     expect(page.locator('tr[data-invoice="I2"] .badge')).to_have_count(0)
-    if db_url.startswith("sqlite"):
-        top = page.locator("section.aging").bounding_box()
-        bottom = page.locator("table.invoices").bounding_box()
-        assert top and bottom
-        height = bottom["y"] + bottom["height"] - top["y"] + 16
-        clip = {"x": 0, "y": top["y"] - 8, "width": 1280, "height": height}
-        page.screenshot(path=str(SCREENSHOTS / "customer-invoices.png"), full_page=True, clip=clip)  # type: ignore[arg-type]
 
     page.get_by_label("Select invoice INV-1002").check()
     page.get_by_label("Select invoice INV-0951").check()

@@ -1,6 +1,6 @@
 """The dashboard and the alerts in a real browser (fixtures in tests/browser.py): a manager reads the
-aging chart and the team's numbers, dismisses an alert, and a collector sees her own. The SQLite run
-saves docs/screenshots/dashboard.png and alerts.png, on a book arranged through the services."""
+aging chart and the team's numbers, dismisses an alert, and a collector sees her own, on a book
+arranged through the services."""
 
 from __future__ import annotations
 
@@ -10,16 +10,15 @@ from pathlib import Path
 import playwright.sync_api as playwright
 
 from tests.attention import fill_book, raise_every_kind
-from tests.browser import SCREENSHOTS, sign_in
+from tests.browser import sign_in
 from tests.ledger import Ledger
 from tests.web import SCRIPT, Site
 
 
 def test_a_manager_reads_the_dashboard_and_dismisses_an_alert(
-    served: tuple[Site, str], page: playwright.Page, db_url: str, tmp_path: Path
+    served: tuple[Site, str], page: playwright.Page, tmp_path: Path
 ) -> None:
     site, base = served
-    shoot = db_url.startswith("sqlite")
     expect = playwright.expect
     fill_book(site, Ledger(site.arrears, tmp_path))
     newest = raise_every_kind(site)
@@ -45,8 +44,6 @@ def test_a_manager_reads_the_dashboard_and_dismisses_an_alert(
     expect(promises.locator("tbody tr")).to_have_count(3)
     expect(promises.locator("tr", has_text="Umbrella GmbH")).to_contain_text("kept")
     expect(promises.locator("tr", has_text="Northwind Traders")).to_contain_text("pending")
-    if shoot:
-        page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
 
     # The alerts: every kind, newest first; the script-named customer is text.
     page.get_by_role("link", name="Alerts").click()
@@ -56,8 +53,6 @@ def test_a_manager_reads_the_dashboard_and_dismisses_an_alert(
     assert kinds == {"stale_task", "dispute_opened", "promise_broken", "email_failed"}
     dispute = page.locator(f'tr[data-alert="{newest["dispute_opened"]}"]')
     expect(dispute.get_by_role("link", name=SCRIPT)).to_be_visible()
-    if shoot:
-        page.screenshot(path=str(SCREENSHOTS / "alerts.png"), full_page=True)
 
     # A stale task's alert links to the task on its customer's record.
     stale = page.locator(f'tr[data-alert="{newest["stale_task"]}"]')

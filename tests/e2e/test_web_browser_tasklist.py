@@ -1,6 +1,6 @@
 """Select many on the task list in a real browser (fixtures in tests/browser.py): a collector
 shift-clicks a range and completes it; a manager reassigns and opens a customer record; "select all
-N matching" then a new due date. The SQLite run saves docs/screenshots/tasks-bulk.png."""
+N matching" then a new due date."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import playwright.sync_api as playwright
 import pytest
 
 from arrears.services import tasks
-from tests.browser import SCREENSHOTS, sign_in, task_row
+from tests.browser import sign_in, task_row
 from tests.web import Site
 
 expect = playwright.expect
@@ -26,7 +26,7 @@ def checkbox(page: playwright.Page, task_id: int) -> playwright.Locator:
 
 
 def test_a_collector_shift_clicks_three_tasks_and_completes_them(
-    served: tuple[Site, str], page: playwright.Page, db_url: str
+    served: tuple[Site, str], page: playwright.Page
 ) -> None:
     site, base = served
     later = add_task(site, "C1", "Call Acme again about INV-1002", "maria", date(2026, 7, 1))
@@ -42,8 +42,6 @@ def test_a_collector_shift_clicks_three_tasks_and_completes_them(
     expect(checkbox(page, last)).not_to_be_checked()
     expect(page.locator("#selected-count")).to_have_text("3 selected")
     expect(page.get_by_label("Select all tasks on this page")).to_have_js_property("indeterminate", True)
-    if db_url.startswith("sqlite"):
-        page.screenshot(path=str(SCREENSHOTS / "tasks-bulk.png"), full_page=True)
 
     page.get_by_role("button", name="Mark complete").click()
 
