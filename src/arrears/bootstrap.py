@@ -18,7 +18,7 @@ from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
 from .config import Settings
 from .domain.workflows import Workflow
-from .services import workflows
+from .services import inbox, workflows
 from .services.cycle import Mailer
 from .services.ports import Clock, UnitOfWork
 
@@ -63,6 +63,11 @@ class Arrears:
 
     def mailer(self) -> Mailer:
         return Mailer(self.templates, self.sender, self.settings.email_from)
+
+    def inbox_handlers(self) -> dict[str, inbox.Handler]:
+        """What applies the events of each provider received in the inbox (none is connected yet:
+        an event of a provider without a handler is retried, then marked failed)."""
+        return {}
 
     def workflows(self) -> tuple[Workflow, ...]:
         """The workflows in force: ARREARS_WORKFLOWS, else the stored file, else the built-in default."""

@@ -1,5 +1,6 @@
-"""`arrears worker`: a procrastinate worker that sends the outbox every minute and runs the daily
-cycle once a day at the configured time in the company's time zone.
+"""`arrears worker`: a procrastinate worker that sends the outbox and applies the inbox's pending
+events every minute, and runs the daily cycle once a day at the configured time in the company's
+time zone.
 
 Thin: each job calls one service. The jobs are periodic and idempotent, so a worker that died, or
 several workers at once, change nothing: the outbox locks each email while it is sent, and the cycle
@@ -20,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from ..bootstrap import Arrears
 from ..domain.errors import ArrearsError
-from ..services import cycle, outbox
+from ..services import cycle, inbox, outbox
 
 log = logging.getLogger("arrears.worker")
 
@@ -74,6 +75,13 @@ def make_app(arrears: Arrears) -> App:
         )
         if report.sent or report.failed:
             log.info("outbox: %d sent, %d to retry, %d failed", report.sent, report.retried, report.failed)
+
+    @app.periodic(cron="* * * * *", periodic_id="inbox")
+    @app.task(name="arrears.process_inbox", queueing_lock="arrears.process_inbox")
+    def process_inbox(timestamp: int) -> None:
+        report = inbox.process_pending(arrears.uow, arrears.inbox_handlers())
+        if report.processed or report.retried or report.failed:
+            log.info("inbox: %d processed, %d to retry, %d failed", report.processed, report.retried, report.failed)
 
     @app.periodic(cron="*/5 * * * *", periodic_id="cycle")
     @app.task(name="arrears.daily_cycle", queueing_lock="arrears.daily_cycle")

@@ -29,10 +29,14 @@ def create_plan(
         missing = [e for e in wanted if e not in found]
         if missing:
             raise NotFound(f"no invoice with external id {missing[0]!r}")
-        invoices = [found[e] for e in wanted]
-        customers = {i.customer_id for i in invoices}
+        customers = {found[e].customer_id for e in wanted}
         if len(customers) > 1:
             raise InvalidValue("the invoices of one plan must belong to one customer")
+        # What the invoices owe cannot move under the plan (a payment, another plan): read it again
+        # once the customer's ledger is ours.
+        uow.ledger.lock_customers(list(customers))
+        found = {invoice.external_id: invoice for invoice in ws.invoices(wanted)}
+        invoices = [found[e] for e in wanted]
         for invoice in invoices:
             if invoice.status != "open" or invoice.outstanding_minor <= 0:
                 raise InvalidValue(

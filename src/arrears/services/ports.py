@@ -12,6 +12,7 @@ from ..domain.audit import Actor
 from ..domain.records import Lookups
 from ..domain.users import Role, User
 from .automation_ports import Automation
+from .ledger_ports import Ledger
 from .workspace_ports import Workspace
 
 
@@ -114,6 +115,9 @@ class UnitOfWork(Protocol):
 
     @property
     def users(self) -> Users: ...
+
+    @property
+    def ledger(self) -> Ledger: ...
 
     @property
     def reports(self) -> Reports: ...

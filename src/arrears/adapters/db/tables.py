@@ -496,3 +496,30 @@ cycle_runs = Table(
     Column("dry_run", Boolean, nullable=False, server_default=text("false")),
     Column("summary", Text),  # JSON of the cycle's counts
 )
+
+# Events received from outside (payment provider webhooks, inbound mail), stored as they arrive and
+# processed by jobs: a provider that sends the same event twice (they retry for days) finds it here
+# and nothing happens twice (migration 0009).
+inbox_events = Table(
+    "inbox_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("event_id", String(255), nullable=False),
+    Column("kind", String(100), nullable=False),  # the provider's event type, e.g. checkout.session.completed
+    Column("payload", Text, nullable=False),  # JSON, as received
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UTCDateTime(), nullable=False, server_default=_now()),
+    Column("processed_at", UTCDateTime()),
+    Column("last_error", Text),
+    UniqueConstraint("provider", "event_id", name="uq_inbox_events_provider_event"),
+    CheckConstraint("status IN ('pending', 'processed', 'failed')", name="status"),
+    Index(
+        "ix_inbox_events_pending_id",
+        "id",
+        postgresql_where=text("status = 'pending'"),
+        sqlite_where=text("status = 'pending'"),
+    ),
+)

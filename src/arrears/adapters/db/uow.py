@@ -18,6 +18,7 @@ from . import tables as t
 from .automation import SqlAutomation
 from .export import SqlExport
 from .importer import SqlImportBatch
+from .ledger import SqlLedger
 from .reports import aging_rows
 from .workspace import SqlWorkspace
 
@@ -80,6 +81,7 @@ class SqlUnitOfWork:
     export: SqlExport
     workspace: SqlWorkspace
     automation: SqlAutomation
+    ledger: SqlLedger
 
     def __init__(self, engine: Engine, clock: Clock, shared: Connection | None = None) -> None:
         """With `shared`, every use case runs in a savepoint of that connection's transaction, which
@@ -101,6 +103,7 @@ class SqlUnitOfWork:
         self.export = SqlExport(self.connection)
         self.workspace = SqlWorkspace(self.connection)
         self.automation = SqlAutomation(self.connection)
+        self.ledger = SqlLedger(self.connection)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
