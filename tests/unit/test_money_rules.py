@@ -237,11 +237,6 @@ def test_formatting_pads_the_fraction_to_the_currency_decimals(minor: int, curre
     assert formatted == text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="to_minor scales with Decimal's 28-digit context, so a fraction below the 28th digit is "
-    "rounded away instead of refused",
-)
 def test_a_tiny_fraction_beyond_the_currency_decimals_is_refused_not_rounded_away() -> None:
     with pytest.raises(InvalidValue, match="has more decimals than USD allows"):
         parse_amount("1.00000000000000000000000000001", "USD")

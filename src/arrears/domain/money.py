@@ -41,13 +41,21 @@ def to_minor(value: Decimal, currency: str) -> int:
     """Integer minor units of `currency`; more decimals than it has is an error ("10.50" is fine
     for USD, "10.505" is not; "10.50" is not for JPY)."""
     exponent = minor_unit(currency)
-    scaled = value.scaleb(exponent)
-    if scaled != scaled.to_integral_value():
+    # In exact integers from the decimal's own digits: Decimal arithmetic would round to its context's
+    # 28 digits, and silently drop a fraction beyond them.
+    sign, digits, power = value.as_tuple()
+    assert isinstance(power, int), "parse_decimal refuses NaN and infinities"
+    magnitude = int("".join(map(str, digits)) or "0")
+    while power < 0 and magnitude and magnitude % 10 == 0:
+        magnitude //= 10
+        power += 1
+    if magnitude and power + exponent < 0:
         decimals = "no decimals" if exponent == 0 else f"at most {exponent} decimals"
         raise InvalidValue(f"{value} has more decimals than {currency} allows ({decimals})")
-    if abs(scaled) > MAX_MINOR:
+    minor = magnitude * 10 ** min(power + exponent, 20) if magnitude else 0  # 10**20 is past any limit
+    if minor > MAX_MINOR:
         raise InvalidValue(f"{value} is too large: at most {format_minor(MAX_MINOR, currency)} {currency}")
-    return int(scaled)
+    return -minor if sign else minor
 
 
 def parse_amount(text: str, currency: str, *, allow_negative: bool = False, allow_zero: bool = True) -> int:
