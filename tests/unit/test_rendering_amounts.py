@@ -11,11 +11,12 @@ import pytest
 from babel.core import Locale
 from babel.localedata import locale_identifiers
 from babel.numbers import format_currency
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from arrears.adapters import rendering
 from arrears.adapters.rendering import Templates
+from tests.unit.builders import PROPERTY
 
 LOCALES = [
     *("en_US", "en_GB", "en_IN", "de_DE", "de_CH", "fr_FR", "fr_CH", "it_CH", "nl_NL", "es_ES", "pt_BR"),
@@ -46,7 +47,7 @@ def test_edge_amounts_match_babel_in_every_currency(locale: str) -> None:
             assert formatted == format_currency(amount, currency, locale=locale), (currency, value)
 
 
-@settings(max_examples=400, deadline=None)
+@PROPERTY
 @given(
     locale=st.sampled_from(LOCALES),
     currency=st.sampled_from(CURRENCIES),
