@@ -1,5 +1,6 @@
 """The `arrears` Typer app and what its commands share: the --database-url option, the output
-formats, the workspace a command opens, dates as typed, and how a user error ends a command.
+formats, the workspace a command opens, dates as typed, how a user error ends a command, and how a
+command ends when the reader of its output leaves early (`arrears export invoices | head`).
 
 Every command module imports from here and registers itself on `app`; `cli/main.py` imports them
 all and runs the app.
@@ -7,7 +8,11 @@ all and runs the app.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -26,6 +31,45 @@ from ..domain.users import TERMINAL
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# The exit status of a command whose reader left early, as a shell reports a process killed by SIGPIPE.
+BROKEN_PIPE = 128 + 13
+
+
+@contextmanager
+def _quiet_when_the_reader_leaves() -> Iterator[None]:
+    """A reader of stdout that stops early (`| head`) ends the command with 141 and no message.
+
+    Python ignores SIGPIPE, so a write to a closed pipe raises BrokenPipeError; left to Click, it
+    would exit with 1 (a user error, here). Standard output is pointed at /dev/null first, so that
+    what is still buffered cannot fail again when the interpreter flushes it at exit.
+    """
+    try:
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):  # no file descriptor under a test runner
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        raise typer.Exit(BROKEN_PIPE) from None
+
+
+class Output(Console):
+    """Rich on standard output, for tables. Rich ends the process with status 1 when the reader of
+    stdout leaves; this lets the command end as every other one does (141)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, "the reader of standard output has left")
+
+
+def output(width: int | None = 160) -> Output:
+    """A console on stdout: as wide as the terminal, else (piped, redirected) `width` columns."""
+    return Output() if sys.stdout.isatty() or width is None else Output(width=width)
+
 
 app = typer.Typer(
     name="arrears",
@@ -69,17 +113,19 @@ class SummaryFormat(StrEnum):
 
 
 def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
-    """A user error ends the command with its message on stderr and exit status 1."""
+    """A user error ends the command with its message on stderr and exit status 1; a reader of its
+    output that leaves early ends it quietly with 141. Every command is wrapped in it."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except ArrearsError as error:
-            # The message quotes the user's own data ("[/b]", ":x:"): shown as written, never as markup.
-            message = escape(error.message)
-            err.print(f"[bold red]error:[/bold red] {message}", highlight=False, emoji=False, soft_wrap=True)
-            raise typer.Exit(1) from None
+        with _quiet_when_the_reader_leaves():
+            try:
+                return command(*args, **kwargs)
+            except ArrearsError as error:
+                # The message quotes the user's own data ("[/b]", ":x:"): shown as written, never as markup.
+                message = escape(error.message)
+                err.print(f"[bold red]error:[/bold red] {message}", highlight=False, emoji=False, soft_wrap=True)
+                raise typer.Exit(1) from None
 
     return wrapper
 

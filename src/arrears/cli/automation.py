@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ..domain.errors import ArrearsError
 from ..services import cycle, outbox, previews, workflows
-from .app import OPERATOR, DatabaseUrl, SummaryFormat, app, fails_cleanly, parse_date, workspace
+from .app import OPERATOR, DatabaseUrl, SummaryFormat, app, fails_cleanly, output, parse_date, workspace
 
 workflow_app = typer.Typer(help="Reminder workflows: check a workflow file.", no_args_is_help=True)
 email_app = typer.Typer(help="Email templates: preview what a step sends.", no_args_is_help=True)
@@ -62,7 +60,7 @@ def run_cycle(
         summary = report.summary(planned=dry_run)
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
-    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console = output(width=200)
     verb = "would be" if dry_run else "were"
     if dry_run and report.planned:
         table = Table(

@@ -17,7 +17,7 @@ from rich.table import Column, Table
 from ..demo import DEFAULT_CUSTOMERS, MAX_CUSTOMERS
 from ..services import aging
 from ..services import demo as demo_ledger
-from .app import DatabaseUrl, app, fails_cleanly, parse_date, workspace
+from .app import DatabaseUrl, app, fails_cleanly, output, parse_date, workspace
 from .reports import aging_tables
 
 
@@ -77,7 +77,7 @@ def demo(
         elapsed = time.perf_counter() - started
         where = arrears.engine.url.render_as_string(hide_password=True)
         reports = aging.aging_report(arrears.uow(), day)
-        console = Console() if sys.stdout.isatty() else Console(width=160)
+        console = output()
         _print_summary(console, summary, where, elapsed)
         aging_tables(reports, day)
         sign_in = (

@@ -9,12 +9,11 @@ from datetime import date
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ..domain.aging import BUCKETS, AgingLine
 from ..services import aging
-from .app import DatabaseUrl, TableFormat, app, fails_cleanly, parse_date, workspace
+from .app import DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace
 
 report_app = typer.Typer(help="Reports: aging.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
@@ -69,7 +68,7 @@ def _aging_csv(reports: list[aging.AgingReport]) -> None:
 
 def aging_tables(reports: list[aging.AgingReport], day: date) -> None:
     """One table per currency on stdout, or a sentence saying what to import when there is nothing."""
-    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console = output()
     if not reports:
         console.print(f"Nothing outstanding as of {day}. Import invoices with `arrears import invoices FILE`.")
         return

@@ -10,11 +10,10 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ..services import collection_rules, tasks
-from .app import OPERATOR, DatabaseUrl, TableFormat, app, fails_cleanly, parse_date, workspace
+from .app import OPERATOR, DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace
 
 promises_app = typer.Typer(help="Promises to pay: mark them kept or broken.", no_args_is_help=True)
 app.add_typer(promises_app, name="promises")
@@ -82,7 +81,7 @@ def list_tasks(
         for item in items:
             writer.writerow([" ".join(item[c]) if c == "phones" else item[c] for c in COLUMNS])
         return
-    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console = output()
     if not items:
         console.print(f"No {status} tasks here. Try --all, or --status all.")
         return

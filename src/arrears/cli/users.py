@@ -6,12 +6,11 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ..domain.users import Role
 from ..services import users
-from .app import DatabaseUrl, app, fails_cleanly, workspace
+from .app import DatabaseUrl, app, fails_cleanly, output, workspace
 
 users_app = typer.Typer(help="Add and list the people who use Arrears.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -55,4 +54,4 @@ def users_list(database_url: DatabaseUrl = None) -> None:
     table = Table("name", "role", "email")
     for user in people:
         table.add_row(user.name, user.role.value, user.email or "")
-    Console().print(table if people else "no users yet: add one with `arrears users add NAME --role owner`")
+    output(width=None).print(table if people else "no users yet: add one with `arrears users add NAME --role owner`")
