@@ -81,35 +81,41 @@ def _money_formatter(locale: Locale, currency: str) -> Callable[[Decimal], str]:
     def with_symbol(affix: str) -> str:
         return affix.replace("¤¤", currency.upper()).replace("¤", symbol)
 
-    # Positive, then negative: Babel writes the pattern's own "-" (or the second pattern's
-    # prefix and suffix, as in de_CH's "¤-#,##0.00"), not the locale's minus sign symbol.
-    prefixes = (with_symbol(pattern.prefix[0]), with_symbol(pattern.prefix[1]))
-    suffixes = (with_symbol(pattern.suffix[0]), with_symbol(pattern.suffix[1]))
-    # Babel then unquotes its finished string as if it were a pattern: each pair of apostrophes
-    # goes, what they enclose stays. Where the group symbol is an apostrophe (de_CH, fr_CH, it_CH
-    # in the CLDR data of Babel 2.19), "CHF 1'234'567.00" comes out "CHF 1234567.00".
-    # A string with two apostrophes or more is left to Babel, which stays the reference.
-    apostrophes = "'" in separator + point + "".join(prefixes + suffixes)
+    # Babel writes the pattern's own "-" in a negative amount (or the prefix and suffix of the
+    # pattern's negative half, as in de_CH's "¤-#,##0.00"), not the locale's minus sign symbol.
+    prefix, suffix = with_symbol(pattern.prefix[0]), with_symbol(pattern.suffix[0])
+    negative_prefix, negative_suffix = with_symbol(pattern.prefix[1]), with_symbol(pattern.suffix[1])
 
     def format_amount(amount: Decimal) -> str:
         if type(amount) is not Decimal or not amount.is_finite():
             return with_babel(amount)
-        negative = amount.is_signed()  # -0 too, as Babel
+        if amount.is_signed():  # -0 too, as in Babel
+            amount = amount.copy_abs()
+            start, end = negative_prefix, negative_suffix
+        else:
+            start, end = prefix, suffix
         # Rounded to the currency's digits (half-even, the decimal context's), as pattern.apply does.
-        number = (amount.copy_abs() if negative else amount).normalize().quantize(quantum)
-        whole, _, fraction = f"{number:f}".partition(".")
+        whole, _, fraction = f"{amount.normalize().quantize(quantum):f}".partition(".")
         whole = whole.rjust(least, "0")
         size, groups = primary, ""
         while len(whole) > size:
             groups = separator + whole[-size:] + groups
             whole = whole[:-size]
             size = secondary
-        text = f"{prefixes[negative]}{whole}{groups}{point}{fraction}{suffixes[negative]}"
-        if apostrophes and text.count("'") > 1:
-            return with_babel(amount)
-        return text
+        return f"{start}{whole}{groups}{point}{fraction}{end}"
 
-    return format_amount
+    if "'" not in separator + point + prefix + suffix + negative_prefix + negative_suffix:
+        return format_amount
+
+    # Babel unquotes its finished string as if it were a pattern: each pair of apostrophes
+    # goes, what they enclose stays. Where the group symbol is an apostrophe (de_CH, fr_CH, it_CH
+    # in the CLDR data of Babel 2.19), "CHF 1'234'567.00" comes out "CHF 1234567.00".
+    # A string with two apostrophes or more is left to Babel, which stays the reference.
+    def format_amount_unquoted(amount: Decimal) -> str:
+        text = format_amount(amount)
+        return with_babel(amount) if text.count("'") > 1 else text
+
+    return format_amount_unquoted
 
 
 class Templates:
