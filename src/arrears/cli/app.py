@@ -141,6 +141,13 @@ def workspace(database_url: str | None, *, schema: bool = True) -> Iterator[Arre
         arrears.close()
 
 
+def workspace_today(arrears: Arrears) -> date:
+    """Today in the workspace's time zone (ARREARS_TIMEZONE), from its one clock: the default of
+    every --as-of, so that no command takes the machine's date for the company's."""
+    assert arrears.clock is not None
+    return arrears.clock.today()
+
+
 def parse_date(text: str, option: str) -> date:
     """A date typed as YYYY-MM-DD; anything else is bad usage of `option` (exit status 2)."""
     try:

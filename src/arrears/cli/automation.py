@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,17 @@ from rich.table import Table
 
 from ..domain.errors import ArrearsError
 from ..services import cycle, outbox, previews, workflows
-from .app import OPERATOR, DatabaseUrl, SummaryFormat, app, fails_cleanly, output, parse_date, workspace
+from .app import (
+    OPERATOR,
+    DatabaseUrl,
+    SummaryFormat,
+    app,
+    fails_cleanly,
+    output,
+    parse_date,
+    workspace,
+    workspace_today,
+)
 
 workflow_app = typer.Typer(help="Reminder workflows: check a workflow file.", no_args_is_help=True)
 email_app = typer.Typer(help="Email templates: preview what a step sends.", no_args_is_help=True)
@@ -46,8 +55,7 @@ def run_cycle(
       [bold]arrears cycle --as-of 2026-06-30 --format json[/bold]
     """
     with workspace(database_url) as arrears:
-        assert arrears.clock is not None
-        day: date = parse_date(as_of, "--as-of") if as_of else arrears.clock.today()
+        day = parse_date(as_of, "--as-of") if as_of else workspace_today(arrears)
         active = arrears.workflows()
         if dry_run:
             with arrears.dry_run() as uow_factory:
@@ -132,8 +140,7 @@ def preview(
     Example: [bold]arrears email preview past-due-30 --customer CUST-0042[/bold]
     """
     with workspace(database_url) as arrears:
-        assert arrears.clock is not None
-        day = parse_date(as_of, "--as-of") if as_of else arrears.clock.today()
+        day = parse_date(as_of, "--as-of") if as_of else workspace_today(arrears)
         rendered, to = previews.preview(arrears.uow(), arrears.templates, arrears.workflows(), step, customer, day)
     typer.echo(f"To: {', '.join(to) or '(no address: this customer would get no email)'}")
     typer.echo(f"Subject: {rendered.subject}\n")

@@ -6,7 +6,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -17,7 +16,7 @@ from rich.table import Column, Table
 from ..demo import DEFAULT_CUSTOMERS, MAX_CUSTOMERS
 from ..services import aging
 from ..services import demo as demo_ledger
-from .app import DatabaseUrl, app, fails_cleanly, output, parse_date, workspace
+from .app import DatabaseUrl, app, fails_cleanly, output, parse_date, workspace, workspace_today
 from .reports import aging_tables
 
 
@@ -68,10 +67,11 @@ def demo(
     From a terminal it ends by serving the web workspace at http://127.0.0.1:8000/ (sign in as demo);
     from a script it only loads, unless given --serve.
     """
-    day = parse_date(as_of, "--as-of") if as_of else date.today()  # noqa: DTZ011 - the clock belongs to the entry point
+    given = parse_date(as_of, "--as-of") if as_of else None
     serve = sys.stdin.isatty() and sys.stdout.isatty() if serve is None else serve
     started = time.perf_counter()
     with workspace(database_url) as arrears:
+        day = given or workspace_today(arrears)
         with _loading() as progress:
             summary = demo_ledger.load_demo(arrears.uow, arrears.hasher, seed, day, progress, customers=customers)
         elapsed = time.perf_counter() - started

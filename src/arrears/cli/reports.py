@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..domain.aging import BUCKETS, AgingLine
 from ..services import aging
-from .app import DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace
+from .app import DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace, workspace_today
 
 report_app = typer.Typer(help="Reports: aging.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
@@ -37,8 +37,9 @@ def report_aging(
 
     Examples: [bold]arrears report aging[/bold]   [bold]arrears report aging --as-of 2026-06-30 --format json[/bold]
     """
-    day = parse_date(as_of, "--as-of") if as_of else date.today()  # noqa: DTZ011 - the clock belongs to the entry point
+    given = parse_date(as_of, "--as-of") if as_of else None
     with workspace(database_url) as arrears:
+        day = given or workspace_today(arrears)
         reports = aging.aging_report(arrears.uow(), day)
     if fmt is TableFormat.json:
         documents = [r.as_dict() for r in reports] or [aging.AgingReport(day, "USD", total=AgingLine("USD")).as_dict()]

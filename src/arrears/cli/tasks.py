@@ -6,14 +6,13 @@ import csv
 import json
 import os
 import sys
-from datetime import date
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from ..services import collection_rules, tasks
-from .app import OPERATOR, DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace
+from .app import OPERATOR, DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace, workspace_today
 
 promises_app = typer.Typer(help="Promises to pay: mark them kept or broken.", no_args_is_help=True)
 app.add_typer(promises_app, name="promises")
@@ -111,8 +110,7 @@ def check_promises(
     [bold]arrears promises check --as-of 2026-06-30[/bold]
     """
     with workspace(database_url) as arrears:
-        assert arrears.clock is not None
-        day: date = parse_date(as_of, "--as-of") if as_of else arrears.clock.today()
+        day = parse_date(as_of, "--as-of") if as_of else workspace_today(arrears)
         run = collection_rules.check_promises(arrears.uow(), day)
     result = {
         "as_of": day.isoformat(),
