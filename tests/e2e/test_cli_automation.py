@@ -54,6 +54,16 @@ def test_the_dry_run_table_lists_what_would_go_out(cli: Cli, ledger: Ledger) -> 
     assert "ann@acme.example" in result.stdout and "nothing was written" in result.stdout
 
 
+def test_the_dry_run_table_names_the_assignee_of_each_task(cli: Cli, ledger: Ledger) -> None:
+    accounts(ledger)
+
+    result = cli("cycle", "--as-of", DAY.isoformat(), "--dry-run")
+
+    assert result.exit_code == 0
+    [task] = [line for line in result.stdout.splitlines() if "task (call)" in line]
+    assert [cell.strip() for cell in task.split("│")][5] == "maria"
+
+
 def test_workflow_validate_names_the_line_and_exits_1(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "good.toml").write_text(
         '[[workflow]]\nname = "w"\n[[workflow.step]]\nname = "s"\ndays = 7\nemail = "past_due"\n'

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ..domain.errors import ArrearsError
-from ..services import cycle, outbox, previews, workflows
+from ..services import cycle, outbox, previews, users, workflows
 from .app import (
     OPERATOR,
     DatabaseUrl,
@@ -64,6 +64,8 @@ def run_cycle(
                 )
         else:
             report = cycle.run_cycle(arrears.uow, active, arrears.mailer(), day, batch=arrears.settings.cycle_batch)
+        shown = dry_run and fmt is SummaryFormat.table and any(item.assignee_id for item in report.planned)
+        names = {person.id: person.name for person in users.list_users(arrears.uow())} if shown else {}
     if fmt is SummaryFormat.json:
         summary = report.summary(planned=dry_run)
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -90,7 +92,7 @@ def run_cycle(
                     item.customer_external_id,
                     item.step,
                     ", ".join(item.invoices),
-                    str(item.assignee_id or "unassigned"),
+                    names.get(item.assignee_id, "unassigned") if item.assignee_id else "unassigned",
                     item.due_date or "",
                 )
         console.print(table)
