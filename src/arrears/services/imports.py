@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -174,17 +174,19 @@ def write_rows(
     *,
     dry_run: bool = False,
     empty: str = "no rows",
+    customers_wanted: Collection[str] | None = None,
 ) -> ImportSummary:
     """Write ledger rows of one kind, all or nothing: the one path of every ledger write (a CSV file,
     an API call). Each row is parsed by the domain's rules; good rows are staged in batches, checked
     set-based against the whole batch and the ledger, then upserted by external id and audited as
     `stamp` says, in one transaction that locks the customers it touches. Raises ImportRejected with
-    every problem found (by line or row number), having written nothing."""
+    every problem found (by line or row number), having written nothing. `customers_wanted`: the
+    customers the rows can refer to, when known in advance (else every customer is looked up)."""
     parse = PARSERS[kind]
     count = 0
     with uow:
         batch = uow.import_batch(kind, frozenset(columns))
-        lookups = batch.lookups()
+        lookups = batch.lookups(customers_wanted)
         pending: list[tuple[object, ...]] = []
         for number, fields in rows:
             count += 1

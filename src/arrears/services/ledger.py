@@ -76,7 +76,9 @@ def upsert_rows(
     if report.total:
         raise ImportRejected(report)
     stamp = AuditStamp(uow.clock.now(), Actor(ActorKind.IMPORT, user.id, user.name), f"API, {source}")
-    return write_rows(uow, kind, columns, iter(numbered), report, stamp)
+    key = "external_id" if kind == "customers" else "customer_external_id"
+    wanted = {fields[key].strip() for _, fields in numbered if fields is not None and fields.get(key)}
+    return write_rows(uow, kind, columns, iter(numbered), report, stamp, customers_wanted=wanted)
 
 
 def put_record(

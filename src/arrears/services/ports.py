@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -45,7 +45,8 @@ class AuditStamp:
 class ImportBatch(Protocol):
     """One file's rows on their way into the ledger, all inside the unit of work's transaction."""
 
-    def lookups(self) -> Lookups: ...
+    def lookups(self, customers_wanted: Collection[str] | None = None) -> Lookups:
+        """What rows may refer to: every customer, or only those of `customers_wanted` (external ids)."""
 
     def stage(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Keep parsed records (each a `(line, *record)` tuple) for the checks and the upsert."""

@@ -8,7 +8,7 @@ objects one by one, so a million-row file costs a few statements, not a million 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import count
@@ -53,6 +53,8 @@ from . import tables as t
 from .workspace import SqlWorkspace
 
 _staging_names = count(1)
+# Staged rows from which the planner is told about them (ANALYZE): a few rows need no statistics.
+ANALYZE_FROM = 1_000
 
 
 @dataclass(frozen=True)
@@ -245,21 +247,22 @@ class SqlImportBatch:
             postgresql_on_commit="DROP",
         )
         self.staging.create(connection)
+        self.staged = 0
         self._affected: Table | None = None
 
     # -- loading ---------------------------------------------------------------------------------
 
-    def lookups(self) -> Lookups:
-        customers = {
-            row.external_id: (row.id, row.currency)
-            for row in self.connection.execute(
-                select(t.customers.c.external_id, t.customers.c.id, t.customers.c.currency)
-            )
-        }
+    def lookups(self, customers_wanted: Collection[str] | None = None) -> Lookups:
+        c = t.customers
+        query = select(c.c.external_id, c.c.id, c.c.currency)
+        if customers_wanted is not None:  # a few rows (an API call): not the whole customers table
+            query = query.where(c.c.external_id.in_(sorted(customers_wanted)))
+        customers = {row.external_id: (row.id, row.currency) for row in self.connection.execute(query)}
         users = {row.name: row.id for row in self.connection.execute(select(t.users.c.name, t.users.c.id))}
         return Lookups(customers, users)
 
     def stage(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        self.staged += len(rows)
         names = ["line", *(f.name for f in self.record_fields)]
         raw: Any = self.connection.connection.dbapi_connection
         if self.dialect == "postgresql":
@@ -299,7 +302,7 @@ class SqlImportBatch:
                     .scalar_subquery()
                 )
             )
-        if self.dialect == "postgresql":
+        if self.dialect == "postgresql" and self.staged > ANALYZE_FROM:
             self.connection.exec_driver_sql(f"ANALYZE {s.name}")
 
     # -- checks ----------------------------------------------------------------------------------
