@@ -74,6 +74,27 @@ def test_zero_can_be_refused() -> None:
         parse_amount("0.00", "USD", allow_zero=False)
 
 
+def test_a_refused_zero_says_the_amount_must_be_greater_than_zero() -> None:
+    with pytest.raises(InvalidValue) as caught:
+        parse_amount("0.00", "USD", allow_zero=False)
+
+    assert caught.value.message == "0.00 is zero; the amount must be greater than zero"
+
+
+def test_a_negative_amount_where_zero_is_refused_says_it_must_be_greater_than_zero() -> None:
+    with pytest.raises(InvalidValue) as caught:
+        parse_amount("-5", "USD", allow_zero=False)
+
+    assert caught.value.message == "-5 is negative; the amount must be greater than zero"
+
+
+def test_a_negative_amount_where_zero_is_allowed_says_it_must_be_zero_or_more() -> None:
+    with pytest.raises(InvalidValue) as caught:
+        parse_amount("-5", "USD")
+
+    assert caught.value.message == "-5 is negative; the amount must be zero or more"
+
+
 @pytest.mark.parametrize(
     ("minor", "currency", "text"),
     [

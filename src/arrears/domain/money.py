@@ -30,10 +30,11 @@ def parse_decimal(text: str, *, allow_negative: bool = False, allow_zero: bool =
     if not _AMOUNT.fullmatch(text):
         raise InvalidValue(f"{text!r} is not an amount: write digits with '.' as the decimal separator, e.g. 1234.50")
     value = Decimal(text)
+    allowed = "greater than zero" if not allow_zero else "zero or more"
     if value < 0 and not allow_negative:
-        raise InvalidValue(f"{text} is negative; the amount must be zero or more")
+        raise InvalidValue(f"{text} is negative; the amount must be {allowed}")
     if value == 0 and not allow_zero:
-        raise InvalidValue("the amount must be greater than zero")
+        raise InvalidValue(f"{text} is zero; the amount must be {allowed}")
     return value
 
 
