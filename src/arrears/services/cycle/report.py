@@ -1,0 +1,67 @@
+"""What a cycle reports: what it did (or, in a dry run, would do), and the mailer it sends with."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+from typing import Any
+
+from ..automation_ports import Renderer, Sender
+
+
+@dataclass
+class Planned:
+    """One thing the cycle does (or, in a dry run, would do)."""
+
+    kind: str  # email or task
+    customer_external_id: str
+    workflow: str
+    step: str
+    invoices: list[str]
+    to: list[str] = field(default_factory=list)
+    subject: str | None = None
+    template: str | None = None
+    task_type: str | None = None
+    assignee_id: int | None = None
+    due_date: str | None = None
+
+
+@dataclass
+class CycleReport:
+    as_of: date
+    dry_run: bool = False
+    emails_queued: int = 0
+    emails_sent: int = 0
+    emails_failed: int = 0
+    tasks_created: int = 0
+    tasks_closed: int = 0
+    alerts_raised: int = 0
+    steps_fired: int = 0
+    steps_skipped: int = 0
+    promises_kept: int = 0
+    promises_broken: int = 0
+    planned: list[Planned] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def summary(self, *, planned: bool = True) -> dict[str, Any]:
+        """The JSON of `arrears cycle --format json`; `planned` lists everything done (the dry run's).
+        (Built field by field: `asdict` copies every planned item, seconds for a first cycle's.)"""
+        out: dict[str, Any] = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("planned", "phases")
+        }
+        out["as_of"] = self.as_of.isoformat()
+        if planned:
+            out["planned"] = [asdict(item) for item in self.planned]
+        return out
+
+
+@dataclass(frozen=True)
+class Mailer:
+    templates: Renderer
+    sender: Sender
+    sender_address: str
+
+    def message_id(self) -> str:
+        domain = self.sender_address.rpartition("@")[2] or "arrears.invalid"
+        return f"<arrears-{uuid.uuid4().hex}@{domain}>"
