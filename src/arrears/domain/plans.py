@@ -1,7 +1,8 @@
 """Payment plans: invoices split into dated instalments that add up to what they owe.
 
-Payments on a plan's invoices made from the plan's start pay its instalments in date order, so
-what is overdue on a plan as of a day is what fell due before that day less what was paid.
+Payments and credit notes on a plan's invoices dated from the plan's start pay its instalments in
+date order (`receivables.paid_on_plan` counts them), so what is overdue on a plan as of a day is
+what fell due before that day less what was paid or credited.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def check_instalments(instalments: Sequence[Instalment], outstanding_minor: int,
 
 
 def overdue_on_plan(instalments: Sequence[Instalment], paid_minor: int, as_of: date) -> int:
-    """Minor units of instalments due before `as_of` that payments have not yet covered."""
+    """Minor units of instalments due before `as_of` (due that day is not overdue yet) that
+    `paid_minor` has not covered: what was paid or credited on the plan (`receivables.paid_on_plan`).
+    A customer's overdue amount adds this up over its active plans (`receivables.overdue_amount`)."""
     fallen_due = sum(i.amount_minor for i in instalments if i.due_date < as_of)
     return max(0, fallen_due - paid_minor)
 

@@ -20,12 +20,15 @@ def preview(
     customer_external_id: str,
     as_of: date,
 ) -> tuple[Rendered, tuple[str, ...]]:
-    """The email the step would send the customer today, listing the customer's open invoices; and to whom."""
-    steps = [s for w in workflows for s in w.steps if s.name == step_name]
+    """The email the step would send the customer on `as_of`, and to whom. It lists the invoices the
+    cycle would chase under the step's workflow that day (`receivables.is_chaseable`): not the
+    disputed, excluded, paused or promised ones, nor those on a payment plan (chased by instalment),
+    and none if the customer is on hold or falls to another workflow."""
+    steps = [(index, s) for index, w in enumerate(workflows) for s in w.steps if s.name == step_name]
     if not steps:
         known = ", ".join(s.name for w in workflows for s in w.steps)
         raise NotFound(f"no workflow step named {step_name!r} (known: {known})")
-    step = steps[0]
+    index, step = steps[0]
     if step.email is None:
         raise InvalidValue(f"step {step_name!r} creates a task and sends no email")
     with uow:
@@ -33,7 +36,7 @@ def preview(
         if customer is None:
             raise NotFound(f"no customer with external id {customer_external_id!r}")
         recipient = uow.automation.recipients([customer.id])[customer.id]
-        invoices = uow.automation.open_invoices(customer.id)
+        invoices = uow.automation.chaseable_invoices(customer.id, workflows, index, as_of)
     context = outbox.email_context(
         customer.name, customer.external_id, recipient.contact_name, invoices, customer.currency, step, as_of
     )

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Select,
     String,
     Text,
-    and_,
     any_,
     bindparam,
     case,
@@ -33,8 +32,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    not_,
-    or_,
     select,
     text,
     true,
@@ -56,6 +53,7 @@ from ...services.automation_ports import (
     StepClaim,
 )
 from . import tables as t
+from .receivables import first_match, is_chaseable, matches, outstanding, paid_on_plan
 from .workspace import SqlWorkspace
 
 HIGH_WATER_KEY = "automation_start"
@@ -66,22 +64,6 @@ ID_CHUNK_ARRAY = 100_000  # PostgreSQL: one array parameter
 
 def _subject(prefix: str, column: ColumnElement[Any]) -> ColumnElement[str]:
     return literal(f"{prefix}:") + cast(column, String)
-
-
-def _has_tag(tag: str) -> ColumnElement[bool]:
-    return (literal(";") + t.customers.c.tags + literal(";")).contains(f";{tag};", autoescape=True)
-
-
-def _matches(workflow: Workflow) -> ColumnElement[bool]:
-    if not workflow.match_tags:
-        return true()
-    return or_(*(_has_tag(tag) for tag in workflow.match_tags))
-
-
-def first_match(workflows: Sequence[Workflow], index: int) -> ColumnElement[bool]:
-    """Customers of workflow `index`: it matches them and no workflow before it in the file does."""
-    earlier = [not_(_matches(w)) for w in workflows[:index]]
-    return and_(_matches(workflows[index]), *earlier)
 
 
 def _not_run(workflow: str, step: str, subject: ColumnElement[str]) -> ColumnElement[bool]:
@@ -244,7 +226,7 @@ def _id_given(row_id: int | None) -> dict[str, int]:
     return {} if row_id is None else {"id": row_id}
 
 
-def _invoice_subject_query(outstanding: ColumnElement[int]) -> Select[Any]:
+def _invoice_subject_query() -> Select[Any]:
     """The invoice columns `_invoice_subject` reads, joined to the invoice's customer."""
     i, c = t.invoices, t.customers
     return select(
@@ -254,7 +236,7 @@ def _invoice_subject_query(outstanding: ColumnElement[int]) -> Select[Any]:
         i.c.issue_date,
         i.c.due_date,
         i.c.amount_minor,
-        outstanding.label("outstanding"),
+        outstanding(i).label("outstanding"),
         i.c.currency,
     ).join(c, c.c.id == i.c.customer_id)
 
@@ -326,23 +308,24 @@ class SqlAutomation:
         for index, workflow in enumerate(workflows):
             match = first_match(workflows, index)
             bounds = [(step.name, as_of - timedelta(days=step.days or 0)) for step in workflow.dated_steps]
-            out += self._due_invoices(workflow.name, bounds, as_of, match)
+            out += self._due_invoices(workflows, index, bounds, as_of)
             for step, bound in bounds:
                 out += self._due_instalments(workflow.name, step, bound, match)
         return out
 
     def _due_invoices(
-        self, workflow: str, bounds: Sequence[tuple[str, date]], as_of: date, match: ColumnElement[bool]
+        self, workflows: Sequence[Workflow], index: int, bounds: Sequence[tuple[str, date]], as_of: date
     ) -> list[DueSubject]:
         """The invoices due for every dated step of a workflow, in two statements. First the
         anti-joins: the open invoices up to the widest step's bound, read once from the index of
         open invoices by due date (`ix_invoices_open_due_id`, without touching the table), each
         step's against its runs on the `(workflow, step, subject)` index. Then the rows of the few
-        invoices that leaves, by id, with the rest of the rules (disputed, excluded, on a plan,
-        paused, on hold, promised, the workflow's tags)."""
+        invoices that leaves, by id, kept if chaseable under this workflow (`receivables.is_chaseable`:
+        disputed, excluded, on a plan, paused, on hold, promised, the workflow's tags)."""
         if not bounds:
             return []
-        i, c, k, ti, r = t.invoices, t.customers, t.tasks, t.task_invoices, t.step_runs
+        i, r = t.invoices, t.step_runs
+        workflow = workflows[index].name
         candidates = (
             select(i.c.id, i.c.due_date, _subject("invoice", i.c.id).label("subject"))
             .where(i.c.status == "open", i.c.due_date <= max(bound for _, bound in bounds))
@@ -361,29 +344,11 @@ class SqlAutomation:
         found = [(row.step, row.id) for row in self.connection.execute(pairs)]
         if not found:
             return []
-        outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
-        promise = and_(k.c.status == "open", k.c.type == "expected_payment", k.c.expected_date >= as_of)
-        # Computed once per query, not per invoice: invoices under a tagged promise, and customers
-        # with a promise on the whole account.
-        promised_invoices = select(ti.c.invoice_id).join(k, k.c.id == ti.c.task_id).where(promise)
-        promised_accounts = select(k.c.customer_id).where(promise, ~exists().where(ti.c.task_id == k.c.id))
-        promised = or_(i.c.id.in_(promised_invoices), i.c.customer_id.in_(promised_accounts))
+        chaseable = is_chaseable(as_of, workflows=workflows, index=index)
         rows: dict[int, Any] = {}
         ids = sorted({invoice_id for _, invoice_id in found})
         for chunk in self._id_chunks(ids):
-            query = _invoice_subject_query(outstanding).where(
-                self._id_in(i.c.id, chunk),
-                i.c.status == "open",
-                outstanding > 0,
-                i.c.disputed == false(),
-                i.c.excluded == false(),
-                i.c.plan_id.is_(None),
-                i.c.workflow_paused == false(),
-                c.c.on_hold == false(),
-                c.c.workflow_paused == false(),
-                match,
-                ~promised,
-            )
+            query = _invoice_subject_query().where(self._id_in(i.c.id, chunk), chaseable)
             rows.update((row.id, row) for row in self.connection.execute(query))
         return [
             _invoice_subject(workflow, step, row)
@@ -395,25 +360,13 @@ class SqlAutomation:
         self, workflow: str, step: str, *where: ColumnElement[bool], order: tuple[Any, ...] = ()
     ) -> list[DueSubject]:
         """Invoices as subjects of a workflow step (or, with no step, as documents), with their customer."""
-        i = t.invoices
-        outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
-        query = _invoice_subject_query(outstanding).where(*where).order_by(*order)
+        query = _invoice_subject_query().where(*where).order_by(*order)
         return [_invoice_subject(workflow, step, row) for row in self.connection.execute(query)]
 
     def _plan_paid(self) -> Select[Any]:
-        p, pi, pay, cn = t.payment_plans, t.plan_invoices, t.payments, t.credit_notes
-        on_plan = select(pi.c.invoice_id).where(pi.c.plan_id == p.c.id)
-        paid = (
-            select(func.coalesce(func.sum(pay.c.amount_minor), 0))
-            .where(pay.c.invoice_id.in_(on_plan), pay.c.date >= p.c.start_date)
-            .scalar_subquery()
-        )
-        credited = (
-            select(func.coalesce(func.sum(cn.c.amount_minor), 0))
-            .where(cn.c.invoice_id.in_(on_plan), cn.c.date >= p.c.start_date)
-            .scalar_subquery()
-        )
-        return select(p.c.id.label("plan_id"), (paid + credited).label("paid")).where(p.c.status == "active")
+        """(plan_id, paid) of the active plans: `receivables.paid_on_plan`."""
+        p = t.payment_plans
+        return select(p.c.id.label("plan_id"), paid_on_plan(p).label("paid")).where(p.c.status == "active")
 
     def _due_instalments(self, workflow: str, step: str, bound: date, match: ColumnElement[bool]) -> list[DueSubject]:
         """Plans are chased by instalment: the unpaid part of each instalment, payments filling them in date order."""
@@ -498,7 +451,7 @@ class SqlAutomation:
             .where(
                 c.c.id > after_id,
                 c.c.workflow_paused == false(),
-                _matches(workflow),
+                matches(workflow),
                 _not_run(workflow.name, step, _subject("customer", c.c.id)),
             )
             .order_by(c.c.id)
@@ -515,7 +468,7 @@ class SqlAutomation:
             i.c.due_date >= as_of,
             i.c.workflow_paused == false(),
             c.c.workflow_paused == false(),
-            _matches(workflow),
+            matches(workflow),
             _not_run(workflow.name, step, _subject("invoice", i.c.id)),
             order=(i.c.id,),
         )
@@ -525,6 +478,15 @@ class SqlAutomation:
         return self._invoices(
             "", "", i.c.customer_id == customer_id, i.c.status == "open", order=(i.c.due_date, i.c.id)
         )
+
+    def chaseable_invoices(
+        self, customer_id: int, workflows: Sequence[Workflow], index: int, as_of: date
+    ) -> list[DueSubject]:
+        """The customer's invoices that the cycle of `as_of` chases under `workflows[index]`
+        (`receivables.is_chaseable`), by due date: what its emails may list."""
+        i = t.invoices
+        chaseable = is_chaseable(as_of, workflows=workflows, index=index)
+        return self._invoices("", "", i.c.customer_id == customer_id, chaseable, order=(i.c.due_date, i.c.id))
 
     def invoice_document(self, invoice_id: int) -> DueSubject | None:
         found = self._invoices("", "", t.invoices.c.id == invoice_id)

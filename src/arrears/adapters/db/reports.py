@@ -27,6 +27,7 @@ from sqlalchemy import (
 from ...domain.aging import bucket_due_dates
 from ...services.ports import AgingRow
 from . import tables as t
+from .receivables import is_open, outstanding
 
 
 def _later_allocations(as_of: date) -> Select[tuple[int, int]]:
@@ -57,9 +58,10 @@ def _zero(name: str) -> ColumnElement[int]:
 
 
 def _owed_invoices(connection: Connection, as_of: date) -> list[Select[Any]]:
-    """(customer_id, currency, due_date, outstanding, 0, 0) of each invoice with something owed on it as of `as_of`."""
+    """(customer_id, currency, due_date, outstanding, 0, 0) of each invoice with something owed on it
+    as of `as_of`: its `outstanding` now, plus what was paid or credited on it after that day."""
     i = t.invoices
-    now_outstanding = i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor
+    now_outstanding = outstanding(i)
     if not _allocated_after(connection, as_of):
         # Aging as of today, or of any day after the last allocation: what is owed is what is left now.
         return [
@@ -70,27 +72,27 @@ def _owed_invoices(connection: Connection, as_of: date) -> list[Select[Any]]:
                 now_outstanding.label("outstanding"),
                 _zero("cash"),
                 _zero("credit"),
-            ).where(i.c.status == "open", i.c.issue_date <= as_of, now_outstanding > 0)
+            ).where(is_open(i), i.c.issue_date <= as_of, now_outstanding > 0)
         ]
     later = _later_allocations(as_of).subquery()
-    outstanding = now_outstanding + func.coalesce(later.c.minor, 0)
+    owed_then = now_outstanding + func.coalesce(later.c.minor, 0)
     columns = (
         i.c.customer_id,
         i.c.currency,
         i.c.due_date,
-        outstanding.label("outstanding"),
+        owed_then.label("outstanding"),
         _zero("cash"),
         _zero("credit"),
     )
     open_now = (
         select(*columns)
         .select_from(i.outerjoin(later, later.c.invoice_id == i.c.id))
-        .where(i.c.status == "open", i.c.issue_date <= as_of, outstanding > 0)
+        .where(is_open(i), i.c.issue_date <= as_of, owed_then > 0)
     )
     settled_since = (
         select(*columns)
         .select_from(later.join(i, i.c.id == later.c.invoice_id))
-        .where(i.c.status.in_(("paid", "written_off")), i.c.issue_date <= as_of, outstanding > 0)
+        .where(i.c.status.in_(("paid", "written_off")), i.c.issue_date <= as_of, owed_then > 0)
     )
     return [open_now, settled_since]
 

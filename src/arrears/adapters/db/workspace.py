@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
+from ...domain import receivables
 from ...domain.aging import BUCKETS, bucket_due_dates
 from ...domain.audit import AuditEntry
 from ...domain.currencies import MINOR_UNITS
@@ -70,6 +71,7 @@ from ...services.workspace_ports import (
 )
 from . import tables as t
 from .export import EXPORTS
+from .receivables import balances, outstanding, paid_on_plan
 from .reports import _owed_invoices
 
 CHUNK = 900  # ids per IN (...) list: well under SQLite's limit on bound parameters
@@ -80,10 +82,6 @@ BALANCES_KEY = "balances_as_of"
 def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
-
-
-def _outstanding(i: Any = t.invoices) -> ColumnElement[int]:
-    return i.c.amount_minor - i.c.paid_minor - i.c.credited_minor - i.c.written_off_minor  # type: ignore[no-any-return]
 
 
 def _user(row: Any) -> User:
@@ -103,10 +101,6 @@ def _in_minor_units_of_each_currency(amount: Decimal, currency: ColumnElement[st
 
     cases = [(currency.in_(codes), minor(e)) for e, codes in sorted(exponents.items()) if e != usual]
     return case(*cases, else_=minor(usual))
-
-
-def _positive(expr: ColumnElement[Any]) -> ColumnElement[Any]:
-    return case((expr > 0, expr), else_=literal(0))
 
 
 class SqlWorkspace:
@@ -141,7 +135,7 @@ class SqlWorkspace:
             i.c.currency,
             i.c.status,
             i.c.due_date,
-            _outstanding(),
+            outstanding(i),
             i.c.disputed,
             i.c.plan_id,
         ).where(where)
@@ -897,8 +891,10 @@ class SqlWorkspace:
     def refresh_balances(self, as_of: date, customer_ids: Sequence[int] | None = None) -> int:
         """Outstanding and overdue per customer as of a day, in one statement per chunk of customers.
 
-        Overdue counts invoices due before `as_of` that are chaseable (not excluded, not disputed, not
-        on a plan), plus the fallen-due, unpaid part of active payment plans; nothing for a customer on hold.
+        The figures are the rules of `domain/receivables.py` in SQL (`adapters/db/receivables.py`):
+        `exposure` (the outstanding of open invoices) and `overdue_amount` (open invoices due before
+        `as_of`, not excluded, disputed or on a plan, plus the overdue instalments of active plans;
+        nothing for a customer on hold).
 
         Without `customer_ids`, every customer as of `as_of`: the balances were all right as of the
         day last refreshed (every change to the ledger, a plan, a dispute or a hold refreshes its
@@ -930,66 +926,9 @@ class SqlWorkspace:
         return sorted(set(self.connection.execute(union(invoices, plans)).scalars()))
 
     def _refresh(self, as_of: date, customer_ids: Sequence[int] | None) -> int:
-        c, i, b = t.customers, t.invoices, t.customer_balances
-        p, pi, inst, pay, cn = t.payment_plans, t.plan_invoices, t.plan_instalments, t.payments, t.credit_notes
-        chaseable = and_(i.c.due_date < as_of, ~i.c.excluded, ~i.c.disputed, i.c.plan_id.is_(None))
-        ledger = (
-            select(
-                i.c.customer_id,
-                func.count().label("n"),
-                func.sum(_outstanding()).label("outstanding"),
-                func.sum(case((chaseable, _outstanding()), else_=literal(0))).label("overdue"),
-            )
-            .where(i.c.status == "open")
-            .group_by(i.c.customer_id)
-        )
-        fallen_due = (
-            select(func.coalesce(func.sum(inst.c.amount_minor), 0))
-            .where(inst.c.plan_id == p.c.id, inst.c.due_date < as_of)
-            .scalar_subquery()
-        )
-        paid = (
-            select(func.coalesce(func.sum(pay.c.amount_minor), 0))
-            .where(
-                pay.c.invoice_id.in_(select(pi.c.invoice_id).where(pi.c.plan_id == p.c.id)),
-                pay.c.date >= p.c.start_date,
-            )
-            .scalar_subquery()
-        )
-        credited = (
-            select(func.coalesce(func.sum(cn.c.amount_minor), 0))
-            .where(
-                cn.c.invoice_id.in_(select(pi.c.invoice_id).where(pi.c.plan_id == p.c.id)), cn.c.date >= p.c.start_date
-            )
-            .scalar_subquery()
-        )
-        plans = (
-            select(p.c.customer_id, func.sum(_positive(fallen_due - paid - credited)).label("overdue"))
-            .where(p.c.status == "active")
-            .group_by(p.c.customer_id)
-        )
-        if customer_ids is not None:
-            ledger = ledger.where(i.c.customer_id.in_(customer_ids))
-            plans = plans.where(p.c.customer_id.in_(customer_ids))
-        led, pl = ledger.subquery(), plans.subquery()
-        overdue = case(
-            (c.c.on_hold, literal(0)),
-            else_=func.coalesce(led.c.overdue, 0) + func.coalesce(pl.c.overdue, 0),
-        )
-        source = (
-            select(
-                c.c.id,
-                c.c.currency,
-                literal(as_of).label("as_of"),
-                func.coalesce(led.c.n, 0),
-                func.coalesce(led.c.outstanding, 0),
-                overdue,
-            )
-            .select_from(c.outerjoin(led, led.c.customer_id == c.c.id).outerjoin(pl, pl.c.customer_id == c.c.id))
-            .where(literal(True))
-        )
-        if customer_ids is not None:
-            source = source.where(c.c.id.in_(customer_ids))
+        """Write the balances of `receivables.balances` (the twins of `exposure` and `overdue_amount`)."""
+        b = t.customer_balances
+        source = balances(as_of, customer_ids)
         statement = self._insert(b).from_select(
             ["customer_id", "currency", "as_of", "outstanding_invoice_count", "outstanding_minor", "overdue_minor"],
             source,
@@ -1035,16 +974,10 @@ class SqlWorkspace:
         return plan_id
 
     def _plan_rows(self, where: ColumnElement[bool] | None) -> list[PlanRow]:
-        p, pi, inst, i, c, pay, cn = (
-            t.payment_plans,
-            t.plan_invoices,
-            t.plan_instalments,
-            t.invoices,
-            t.customers,
-            t.payments,
-            t.credit_notes,
+        p, pi, inst, i, c = t.payment_plans, t.plan_invoices, t.plan_instalments, t.invoices, t.customers
+        query = select(p, c.c.external_id.label("customer_external_id"), paid_on_plan(p).label("paid_on_plan")).join(
+            c, c.c.id == p.c.customer_id
         )
-        query = select(p, c.c.external_id.label("customer_external_id")).join(c, c.c.id == p.c.customer_id)
         if where is not None:
             query = query.where(where)
         plans = list(self.connection.execute(query.order_by(p.c.id)))
@@ -1052,22 +985,12 @@ class SqlWorkspace:
         for plan in plans:
             invoice_rows = list(
                 self.connection.execute(
-                    select(i.c.id, i.c.external_id)
+                    select(i.c.external_id)
                     .join(pi, pi.c.invoice_id == i.c.id)
                     .where(pi.c.plan_id == plan.id)
                     .order_by(i.c.external_id)
                 )
             )
-            ids = [row.id for row in invoice_rows]
-            paid = 0
-            for table in (pay, cn):
-                paid += int(
-                    self.connection.execute(
-                        select(func.coalesce(func.sum(table.c.amount_minor), 0)).where(
-                            table.c.invoice_id.in_(ids), table.c.date >= plan.start_date
-                        )
-                    ).scalar_one()
-                )
             instalments = [
                 Instalment(row.due_date, row.amount_minor)
                 for row in self.connection.execute(
@@ -1084,7 +1007,7 @@ class SqlWorkspace:
                     plan.status,
                     plan.start_date,
                     plan.total_minor,
-                    paid,
+                    int(plan.paid_on_plan),
                     [row.external_id for row in invoice_rows],
                     instalments,
                 )
@@ -1298,7 +1221,7 @@ class SqlWorkspace:
                 i.c.issue_date,
                 i.c.due_date,
                 i.c.amount_minor,
-                case((is_open, _outstanding()), else_=literal(0)),
+                case((is_open, outstanding(i)), else_=literal(0)),
                 i.c.currency,
                 i.c.status,
                 i.c.disputed,
@@ -1320,7 +1243,7 @@ class SqlWorkspace:
         bounds = [(index, since) for index, (_, since) in enumerate(bucket_due_dates(as_of)) if since is not None]
         bucket = case(*((i.c.due_date >= since, literal(index)) for index, since in bounds), else_=literal(len(bounds)))
         query = (
-            select(bucket.label("bucket"), func.sum(_outstanding()))
+            select(bucket.label("bucket"), func.sum(outstanding(i)))
             .where(i.c.customer_id == customer_id, i.c.status == "open")
             .group_by(bucket)
         )
@@ -1399,7 +1322,18 @@ def _contact_row(r: Any) -> ContactRow:
 
 
 def _invoice_row(r: Any) -> InvoiceRow:
-    outstanding = r.amount_minor - r.paid_minor - r.credited_minor - r.written_off_minor
+    owed = receivables.outstanding(
+        receivables.Invoice(
+            r.id,
+            r.customer_id,
+            r.currency,
+            r.amount_minor,
+            r.due_date,
+            r.paid_minor,
+            r.credited_minor,
+            r.written_off_minor,
+        )
+    )
     return InvoiceRow(
         r.external_id,
         r.customer_external_id,
@@ -1407,7 +1341,7 @@ def _invoice_row(r: Any) -> InvoiceRow:
         r.issue_date,
         r.due_date,
         r.amount_minor,
-        outstanding if r.status == "open" else 0,
+        owed.minor if r.status == "open" else 0,
         r.currency,
         r.status,
         r.disputed,
