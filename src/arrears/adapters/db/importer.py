@@ -9,155 +9,44 @@ objects one by one, so a million-row file costs a few statements, not a million 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
 from itertools import count
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
     Column,
     ColumnElement,
     CompoundSelect,
     Connection,
-    Date,
     Index,
     Integer,
     MetaData,
     Select,
-    String,
     Table,
-    Text,
     and_,
     case,
-    cast,
     exists,
     func,
-    insert,
     literal,
-    null,
     or_,
     select,
     true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.types import TypeEngine
 
 from ...domain.money import format_minor
 from ...domain.records import Lookups
 from ...services.ports import AuditStamp, ImportCounts, RowProblem
 from . import tables as t
+from .import_audit import record_changes, tie_entries_to_new_customers
+from .import_kinds import KINDS, LOCKING_KINDS, Field
+from .locks import lock_customers
 from .workspace import SqlWorkspace
 
 _staging_names = count(1)
 # Staged rows from which the planner is told about them (ANALYZE): a few rows need no statistics.
 ANALYZE_FROM = 1_000
-
-
-@dataclass(frozen=True)
-class Field:
-    """One staged column: its type, the target column it fills, and the CSV column it comes from
-    (None: always written). Columns a file leaves out keep their stored value on update."""
-
-    name: str
-    type: TypeEngine[Any]
-    target: str | None
-    source: str | None
-
-
-@dataclass(frozen=True)
-class Kind:
-    table: Table
-    key: tuple[str, ...]
-    fields: tuple[Field, ...]
-    key_label: str  # how an error names the key: "external_id", "customer_external_id + date + source"
-
-
-def _f(name: str, type_: TypeEngine[Any], source: str | None = None, target: str | None = "") -> Field:
-    return Field(name, type_, name if target == "" else target, source)
-
-
-def _cash_fields(note_target: str) -> tuple[Field, ...]:
-    return (
-        _f("external_id", String(128)),
-        _f("customer_id", Integer()),
-        _f("date", Date()),
-        _f("amount_minor", BigInteger()),
-        _f("currency", String(3)),
-        _f("invoice_external_id", String(128), target=None),
-        _f("note", String(200), note_target, target=note_target),
-        _f("invoice_id", Integer(), "invoice_external_id"),  # resolved after staging
-    )
-
-
-KINDS: dict[str, Kind] = {
-    "customers": Kind(
-        t.customers,
-        ("external_id",),
-        (
-            _f("external_id", String(128)),
-            _f("name", String()),
-            _f("currency", String(3), "currency"),
-            _f("payment_terms_days", Integer(), "payment_terms_days"),
-            _f("credit_limit_minor", BigInteger(), "credit_limit"),
-            _f("collector_id", Integer(), "collector"),
-            _f("email", String(254), "email"),
-            _f("phone", String(64), "phone"),
-            _f("tags", String(), "tags"),
-            _f("on_hold", Boolean(), "on_hold"),
-        ),
-        "external_id",
-    ),
-    "contacts": Kind(
-        t.contacts,
-        ("customer_id", "contact_key"),
-        (
-            _f("customer_id", Integer()),
-            _f("contact_key", String(300)),
-            _f("external_id", String(128), "external_id"),
-            _f("name", String()),
-            _f("email", String(254), "email"),
-            _f("phone", String(64), "phone"),
-            _f("role", String(100), "role"),
-            _f("receives_reminders", Boolean(), "receives_reminders"),
-            _f("name_key", String(300), target=None),
-        ),
-        "contact (same external_id, or same name when it has none) for this customer",
-    ),
-    "invoices": Kind(
-        t.invoices,
-        ("external_id",),
-        (
-            _f("external_id", String(128)),
-            _f("customer_id", Integer()),
-            _f("number", String(128), "number"),
-            _f("issue_date", Date()),
-            _f("due_date", Date()),
-            _f("amount_minor", BigInteger()),
-            _f("currency", String(3)),
-            _f("is_void", Boolean(), "status"),
-        ),
-        "external_id",
-    ),
-    "payments": Kind(t.payments, ("external_id",), _cash_fields("method"), "external_id"),
-    "credit-notes": Kind(t.credit_notes, ("external_id",), _cash_fields("reason"), "external_id"),
-    "credit-scores": Kind(
-        t.credit_scores,
-        ("customer_id", "date", "source"),
-        (
-            _f("customer_id", Integer()),
-            _f("date", Date()),
-            _f("score", Integer()),
-            _f("max_score", Integer(), "max_score"),
-            _f("rating", String(32), "rating"),
-            _f("source", String(100)),
-        ),
-        "customer_external_id + date + source",
-    ),
-}
 
 
 def invoice_status(
@@ -175,52 +64,6 @@ def invoice_status(
         (settled, literal("paid")),
         else_=literal("open"),
     )
-
-
-# The kinds whose rows hold money or decide what money may be allocated (a customer's currency).
-LOCKING_KINDS = frozenset({"customers", "invoices", "payments", "credit-notes"})
-
-
-def lock_customers(ids: Select[Any] | CompoundSelect[Any]) -> Select[Any]:
-    """The statement that locks the customers `ids` selects, in id order (PostgreSQL); it returns their
-    count, not the ids, so that a file of 100,000 customers sends one number back."""
-    c = t.customers
-    locked = select(c.c.id).where(c.c.id.in_(ids)).order_by(c.c.id).with_for_update(key_share=True).subquery()
-    return select(func.count()).select_from(locked)
-
-
-# What an audit entry calls a row of each kind, and the staged fields it leaves out (internal keys).
-ENTITIES = {
-    "customers": "customer",
-    "contacts": "contact",
-    "invoices": "invoice",
-    "payments": "payment",
-    "credit-notes": "credit_note",
-    "credit-scores": "credit_score",
-}
-HIDDEN_FIELDS = frozenset({"customer_id", "contact_key", "name_key", "invoice_id", "collector_id"})
-
-
-def _key_text(kind: str, s: Table) -> ColumnElement[Any]:
-    """How an audit entry names a row: its external id, a contact by its key, a score by its date."""
-    if kind == "contacts":
-        return s.c.contact_key
-    if kind == "credit-scores":
-        return cast(s.c.date, String) + literal(" ") + s.c.source
-    return s.c.external_id
-
-
-def _json_object(pg: bool, pairs: Sequence[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
-    args: list[Any] = [arg for name, value in pairs for arg in (literal(name), value)]
-    return func.json_build_object(*args) if pg else func.json_object(*args)
-
-
-def _json_rows(pg: bool, row: ColumnElement[Any], line: ColumnElement[Any]) -> ColumnElement[str]:
-    """{"rows": [row, ...]} in file order, as text."""
-    if pg:
-        ordered = func.json_agg(aggregate_order_by(row, line))
-        return cast(func.json_build_object(literal("rows"), ordered), Text)
-    return func.json_object(literal("rows"), func.json(func.json_group_array(func.json(row))))
 
 
 def _money(minor: int, currency: str) -> str:
@@ -451,7 +294,11 @@ class SqlImportBatch:
                 func.coalesce(func.sum(case((and_(target.c.id.is_not(None), changed), 1), else_=0)), 0),
             ).select_from(s.outerjoin(target, match))
         ).one()
-        first_entry = self._record_changes(stamp, match, updates, changed) if total - matched + updated else None
+        first_entry = (
+            record_changes(self.connection, self.kind_name, self.staging, stamp, match, updates, changed)
+            if total - matched + updated
+            else None
+        )
 
         inserted = [f for f in self.kind.fields if f.target is not None]
         values: list[ColumnElement[Any]] = [s.c[f.name] for f in inserted]
@@ -485,72 +332,9 @@ class SqlImportBatch:
         if self._affected is not None:
             self._refresh_invoices()
         if first_entry is not None and self.kind_name == "customers":  # new customers have an id now
-            self._tie_entries_to_new_customers(first_entry)
+            tie_entries_to_new_customers(self.connection, first_entry, stamp)
         self._refresh_balances()
         return ImportCounts(created=total - matched, updated=updated, unchanged=matched - updated)
-
-    def _record_changes(
-        self, stamp: AuditStamp, match: ColumnElement[bool], updates: list[Field], changed: ColumnElement[bool]
-    ) -> int:
-        """Audit what this write adds and changes: one entry per customer, saying who wrote it (the
-        terminal, a user of the import page, an API token's user), when, and, for each row added or
-        changed, its values and, for a changed row, what they were. Set-based, before the upsert (which
-        overwrites the values it was). Returns the id of the first entry written."""
-        s, target, a = self.staging, self.kind.table, t.audit_log
-        pg = self.dialect == "postgresql"
-        shown = [f for f in updates if f.target and f.name not in HIDDEN_FIELDS]
-        new: list[tuple[str, ColumnElement[Any]]] = [("external_id", _key_text(self.kind_name, s))]
-        new += [(f.target or f.name, s.c[f.name]) for f in shown]
-        was: list[tuple[str, ColumnElement[Any]]] = [(f.target or f.name, target.c[f.target or f.name]) for f in shown]
-        source = s.outerjoin(target, match)
-        if "invoice_id" in s.c:
-            before, after = t.invoices.alias("before_invoice"), t.invoices.alias("after_invoice")
-            source = source.outerjoin(after, after.c.id == s.c.invoice_id).outerjoin(
-                before, before.c.id == target.c.invoice_id
-            )
-            new.append(("invoice", after.c.external_id))
-            was.append(("invoice", before.c.external_id))
-        was_object = case((target.c.id.is_(None), null()), else_=_json_object(pg, was))
-        row_object = _json_object(pg, [*new, ("was", was_object)])
-        customer = target.c.id if self.kind_name == "customers" else s.c.customer_id
-        added = func.sum(case((target.c.id.is_(None), 1), else_=0))
-        noun = ENTITIES[self.kind_name].replace("_", " ")
-        summary = (
-            literal(f"{stamp.origin}: ")
-            + cast(added, String)
-            + literal(f" {noun}(s) added, ")
-            + cast(func.count() - added, String)
-            + literal(" changed")
-        )
-        rows = (
-            select(
-                literal(stamp.at, t.UTCDateTime()).label("at"),
-                literal(stamp.actor.kind.value).label("actor_kind"),
-                literal(stamp.actor.user_id, Integer()).label("actor_id"),
-                literal(stamp.actor.name, String()).label("actor_name"),
-                literal(ENTITIES[self.kind_name]).label("entity"),
-                case((func.count() == 1, func.min(_key_text(self.kind_name, s))), else_=null()).label("entity_id"),
-                customer.label("customer_id"),
-                literal("imported").label("action"),
-                summary.label("summary"),
-                _json_rows(pg, row_object, s.c.line).label("changes"),
-            )
-            .select_from(source)
-            .where(or_(target.c.id.is_(None), changed))
-            .group_by(customer)
-        )
-        first = self.connection.execute(select(func.coalesce(func.max(a.c.id), 0))).scalar_one()
-        columns = ["at", "actor_kind", "actor_id", "actor_name", "entity", "entity_id", "customer_id"]
-        self.connection.execute(insert(a).from_select([*columns, "action", "summary", "changes"], rows))
-        return int(first) + 1
-
-    def _tie_entries_to_new_customers(self, first_entry: int) -> None:
-        a, c = t.audit_log, t.customers
-        self.connection.execute(
-            update(a)
-            .values(customer_id=select(c.c.id).where(c.c.external_id == a.c.entity_id).scalar_subquery())
-            .where(a.c.id >= first_entry, a.c.customer_id.is_(None), a.c.entity == "customer")
-        )
 
     def _refresh_balances(self) -> None:
         """Keep the task list's per-customer balances in step with the ledger, for the customers of

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...services.ledger_ports import InboxEvent
 from . import tables as t
-from .importer import lock_customers
+from .locks import lock_customers
 
 
 class SqlLedger:
