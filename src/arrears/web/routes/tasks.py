@@ -355,6 +355,17 @@ def _new_contact(form: Mapping[str, str]) -> tasks.NewContact | None:
     return tasks.NewContact(values["name"], values["phone"] or None, values["email"] or None, values["role"] or None)
 
 
+def _version(form: Mapping[str, str]) -> int | None:
+    """The version of the task that the form was shown with (None from a form without one): the
+    service refuses the change, as a conflict (409), if someone else changed the task since."""
+    text = form.get("version", "").strip()
+    if not text:
+        return None
+    if not (len(text) <= 10 and text.isascii() and text.isdigit() and 1 <= int(text) <= 2_147_483_647):
+        raise BadForm("the version of the task in the form is not a version number")
+    return int(text)
+
+
 def _added(contact: tasks.NewContact | None) -> str:
     return "" if contact is None else f" Contact {contact.name.strip()} added."
 
@@ -370,6 +381,7 @@ def complete(request: Request, task_id: TaskId, user: WebUser, web: WebState, fo
         note=form.get("note") or None,
         follow_up_date=parse_day(form.get("follow_up_date"), "follow-up date"),
         follow_up_assignee=form.get("follow_up_assignee") or None,
+        version=_version(form),
         contact=contact,
     )
     message = f"Completed: {done.customer_name}."
@@ -385,7 +397,9 @@ def reschedule(request: Request, task_id: TaskId, user: WebUser, web: WebState, 
     assert to is not None
     outcome = form.get("outcome") or None
     contact = _new_contact(form)
-    row = tasks.reschedule_task(web.arrears.uow(), user, task_id, to=to, outcome=outcome, contact=contact)
+    row = tasks.reschedule_task(
+        web.arrears.uow(), user, task_id, to=to, outcome=outcome, version=_version(form), contact=contact
+    )
     result = f" after a call: {outcome.replace('_', ' ')}" if outcome else ""
     request.state.session.flash(
         f"Rescheduled to {row.due_date.isoformat()}{result}: {row.customer_name}.{_added(contact)}"
