@@ -163,7 +163,9 @@ def test_concurrent_payment_writers_never_over_allocate_nor_lose_an_accepted_pay
     threads = [
         threading.Thread(target=run, args=(lambda n=n: _cli_writer(n, pg_url, tmp_path, start),))
         for n in range(CLI_WRITERS)
-    ] + [threading.Thread(target=run, args=(lambda n=n: _api_writer(n, base, token, start),)) for n in range(API_WRITERS)]
+    ] + [
+        threading.Thread(target=run, args=(lambda n=n: _api_writer(n, base, token, start),)) for n in range(API_WRITERS)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
