@@ -161,7 +161,7 @@ def build(app: Arrears, seed: int) -> User:
     disputes.open_disputes(app.uow(), owner, BIG, unpaid[:40], "pricing")
     plan_invoices = unpaid[40:45]
     with app.uow() as uow:
-        outstanding = sum(i.outstanding_minor for i in uow.workspace.invoices(plan_invoices))
+        outstanding = sum(i.outstanding_minor for i in uow.ledger.invoices(plan_invoices))
     half = outstanding // 2
     plans.create_plan(
         app.uow(),
@@ -187,7 +187,7 @@ def build(app: Arrears, seed: int) -> User:
     for n in range(100):
         customer_record.add_note(app.uow(), owner, BIG, f"Bench note {n}: spoke to AP about the open items.")
     with app.uow() as uow:
-        big = uow.workspace.customer(BIG)
+        big = uow.ledger.customer(BIG)
         assert big is not None
         emails = [
             uow.automation.queue_email(

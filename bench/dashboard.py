@@ -85,7 +85,7 @@ def main() -> int:
         with app.uow() as uow:
             people = {user.name: user for user in uow.users.all()}
             started = timer.perf_counter()
-            uow.workspace.refresh_balances(TODAY)
+            uow.balances.refresh_balances(TODAY)
             uow.commit()
             refresh = timer.perf_counter() - started
         manager, collector = people["ana"], people["collector01"]
@@ -93,18 +93,21 @@ def main() -> int:
         def block(call: Callable[[Any], Any]) -> Callable[[], Any]:
             def run() -> Any:
                 with app.uow() as uow:
-                    return call(uow.workspace)
+                    return call(uow.dashboard)
 
             return run
 
         week_end = TODAY + timedelta(days=6)
         rows = [
-            line("aging_totals (company, per currency)", timed(args.repeat, block(lambda ws: ws.aging_totals(TODAY)))),
-            line("collector_loads", timed(args.repeat, block(lambda ws: ws.collector_loads()))),
-            line("tasks_due, everyone", timed(args.repeat, block(lambda ws: ws.tasks_due(TODAY, None, 5)))),
+            line(
+                "aging_totals (company, per currency)",
+                timed(args.repeat, block(lambda d: d.aging_totals(TODAY))),
+            ),
+            line("collector_loads", timed(args.repeat, block(lambda d: d.collector_loads()))),
+            line("tasks_due, everyone", timed(args.repeat, block(lambda d: d.tasks_due(TODAY, None, 5)))),
             line(
                 "promises_due, everyone",
-                timed(args.repeat, block(lambda ws: ws.promises_due(TODAY, week_end, TODAY, None, 20))),
+                timed(args.repeat, block(lambda d: d.promises_due(TODAY, week_end, TODAY, None, 20))),
             ),
             line("dashboard service, manager", timed(args.repeat, lambda: dashboard.dashboard(app.uow(), manager))),
             line("dashboard service, collector", timed(args.repeat, lambda: dashboard.dashboard(app.uow(), collector))),

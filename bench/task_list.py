@@ -6,7 +6,7 @@
    and payments; `paid_minor` cached on the invoices, a few invoices disputed or excluded), 20
    collectors and a manager, and the tasks (80% open; each customer's collector or another one; most
    tagged to one or two of the customer's invoices). `--reuse` keeps a database built with the same sizes.
-2. The balances are refreshed once through `SqlWorkspace.refresh_balances` (timed: the daily cost),
+2. The balances are refreshed once through `SqlBalances.refresh_balances` (timed: the daily cost),
    and once for 1,000 customers (what an import of a small file costs).
 3. Timed, interleaved, with a clock fixed on the ledger's last day so that the balances are fresh:
    `arrears.services.tasks.list_tasks` for one collector's open tasks by due date (the collector changes
@@ -555,13 +555,13 @@ def time_refresh(app: Arrears, customers: int, seed: int) -> tuple[float, int, f
     """(seconds, rows) of the daily refresh of every balance, then of one for 1,000 customers."""
     started = timer.perf_counter()
     with app.uow() as uow:
-        every = uow.workspace.refresh_balances(TODAY)
+        every = uow.balances.refresh_balances(TODAY)
         uow.commit()
     daily = timer.perf_counter() - started
     some = sorted(random.Random(f"{seed}:refresh").sample(range(1, customers + 1), min(1000, customers)))
     started = timer.perf_counter()
     with app.uow() as uow:
-        partial = uow.workspace.refresh_balances(TODAY, some)
+        partial = uow.balances.refresh_balances(TODAY, some)
         uow.commit()
     return daily, every, timer.perf_counter() - started, partial
 
@@ -901,7 +901,7 @@ collectors and a manager; and the tasks: 80% open (due from 60 days ago to 30 da
 3% cancelled, three in four assigned to the customer's collector and the rest to another, 70% tagged to
 one or two of the customer's invoices, half of them on a tenth of the customers (as the invoices are).
 It then runs `VACUUM ANALYZE` (what autovacuum does after such a load), refreshes every balance once
-through `SqlWorkspace.refresh_balances` (the daily cost: the first read of a day does it) and once for
+through `SqlBalances.refresh_balances` (the daily cost: the first read of a day does it) and once for
 1,000 customers (what an import of a small file adds), and times, interleaved, with a clock fixed on
 the ledger's last day:
 
@@ -964,7 +964,7 @@ def results_block(result: dict[str, Any], api: list[Throughput], timings: list[T
         + "."
         + (f" Built in {build['seconds']:.0f} s." if build else " (A database built earlier, `--reuse`.)"),
         "",
-        f"Daily balance refresh through `SqlWorkspace.refresh_balances` (the customers with something falling due "
+        f"Daily balance refresh through `SqlBalances.refresh_balances` (the customers with something falling due "
         f"since the last refresh, or everyone on a fresh database: {result['refresh_all_rows']:,}) "
         f"in {result['refresh_all_seconds']:.2f} s; 1,000 customers in {result['refresh_1000_seconds'] * 1000:.0f} ms.",
         "",

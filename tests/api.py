@@ -149,7 +149,7 @@ def seed(api: Api) -> World:
         uow(), owner, ["I5"], [(date(2026, 7, 10), "150.00"), (date(2026, 8, 10), "150.00")]
     ).id
     with uow() as unit:
-        world.ids["alert"] = unit.workspace.alerts("open", None, 1, 0).items[0].id
+        world.ids["alert"] = unit.alerts.alerts("open", None, 1, 0).items[0].id
     for name in PEOPLE:
         world.ids[f"view:{name}"] = accounts.save_view(uow(), api.people[name], f"{name}'s view", {"status": "all"}).id
     return world

@@ -67,7 +67,7 @@ class Site:
 
     def row(self, task_id: int) -> tasks.TaskRow:
         with self.arrears.uow() as uow:
-            return uow.workspace.task_rows([task_id])[0]
+            return uow.task_list.task_rows([task_id])[0]
 
 
 def open_site(db_url: str, tmp_path: Path) -> Site:

@@ -82,7 +82,7 @@ class Desk:
 
     def row(self, task_id: int) -> TaskRow:
         with self.uow() as uow:
-            return uow.workspace.task_rows([task_id])[0]
+            return uow.task_list.task_rows([task_id])[0]
 
     def mine(self, as_user: str = "maria", **filters: Any) -> list[TaskRow]:
         flt = tasks.task_filter(self.uow(), self[as_user], **filters)

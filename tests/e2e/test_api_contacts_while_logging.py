@@ -21,7 +21,7 @@ def _contacts(world: World, customer: str) -> list[dict[str, Any]]:
 
 def _linked_contact(world: World, task_id: int) -> int | None:
     with world.api.arrears.uow() as uow:
-        return uow.workspace.task_rows([task_id])[0].contact_id
+        return uow.task_list.task_rows([task_id])[0].contact_id
 
 
 def test_completing_with_a_new_contact_adds_it_to_the_customer_and_the_timeline(world: World) -> None:

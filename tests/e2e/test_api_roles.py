@@ -56,7 +56,7 @@ class Matrix:
         """The open alert that a new dispute raises."""
         self.dispute()
         with self.api.arrears.uow() as uow:
-            return max(alert.id for alert in uow.workspace.alerts("open", None, 500, 0).items)
+            return max(alert.id for alert in uow.alerts.alerts("open", None, 500, 0).items)
 
     def view(self, user: str) -> int:
         return accounts.save_view(self.api.arrears.uow(), self.api.people[user], self.fresh("view"), {}).id

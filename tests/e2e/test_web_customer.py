@@ -60,7 +60,7 @@ def spread_acme(site: Site, tmp_path: Path) -> None:
 
 def queue_email(site: Site, key: str, subject: str, queued_at_minutes: int) -> int:
     with site.arrears.uow() as uow:
-        customer_id = uow.workspace.customer("C1")
+        customer_id = uow.ledger.customer("C1")
         assert customer_id is not None
         email_id = uow.automation.queue_email(
             NewEmail(

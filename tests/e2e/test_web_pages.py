@@ -236,7 +236,7 @@ def test_the_api_keeps_its_json_errors_and_no_page_csp(site: Site) -> None:
 def test_pages_hold_no_secret_and_no_password_hash(site: Site) -> None:
     client = site.signed_in("maria")
     with site.arrears.uow() as uow:
-        key = uow.workspace.setting(signing_key.KEY)
+        key = uow.accounts.setting(signing_key.KEY)
         stored_hash = uow.users.password_hash("maria")
 
     pages = client.get("/tasks").text + client.get("/customers/C1").text

@@ -78,7 +78,7 @@ def _alert(site: Site) -> str:
     owner = site.people["olivia"]
     disputes.open_dispute(site.arrears.uow(), owner, "I2", "other")
     with site.arrears.uow() as uow:
-        return str(max(alert.id for alert in uow.workspace.alerts("open", None, 500, 0).items))
+        return str(max(alert.id for alert in uow.alerts.alerts("open", None, 500, 0).items))
 
 
 def _csv() -> dict[str, tuple[str, bytes, str]]:

@@ -376,7 +376,7 @@ def test_a_view_needs_a_name(site: Site) -> None:
 def test_a_default_view_that_no_longer_reads_is_skipped_with_a_notice(site: Site) -> None:
     client = site.signed_in("maria")
     with site.arrears.uow() as uow:  # saved through the API, say, for a user since removed
-        uow.workspace.save_view(site.people["maria"].id, "Gone", {"assignee": "nobody"}, True)
+        uow.accounts.save_view(site.people["maria"].id, "Gone", {"assignee": "nobody"}, True)
         uow.commit()
 
     page = client.get("/tasks")

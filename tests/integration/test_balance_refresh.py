@@ -13,7 +13,7 @@ from tests.workspace import Desk
 
 def refresh(desk: Desk, day: date) -> int:
     with desk.uow() as uow:
-        count = uow.workspace.refresh_balances(day)
+        count = uow.balances.refresh_balances(day)
         uow.commit()
     return int(count)
 

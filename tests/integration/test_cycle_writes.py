@@ -173,7 +173,7 @@ def test_a_run_whose_email_another_cycle_queued_links_no_email_and_keeps_its_tas
     did not): the second email has the first's key and is not queued. On PostgreSQL the claim named
     an email id reserved for it, which the batch must drop before its commit checks the references."""
     with day.desk.uow() as uow:
-        acme = uow.workspace.customer("C1")
+        acme = uow.ledger.customer("C1")
         assert acme is not None
         taken = uow.automation.queue_emails(
             [
@@ -218,7 +218,7 @@ def test_a_group_partly_claimed_by_another_cycle_writes_and_links_what_it_claime
     its own email and task). This one writes one email and one task for I30 alone, and its run names
     them (on PostgreSQL through the ids it reserved, on SQLite through the links after)."""
     with day.desk.uow() as uow:
-        acme = uow.workspace.customer("C1")
+        acme = uow.ledger.customer("C1")
         assert acme is not None
         i31 = next(i for i in uow.automation.open_invoices(acme.id) if i.number == "I31")
         uow.automation.claim_runs(

@@ -24,7 +24,7 @@ from arrears.adapters.db import receivables as sql
 from arrears.adapters.db import tables as t
 from arrears.adapters.db.automation import SqlAutomation
 from arrears.adapters.db.engine import make_engine
-from arrears.adapters.db.workspace import SqlWorkspace
+from arrears.adapters.db.workspace.balances import SqlBalances
 from arrears.domain import receivables as rules
 from arrears.domain.plans import Instalment, PlanStatus
 from arrears.domain.tasks import Promise, Task, TaskStatus, TaskType
@@ -331,7 +331,7 @@ def _assert_customer_sums(connection: Connection, ledger: Ledger) -> None:
     exposed = _pairs(connection, sql.exposure())
     assert {customer_id: exposed.get(customer_id, 0) for customer_id in exposure} == exposure, "exposure"
     # What the task list reads: the balances the refresh writes.
-    SqlWorkspace(connection).refresh_balances(as_of, [customer.id for customer in ledger.customers])
+    SqlBalances(connection).refresh_balances(as_of, [customer.id for customer in ledger.customers])
     written = connection.execute(
         select(b.c.customer_id, b.c.outstanding_invoice_count, b.c.outstanding_minor, b.c.overdue_minor)
     )

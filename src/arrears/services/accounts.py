@@ -21,10 +21,10 @@ def timeline(uow: UnitOfWork, user: User, customer_external_id: str, limit: int 
     """Everything that happened on the account, newest first: tasks, promises, disputes, imports, emails."""
     require(user, Action.READ)
     with uow:
-        customer = uow.workspace.customer(customer_external_id)
+        customer = uow.ledger.customer(customer_external_id)
         if customer is None:
             raise NotFound(f"no customer with external id {customer_external_id!r}")
-        return uow.workspace.timeline(customer.id, limit, offset)
+        return uow.audit.timeline(customer.id, limit, offset)
 
 
 def list_issues(uow: UnitOfWork, user: User, customer_external_id: str | None, status: str | None) -> list[IssueRow]:
@@ -32,18 +32,18 @@ def list_issues(uow: UnitOfWork, user: User, customer_external_id: str | None, s
     with uow:
         customer_id = None
         if customer_external_id is not None:
-            customer = uow.workspace.customer(customer_external_id)
+            customer = uow.ledger.customer(customer_external_id)
             if customer is None:
                 raise NotFound(f"no customer with external id {customer_external_id!r}")
             customer_id = customer.id
-        return uow.workspace.issues(customer_id, status)
+        return uow.customer_records.issues(customer_id, status)
 
 
 def views(uow: UnitOfWork, user: User) -> list[SavedView]:
     """The user's saved views; "Open" (the default) and "All" until they save their own."""
     require(user, Action.READ)
     with uow:
-        saved = uow.workspace.views(user.id)
+        saved = uow.accounts.views(user.id)
     if saved:
         return saved
     return [SavedView(0, name, filters, name == "Open") for name, filters in DEFAULT_VIEWS.items()]
@@ -57,7 +57,7 @@ def save_view(uow: UnitOfWork, user: User, name: str, filters: dict[str, Any], i
     if "\x00" in name:
         raise InvalidValue("a view's name may not hold a NUL byte (0x00)")
     with uow:
-        view = uow.workspace.save_view(user.id, name, filters, is_default)
+        view = uow.accounts.save_view(user.id, name, filters, is_default)
         uow.commit()
         return view
 
@@ -65,7 +65,7 @@ def save_view(uow: UnitOfWork, user: User, name: str, filters: dict[str, Any], i
 def delete_view(uow: UnitOfWork, user: User, view_id: int) -> None:
     require(user, Action.READ)
     with uow:
-        if not uow.workspace.delete_view(user.id, view_id):
+        if not uow.accounts.delete_view(user.id, view_id):
             raise NotFound(f"no saved view {view_id}")
         uow.commit()
 
@@ -78,11 +78,11 @@ def issue_token(uow: UnitOfWork, user_name: str, name: str | None = None) -> str
     """A new API token for the user, returned once; only its SHA-256 is stored."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with uow:
-        user = uow.workspace.user(user_name)
+        user = uow.accounts.user(user_name)
         if user is None:
             raise NotFound(f"no user named {user_name!r}")
-        token_id = uow.workspace.add_token(user.id, hash_token(token), name)
-        uow.workspace.record(
+        token_id = uow.accounts.add_token(user.id, hash_token(token), name)
+        uow.audit.record(
             AuditEntry(
                 uow.clock.now(),
                 Actor.of(user),
@@ -99,11 +99,11 @@ def issue_token(uow: UnitOfWork, user_name: str, name: str | None = None) -> str
 
 def revoke_tokens(uow: UnitOfWork, user_name: str) -> int:
     with uow:
-        user = uow.workspace.user(user_name)
+        user = uow.accounts.user(user_name)
         if user is None:
             raise NotFound(f"no user named {user_name!r}")
-        count = uow.workspace.revoke_tokens(user.id, uow.clock.now())
-        uow.workspace.record(
+        count = uow.accounts.revoke_tokens(user.id, uow.clock.now())
+        uow.audit.record(
             AuditEntry(
                 uow.clock.now(),
                 Actor.of(user),
@@ -122,6 +122,6 @@ def authenticate_token(uow: UnitOfWork, token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     with uow:
-        user = uow.workspace.user_by_token(hash_token(token), uow.clock.now())
+        user = uow.accounts.user_by_token(hash_token(token), uow.clock.now())
         uow.commit()
         return user

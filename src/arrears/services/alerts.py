@@ -27,7 +27,7 @@ def list_alerts(
     wanted = None if kind is None else parse_alert_kind(kind).value
     mine = None if allowed(user, Action.UPDATE_ANY_TASK) else user.id
     with uow:
-        return uow.workspace.alerts(status, mine, limit, offset, kind=wanted)
+        return uow.alerts.alerts(status, mine, limit, offset, kind=wanted)
 
 
 def may_dismiss(user: User) -> bool:
@@ -38,9 +38,9 @@ def may_dismiss(user: User) -> bool:
 def dismiss_alert(uow: UnitOfWork, user: User, alert_id: int) -> None:
     require(user, Action.UPDATE_ANY_TASK)
     with uow:
-        if not uow.workspace.close_alert(alert_id, uow.clock.now()):
+        if not uow.alerts.close_alert(alert_id, uow.clock.now()):
             raise NotFound(f"no open alert {alert_id}")
-        uow.workspace.record(
+        uow.audit.record(
             AuditEntry(uow.clock.now(), Actor.of(user), "alert", str(alert_id), "dismissed", "Alert dismissed", None)
         )
         uow.commit()

@@ -20,7 +20,7 @@ def set_chasing(uow: UnitOfWork, user: User, kind: str, external_id: str, flag: 
     if flag not in FLAGS or (flag == "excluded" and kind != "invoice"):
         raise InvalidValue("a customer or an invoice is paused; only an invoice is excluded")
     with uow:
-        customer_id = uow.workspace.set_flag(kind, external_id, FLAGS[flag], value)
+        customer_id = uow.ledger.set_flag(kind, external_id, FLAGS[flag], value)
         if customer_id is None:
             raise NotFound(f"no {kind} with external id {external_id!r}")
         verb = {
@@ -29,7 +29,7 @@ def set_chasing(uow: UnitOfWork, user: User, kind: str, external_id: str, flag: 
             ("excluded", True): "excluded from chasing",
             ("excluded", False): "included in chasing again",
         }
-        uow.workspace.record(
+        uow.audit.record(
             AuditEntry(
                 uow.clock.now(),
                 Actor.of(user),
@@ -40,5 +40,5 @@ def set_chasing(uow: UnitOfWork, user: User, kind: str, external_id: str, flag: 
                 customer_id,
             )
         )
-        uow.workspace.refresh_balances(uow.clock.today(), [customer_id])
+        uow.balances.refresh_balances(uow.clock.today(), [customer_id])
         uow.commit()

@@ -13,7 +13,7 @@ from ..domain.money import format_minor
 from ..domain.tasks import PromiseState, Task, TaskType
 from . import settings as workspace_settings
 from .ports import UnitOfWork
-from .workspace_ports import NewAlert, Workspace
+from .workspace_ports import NewAlert
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class RuleRun:
 def _audit(
     uow: UnitOfWork, entity: str, entity_id: int | None, action: str, summary: str, customer_id: int | None
 ) -> None:
-    uow.workspace.record(
+    uow.audit.record(
         AuditEntry(
             uow.clock.now(), SYSTEM, entity, None if entity_id is None else str(entity_id), action, summary, customer_id
         )
@@ -40,18 +40,17 @@ def check_promises(uow: UnitOfWork, as_of: date) -> RuleRun:
     """Close kept promises; close broken ones with a follow-up call task and an alert."""
     kept = broken = created = alerts = 0
     with uow:
-        ws = uow.workspace
-        config = workspace_settings.load(ws)
-        for task in ws.open_promises():
+        config = workspace_settings.load(uow)
+        for task in uow.tasks.open_promises():
             promise = task.promise
             assert promise is not None and task.id is not None
-            paid = ws.paid_between(task.customer_id, task.invoice_ids, promise.made_on, min(as_of, promise.due))
+            paid = uow.tasks.paid_between(task.customer_id, task.invoice_ids, promise.made_on, min(as_of, promise.due))
             state = rules.promise_state(promise, paid, as_of)
             if state is PromiseState.PENDING or not config.promises_close_tasks:
                 continue
             what = f"{format_minor(promise.amount_minor, promise.currency)} {promise.currency} by {promise.due}"
             closed = rules.close_by_rule(task, outcome=state.value, at=uow.clock.now())
-            if not ws.save_task(closed, expected_version=task.version):
+            if not uow.tasks.save_task(closed, expected_version=task.version):
                 continue  # changed meanwhile by a person: the next run looks again
             if state is PromiseState.KEPT:
                 kept += 1
@@ -71,12 +70,12 @@ def check_promises(uow: UnitOfWork, as_of: date) -> RuleRun:
                 contact_id=task.contact_id,
                 invoice_ids=task.invoice_ids,
             )
-            follow_id = ws.add_task(follow, created_by=None)
+            follow_id = uow.tasks.add_task(follow, created_by=None)
             created += 1
             _audit(uow, "task", follow_id, "created", "call task created for a broken promise", task.customer_id)
-            customer = ws.customer_by_id(task.customer_id)
+            customer = uow.ledger.customer_by_id(task.customer_id)
             name = customer.name if customer else str(task.customer_id)
-            if ws.raise_alert(
+            if uow.alerts.raise_alert(
                 "promise_broken",
                 f"promise_broken:{task.id}",
                 f"{name} broke a promise to pay {what}",
@@ -86,7 +85,7 @@ def check_promises(uow: UnitOfWork, as_of: date) -> RuleRun:
                 at=uow.clock.now(),
             ):
                 alerts += 1
-        closed_issues = _close_issues(uow, ws, config.auto_close_issues)
+        closed_issues = _close_issues(uow, config.auto_close_issues)
         uow.commit()
     return RuleRun(
         promises_kept=kept,
@@ -98,10 +97,10 @@ def check_promises(uow: UnitOfWork, as_of: date) -> RuleRun:
     )
 
 
-def _close_issues(uow: UnitOfWork, ws: Workspace, enabled: bool) -> int:
+def _close_issues(uow: UnitOfWork, enabled: bool) -> int:
     if not enabled:
         return 0
-    closed = ws.close_finished_issues(uow.clock.now())
+    closed = uow.tasks.close_finished_issues(uow.clock.now())
     for issue_id, customer_id in closed:
         _audit(uow, "issue", issue_id, "closed", "Issue closed: its last task closed", customer_id)
     return len(closed)
@@ -110,16 +109,15 @@ def _close_issues(uow: UnitOfWork, ws: Workspace, enabled: bool) -> int:
 def auto_close(uow: UnitOfWork) -> RuleRun:
     """Open tasks whose tagged invoices are all settled close themselves; then finished issues close."""
     with uow:
-        ws = uow.workspace
-        config = workspace_settings.load(ws)
+        config = workspace_settings.load(uow)
         closed: list[tuple[int, int]] = []
         if config.auto_close_paid_tasks:
             now = uow.clock.now()
-            closed = ws.close_tasks_with_invoices_settled(now)
+            closed = uow.tasks.close_tasks_with_invoices_settled(now)
             for task_id, customer_id in closed:
                 _audit(uow, "task", task_id, "auto_closed", "Task closed: its invoices are paid", customer_id)
-            ws.close_alerts([f"stale_task:{task_id}" for task_id, _ in closed], now)
-        issues = _close_issues(uow, ws, config.auto_close_issues)
+            uow.alerts.close_alerts([f"stale_task:{task_id}" for task_id, _ in closed], now)
+        issues = _close_issues(uow, config.auto_close_issues)
         uow.commit()
     return RuleRun(tasks_closed=len(closed), issues_closed=issues)
 
@@ -128,8 +126,7 @@ def stale_task_alerts(uow: UnitOfWork, as_of: date) -> RuleRun:
     """Open tasks more than N days past due raise one alert each, for the assignee and the managers;
     the alert closes itself when the task is done (seed 000's alert ID182)."""
     with uow:
-        ws = uow.workspace
-        days = workspace_settings.load(ws).stale_after_days
+        days = workspace_settings.load(uow).stale_after_days
         stale = [
             NewAlert(
                 "stale_task",
@@ -139,15 +136,15 @@ def stale_task_alerts(uow: UnitOfWork, as_of: date) -> RuleRun:
                 task_id,
                 assignee_id,
             )
-            for task_id, customer_id, assignee_id, due, name in ws.stale_tasks(as_of - timedelta(days=days))
+            for task_id, customer_id, assignee_id, due, name in uow.tasks.stale_tasks(as_of - timedelta(days=days))
         ]
-        raised = ws.raise_alerts(stale, uow.clock.now())
+        raised = uow.alerts.raise_alerts(stale, uow.clock.now())
         uow.commit()
     return RuleRun(alerts_raised=raised)
 
 
 def refresh_balances(uow: UnitOfWork, as_of: date) -> int:
     with uow:
-        count = uow.workspace.refresh_balances(as_of)
+        count = uow.balances.refresh_balances(as_of)
         uow.commit()
     return count

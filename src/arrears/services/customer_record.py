@@ -103,21 +103,21 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
     """Everything the customer page shows, read in one transaction (balances as of today)."""
     require(user, Action.READ)
     with uow:
-        ws, today = uow.workspace, uow.clock.today()
-        ref = ws.customer(external_id)
+        today = uow.clock.today()
+        ref = uow.ledger.customer(external_id)
         if ref is None:
             raise NotFound(f"no customer with external id {external_id!r}")
         _ensure_balances(uow, today)
-        customer = ws.ledger_records("customers", 1, 0, external_id=external_id).items[0]
-        balance = ws.customer_balance(ref.id) or (0, 0, 0)
-        aging = ws.customer_aging(ref.id, today)
-        invoices = ws.customer_invoices(ref.id, MAX_ROWS)
-        contacts = ws.ledger_records("contacts", MAX_ROWS, 0, customer_external_id=external_id).items
-        standing_notes, notes = ws.customer_notes(ref.id, MAX_NOTES)
-        issues = ws.issues(ref.id, "open")[:MAX_ROWS]
-        emails = ws.customer_emails(ref.id, MAX_EMAILS)
-        timeline = ws.timeline(ref.id, timeline_limit, 0)
-        reasons = workspace_settings.load(ws).dispute_reasons
+        customer = uow.ledger.ledger_records("customers", 1, 0, external_id=external_id).items[0]
+        balance = uow.balances.customer_balance(ref.id) or (0, 0, 0)
+        aging = uow.customer_records.customer_aging(ref.id, today)
+        invoices = uow.customer_records.customer_invoices(ref.id, MAX_ROWS)
+        contacts = uow.ledger.ledger_records("contacts", MAX_ROWS, 0, customer_external_id=external_id).items
+        standing_notes, notes = uow.customer_records.customer_notes(ref.id, MAX_NOTES)
+        issues = uow.customer_records.issues(ref.id, "open")[:MAX_ROWS]
+        emails = uow.customer_records.customer_emails(ref.id, MAX_EMAILS)
+        timeline = uow.audit.timeline(ref.id, timeline_limit, 0)
+        reasons = workspace_settings.load(uow).dispute_reasons
         uow.commit()
     lines = [
         InvoiceLine(i, max(0, days_past_due(i.due_date, today)) if i.status == "open" and i.outstanding_minor else 0)
@@ -155,8 +155,7 @@ def add_note(uow: UnitOfWork, user: User, external_id: str, text: str) -> Timeli
     if len(note) > MAX_NOTE_CHARS:
         raise InvalidValue(f"a note has at most {MAX_NOTE_CHARS} characters")
     with uow:
-        ws = uow.workspace
-        ref = ws.customer(external_id)
+        ref = uow.ledger.customer(external_id)
         if ref is None:
             raise NotFound(f"no customer with external id {external_id!r}")
         entry = AuditEntry(
@@ -169,7 +168,7 @@ def add_note(uow: UnitOfWork, user: User, external_id: str, text: str) -> Timeli
             ref.id,
             {"note": note},
         )
-        ws.record(entry)
+        uow.audit.record(entry)
         uow.commit()
     return TimelineRow(
         entry.at,

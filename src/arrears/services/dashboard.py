@@ -79,14 +79,14 @@ def dashboard(uow: UnitOfWork, user: User) -> Dashboard:
     require(user, Action.READ)
     manager = allowed(user, Action.UPDATE_ANY_TASK)
     with uow:
-        ws, today = uow.workspace, uow.clock.today()
+        today = uow.clock.today()
         week_end = today + timedelta(days=WEEK - 1)
         _ensure_balances(uow, today)
-        totals = ws.aging_totals(today)
-        loads = ws.collector_loads()
-        mine = ws.tasks_due(today, user.id, FIRST_FEW)
-        everyone = ws.tasks_due(today, None, FIRST_FEW) if manager else None
-        promises = ws.promises_due(today, week_end, today, None if manager else user.id, PROMISES_SHOWN)
+        totals = uow.dashboard.aging_totals(today)
+        loads = uow.dashboard.collector_loads()
+        mine = uow.dashboard.tasks_due(today, user.id, FIRST_FEW)
+        everyone = uow.dashboard.tasks_due(today, None, FIRST_FEW) if manager else None
+        promises = uow.dashboard.promises_due(today, week_end, today, None if manager else user.id, PROMISES_SHOWN)
         uow.commit()
     return Dashboard(
         today=today,

@@ -29,11 +29,10 @@ def open_dispute(
 ) -> DisputeRow:
     require(user, Action.OPEN_DISPUTE)
     with uow:
-        ws = uow.workspace
         dispute_id, customer_id = _open(uow, user, invoice_external_id, reason, amount=amount, note=note, owner=owner)
-        ws.refresh_balances(uow.clock.today(), [customer_id])
+        uow.balances.refresh_balances(uow.clock.today(), [customer_id])
         uow.commit()
-        row = ws.dispute(dispute_id)
+        row = uow.disputes.dispute(dispute_id)
         assert row is not None
         return row
 
@@ -50,14 +49,13 @@ def open_disputes(
     if len(wanted) > MAX_AT_ONCE:
         raise InvalidValue(f"at most {MAX_AT_ONCE} invoices at once")
     with uow:
-        ws = uow.workspace
-        customer = ws.customer(customer_external_id)
+        customer = uow.ledger.customer(customer_external_id)
         if customer is None:
             raise NotFound(f"no customer with external id {customer_external_id!r}")
         opened = [_open(uow, user, external_id, reason, customer_id=customer.id)[0] for external_id in wanted]
-        ws.refresh_balances(uow.clock.today(), [customer.id])
+        uow.balances.refresh_balances(uow.clock.today(), [customer.id])
         uow.commit()
-        rows = [ws.dispute(dispute_id) for dispute_id in opened]
+        rows = [uow.disputes.dispute(dispute_id) for dispute_id in opened]
     return [row for row in rows if row is not None]
 
 
@@ -74,27 +72,26 @@ def _open(
 ) -> tuple[int, int]:
     """Open one dispute in the caller's transaction: (its id, the invoice's customer id). With
     `customer_id`, an invoice of another customer is refused."""
-    ws = uow.workspace
-    found = ws.invoices([invoice_external_id])
+    found = uow.ledger.invoices([invoice_external_id])
     if not found:
         raise NotFound(f"no invoice with external id {invoice_external_id!r}")
     invoice = found[0]
     if customer_id is not None and invoice.customer_id != customer_id:
         raise InvalidValue(f"invoice {invoice_external_id!r} belongs to another customer")
-    check_reason(reason, workspace_settings.load(ws).dispute_reasons)
+    check_reason(reason, workspace_settings.load(uow).dispute_reasons)
     if invoice.disputed:
         raise Conflict(f"invoice {invoice_external_id!r} already has an open dispute")
     minor = parse_amount(amount, invoice.currency, allow_zero=False) if amount is not None else None
     disputed = check_dispute_amount(minor, invoice.outstanding_minor, invoice.status)
     owner_id = None
     if owner:
-        owner_user = ws.user(owner)
+        owner_user = uow.accounts.user(owner)
         if owner_user is None:
             raise InvalidValue(f"no user named {owner!r} to own the dispute")
         owner_id = owner_user.id
-    dispute_id = ws.add_dispute(invoice, reason, disputed, owner_id or user.id, note, user.id)
+    dispute_id = uow.disputes.add_dispute(invoice, reason, disputed, owner_id or user.id, note, user.id)
     what = f"{format_minor(disputed, invoice.currency)} {invoice.currency}"
-    ws.record(
+    uow.audit.record(
         AuditEntry(
             uow.clock.now(),
             Actor.of(user),
@@ -106,8 +103,8 @@ def _open(
             {"reason": reason, "amount": what, "note": note},
         )
     )
-    customer = ws.customer_by_id(invoice.customer_id)
-    ws.raise_alert(
+    customer = uow.ledger.customer_by_id(invoice.customer_id)
+    uow.alerts.raise_alert(
         "dispute_opened",
         f"dispute:{dispute_id}",
         f"{customer.name if customer else ''} disputes invoice {invoice.external_id}: {reason}, {what}",
@@ -127,17 +124,16 @@ def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, res
     if not resolution.strip():
         raise InvalidValue("say how the dispute was resolved")
     with uow:
-        ws = uow.workspace
-        dispute = ws.dispute(dispute_id)
+        dispute = uow.disputes.dispute(dispute_id)
         if dispute is None:
             raise NotFound(f"no dispute {dispute_id}")
         if dispute.status != DisputeStatus.OPEN:
             raise Conflict(f"dispute {dispute_id} is already {dispute.status}")
         now = uow.clock.now()
-        ws.close_dispute(dispute_id, status, resolution.strip(), now)
-        customer = ws.customer(dispute.customer_external_id)
+        uow.disputes.close_dispute(dispute_id, status, resolution.strip(), now)
+        customer = uow.ledger.customer(dispute.customer_external_id)
         customer_id = customer.id if customer else None
-        ws.record(
+        uow.audit.record(
             AuditEntry(
                 now,
                 Actor.of(user),
@@ -148,11 +144,11 @@ def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, res
                 customer_id,
             )
         )
-        ws.close_alerts([f"dispute:{dispute_id}"], now)
+        uow.alerts.close_alerts([f"dispute:{dispute_id}"], now)
         if customer_id is not None:
-            ws.refresh_balances(uow.clock.today(), [customer_id])
+            uow.balances.refresh_balances(uow.clock.today(), [customer_id])
         uow.commit()
-        row = ws.dispute(dispute_id)
+        row = uow.disputes.dispute(dispute_id)
         assert row is not None
         return row
 
@@ -160,7 +156,7 @@ def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, res
 def get_dispute(uow: UnitOfWork, user: User, dispute_id: int) -> DisputeRow:
     require(user, Action.READ)
     with uow:
-        row = uow.workspace.dispute(dispute_id)
+        row = uow.disputes.dispute(dispute_id)
     if row is None:
         raise NotFound(f"no dispute {dispute_id}")
     return row
@@ -171,4 +167,4 @@ def list_disputes(uow: UnitOfWork, user: User, status: str | None, limit: int = 
     if status not in (None, *DisputeStatus):
         raise InvalidValue("status is open, resolved or rejected")
     with uow:
-        return uow.workspace.disputes(status, limit, offset)
+        return uow.disputes.disputes(status, limit, offset)

@@ -50,7 +50,7 @@ def _tasks(uow: UnitOfWork) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
         offset: int | None = 0
         today = uow.clock.today()
         while offset is not None:
-            page = uow.workspace.list_tasks(TaskFilter(status="all"), today, "due_date", 500, offset)
+            page = uow.task_list.list_tasks(TaskFilter(status="all"), today, "due_date", 500, offset)
             for row in page.items:
                 document = task_document(row)
                 yield tuple(document[name] for name in TASK_FIELDS)

@@ -101,9 +101,7 @@ def get_record(
     require(user, Action.READ)
     _check_kind(kind)
     with uow:
-        page = uow.workspace.ledger_records(
-            kind, 1, 0, external_id=external_id, customer_external_id=customer_external_id
-        )
+        page = uow.ledger.ledger_records(kind, 1, 0, external_id=external_id, customer_external_id=customer_external_id)
     if not page.items:
         raise NotFound(f"no {SINGULAR[kind]} with external id {external_id!r}")
     record: LedgerRecord = page.items[0]
@@ -125,4 +123,4 @@ def list_records(
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise InvalidValue(f"limit must be 1 to {MAX_PAGE} and offset zero or more")
     with uow:
-        return uow.workspace.ledger_records(kind, limit, offset, customer_external_id=customer_external_id)
+        return uow.ledger.ledger_records(kind, limit, offset, customer_external_id=customer_external_id)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from .workspace_ports import LedgerReads
+
 
 @dataclass(frozen=True, slots=True)
 class InboxEvent:
@@ -18,7 +20,7 @@ class InboxEvent:
     attempts: int
 
 
-class Ledger(Protocol):
+class Ledger(LedgerReads, Protocol):
     def lock_customers(self, customer_ids: Sequence[int]) -> None:
         """Serialise this transaction with every other write to these customers' ledgers."""
 

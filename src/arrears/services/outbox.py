@@ -181,7 +181,7 @@ def _attachment(uow: UnitOfWork, templates: Renderer, invoice_id: int | None) ->
     invoice = uow.automation.invoice_document(invoice_id)
     if invoice is None:
         return None
-    customer = uow.workspace.customer_by_id(invoice.customer_id)
+    customer = uow.ledger.customer_by_id(invoice.customer_id)
     context = {
         "invoice": invoice_context(invoice),
         "customer": {
@@ -263,7 +263,7 @@ def _send(
 def _fail(uow: UnitOfWork, email: OutboxEmail, attempts: int, reason: str) -> int:
     now = uow.clock.now()
     uow.automation.mark_failed(email.id, attempts, reason, now)
-    uow.workspace.record(
+    uow.audit.record(
         AuditEntry(
             now,
             SYSTEM,
@@ -274,7 +274,7 @@ def _fail(uow: UnitOfWork, email: OutboxEmail, attempts: int, reason: str) -> in
             email.customer_id,
         )
     )
-    raised = uow.workspace.raise_alert(
+    raised = uow.alerts.raise_alert(
         "email_failed",
         f"email_failed:{email.id}",
         f'Error sending email "{email.subject}" to {", ".join(email.to)}: {reason}',

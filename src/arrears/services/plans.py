@@ -24,8 +24,8 @@ def create_plan(
     if not wanted:
         raise InvalidValue("a payment plan needs at least one invoice")
     with uow:
-        ws, today = uow.workspace, uow.clock.today()
-        found = {invoice.external_id: invoice for invoice in ws.invoices(wanted)}
+        today = uow.clock.today()
+        found = {invoice.external_id: invoice for invoice in uow.ledger.invoices(wanted)}
         missing = [e for e in wanted if e not in found]
         if missing:
             raise NotFound(f"no invoice with external id {missing[0]!r}")
@@ -35,7 +35,7 @@ def create_plan(
         # What the invoices owe cannot move under the plan (a payment, another plan): read it again
         # once the customer's ledger is ours.
         uow.ledger.lock_customers(list(customers))
-        found = {invoice.external_id: invoice for invoice in ws.invoices(wanted)}
+        found = {invoice.external_id: invoice for invoice in uow.ledger.invoices(wanted)}
         invoices = [found[e] for e in wanted]
         for invoice in invoices:
             if invoice.status != "open" or invoice.outstanding_minor <= 0:
@@ -49,7 +49,7 @@ def create_plan(
         total = sum(i.outstanding_minor for i in invoices)
         check_instalments(parsed, total, currency, today)
         customer_id = invoices[0].customer_id
-        plan_id = ws.add_plan(
+        plan_id = uow.plans.add_plan(
             customer_id,
             currency,
             [i.id for i in invoices],
@@ -58,7 +58,7 @@ def create_plan(
             total,
             user.id,
         )
-        ws.record(
+        uow.audit.record(
             AuditEntry(
                 uow.clock.now(),
                 Actor.of(user),
@@ -71,9 +71,9 @@ def create_plan(
                 {"instalments": [[i.due_date.isoformat(), format_minor(i.amount_minor, currency)] for i in parsed]},
             )
         )
-        ws.refresh_balances(today, [customer_id])
+        uow.balances.refresh_balances(today, [customer_id])
         uow.commit()
-        plan = ws.plan(plan_id)
+        plan = uow.plans.plan(plan_id)
         assert plan is not None
         return plan
 
@@ -81,7 +81,7 @@ def create_plan(
 def get_plan(uow: UnitOfWork, user: User, plan_id: int) -> PlanRow:
     require(user, Action.READ)
     with uow:
-        plan = uow.workspace.plan(plan_id)
+        plan = uow.plans.plan(plan_id)
     if plan is None:
         raise NotFound(f"no payment plan {plan_id}")
     return plan

@@ -13,7 +13,18 @@ from ..domain.records import Lookups
 from ..domain.users import Role, User
 from .automation_ports import Automation
 from .ledger_ports import Ledger
-from .workspace_ports import Workspace
+from .workspace_ports import (
+    Accounts,
+    Alerts,
+    Audit,
+    Balances,
+    CustomerRecords,
+    Dashboard,
+    Disputes,
+    Plans,
+    TaskList,
+    Tasks,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +116,37 @@ class Clock(Protocol):
 
 
 class UnitOfWork(Protocol):
+    # The workspace, by area: each a small port, so that a use case names what it touches and a
+    # test can fake just that.
     @property
-    def workspace(self) -> Workspace: ...
+    def tasks(self) -> Tasks: ...
+
+    @property
+    def task_list(self) -> TaskList: ...
+
+    @property
+    def alerts(self) -> Alerts: ...
+
+    @property
+    def audit(self) -> Audit: ...
+
+    @property
+    def balances(self) -> Balances: ...
+
+    @property
+    def plans(self) -> Plans: ...
+
+    @property
+    def disputes(self) -> Disputes: ...
+
+    @property
+    def accounts(self) -> Accounts: ...
+
+    @property
+    def customer_records(self) -> CustomerRecords: ...
+
+    @property
+    def dashboard(self) -> Dashboard: ...
 
     @property
     def clock(self) -> Clock: ...
@@ -118,7 +158,8 @@ class UnitOfWork(Protocol):
     def users(self) -> Users: ...
 
     @property
-    def ledger(self) -> Ledger: ...
+    def ledger(self) -> Ledger:
+        """Customers and invoices as references, ledger records, chasing flags, customer locks, the inbox."""
 
     @property
     def reports(self) -> Reports: ...

@@ -32,7 +32,7 @@ def preview(
     if step.email is None:
         raise InvalidValue(f"step {step_name!r} creates a task and sends no email")
     with uow:
-        customer = uow.workspace.customer(customer_external_id)
+        customer = uow.ledger.customer(customer_external_id)
         if customer is None:
             raise NotFound(f"no customer with external id {customer_external_id!r}")
         recipient = uow.automation.recipients([customer.id])[customer.id]

@@ -12,7 +12,6 @@ from ..domain.permissions import Action, require
 from ..domain.plans import DEFAULT_DEFAULT_AFTER_DAYS
 from ..domain.users import User
 from .ports import UnitOfWork
-from .workspace_ports import Workspace
 
 KEY = "rules"
 
@@ -29,8 +28,8 @@ class RuleSettings:
     dispute_reasons: tuple[str, ...] = DEFAULT_REASONS
 
 
-def load(ws: Workspace) -> RuleSettings:
-    raw = ws.setting(KEY)
+def load(uow: UnitOfWork) -> RuleSettings:
+    raw = uow.accounts.setting(KEY)
     if raw is None:
         return RuleSettings()
     stored = json.loads(raw)
@@ -42,7 +41,7 @@ def load(ws: Workspace) -> RuleSettings:
 def get_settings(uow: UnitOfWork, user: User) -> RuleSettings:
     require(user, Action.READ)
     with uow:
-        return load(uow.workspace)
+        return load(uow)
 
 
 def update_settings(uow: UnitOfWork, user: User, changes: dict[str, Any]) -> RuleSettings:
@@ -64,8 +63,8 @@ def update_settings(uow: UnitOfWork, user: User, changes: dict[str, Any]) -> Rul
         elif expected is int and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650):
             raise InvalidValue(f"{key} must be a whole number of days from 0 to 3650")
     with uow:
-        current = load(uow.workspace)
+        current = load(uow)
         updated = replace(current, **changes)
-        uow.workspace.set_setting(KEY, json.dumps(asdict(updated)))
+        uow.accounts.set_setting(KEY, json.dumps(asdict(updated)))
         uow.commit()
     return updated

@@ -16,10 +16,10 @@ def secret_key(uow: UnitOfWork, configured: str | None) -> str:
     if configured:
         return configured
     with uow:
-        stored = uow.workspace.setting(KEY)
+        stored = uow.accounts.setting(KEY)
         if stored is not None and len(stored) >= MIN_LENGTH:
             return stored
         key = secrets.token_urlsafe(48)
-        uow.workspace.set_setting(KEY, key)
+        uow.accounts.set_setting(KEY, key)
         uow.commit()
         return key

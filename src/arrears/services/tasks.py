@@ -16,7 +16,7 @@ from ..domain.permissions import Action, allowed, require, require_task_update
 from ..domain.tasks import Promise, Task, TaskType, parse_task_type
 from ..domain.users import User, check_email
 from .ports import UnitOfWork
-from .workspace_ports import CustomerRef, Page, TaskFilter, TaskRow, Workspace
+from .workspace_ports import CustomerRef, Page, TaskFilter, TaskRow
 
 MAX_BULK = 10_000
 MAX_PAGE = 500
@@ -52,22 +52,22 @@ class NewTask:
     follow_up_date: date | None = None
 
 
-def _customer(ws: Workspace, external_id: str) -> CustomerRef:
-    customer = ws.customer(external_id)
+def _customer(uow: UnitOfWork, external_id: str) -> CustomerRef:
+    customer = uow.ledger.customer(external_id)
     if customer is None:
         raise NotFound(f"no customer with external id {external_id!r}")
     return customer
 
 
-def _user_id(ws: Workspace, name: str, what: str = "assignee") -> int:
-    found = ws.user(name)
+def _user_id(uow: UnitOfWork, name: str, what: str = "assignee") -> int:
+    found = uow.accounts.user(name)
     if found is None:
         raise InvalidValue(f"no user named {name!r} to be the {what}")
     return found.id
 
 
-def _load(ws: Workspace, task_id: int) -> Task:
-    task = ws.task(task_id)
+def _load(uow: UnitOfWork, task_id: int) -> Task:
+    task = uow.tasks.task(task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
     return task
@@ -84,7 +84,7 @@ def _audit(
     changes: dict[str, Any] | None = None,
 ) -> None:
     actor = user if isinstance(user, Actor) else Actor.of(user)
-    uow.workspace.record(
+    uow.audit.record(
         AuditEntry(
             uow.clock.now(),
             actor,
@@ -98,12 +98,12 @@ def _audit(
     )
 
 
-def _row(ws: Workspace, task_id: int) -> TaskRow:
-    return ws.task_rows([task_id])[0]
+def _row(uow: UnitOfWork, task_id: int) -> TaskRow:
+    return uow.task_list.task_rows([task_id])[0]
 
 
-def _save(ws: Workspace, before: Task, after: Task) -> None:
-    if not ws.save_task(after, expected_version=before.version):
+def _save(uow: UnitOfWork, before: Task, after: Task) -> None:
+    if not uow.tasks.save_task(after, expected_version=before.version):
         raise Conflict(f"task {before.id} was changed by someone else meanwhile: reload it and try again")
 
 
@@ -112,16 +112,16 @@ def create_task(uow: UnitOfWork, user: User, new: NewTask) -> TaskRow:
     require(user, Action.CREATE_TASK)
     task_type = parse_task_type(new.type)
     with uow:
-        ws, today = uow.workspace, uow.clock.today()
-        customer = _customer(ws, new.customer_external_id)
-        assignee_id = _user_id(ws, new.assignee) if new.assignee else (customer.collector_id or user.id)
-        invoice_ids = _tagged_invoices(ws, customer, new.invoice_external_ids)
-        contact_id = _contact(ws, customer, new, user)
+        today = uow.clock.today()
+        customer = _customer(uow, new.customer_external_id)
+        assignee_id = _user_id(uow, new.assignee) if new.assignee else (customer.collector_id or user.id)
+        invoice_ids = _tagged_invoices(uow, customer, new.invoice_external_ids)
+        contact_id = _contact(uow, customer, new, user)
         issue_id = new.issue_id
-        if issue_id is not None and not ws.issue_of(customer.id, issue_id):
+        if issue_id is not None and not uow.customer_records.issue_of(customer.id, issue_id):
             raise InvalidValue(f"issue {issue_id} is not an issue of customer {customer.external_id!r}")
         if new.issue_title:
-            issue_id = ws.add_issue(customer.id, new.issue_title.strip()[:500], user.id)
+            issue_id = uow.customer_records.add_issue(customer.id, new.issue_title.strip()[:500], user.id)
             _audit(uow, user, "issue", issue_id, "opened", f"Issue opened: {new.issue_title}", customer.id)
         promise = _promise(customer, new, task_type, today)
         if len(new.description) > 5000:
@@ -139,7 +139,7 @@ def create_task(uow: UnitOfWork, user: User, new: NewTask) -> TaskRow:
             promise=promise,
             note=new.note,
         )
-        task_id = ws.add_task(task, created_by=user.id)
+        task_id = uow.tasks.add_task(task, created_by=user.id)
         task = replace(task, id=task_id)
         _audit(
             uow,
@@ -168,7 +168,7 @@ def create_task(uow: UnitOfWork, user: User, new: NewTask) -> TaskRow:
             )
             _finish(uow, user, task, done)
         uow.commit()
-        return _row(ws, task_id)
+        return _row(uow, task_id)
 
 
 def _promise_text(promise: Promise) -> str:
@@ -188,11 +188,11 @@ def _promise(customer: CustomerRef, new: NewTask, task_type: TaskType, today: da
     return Promise(amount, currency, new.expected_date, today)
 
 
-def _tagged_invoices(ws: Workspace, customer: CustomerRef, external_ids: Sequence[str]) -> list[int]:
+def _tagged_invoices(uow: UnitOfWork, customer: CustomerRef, external_ids: Sequence[str]) -> list[int]:
     wanted = list(dict.fromkeys(external_ids))
     if len(wanted) > 1000:
         raise InvalidValue("a task can tag at most 1000 invoices")
-    found = {invoice.external_id: invoice for invoice in ws.invoices(wanted)}
+    found = {invoice.external_id: invoice for invoice in uow.ledger.invoices(wanted)}
     for external_id in wanted:
         invoice = found.get(external_id)
         if invoice is None:
@@ -202,12 +202,12 @@ def _tagged_invoices(ws: Workspace, customer: CustomerRef, external_ids: Sequenc
     return [found[e].id for e in wanted]
 
 
-def _contact(ws: Workspace, customer: CustomerRef, new: NewTask, user: User) -> int | None:
+def _contact(uow: UnitOfWork, customer: CustomerRef, new: NewTask, user: User) -> int | None:
     """The contact spoken to: an existing one, or one created while logging the task (seed 000)."""
     if new.new_contact is not None:
         contact = _checked_contact(new.new_contact)
-        return ws.add_contact(customer.id, contact.name, contact.email, contact.phone, contact.role)
-    if new.contact_id is not None and not ws.contact_of(customer.id, new.contact_id):
+        return uow.customer_records.add_contact(customer.id, contact.name, contact.email, contact.phone, contact.role)
+    if new.contact_id is not None and not uow.customer_records.contact_of(customer.id, new.contact_id):
         raise InvalidValue(f"contact {new.contact_id} is not a contact of customer {customer.external_id!r}")
     return new.contact_id
 
@@ -241,10 +241,11 @@ def _spoken_to(
     the caller's transaction: a bad contact, or any later refusal, rolls everything back."""
     if contact is not None and contact_id is not None:
         raise InvalidValue("give either a new contact or an existing contact_id, not both")
-    ws = uow.workspace
     if contact is not None:
         checked = _checked_contact(contact)
-        new_id = ws.add_contact(task.customer_id, checked.name, checked.email, checked.phone, checked.role)
+        new_id = uow.customer_records.add_contact(
+            task.customer_id, checked.name, checked.email, checked.phone, checked.role
+        )
         _audit(
             uow,
             user,
@@ -263,15 +264,14 @@ def _spoken_to(
         )
         return replace(task, contact_id=new_id)
     if contact_id is not None:
-        if not ws.contact_of(task.customer_id, contact_id):
+        if not uow.customer_records.contact_of(task.customer_id, contact_id):
             raise InvalidValue(f"contact {contact_id} is not a contact of this task's customer")
         return replace(task, contact_id=contact_id)
     return task
 
 
 def _finish(uow: UnitOfWork, user: User, before: Task, done: rules.Completion) -> Task | None:
-    ws = uow.workspace
-    _save(ws, before, done.task)
+    _save(uow, before, done.task)
     _audit(
         uow,
         user,
@@ -286,10 +286,10 @@ def _finish(uow: UnitOfWork, user: User, before: Task, done: rules.Completion) -
             "follow_up_date": done.task.follow_up_date.isoformat() if done.task.follow_up_date else None,
         },
     )
-    ws.close_alerts([f"stale_task:{before.id}"], uow.clock.now())
+    uow.alerts.close_alerts([f"stale_task:{before.id}"], uow.clock.now())
     if done.follow_up is None:
         return None
-    follow_id = ws.add_task(done.follow_up, created_by=user.id)
+    follow_id = uow.tasks.add_task(done.follow_up, created_by=user.id)
     _audit(
         uow,
         user,
@@ -320,11 +320,10 @@ def complete_task(
     `contact` (someone new at the customer, seed 000) or an existing `contact_id`, the task records
     who was spoken to; a new contact is created on the task's customer in the same transaction."""
     with uow:
-        ws = uow.workspace
-        task = _load(ws, task_id)
+        task = _load(uow, task_id)
         require_task_update(user, task.assignee_id)
         _check_version(task, version)
-        assignee = _user_id(ws, follow_up_assignee, "follow-up assignee") if follow_up_assignee else None
+        assignee = _user_id(uow, follow_up_assignee, "follow-up assignee") if follow_up_assignee else None
         task = _spoken_to(uow, user, task, contact, contact_id, _doing(task, "completing"))
         done = rules.complete(
             task,
@@ -338,14 +337,14 @@ def complete_task(
         )
         follow = _finish(uow, user, task, done)
         uow.commit()
-        return _row(ws, task_id), (_row(ws, follow.id) if follow and follow.id else None)
+        return _row(uow, task_id), (_row(uow, follow.id) if follow and follow.id else None)
 
 
 def get_task(uow: UnitOfWork, user: User, task_id: int) -> TaskRow:
     """One task as the task list shows it."""
     require(user, Action.READ)
     with uow:
-        rows = uow.workspace.task_rows([task_id])
+        rows = uow.task_list.task_rows([task_id])
     if not rows:
         raise NotFound(f"no task {task_id}")
     return rows[0]
@@ -371,13 +370,12 @@ def reschedule_task(
     """Keep the task open with a new due date; the attempt (e.g. a call not answered) stays in the history.
     `contact` / `contact_id`: who was spoken to, as for `complete_task`."""
     with uow:
-        ws = uow.workspace
-        task = _load(ws, task_id)
+        task = _load(uow, task_id)
         require_task_update(user, task.assignee_id)
         _check_version(task, version)
         task = _spoken_to(uow, user, task, contact, contact_id, _doing(task, "rescheduling"))
         moved = rules.reschedule(task, to=to, today=uow.clock.today(), outcome=outcome)
-        _save(ws, task, moved)
+        _save(uow, task, moved)
         attempt = f" after a call: {outcome}" if outcome else ""
         _audit(
             uow,
@@ -390,7 +388,7 @@ def reschedule_task(
             {"due_date": [task.due_date.isoformat(), to.isoformat()], "outcome": outcome, "note": note},
         )
         uow.commit()
-        return _row(ws, task_id)
+        return _row(uow, task_id)
 
 
 EDITABLE = ("description", "due_date", "assignee", "note", "status")
@@ -404,8 +402,7 @@ def update_task(
     if unknown:
         raise InvalidValue(f"cannot change {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE)}")
     with uow:
-        ws = uow.workspace
-        task = _load(ws, task_id)
+        task = _load(uow, task_id)
         require_task_update(user, task.assignee_id)
         _check_version(task, version)
         if not task.is_open:
@@ -425,10 +422,10 @@ def update_task(
             values["due_date"] = due
         if "assignee" in changes:
             if not allowed(user, Action.UPDATE_ANY_TASK) and (
-                changes["assignee"] is None or _user_id(ws, changes["assignee"]) != user.id
+                changes["assignee"] is None or _user_id(uow, changes["assignee"]) != user.id
             ):
                 raise PermissionDenied("only managers and owners reassign tasks")
-            values["assignee_id"] = _user_id(ws, changes["assignee"]) if changes["assignee"] else None
+            values["assignee_id"] = _user_id(uow, changes["assignee"]) if changes["assignee"] else None
         if "status" in changes:
             if changes["status"] != "cancelled":
                 raise InvalidValue("status can only be set to cancelled here; complete a task to make it done")
@@ -436,7 +433,7 @@ def update_task(
             values["completed_at"] = uow.clock.now()
             values["completed_by"] = user.id
         updated = replace(task, **values, version=task.version + 1)
-        _save(ws, task, updated)
+        _save(uow, task, updated)
         before = {k: getattr(task, k) for k in values}
         _audit(
             uow,
@@ -449,9 +446,9 @@ def update_task(
             {k: [str(before[k]), str(v)] for k, v in values.items() if before[k] != v},
         )
         if "status" in values:
-            ws.close_alerts([f"stale_task:{task_id}"], uow.clock.now())
+            uow.alerts.close_alerts([f"stale_task:{task_id}"], uow.clock.now())
         uow.commit()
-        return _row(ws, task_id)
+        return _row(uow, task_id)
 
 
 # -- the task list ----------------------------------------------------------------------------------
@@ -475,7 +472,7 @@ def task_filter(
         if everyone:
             ids: tuple[int, ...] | None = None
         elif assignee:
-            found = uow.workspace.user(assignee)
+            found = uow.accounts.user(assignee)
             if found is None:
                 raise InvalidValue(f"no user named {assignee!r}")
             ids = (found.id,)
@@ -506,9 +503,9 @@ def list_tasks(
     with uow:
         today = uow.clock.today()
         _ensure_balances(uow, today)
-        page = uow.workspace.list_tasks(flt, today, sort, limit, offset)
+        page = uow.task_list.list_tasks(flt, today, sort, limit, offset)
         if count_up_to is not None:
-            page = replace(page, total=uow.workspace.count_tasks(flt, today, count_up_to))
+            page = replace(page, total=uow.task_list.count_tasks(flt, today, count_up_to))
         uow.commit()
         return page
 
@@ -533,29 +530,27 @@ def task_list(
 
 def _ensure_balances(uow: UnitOfWork, today: date) -> None:
     """Overdue amounts move with the calendar: recompute every balance once on the first read of a day."""
-    ws = uow.workspace
-    if ws.balances_as_of() != today:
-        ws.refresh_balances(today)
+    if uow.balances.balances_as_of() != today:
+        uow.balances.refresh_balances(today)
 
 
 # -- bulk ---------------------------------------------------------------------------------------------
 
 
 def _bulk_targets(uow: UnitOfWork, user: User, ids: Sequence[int] | None, flt: TaskFilter | None) -> list[int]:
-    ws = uow.workspace
     if (ids is None) == (flt is None):
         raise InvalidValue("give either a list of task ids or a filter")
     if ids is not None:
         if len(ids) > MAX_BULK:
             raise InvalidValue(f"at most {MAX_BULK:,} tasks at once")
         wanted = tuple(dict.fromkeys(ids))
-        found = ws.matching_task_ids(TaskFilter(status="all", ids=wanted), uow.clock.today(), MAX_BULK + 1)
+        found = uow.task_list.matching_task_ids(TaskFilter(status="all", ids=wanted), uow.clock.today(), MAX_BULK + 1)
         missing = set(wanted) - {task_id for task_id, _, _ in found}
         if missing:
             raise NotFound(f"no task {', '.join(str(i) for i in sorted(missing)[:10])}")
     else:
         assert flt is not None
-        found = ws.matching_task_ids(flt, uow.clock.today(), MAX_BULK + 1)
+        found = uow.task_list.matching_task_ids(flt, uow.clock.today(), MAX_BULK + 1)
         if len(found) > MAX_BULK:
             raise InvalidValue(f"the filter matches more than {MAX_BULK:,} tasks; narrow it")
     for task_id, assignee_id, status in found:
@@ -575,12 +570,12 @@ def bulk_complete(
     with uow:
         targets = _bulk_targets(uow, user, ids, flt)
         now = uow.clock.now()
-        count = uow.workspace.bulk_update(
+        count = uow.tasks.bulk_update(
             targets,
             {"status": "done", "outcome": rules.OUTCOME_DONE, "completed_at": now, "completed_by": user.id},
             now,
         )
-        uow.workspace.close_alerts([f"stale_task:{i}" for i in targets], now)
+        uow.alerts.close_alerts([f"stale_task:{i}" for i in targets], now)
         _audit(uow, user, "task", None, "bulk_completed", f"{count} tasks completed at once", None, {"ids": targets})
         uow.commit()
         return count
@@ -591,9 +586,9 @@ def bulk_reassign(
 ) -> int:
     require(user, Action.UPDATE_ANY_TASK)
     with uow:
-        assignee_id = _user_id(uow.workspace, assignee)
+        assignee_id = _user_id(uow, assignee)
         targets = _bulk_targets(uow, user, ids, flt)
-        count = uow.workspace.bulk_update(targets, {"assignee_id": assignee_id}, uow.clock.now())
+        count = uow.tasks.bulk_update(targets, {"assignee_id": assignee_id}, uow.clock.now())
         _audit(
             uow,
             user,
@@ -615,7 +610,7 @@ def bulk_move_due(
         if due < uow.clock.today():
             raise InvalidValue(f"the new due date {due} is in the past")
         targets = _bulk_targets(uow, user, ids, flt)
-        count = uow.workspace.bulk_update(targets, {"due_date": due}, uow.clock.now())
+        count = uow.tasks.bulk_update(targets, {"due_date": due}, uow.clock.now())
         _audit(
             uow,
             user,

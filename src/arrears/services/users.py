@@ -55,4 +55,4 @@ def _decoy_hash(hasher: PasswordHasher) -> str:
 def signed_in(uow: UnitOfWork, user_id: int) -> User | None:
     """The user a session names, if they still exist (a deleted user's session ends)."""
     with uow:
-        return uow.workspace.user_by_id(user_id)
+        return uow.accounts.user_by_id(user_id)

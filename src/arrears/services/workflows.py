@@ -70,7 +70,7 @@ def save(uow: UnitOfWork, user: User, text: str, source: str, templates: set[str
     parsed = validate(text, source, templates)
     with uow:
         uow.automation.save_workflow_source(text, user.id or None)
-        uow.workspace.record(
+        uow.audit.record(
             AuditEntry(
                 uow.clock.now(),
                 Actor.of(user),

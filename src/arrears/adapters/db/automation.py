@@ -54,7 +54,7 @@ from ...services.automation_ports import (
 )
 from . import tables as t
 from .receivables import first_match, is_chaseable, matches, outstanding, paid_on_plan
-from .workspace import SqlWorkspace
+from .workspace.tasks import SqlTasks
 
 HIGH_WATER_KEY = "automation_start"
 CLAIM_CHUNK = 1000  # rows per INSERT of step runs: 7,000 parameters (SQLAlchemy's default page size)
@@ -659,7 +659,7 @@ class SqlAutomation:
         if not tasks:
             return []
         reserved = _reserved([task.id for task in tasks])
-        rows = [{**_id_given(task.id), **SqlWorkspace._task_values(task), "created_by": None} for task in tasks]
+        rows = [{**_id_given(task.id), **SqlTasks._task_values(task), "created_by": None} for task in tasks]
         k = t.tasks
         if self.dialect == "postgresql" and reserved:
             self.connection.execute(insert(k).from_select(list(rows[0]), _unnest_rows(k, rows)))

@@ -42,7 +42,7 @@ from . import tables as t
 from .import_audit import record_changes, tie_entries_to_new_customers
 from .import_kinds import KINDS, LOCKING_KINDS, Field
 from .locks import lock_customers
-from .workspace import SqlWorkspace
+from .workspace.balances import SqlBalances
 
 _staging_names = count(1)
 # Staged rows from which the planner is told about them (ANALYZE): a few rows need no statistics.
@@ -339,8 +339,8 @@ class SqlImportBatch:
     def _refresh_balances(self) -> None:
         """Keep the task list's per-customer balances in step with the ledger, for the customers of
         this file (until the first task list of a workspace has computed them, there is nothing to keep)."""
-        workspace = SqlWorkspace(self.connection)
-        as_of = workspace.balances_as_of()
+        balances = SqlBalances(self.connection)
+        as_of = balances.balances_as_of()
         if as_of is None or self.kind_name in ("contacts", "credit-scores"):
             return
         s = self.staging
@@ -348,7 +348,7 @@ class SqlImportBatch:
             ids = select(t.customers.c.id).join(s, s.c.external_id == t.customers.c.external_id)
         else:
             ids = select(s.c.customer_id).distinct()
-        workspace.refresh_balances(as_of, list(self.connection.execute(ids).scalars()))
+        balances.refresh_balances(as_of, list(self.connection.execute(ids).scalars()))
 
     def _adopt_external_ids(self) -> None:
         """A contact imported by name alone, and now with an external id, is the same person: re-key it

@@ -8,19 +8,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...services.ledger_ports import InboxEvent
 from . import tables as t
 from .locks import lock_customers
+from .workspace.ledger_reads import SqlLedgerReads
 
 
-class SqlLedger:
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.dialect = connection.dialect.name
-
+class SqlLedger(SqlLedgerReads):
     def lock_customers(self, customer_ids: Sequence[int]) -> None:
         """On PostgreSQL, lock these customers' rows in id order until the transaction ends (the same
         locks a ledger import takes); SQLite runs one writer at a time already."""

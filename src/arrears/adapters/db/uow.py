@@ -20,7 +20,16 @@ from .export import SqlExport
 from .importer import SqlImportBatch
 from .ledger import SqlLedger
 from .reports import aging_rows
-from .workspace import SqlWorkspace
+from .workspace.accounts import SqlAccounts
+from .workspace.alerts import SqlAlerts
+from .workspace.audit import SqlAudit
+from .workspace.balances import SqlBalances
+from .workspace.customer_records import SqlCustomerRecords
+from .workspace.dashboard import SqlDashboard
+from .workspace.disputes import SqlDisputes
+from .workspace.plans import SqlPlans
+from .workspace.task_list import SqlTaskList
+from .workspace.tasks import SqlTasks
 
 _commits = itertools.count(1)
 
@@ -79,7 +88,16 @@ class SqlUnitOfWork:
     users: SqlUsers
     reports: SqlReports
     export: SqlExport
-    workspace: SqlWorkspace
+    tasks: SqlTasks
+    task_list: SqlTaskList
+    alerts: SqlAlerts
+    audit: SqlAudit
+    balances: SqlBalances
+    plans: SqlPlans
+    disputes: SqlDisputes
+    accounts: SqlAccounts
+    customer_records: SqlCustomerRecords
+    dashboard: SqlDashboard
     automation: SqlAutomation
     ledger: SqlLedger
 
@@ -101,7 +119,16 @@ class SqlUnitOfWork:
         self.users = SqlUsers(self.connection)
         self.reports = SqlReports(self.connection)
         self.export = SqlExport(self.connection)
-        self.workspace = SqlWorkspace(self.connection)
+        self.tasks = SqlTasks(self.connection)
+        self.task_list = SqlTaskList(self.connection)
+        self.alerts = SqlAlerts(self.connection)
+        self.audit = SqlAudit(self.connection)
+        self.balances = SqlBalances(self.connection)
+        self.plans = SqlPlans(self.connection)
+        self.disputes = SqlDisputes(self.connection)
+        self.accounts = SqlAccounts(self.connection)
+        self.customer_records = SqlCustomerRecords(self.connection)
+        self.dashboard = SqlDashboard(self.connection)
         self.automation = SqlAutomation(self.connection)
         self.ledger = SqlLedger(self.connection)
         return self

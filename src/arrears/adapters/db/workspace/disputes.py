@@ -1,0 +1,103 @@
+"""Disputes on invoices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Select,
+    exists,
+    insert,
+    select,
+    update,
+)
+
+from ....services.workspace_ports import (
+    DisputeRow,
+    InvoiceRef,
+    Page,
+)
+from .. import tables as t
+from .common import SqlArea
+
+
+class SqlDisputes(SqlArea):
+    def add_dispute(
+        self,
+        invoice: InvoiceRef,
+        reason: str,
+        amount_minor: int,
+        owner_id: int | None,
+        note: str | None,
+        by: int | None,
+    ) -> int:
+        d = t.disputes
+        dispute_id = int(
+            self.connection.execute(
+                insert(d)
+                .values(
+                    invoice_id=invoice.id,
+                    customer_id=invoice.customer_id,
+                    reason=reason,
+                    amount_minor=amount_minor,
+                    currency=invoice.currency,
+                    owner_id=owner_id,
+                    note=note,
+                    opened_by=by,
+                )
+                .returning(d.c.id)
+            ).scalar_one()
+        )
+        self.connection.execute(update(t.invoices).where(t.invoices.c.id == invoice.id).values(disputed=True))
+        return dispute_id
+
+    def _dispute_query(self) -> Select[Any]:
+        d, i, c, u = t.disputes, t.invoices, t.customers, t.users
+        return (
+            select(
+                d.c.id,
+                i.c.external_id,
+                c.c.external_id,
+                d.c.reason,
+                d.c.amount_minor,
+                d.c.currency,
+                u.c.name,
+                d.c.status,
+                d.c.resolution,
+                d.c.note,
+                d.c.created_at,
+                d.c.closed_at,
+            )
+            .join(i, i.c.id == d.c.invoice_id)
+            .join(c, c.c.id == d.c.customer_id)
+            .outerjoin(u, u.c.id == d.c.owner_id)
+        )
+
+    def dispute(self, dispute_id: int) -> DisputeRow | None:
+        row = self.connection.execute(self._dispute_query().where(t.disputes.c.id == dispute_id)).first()
+        return None if row is None else DisputeRow(*row)
+
+    def dispute_invoice_id(self, dispute_id: int) -> int | None:
+        d = t.disputes
+        value = self.connection.execute(select(d.c.invoice_id).where(d.c.id == dispute_id)).scalar()
+        return None if value is None else int(value)
+
+    def close_dispute(self, dispute_id: int, status: str, resolution: str | None, at: datetime) -> None:
+        d = t.disputes
+        invoice_id = self.dispute_invoice_id(dispute_id)
+        self.connection.execute(
+            update(d)
+            .where(d.c.id == dispute_id)
+            .values(status=status, resolution=resolution, closed_at=at, updated_at=at)
+        )
+        still_open = exists().where(d.c.invoice_id == invoice_id, d.c.status == "open")
+        self.connection.execute(update(t.invoices).where(t.invoices.c.id == invoice_id).values(disputed=still_open))
+
+    def disputes(self, status: str | None, limit: int, offset: int) -> Page:
+        d = t.disputes
+        query = self._dispute_query()
+        if status is not None:
+            query = query.where(d.c.status == status)
+        rows = list(self.connection.execute(query.order_by(d.c.id.desc()).limit(limit + 1).offset(offset)))
+        return Page([DisputeRow(*row) for row in rows[:limit]], offset + limit if len(rows) > limit else None)
