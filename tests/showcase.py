@@ -30,7 +30,7 @@ from arrears.demo import DEMO_PASSWORD
 from arrears.domain.currencies import minor_unit
 from arrears.domain.emails import PermanentFailure
 from arrears.domain.users import User
-from arrears.services import cycle, disputes, plans, tasks
+from arrears.services import cycle, disputes, plans, task_list, tasks
 from arrears.services.demo import load_demo
 
 TODAY = date(2026, 6, 30)
@@ -113,7 +113,7 @@ def _log_most_calls(show: Showcase) -> None:
     show.clock.at += DAY
     for name in ("alex", "sam", "jordan"):
         user = show.people[name]
-        page = tasks.task_list(show.arrears.uow(), user, assignee=name, status="open", limit=500)
+        page = task_list.task_list(show.arrears.uow(), user, assignee=name, status="open", limit=500)
         for done, row in enumerate(page.items[2:]):
             outcome = ("answered", "left_voicemail", "not_answered")[done % 3] if row.type == "call" else None
             note = {

@@ -15,7 +15,7 @@ from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
 from arrears.domain.users import User
-from arrears.services import tasks
+from arrears.services import task_list, tasks
 from arrears.services.workspace_ports import TaskRow
 from tests.ledger import Ledger, customer, invoice
 
@@ -85,8 +85,8 @@ class Desk:
             return uow.task_list.task_rows([task_id])[0]
 
     def mine(self, as_user: str = "maria", **filters: Any) -> list[TaskRow]:
-        flt = tasks.task_filter(self.uow(), self[as_user], **filters)
-        return list(tasks.list_tasks(self.uow(), self[as_user], flt, limit=500).items)
+        flt = task_list.task_filter(self.uow(), self[as_user], **filters)
+        return list(task_list.list_tasks(self.uow(), self[as_user], flt, limit=500).items)
 
     def everyone(self, **filters: Any) -> list[TaskRow]:
         return self.mine("morgan", everyone=True, **filters)

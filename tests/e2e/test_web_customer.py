@@ -15,7 +15,7 @@ from sqlalchemy import event, func, select
 
 from arrears.adapters.db import tables as t
 from arrears.domain.audit import SYSTEM, AuditEntry
-from arrears.services import customer_record, disputes, plans, tasks
+from arrears.services import customer_record, disputes, plans, task_list, tasks
 from arrears.services.automation_ports import NewEmail
 from tests.ledger import Ledger, customer, invoice
 from tests.web import NOW, SCRIPT, TODAY, Site, csrf_of
@@ -42,8 +42,8 @@ def section(page: str, heading_id: str) -> str:
 
 def tasks_of(site: Site, external_id: str) -> list[tasks.TaskRow]:
     owner = site.people["olivia"]
-    flt = tasks.task_filter(site.arrears.uow(), owner, everyone=True, customer_external_id=external_id)
-    return list(tasks.list_tasks(site.arrears.uow(), owner, flt, limit=100).items)
+    flt = task_list.task_filter(site.arrears.uow(), owner, everyone=True, customer_external_id=external_id)
+    return list(task_list.list_tasks(site.arrears.uow(), owner, flt, limit=100).items)
 
 
 def spread_acme(site: Site, tmp_path: Path) -> None:

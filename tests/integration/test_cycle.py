@@ -16,7 +16,7 @@ from arrears.adapters.rendering import TemplateError, Templates
 from arrears.domain.emails import PermanentFailure, TemporaryFailure
 from arrears.domain.errors import NotFound, PermissionDenied
 from arrears.domain.workflows import parse_workflows
-from arrears.services import accounts, chasing, cycle, disputes, outbox, plans, tasks
+from arrears.services import accounts, chasing, cycle, disputes, outbox, plans, task_list
 from tests.ledger import contact, customer, invoice, payment
 from tests.workspace import Desk
 
@@ -526,7 +526,7 @@ def test_after_the_last_try_a_temporary_failure_becomes_a_failure(day: Cycle) ->
 
 def test_the_timeline_counts_the_reminders_sent(day: Cycle) -> None:
     day.run()
-    tasks.task_filter(day.desk.uow(), day.desk["maria"])
+    task_list.task_filter(day.desk.uow(), day.desk["maria"])
 
     history = accounts.timeline(day.desk.uow(), day.desk["morgan"], "C1").items
 

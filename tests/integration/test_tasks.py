@@ -8,7 +8,7 @@ import pytest
 
 from arrears.adapters.db import tables as t
 from arrears.domain.errors import Conflict, InvalidValue, NotFound, PermissionDenied
-from arrears.services import accounts, tasks
+from arrears.services import accounts, task_list, tasks
 from tests.ledger import customer, payment
 from tests.workspace import TODAY, Desk
 
@@ -226,10 +226,10 @@ def test_the_list_sorts_by_overdue_amount_and_pages(acme: Desk) -> None:
     for _ in range(3):
         acme.task(as_user="sam", customer_id="C2")
     acme.task(as_user="maria", customer_id="C1")
-    flt = tasks.task_filter(acme.uow(), acme["morgan"], everyone=True)
+    flt = task_list.task_filter(acme.uow(), acme["morgan"], everyone=True)
 
-    first = tasks.list_tasks(acme.uow(), acme["morgan"], flt, sort="-overdue_amount", limit=2)
-    rest = tasks.list_tasks(
+    first = task_list.list_tasks(acme.uow(), acme["morgan"], flt, sort="-overdue_amount", limit=2)
+    rest = task_list.list_tasks(
         acme.uow(), acme["morgan"], flt, sort="-overdue_amount", limit=2, offset=first.next_offset or 0
     )
 
@@ -242,11 +242,11 @@ def test_pages_by_overdue_amount_run_on_into_the_customers_with_nothing_overdue(
     acme.ledger.load("customers", [customer("C3", "Gamma SA", collector="maria")])
     for customer_id, due in (("C3", date(2026, 7, 2)), ("C2", TODAY), ("C3", TODAY), ("C1", TODAY), ("C2", TODAY)):
         acme.task(customer_id=customer_id, due_date=due)
-    flt = tasks.task_filter(acme.uow(), acme["morgan"], everyone=True)
-    whole = [r.id for r in tasks.list_tasks(acme.uow(), acme["morgan"], flt, sort="-overdue_amount").items]
+    flt = task_list.task_filter(acme.uow(), acme["morgan"], everyone=True)
+    whole = [r.id for r in task_list.list_tasks(acme.uow(), acme["morgan"], flt, sort="-overdue_amount").items]
 
     pages = [
-        tasks.list_tasks(acme.uow(), acme["morgan"], flt, sort="-overdue_amount", limit=2, offset=offset)
+        task_list.list_tasks(acme.uow(), acme["morgan"], flt, sort="-overdue_amount", limit=2, offset=offset)
         for offset in range(6)
     ]
 
@@ -267,7 +267,7 @@ def test_pages_by_overdue_amount_run_on_into_the_customers_with_nothing_overdue(
 def test_bulk_complete_closes_every_listed_task_in_one_go(acme: Desk) -> None:
     ids = [acme.task().id for _ in range(3)]
 
-    assert tasks.bulk_complete(acme.uow(), acme["maria"], ids=ids) == 3
+    assert task_list.bulk_complete(acme.uow(), acme["maria"], ids=ids) == 3
 
     assert all(acme.row(i).status == "done" for i in ids)
 
@@ -276,9 +276,9 @@ def test_bulk_complete_by_filter(acme: Desk) -> None:
     for _ in range(2):
         acme.task(type="email")
     acme.task(type="call")
-    flt = tasks.task_filter(acme.uow(), acme["maria"], types=("email",))
+    flt = task_list.task_filter(acme.uow(), acme["maria"], types=("email",))
 
-    assert tasks.bulk_complete(acme.uow(), acme["maria"], flt=flt) == 2
+    assert task_list.bulk_complete(acme.uow(), acme["maria"], flt=flt) == 2
 
     assert [r.type for r in acme.mine()] == ["call"]
 
@@ -288,21 +288,21 @@ def test_bulk_with_someone_elses_task_changes_nothing(acme: Desk) -> None:
     sams = acme.task(as_user="sam", customer_id="C2")
 
     with pytest.raises(PermissionDenied):
-        tasks.bulk_complete(acme.uow(), acme["maria"], ids=[mine.id, sams.id])
+        task_list.bulk_complete(acme.uow(), acme["maria"], ids=[mine.id, sams.id])
 
     assert acme.row(mine.id).status == "open"
 
 
 def test_bulk_refuses_more_than_ten_thousand_ids(acme: Desk) -> None:
     with pytest.raises(InvalidValue, match="10,000"):
-        tasks.bulk_complete(acme.uow(), acme["morgan"], ids=list(range(1, 10_002)))
+        task_list.bulk_complete(acme.uow(), acme["morgan"], ids=list(range(1, 10_002)))
 
 
 def test_bulk_with_an_unknown_id_changes_nothing(acme: Desk) -> None:
     mine = acme.task()
 
     with pytest.raises(NotFound):
-        tasks.bulk_complete(acme.uow(), acme["maria"], ids=[mine.id, 4242])
+        task_list.bulk_complete(acme.uow(), acme["maria"], ids=[mine.id, 4242])
 
     assert acme.row(mine.id).status == "open"
 
@@ -310,12 +310,12 @@ def test_bulk_with_an_unknown_id_changes_nothing(acme: Desk) -> None:
 def test_managers_bulk_reassign_and_move_due_dates(acme: Desk) -> None:
     ids = [acme.task().id for _ in range(2)]
 
-    tasks.bulk_reassign(acme.uow(), acme["morgan"], "sam", ids=ids)
-    tasks.bulk_move_due(acme.uow(), acme["morgan"], date(2026, 7, 20), ids=ids)
+    task_list.bulk_reassign(acme.uow(), acme["morgan"], "sam", ids=ids)
+    task_list.bulk_move_due(acme.uow(), acme["morgan"], date(2026, 7, 20), ids=ids)
 
     assert {(acme.row(i).assignee, acme.row(i).due_date) for i in ids} == {("sam", date(2026, 7, 20))}
     with pytest.raises(PermissionDenied):
-        tasks.bulk_reassign(acme.uow(), acme["maria"], "maria", ids=ids)
+        task_list.bulk_reassign(acme.uow(), acme["maria"], "maria", ids=ids)
 
 
 # -- audit --------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..services import collection_rules, tasks
+from ..services import collection_rules, task_list, tasks
 from .app import OPERATOR, DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace, workspace_today
 
 promises_app = typer.Typer(help="Promises to pay: mark them kept or broken.", no_args_is_help=True)
@@ -60,7 +60,7 @@ def list_tasks(
     me = os.environ.get("ARREARS_USER")
     with workspace(database_url) as arrears:
         who = assignee or (None if everyone else me)
-        flt = tasks.task_filter(
+        flt = task_list.task_filter(
             arrears.uow(),
             OPERATOR,
             assignee=who,
@@ -69,7 +69,7 @@ def list_tasks(
             types=(task_type,) if task_type else (),
             q=q,
         )
-        page = tasks.list_tasks(arrears.uow(), OPERATOR, flt, sort=sort, limit=limit, offset=offset)
+        page = task_list.list_tasks(arrears.uow(), OPERATOR, flt, sort=sort, limit=limit, offset=offset)
     items = [tasks.task_document(row) for row in page.items]
     if fmt is TableFormat.json:
         typer.echo(json.dumps(items, ensure_ascii=False, indent=2))

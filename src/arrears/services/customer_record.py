@@ -19,7 +19,7 @@ from ..domain.tasks import TaskType
 from ..domain.users import User
 from . import settings as workspace_settings
 from .ports import UnitOfWork
-from .tasks import _ensure_balances
+from .task_list import ensure_balances
 from .workspace_ports import ContactRow, CustomerRow, EmailRow, InvoiceRow, IssueRow, TimelineRow
 
 MAX_ROWS = 500
@@ -107,7 +107,7 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
         ref = uow.ledger.customer(external_id)
         if ref is None:
             raise NotFound(f"no customer with external id {external_id!r}")
-        _ensure_balances(uow, today)
+        ensure_balances(uow, today)
         customer = uow.ledger.ledger_records("customers", 1, 0, external_id=external_id).items[0]
         balance = uow.balances.customer_balance(ref.id) or (0, 0, 0)
         aging = uow.customer_records.customer_aging(ref.id, today)

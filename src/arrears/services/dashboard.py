@@ -17,7 +17,7 @@ from ..domain.permissions import Action, allowed, require
 from ..domain.tasks import Promise
 from ..domain.users import User
 from .ports import UnitOfWork
-from .tasks import _ensure_balances
+from .task_list import ensure_balances
 from .workspace_ports import AgingTotal, CollectorLoad, DueTask, PromiseDue
 
 FIRST_FEW = 5  # tasks due today listed under each count
@@ -81,7 +81,7 @@ def dashboard(uow: UnitOfWork, user: User) -> Dashboard:
     with uow:
         today = uow.clock.today()
         week_end = today + timedelta(days=WEEK - 1)
-        _ensure_balances(uow, today)
+        ensure_balances(uow, today)
         totals = uow.dashboard.aging_totals(today)
         loads = uow.dashboard.collector_loads()
         mine = uow.dashboard.tasks_due(today, user.id, FIRST_FEW)

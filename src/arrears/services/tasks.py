@@ -16,7 +16,7 @@ from ..domain.permissions import Action, allowed, require, require_task_update
 from ..domain.tasks import Promise, Task, TaskType, parse_task_type
 from ..domain.users import User, check_email
 from .ports import UnitOfWork
-from .workspace_ports import CustomerRef, Page, TaskFilter, TaskRow
+from .workspace_ports import CustomerRef, TaskRow
 
 MAX_BULK = 10_000
 MAX_PAGE = 500
@@ -59,7 +59,7 @@ def _customer(uow: UnitOfWork, external_id: str) -> CustomerRef:
     return customer
 
 
-def _user_id(uow: UnitOfWork, name: str, what: str = "assignee") -> int:
+def user_id_named(uow: UnitOfWork, name: str, what: str = "assignee") -> int:
     found = uow.accounts.user(name)
     if found is None:
         raise InvalidValue(f"no user named {name!r} to be the {what}")
@@ -73,7 +73,7 @@ def _load(uow: UnitOfWork, task_id: int) -> Task:
     return task
 
 
-def _audit(
+def record_audit(
     uow: UnitOfWork,
     user: User | Actor,
     entity: str,
@@ -114,7 +114,7 @@ def create_task(uow: UnitOfWork, user: User, new: NewTask) -> TaskRow:
     with uow:
         today = uow.clock.today()
         customer = _customer(uow, new.customer_external_id)
-        assignee_id = _user_id(uow, new.assignee) if new.assignee else (customer.collector_id or user.id)
+        assignee_id = user_id_named(uow, new.assignee) if new.assignee else (customer.collector_id or user.id)
         invoice_ids = _tagged_invoices(uow, customer, new.invoice_external_ids)
         contact_id = _contact(uow, customer, new, user)
         issue_id = new.issue_id
@@ -122,7 +122,7 @@ def create_task(uow: UnitOfWork, user: User, new: NewTask) -> TaskRow:
             raise InvalidValue(f"issue {issue_id} is not an issue of customer {customer.external_id!r}")
         if new.issue_title:
             issue_id = uow.customer_records.add_issue(customer.id, new.issue_title.strip()[:500], user.id)
-            _audit(uow, user, "issue", issue_id, "opened", f"Issue opened: {new.issue_title}", customer.id)
+            record_audit(uow, user, "issue", issue_id, "opened", f"Issue opened: {new.issue_title}", customer.id)
         promise = _promise(customer, new, task_type, today)
         if len(new.description) > 5000:
             raise InvalidValue("the description is longer than 5000 characters")
@@ -141,7 +141,7 @@ def create_task(uow: UnitOfWork, user: User, new: NewTask) -> TaskRow:
         )
         task_id = uow.tasks.add_task(task, created_by=user.id)
         task = replace(task, id=task_id)
-        _audit(
+        record_audit(
             uow,
             user,
             "task",
@@ -246,7 +246,7 @@ def _spoken_to(
         new_id = uow.customer_records.add_contact(
             task.customer_id, checked.name, checked.email, checked.phone, checked.role
         )
-        _audit(
+        record_audit(
             uow,
             user,
             "contact",
@@ -272,7 +272,7 @@ def _spoken_to(
 
 def _finish(uow: UnitOfWork, user: User, before: Task, done: rules.Completion) -> Task | None:
     _save(uow, before, done.task)
-    _audit(
+    record_audit(
         uow,
         user,
         "task",
@@ -290,7 +290,7 @@ def _finish(uow: UnitOfWork, user: User, before: Task, done: rules.Completion) -
     if done.follow_up is None:
         return None
     follow_id = uow.tasks.add_task(done.follow_up, created_by=user.id)
-    _audit(
+    record_audit(
         uow,
         user,
         "task",
@@ -323,7 +323,7 @@ def complete_task(
         task = _load(uow, task_id)
         require_task_update(user, task.assignee_id)
         _check_version(task, version)
-        assignee = _user_id(uow, follow_up_assignee, "follow-up assignee") if follow_up_assignee else None
+        assignee = user_id_named(uow, follow_up_assignee, "follow-up assignee") if follow_up_assignee else None
         task = _spoken_to(uow, user, task, contact, contact_id, _doing(task, "completing"))
         done = rules.complete(
             task,
@@ -377,7 +377,7 @@ def reschedule_task(
         moved = rules.reschedule(task, to=to, today=uow.clock.today(), outcome=outcome)
         _save(uow, task, moved)
         attempt = f" after a call: {outcome}" if outcome else ""
-        _audit(
+        record_audit(
             uow,
             user,
             "task",
@@ -422,10 +422,10 @@ def update_task(
             values["due_date"] = due
         if "assignee" in changes:
             if not allowed(user, Action.UPDATE_ANY_TASK) and (
-                changes["assignee"] is None or _user_id(uow, changes["assignee"]) != user.id
+                changes["assignee"] is None or user_id_named(uow, changes["assignee"]) != user.id
             ):
                 raise PermissionDenied("only managers and owners reassign tasks")
-            values["assignee_id"] = _user_id(uow, changes["assignee"]) if changes["assignee"] else None
+            values["assignee_id"] = user_id_named(uow, changes["assignee"]) if changes["assignee"] else None
         if "status" in changes:
             if changes["status"] != "cancelled":
                 raise InvalidValue("status can only be set to cancelled here; complete a task to make it done")
@@ -435,7 +435,7 @@ def update_task(
         updated = replace(task, **values, version=task.version + 1)
         _save(uow, task, updated)
         before = {k: getattr(task, k) for k in values}
-        _audit(
+        record_audit(
             uow,
             user,
             "task",
@@ -449,180 +449,6 @@ def update_task(
             uow.alerts.close_alerts([f"stale_task:{task_id}"], uow.clock.now())
         uow.commit()
         return _row(uow, task_id)
-
-
-# -- the task list ----------------------------------------------------------------------------------
-
-
-def task_filter(
-    uow: UnitOfWork,
-    user: User,
-    *,
-    assignee: str | None = None,
-    everyone: bool = False,
-    status: str = "open",
-    **others: Any,
-) -> TaskFilter:
-    """Mine by default; one assignee by name; or everyone."""
-    if status not in ("open", "done", "cancelled", "all"):
-        raise InvalidValue(f"{status!r} is not a task status: use open, done, cancelled or all")
-    for name in others.get("types", ()):
-        parse_task_type(name)
-    with uow:
-        if everyone:
-            ids: tuple[int, ...] | None = None
-        elif assignee:
-            found = uow.accounts.user(assignee)
-            if found is None:
-                raise InvalidValue(f"no user named {assignee!r}")
-            ids = (found.id,)
-        else:
-            ids = (user.id,)
-    return TaskFilter(assignee_ids=ids, status=status, **others)
-
-
-def list_tasks(
-    uow: UnitOfWork,
-    user: User,
-    flt: TaskFilter,
-    *,
-    sort: str = "due_date",
-    limit: int = 50,
-    offset: int = 0,
-    count_up_to: int | None = None,
-) -> Page:
-    """One page of the task list; overdue amounts are as of today (balances refreshed once a day).
-
-    With `count_up_to`, the page's `total` is how many tasks match, counted no further than that
-    (a page of a million open tasks need not count them all: "more than 10,000" is enough)."""
-    require(user, Action.READ)
-    if sort not in SORTS:
-        raise InvalidValue(f"{sort!r} is not a sort: use one of {', '.join(SORTS)}")
-    if not 1 <= limit <= MAX_PAGE or offset < 0:
-        raise InvalidValue(f"limit must be 1 to {MAX_PAGE} and offset zero or more")
-    with uow:
-        today = uow.clock.today()
-        _ensure_balances(uow, today)
-        page = uow.task_list.list_tasks(flt, today, sort, limit, offset)
-        if count_up_to is not None:
-            page = replace(page, total=uow.task_list.count_tasks(flt, today, count_up_to))
-        uow.commit()
-        return page
-
-
-def task_list(
-    uow: UnitOfWork,
-    user: User,
-    *,
-    assignee: str | None = None,
-    everyone: bool = False,
-    status: str = "open",
-    types: Sequence[str] = (),
-    q: str | None = None,
-    sort: str = "due_date",
-    limit: int = 50,
-    offset: int = 0,
-) -> Page:
-    """The task list as a person asks for it (assignee by name), one page of it."""
-    flt = task_filter(uow, user, assignee=assignee, everyone=everyone, status=status, types=tuple(types), q=q or None)
-    return list_tasks(uow, user, flt, sort=sort, limit=limit, offset=offset)
-
-
-def _ensure_balances(uow: UnitOfWork, today: date) -> None:
-    """Overdue amounts move with the calendar: recompute every balance once on the first read of a day."""
-    if uow.balances.balances_as_of() != today:
-        uow.balances.refresh_balances(today)
-
-
-# -- bulk ---------------------------------------------------------------------------------------------
-
-
-def _bulk_targets(uow: UnitOfWork, user: User, ids: Sequence[int] | None, flt: TaskFilter | None) -> list[int]:
-    if (ids is None) == (flt is None):
-        raise InvalidValue("give either a list of task ids or a filter")
-    if ids is not None:
-        if len(ids) > MAX_BULK:
-            raise InvalidValue(f"at most {MAX_BULK:,} tasks at once")
-        wanted = tuple(dict.fromkeys(ids))
-        found = uow.task_list.matching_task_ids(TaskFilter(status="all", ids=wanted), uow.clock.today(), MAX_BULK + 1)
-        missing = set(wanted) - {task_id for task_id, _, _ in found}
-        if missing:
-            raise NotFound(f"no task {', '.join(str(i) for i in sorted(missing)[:10])}")
-    else:
-        assert flt is not None
-        found = uow.task_list.matching_task_ids(flt, uow.clock.today(), MAX_BULK + 1)
-        if len(found) > MAX_BULK:
-            raise InvalidValue(f"the filter matches more than {MAX_BULK:,} tasks; narrow it")
-    for task_id, assignee_id, status in found:
-        try:
-            require_task_update(user, assignee_id)
-        except PermissionDenied:
-            raise PermissionDenied(f"task {task_id} is not assigned to you; nothing was changed") from None
-        if status != "open":
-            raise Conflict(f"task {task_id} is {status}; nothing was changed")
-    return [task_id for task_id, _, _ in found]
-
-
-def bulk_complete(
-    uow: UnitOfWork, user: User, *, ids: Sequence[int] | None = None, flt: TaskFilter | None = None
-) -> int:
-    """Mark many tasks complete in one transaction: all or nothing, the role checked on each."""
-    with uow:
-        targets = _bulk_targets(uow, user, ids, flt)
-        now = uow.clock.now()
-        count = uow.tasks.bulk_update(
-            targets,
-            {"status": "done", "outcome": rules.OUTCOME_DONE, "completed_at": now, "completed_by": user.id},
-            now,
-        )
-        uow.alerts.close_alerts([f"stale_task:{i}" for i in targets], now)
-        _audit(uow, user, "task", None, "bulk_completed", f"{count} tasks completed at once", None, {"ids": targets})
-        uow.commit()
-        return count
-
-
-def bulk_reassign(
-    uow: UnitOfWork, user: User, assignee: str, *, ids: Sequence[int] | None = None, flt: TaskFilter | None = None
-) -> int:
-    require(user, Action.UPDATE_ANY_TASK)
-    with uow:
-        assignee_id = _user_id(uow, assignee)
-        targets = _bulk_targets(uow, user, ids, flt)
-        count = uow.tasks.bulk_update(targets, {"assignee_id": assignee_id}, uow.clock.now())
-        _audit(
-            uow,
-            user,
-            "task",
-            None,
-            "bulk_reassigned",
-            f"{count} tasks reassigned to {assignee}",
-            None,
-            {"ids": targets, "assignee_id": assignee_id},
-        )
-        uow.commit()
-        return count
-
-
-def bulk_move_due(
-    uow: UnitOfWork, user: User, due: date, *, ids: Sequence[int] | None = None, flt: TaskFilter | None = None
-) -> int:
-    with uow:
-        if due < uow.clock.today():
-            raise InvalidValue(f"the new due date {due} is in the past")
-        targets = _bulk_targets(uow, user, ids, flt)
-        count = uow.tasks.bulk_update(targets, {"due_date": due}, uow.clock.now())
-        _audit(
-            uow,
-            user,
-            "task",
-            None,
-            "bulk_moved",
-            f"{count} tasks moved to {due}",
-            None,
-            {"ids": targets, "due_date": due.isoformat()},
-        )
-        uow.commit()
-        return count
 
 
 def task_document(row: TaskRow) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, status
 
 from ...domain.tasks import TaskType
-from ...services import tasks
+from ...services import task_list, tasks
 from ..deps import CurrentUser, Paging, QueryText, Uow
 from ..errors import ERRORS
 from ..schemas import (
@@ -49,7 +49,7 @@ def list_tasks(
     sort: Sort = "due_date",
 ) -> Page[TaskOut]:
     """The task list (CONTRACT.md `arrears tasks`): yours by default, one assignee's, or everyone's."""
-    page = tasks.task_list(
+    page = task_list.task_list(
         uow,
         user,
         assignee=assignee,
@@ -73,19 +73,19 @@ def create_task(body: TaskCreate, user: CurrentUser, uow: Uow) -> TaskOut:
 @router.post("/bulk-complete")
 def bulk_complete(body: BulkComplete, user: CurrentUser, uow: Uow) -> BulkCompleted:
     """Complete up to 10,000 tasks at once: all or nothing."""
-    return BulkCompleted(completed=tasks.bulk_complete(uow, user, ids=body.ids))
+    return BulkCompleted(completed=task_list.bulk_complete(uow, user, ids=body.ids))
 
 
 @router.post("/bulk-reassign")
 def bulk_reassign(body: BulkReassign, user: CurrentUser, uow: Uow) -> BulkReassigned:
     """Give up to 10,000 tasks to another user (managers and owners)."""
-    return BulkReassigned(reassigned=tasks.bulk_reassign(uow, user, body.assignee, ids=body.ids))
+    return BulkReassigned(reassigned=task_list.bulk_reassign(uow, user, body.assignee, ids=body.ids))
 
 
 @router.post("/bulk-move")
 def bulk_move(body: BulkMove, user: CurrentUser, uow: Uow) -> BulkMoved:
     """Move the due date of up to 10,000 tasks."""
-    return BulkMoved(moved=tasks.bulk_move_due(uow, user, body.due_date, ids=body.ids))
+    return BulkMoved(moved=task_list.bulk_move_due(uow, user, body.due_date, ids=body.ids))
 
 
 @router.get("/{task_id}")

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from ...services import customer_record, disputes, tasks, users
+from ...services import customer_record, disputes, task_list, tasks, users
 from ..pages import CALL_RESULTS, BadForm, Form, WebRoute, WebState, WebUser, local_path, parse_day, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -116,8 +116,8 @@ def add_note(request: Request, external_id: str, user: WebUser, web: WebState, f
 @router.get("/customers/{external_id:path}")
 def customer_page(request: Request, external_id: str, user: WebUser, web: WebState) -> Response:
     record = customer_record.customer_record(web.arrears.uow(), user, external_id)
-    flt = tasks.task_filter(web.arrears.uow(), user, everyone=True, customer_external_id=external_id)
-    open_tasks = tasks.list_tasks(web.arrears.uow(), user, flt, limit=100).items
+    flt = task_list.task_filter(web.arrears.uow(), user, everyone=True, customer_external_id=external_id)
+    open_tasks = task_list.list_tasks(web.arrears.uow(), user, flt, limit=100).items
     return render(
         request,
         "customer.html",

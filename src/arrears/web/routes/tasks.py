@@ -23,6 +23,7 @@ from ...domain.permissions import Action, allowed, can_update_task
 from ...domain.tasks import TaskType
 from ...domain.users import User
 from ...services import accounts, tasks, users
+from ...services import task_list as listing
 from ...services.workspace_ports import SavedView, TaskFilter
 from ..pages import (
     CALL_RESULTS,
@@ -164,7 +165,7 @@ FILTER_KEYS = frozenset({spec.name for spec in fields(ListParams)} | {"status"})
 
 def _filter(web: WebState, user: User, params: ListParams) -> TaskFilter:
     everyone = params.assignee == EVERYONE
-    return tasks.task_filter(
+    return listing.task_filter(
         web.arrears.uow(),
         user,
         assignee=None if everyone or not params.assignee else params.assignee,
@@ -234,7 +235,7 @@ def task_list(
     else:
         params = ListParams.read(request.query_params.getlist)
         flt = _filter(web, user, params)
-    found = tasks.list_tasks(
+    found = listing.list_tasks(
         uow(),
         user,
         flt,
@@ -308,18 +309,18 @@ def bulk(request: Request, user: WebUser, web: WebState, form: FormLists) -> Res
             raise BadForm("the selected tasks are not task ids")
     action = _first(form, "action")
     if action == "complete":
-        count = tasks.bulk_complete(web.arrears.uow(), user, ids=ids, flt=flt)
+        count = listing.bulk_complete(web.arrears.uow(), user, ids=ids, flt=flt)
         done = "completed"
     elif action == "reassign":
         to = _first(form, "to")
         if not to:
             raise BadForm("choose whom to reassign the tasks to")
-        count = tasks.bulk_reassign(web.arrears.uow(), user, to, ids=ids, flt=flt)
+        count = listing.bulk_reassign(web.arrears.uow(), user, to, ids=ids, flt=flt)
         done = f"reassigned to {to}"
     elif action == "move":
         due = parse_day(_first(form, "due"), "new due date", required=True)
         assert due is not None
-        count = tasks.bulk_move_due(web.arrears.uow(), user, due, ids=ids, flt=flt)
+        count = listing.bulk_move_due(web.arrears.uow(), user, due, ids=ids, flt=flt)
         done = f"moved to {due.isoformat()}"
     else:
         raise BadForm("choose what to do with the selected tasks: complete, reassign or move the due date")
