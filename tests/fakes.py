@@ -1,0 +1,1419 @@
+"""In-memory fakes of the ports the services use, for unit tests of the use cases: no database, no
+clock, microseconds a test.
+
+`FakeUnitOfWork` holds the workspace's areas as plain dicts and lists. Outside a `with` block a test
+arranges and reads the committed state directly (`uow.tasks.add(make_task())`, `uow.audit.entries`);
+inside, a use case works on a copy taken when the block was entered, which `commit()` keeps and
+leaving the block without a commit throws away, as a database transaction would. So a use case that
+raises leaves nothing behind, and a test can prove it. Read an area through `uow.<area>` each time:
+a commit swaps in the copy it kept.
+
+Each fake does what its SQL adapter (adapters/db/workspace/, adapters/db/ledger.py) is documented to
+do, and only for what the services call: saving a task with a stale version changes nothing and
+returns False, an alert is raised once per key while open, a contact is found again by its name, and
+so on. Builders of customers, invoices and users sit beside those of tests/unit/builders.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from arrears.domain.aging import BUCKETS, bucket_for, days_past_due
+from arrears.domain.audit import AuditEntry
+from arrears.domain.errors import Conflict
+from arrears.domain.plans import Instalment, overdue_on_plan
+from arrears.domain.tasks import Task, TaskStatus, TaskType
+from arrears.domain.users import Role, User
+from arrears.services.ledger_ports import InboxEvent
+from arrears.services.workspace_ports import (
+    AgingTotal,
+    AlertRow,
+    CollectorLoad,
+    ContactRow,
+    CustomerRef,
+    CustomerRow,
+    DisputeRow,
+    DueTask,
+    EmailRow,
+    InvoiceRef,
+    InvoiceRow,
+    IssueRow,
+    NewAlert,
+    Page,
+    PlanRow,
+    PromiseDue,
+    SavedView,
+    TaskFilter,
+    TaskRow,
+    TimelineRow,
+)
+from tests.unit.builders import MARIA, MORGAN, NOW, OLIVIA, SAM, TODAY
+
+T = TypeVar("T")
+
+# -- builders ------------------------------------------------------------------------------------
+
+
+def make_customer(
+    *,
+    id: int = 1,
+    external_id: str = "C1",
+    name: str = "Acme Ltd",
+    currency: str = "USD",
+    collector: int | None = MARIA.id,
+    on_hold: bool = False,
+) -> CustomerRef:
+    return CustomerRef(id, external_id, name, currency, collector, on_hold)
+
+
+def make_invoice(
+    *,
+    id: int = 11,
+    external_id: str = "I1",
+    customer_id: int = 1,
+    currency: str = "USD",
+    status: str = "open",
+    due: date = date(2026, 5, 1),
+    outstanding_minor: int = 100_00,
+    disputed: bool = False,
+    plan_id: int | None = None,
+) -> InvoiceRef:
+    return InvoiceRef(id, external_id, customer_id, currency, status, due, outstanding_minor, disputed, plan_id)
+
+
+def make_user(*, id: int = 5, name: str = "nina", role: Role = Role.CONTRIBUTOR, email: str | None = None) -> User:
+    return User(id, name, role, email)
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    """`hour` o'clock UTC on `day`."""
+    return datetime.combine(day, time(hour), UTC)
+
+
+# -- the clock and the password hasher ---------------------------------------------------------
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it; today is the UTC date of now."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+    def today(self) -> date:
+        return self.at.date()
+
+    def travel(self, day: date) -> None:
+        """To the same time of day on `day`."""
+        self.at = datetime.combine(day, self.at.timetz())
+
+    def advance(self, by: timedelta) -> None:
+        self.at += by
+
+
+class FakeHasher:
+    """Reversible on purpose (a test reads what was hashed); counts its checks, which must cost the same
+    whether or not the user exists."""
+
+    def __init__(self) -> None:
+        self.verified = 0
+
+    def hash(self, password: str) -> str:
+        return f"hashed:{password}"
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.verified += 1
+        return password_hash == self.hash(password)
+
+
+# -- the ledger ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CustomerDetails:
+    """What the customer row of the ledger holds beyond its reference."""
+
+    payment_terms_days: int = 30
+    credit_limit_minor: int | None = None
+    email: str | None = None
+    phone: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+
+
+@dataclass
+class InvoiceDetails:
+    number: str
+    issue_date: date
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class Payment:
+    customer_id: int
+    invoice_id: int | None
+    on: date
+    amount_minor: int
+
+
+@dataclass
+class StoredEvent:
+    id: int
+    provider: str
+    event_id: str
+    kind: str
+    payload: dict[str, Any]
+    received_at: datetime
+    next_attempt_at: datetime
+    status: str = "pending"
+    attempts: int = 0
+    last_error: str | None = None
+    processed_at: datetime | None = None
+
+
+class FakeLedger:
+    """Customers and invoices as references, payments, the chasing flags, customer locks, the inbox."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.customer_refs: dict[int, CustomerRef] = {}
+        self.customer_details: dict[int, CustomerDetails] = {}
+        self.invoice_refs: dict[int, InvoiceRef] = {}
+        self.invoice_details: dict[int, InvoiceDetails] = {}
+        self.payments: list[Payment] = []
+        self.flags: dict[tuple[str, str], dict[str, bool]] = {}
+        self.locks: list[tuple[int, ...]] = []
+        self.events: dict[int, StoredEvent] = {}
+        self._while_locking: list[Callable[[FakeLedger], None]] = []
+
+    # -- arranging -------------------------------------------------------------------------------
+
+    def add_customer(self, customer: CustomerRef, **details: Any) -> CustomerRef:
+        self.customer_refs[customer.id] = customer
+        self.customer_details[customer.id] = CustomerDetails(**details)
+        return customer
+
+    def add_invoice(
+        self, invoice: InvoiceRef, *, number: str | None = None, issue_date: date | None = None, amount_minor: int = 0
+    ) -> InvoiceRef:
+        self.invoice_refs[invoice.id] = invoice
+        self.invoice_details[invoice.id] = InvoiceDetails(
+            number or invoice.external_id,
+            issue_date or invoice.due_date - timedelta(days=30),
+            amount_minor or invoice.outstanding_minor,
+        )
+        return invoice
+
+    def invoice(self, external_id: str) -> InvoiceRef:
+        [found] = [i for i in self.invoice_refs.values() if i.external_id == external_id]
+        return found
+
+    def change_invoice(self, external_id: str, **changes: Any) -> InvoiceRef:
+        changed = replace(self.invoice(external_id), **changes)
+        self.invoice_refs[changed.id] = changed
+        return changed
+
+    def pay(self, external_id: str, amount_minor: int, on: date = TODAY) -> None:
+        """A payment allocated to an invoice: what it owes goes down, and it is paid once nothing is left."""
+        invoice = self.invoice(external_id)
+        left = invoice.outstanding_minor - amount_minor
+        self.change_invoice(external_id, outstanding_minor=left, status="paid" if left <= 0 else invoice.status)
+        self.payments.append(Payment(invoice.customer_id, invoice.id, on, amount_minor))
+
+    def pay_on_account(self, customer_id: int, amount_minor: int, on: date = TODAY) -> None:
+        self.payments.append(Payment(customer_id, None, on, amount_minor))
+
+    def while_locking(self, action: Callable[[FakeLedger], None]) -> None:
+        """What another writer commits while this transaction waits for a customer's lock."""
+        self._while_locking.append(action)
+
+    # -- LedgerReads -------------------------------------------------------------------------------
+
+    def customer(self, external_id: str) -> CustomerRef | None:
+        return next((c for c in self.customer_refs.values() if c.external_id == external_id), None)
+
+    def customer_by_id(self, customer_id: int) -> CustomerRef | None:
+        return self.customer_refs.get(customer_id)
+
+    def invoices(self, external_ids: Sequence[str]) -> list[InvoiceRef]:
+        wanted = set(external_ids)
+        return [i for i in self.invoice_refs.values() if i.external_id in wanted]
+
+    def invoices_by_id(self, invoice_ids: Sequence[int]) -> list[InvoiceRef]:
+        return [self.invoice_refs[i] for i in sorted(set(invoice_ids)) if i in self.invoice_refs]
+
+    def set_flag(self, kind: str, external_id: str, flag: str, value: bool) -> int | None:
+        if kind == "customer":
+            found = self.customer(external_id)
+            customer_id = None if found is None else found.id
+        else:
+            invoice = next((i for i in self.invoice_refs.values() if i.external_id == external_id), None)
+            customer_id = None if invoice is None else invoice.customer_id
+        if customer_id is None:
+            return None
+        self.flags.setdefault((kind, external_id), {})[flag] = value
+        return customer_id
+
+    def flag(self, kind: str, external_id: str, flag: str) -> bool:
+        return self.flags.get((kind, external_id), {}).get(flag, False)
+
+    def ledger_records(
+        self,
+        kind: str,
+        limit: int,
+        offset: int,
+        *,
+        external_id: str | None = None,
+        customer_external_id: str | None = None,
+    ) -> Page:
+        rows: list[Any]
+        if kind == "customers":
+            rows = [self.customer_row(c.id) for c in sorted(self.customer_refs.values(), key=lambda c: c.external_id)]
+            if external_id is not None:
+                rows = [r for r in rows if r.external_id == external_id]
+        elif kind == "contacts":
+            rows = self._workspace.customer_records.contact_rows()
+            if customer_external_id is not None:
+                rows = [r for r in rows if r.customer_external_id == customer_external_id]
+        else:
+            raise NotImplementedError(f"the fake ledger lists no {kind}")
+        return Page(rows[offset : offset + limit], offset + limit if len(rows) > offset + limit else None)
+
+    def customer_row(self, customer_id: int) -> CustomerRow:
+        ref, details = self.customer_refs[customer_id], self.customer_details[customer_id]
+        collector = self._workspace.accounts.name_of(ref.collector_id)
+        return CustomerRow(
+            ref.external_id,
+            ref.name,
+            ref.currency,
+            details.payment_terms_days,
+            details.credit_limit_minor,
+            collector,
+            details.email,
+            details.phone,
+            list(details.tags),
+            ref.on_hold,
+        )
+
+    # -- Ledger ------------------------------------------------------------------------------------
+
+    def lock_customers(self, customer_ids: Sequence[int]) -> None:
+        self.locks.append(tuple(sorted(set(customer_ids))))
+        actions = list(self._while_locking)
+        for ledger in self._workspace.here_and_committed(lambda w: w.ledger):
+            for action in actions:
+                action(ledger)
+            ledger._while_locking.clear()
+
+    def receive_event(self, provider: str, event_id: str, kind: str, payload: dict[str, Any], at: datetime) -> bool:
+        if any((e.provider, e.event_id) == (provider, event_id) for e in self.events.values()):
+            return False
+        new_id = max(self.events, default=0) + 1
+        stored = json.loads(json.dumps(payload))  # stored as JSON, read back as JSON
+        self.events[new_id] = StoredEvent(new_id, provider, event_id, kind, stored, at, at)
+        return True
+
+    def next_event(self, at: datetime) -> InboxEvent | None:
+        due = [e for e in self.events.values() if e.status == "pending" and e.next_attempt_at <= at]
+        if not due:
+            return None
+        e = min(due, key=lambda e: e.id)
+        return InboxEvent(e.id, e.provider, e.event_id, e.kind, copy.deepcopy(e.payload), e.attempts)
+
+    def mark_event(
+        self, event_id: int, status: str, at: datetime, *, attempts: int, next_at: datetime | None, error: str | None
+    ) -> None:
+        event = self.events[event_id]
+        event.status, event.attempts, event.last_error = status, attempts, error
+        if status == "processed":
+            event.processed_at = at
+        if next_at is not None:
+            event.next_attempt_at = next_at
+
+    def event_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for event in self.events.values():
+            counts[event.status] = counts.get(event.status, 0) + 1
+        return counts
+
+
+# -- tasks -------------------------------------------------------------------------------------
+
+
+class FakeTasks:
+    """Tasks by id, each saved only over the version it was read at."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.rows: dict[int, Task] = {}
+        self.created_by: dict[int, int | None] = {}
+        self._edits_after_read: dict[int, dict[str, Any]] = {}
+
+    def add(self, task: Task, created_by: int | None = None) -> Task:
+        """Arrange a stored task (its id kept if it has one)."""
+        task_id = task.id if task.id is not None else self._next_id()
+        stored = replace(task, id=task_id)
+        self.rows[task_id] = stored
+        self.created_by[task_id] = created_by
+        return stored
+
+    def edit_after_next_read(self, task_id: int, **changes: Any) -> None:
+        """Someone else saves the task (its version moves on) just after the next read of it."""
+        self._edits_after_read[task_id] = changes
+
+    def _next_id(self) -> int:
+        return max(self.rows, default=0) + 1
+
+    def task(self, task_id: int) -> Task | None:
+        found = self.rows.get(task_id)
+        changes = self._edits_after_read.pop(task_id, None)
+        if found is not None and changes is not None:
+            edited = replace(found, **changes, version=found.version + 1)
+            for tasks in self._workspace.here_and_committed(lambda w: w.tasks):
+                tasks.rows[task_id] = edited
+                tasks._edits_after_read.pop(task_id, None)
+        return found
+
+    def add_task(self, task: Task, created_by: int | None) -> int:
+        task_id = self._next_id()
+        self.rows[task_id] = replace(task, id=task_id)
+        self.created_by[task_id] = created_by
+        return task_id
+
+    def save_task(self, task: Task, expected_version: int) -> bool:
+        assert task.id is not None
+        stored = self.rows.get(task.id)
+        if stored is None or stored.version != expected_version:
+            return False
+        self.rows[task.id] = task
+        return True
+
+    def bulk_update(self, task_ids: Sequence[int], values: dict[str, Any], at: datetime) -> int:
+        changes: dict[str, Any] = {k: TaskStatus(v) if k == "status" else v for k, v in values.items()}
+        count = 0
+        for task_id in task_ids:
+            stored = self.rows.get(task_id)
+            if stored is not None:
+                self.rows[task_id] = replace(stored, **changes, version=stored.version + 1)
+                count += 1
+        return count
+
+    def open_promises(self) -> list[Task]:
+        return [
+            task
+            for _, task in sorted(self.rows.items())
+            if task.is_open and task.type is TaskType.EXPECTED_PAYMENT and task.promise is not None
+        ]
+
+    def paid_between(self, customer_id: int, invoice_ids: Sequence[int], start: date, end: date) -> int:
+        def counts(p: Payment) -> bool:
+            if invoice_ids:
+                return p.invoice_id in invoice_ids
+            return p.customer_id == customer_id
+
+        return sum(p.amount_minor for p in self._workspace.ledger.payments if start <= p.on <= end and counts(p))
+
+    def close_tasks_with_invoices_settled(self, at: datetime) -> list[tuple[int, int]]:
+        invoices = self._workspace.ledger.invoice_refs
+        found = [
+            (task_id, task.customer_id)
+            for task_id, task in sorted(self.rows.items())
+            if task.is_open
+            and task.type is not TaskType.EXPECTED_PAYMENT
+            and task.invoice_ids
+            and not any(invoices[i].status == "open" for i in task.invoice_ids)
+        ]
+        self.bulk_update(
+            [task_id for task_id, _ in found],
+            {"status": "done", "outcome": "invoices_paid", "completed_at": at, "completed_by": None},
+            at,
+        )
+        return found
+
+    def close_finished_issues(self, at: datetime) -> list[tuple[int, int]]:
+        found = []
+        for issue in sorted(self._workspace.customer_records.issue_rows.values(), key=lambda i: i.id):
+            its_tasks = [task for task in self.rows.values() if task.issue_id == issue.id]
+            if issue.status == "open" and its_tasks and not any(task.is_open for task in its_tasks):
+                issue.status, issue.closed_at = "closed", at
+                found.append((issue.id, issue.customer_id))
+        return found
+
+    def stale_tasks(self, before: date) -> list[tuple[int, int, int | None, date, str]]:
+        alerted = set(self._workspace.alerts.open_keys())
+        customers = self._workspace.ledger.customer_refs
+        return [
+            (task.id, task.customer_id, task.assignee_id, task.due_date, customers[task.customer_id].name)
+            for task in sorted(self.rows.values(), key=lambda task: (task.due_date, task.id or 0))
+            if task.id is not None
+            and task.is_open
+            and task.due_date < before
+            and f"stale_task:{task.id}" not in alerted
+        ]
+
+
+class FakeTaskList:
+    """The task list read model, over the fake tasks, customers, users and balances."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+
+    def _row(self, task: Task) -> TaskRow:
+        w = self._workspace
+        assert task.id is not None
+        customer = w.ledger.customer_refs[task.customer_id]
+        count, _, overdue = w.balances.rows.get(task.customer_id, (0, 0, 0))
+        tagged = sorted(w.ledger.invoice_refs[i].external_id for i in task.invoice_ids)
+        promise = task.promise
+        return TaskRow(
+            id=task.id,
+            customer_id=task.customer_id,
+            customer_external_id=customer.external_id,
+            customer_name=customer.name,
+            type=task.type.value,
+            status=task.status.value,
+            assignee=w.accounts.name_of(task.assignee_id),
+            assignee_id=task.assignee_id,
+            due_date=task.due_date,
+            description=task.description,
+            invoice_external_ids=tagged,
+            outstanding_invoice_count=count,
+            overdue_minor=overdue,
+            currency=customer.currency,
+            phones=w.customer_records.phones(task.customer_id),
+            source=task.source.value,
+            outcome=task.outcome,
+            note=task.note,
+            completed_at=task.completed_at,
+            completed_by=w.accounts.name_of(task.completed_by),
+            follow_up_date=task.follow_up_date,
+            issue_id=task.issue_id,
+            contact_id=task.contact_id,
+            expected_amount_minor=promise.amount_minor if promise else None,
+            expected_date=promise.due if promise else None,
+            version=task.version,
+        )
+
+    def _matching(self, flt: TaskFilter, today: date | None) -> list[TaskRow]:
+        if flt.min_overdue is not None:
+            raise NotImplementedError("the fake task list filters by min_overdue_minor only")
+        day_start = datetime.combine(today or date.min, time(), UTC)
+        details = self._workspace.ledger.customer_details
+
+        def wanted(task: Task, row: TaskRow) -> bool:
+            done_today = (
+                task.status is TaskStatus.DONE and task.completed_at is not None and task.completed_at >= day_start
+            )
+            needle = (flt.q or "").strip().casefold()
+            return (
+                (flt.ids is None or row.id in flt.ids)
+                and (flt.assignee_ids is None or row.assignee_id in flt.assignee_ids)
+                and (flt.status == "all" or row.status == flt.status)
+                and (flt.done_today is not True or done_today)
+                and (flt.done_today is not False or task.completed_at is None or task.completed_at < day_start)
+                and (not flt.types or row.type in flt.types)
+                and (flt.due_from is None or row.due_date >= flt.due_from)
+                and (flt.due_to is None or row.due_date <= flt.due_to)
+                and (flt.customer_external_id is None or row.customer_external_id == flt.customer_external_id)
+                and (flt.min_overdue_minor is None or row.overdue_minor >= flt.min_overdue_minor)
+                and (not flt.tag or flt.tag in details[task.customer_id].tags)
+                and (
+                    not needle
+                    or any(
+                        needle in text.casefold()
+                        for text in (row.customer_name, row.customer_external_id, row.description)
+                    )
+                    or any(needle in e.casefold() for e in row.invoice_external_ids)
+                )
+            )
+
+        rows = [(task, self._row(task)) for task in self._workspace.tasks.rows.values()]
+        return [row for task, row in rows if wanted(task, row)]
+
+    @staticmethod
+    def _sorted(rows: list[TaskRow], sort: str) -> list[TaskRow]:
+        keys: dict[str, Callable[[TaskRow], Any]] = {
+            "due_date": lambda r: (r.due_date, r.id),
+            "overdue_amount": lambda r: (r.overdue_minor, r.customer_id, r.due_date, r.id),
+            "-overdue_amount": lambda r: (-r.overdue_minor, r.customer_id, r.due_date, r.id),
+            "customer": lambda r: (r.customer_name, r.due_date, r.id),
+            "assignee": lambda r: (r.assignee or "", r.due_date, r.id),
+        }
+        if sort == "-due_date":
+            return sorted(rows, key=keys["due_date"], reverse=True)
+        if sort in ("-customer", "-assignee"):
+            name = sorted(rows, key=lambda r: (r.due_date, r.id))
+            return sorted(
+                name, key=lambda r: r.customer_name if sort == "-customer" else r.assignee or "", reverse=True
+            )
+        return sorted(rows, key=keys[sort])
+
+    def list_tasks(
+        self, flt: TaskFilter, today: date, sort: str, limit: int, offset: int, *, count: bool = False
+    ) -> Page:
+        rows = self._sorted(self._matching(flt, today), sort)
+        more = len(rows) > offset + limit
+        return Page(rows[offset : offset + limit], offset + limit if more else None, len(rows) if count else None)
+
+    def task_rows(self, task_ids: Sequence[int]) -> list[TaskRow]:
+        stored = self._workspace.tasks.rows
+        return [self._row(stored[i]) for i in task_ids if i in stored]
+
+    def matching_task_ids(self, flt: TaskFilter, today: date, limit: int) -> list[tuple[int, int | None, str]]:
+        rows = self._sorted(self._matching(flt, today), "due_date")[:limit]
+        return [(row.id, row.assignee_id, row.status) for row in rows]
+
+    def count_tasks(self, flt: TaskFilter, today: date, cap: int) -> int:
+        return min(len(self._matching(flt, today)), cap)
+
+
+# -- alerts and the audit log ------------------------------------------------------------------------
+
+
+@dataclass
+class StoredAlert:
+    id: int
+    kind: str
+    key: str
+    message: str
+    customer_id: int | None
+    task_id: int | None
+    user_id: int | None
+    created_at: datetime
+    status: str = "open"
+    closed_at: datetime | None = None
+
+
+class FakeAlerts:
+    """At most one open alert per key: raising it again while it is open changes nothing."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.rows: dict[int, StoredAlert] = {}
+
+    def open_keys(self) -> list[str]:
+        return [a.key for a in self.rows.values() if a.status == "open"]
+
+    def of_kind(self, kind: str) -> list[StoredAlert]:
+        return [a for a in self.rows.values() if a.kind == kind]
+
+    def raise_alert(
+        self,
+        kind: str,
+        key: str,
+        message: str,
+        *,
+        customer_id: int | None,
+        task_id: int | None,
+        user_id: int | None,
+        at: datetime,
+    ) -> bool:
+        return self.raise_alerts([NewAlert(kind, key, message, customer_id, task_id, user_id)], at) == 1
+
+    def raise_alerts(self, alerts: Sequence[NewAlert], at: datetime) -> int:
+        raised = 0
+        for alert in alerts:
+            if alert.key in self.open_keys():
+                continue
+            new_id = max(self.rows, default=0) + 1
+            self.rows[new_id] = StoredAlert(
+                new_id, alert.kind, alert.key, alert.message, alert.customer_id, alert.task_id, alert.user_id, at
+            )
+            raised += 1
+        return raised
+
+    def close_alerts(self, keys: Sequence[str], at: datetime) -> int:
+        closing = [a for a in self.rows.values() if a.key in set(keys) and a.status == "open"]
+        for alert in closing:
+            alert.status, alert.closed_at = "closed", at
+        return len(closing)
+
+    def close_alert(self, alert_id: int, at: datetime) -> bool:
+        alert = self.rows.get(alert_id)
+        if alert is None or alert.status != "open":
+            return False
+        alert.status, alert.closed_at = "closed", at
+        return True
+
+    def alerts(
+        self, status: str | None, user_id: int | None, limit: int, offset: int, *, kind: str | None = None
+    ) -> Page:
+        w = self._workspace
+        found = sorted(
+            (
+                a
+                for a in self.rows.values()
+                if (status is None or a.status == status)
+                and (user_id is None or a.user_id == user_id)
+                and (kind is None or a.kind == kind)
+            ),
+            key=lambda a: (a.created_at, a.id),
+            reverse=True,
+        )
+        rows = []
+        for a in found[offset : offset + limit]:
+            customer = w.ledger.customer_refs.get(a.customer_id) if a.customer_id is not None else None
+            rows.append(
+                AlertRow(
+                    a.id,
+                    a.kind,
+                    a.status,
+                    a.message,
+                    customer.external_id if customer else None,
+                    a.task_id,
+                    w.accounts.name_of(a.user_id),
+                    a.created_at,
+                    a.closed_at,
+                    customer.name if customer else None,
+                )
+            )
+        return Page(rows, offset + limit if len(found) > offset + limit else None)
+
+
+def timeline_row(entry: AuditEntry) -> TimelineRow:
+    """An audit entry as the timeline reads it back (its changes stored as JSON, dates as text)."""
+    changes = json.loads(json.dumps(entry.changes, default=str)) if entry.changes else {}
+    return TimelineRow(
+        entry.at,
+        entry.actor.name,
+        entry.actor.kind.value,
+        entry.entity,
+        entry.entity_id,
+        entry.action,
+        entry.summary,
+        changes,
+    )
+
+
+class FakeAudit:
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.entries: list[AuditEntry] = []
+
+    def actions(self) -> list[tuple[str, str | None, str]]:
+        """(entity, entity id, action) of each entry, in the order written."""
+        return [(e.entity, e.entity_id, e.action) for e in self.entries]
+
+    def record(self, entry: AuditEntry) -> None:
+        self.entries.append(entry)
+
+    def timeline(self, customer_id: int, limit: int, offset: int) -> Page:
+        mine = [(e.at, n, e) for n, e in enumerate(self.entries) if e.customer_id == customer_id]
+        newest_first = [e for _, _, e in sorted(mine, key=lambda x: (x[0], x[1]), reverse=True)]
+        items = [timeline_row(e) for e in newest_first[offset : offset + limit]]
+        return Page(items, offset + limit if len(newest_first) > offset + limit else None)
+
+
+# -- balances, plans, disputes ------------------------------------------------------------------------
+
+
+class FakeBalances:
+    """Each customer's (open invoices, outstanding, overdue) as of the day last refreshed."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.rows: dict[int, tuple[int, int, int]] = {}
+        self.as_of: date | None = None
+        self.refreshes: list[tuple[date, tuple[int, ...] | None]] = []
+
+    def customer_balance(self, customer_id: int) -> tuple[int, int, int] | None:
+        return self.rows.get(customer_id)
+
+    def balances_as_of(self) -> date | None:
+        return self.as_of
+
+    def refresh_balances(self, as_of: date, customer_ids: Sequence[int] | None = None) -> int:
+        ledger = self._workspace.ledger
+        self.refreshes.append((as_of, None if customer_ids is None else tuple(customer_ids)))
+        wanted = sorted(ledger.customer_refs if customer_ids is None else set(customer_ids) & set(ledger.customer_refs))
+        for customer_id in wanted:
+            self.rows[customer_id] = self._balance(customer_id, as_of)
+        if customer_ids is None:
+            self.as_of = as_of
+        return len(wanted)
+
+    def _balance(self, customer_id: int, as_of: date) -> tuple[int, int, int]:
+        """The rules of domain/receivables.py, kept to what the fakes hold: open invoices overdue before
+        `as_of` unless disputed, excluded or on a plan, plus the overdue instalments of active plans;
+        nothing overdue for a customer on hold."""
+        w = self._workspace
+        owing = [i for i in w.ledger.invoice_refs.values() if i.customer_id == customer_id and i.status == "open"]
+        owing = [i for i in owing if i.outstanding_minor > 0]
+        overdue = sum(
+            i.outstanding_minor
+            for i in owing
+            if i.due_date < as_of
+            and not i.disputed
+            and i.plan_id is None
+            and not w.ledger.flag("invoice", i.external_id, "excluded")
+        )
+        for plan in w.plans.rows.values():
+            if plan.customer_id == customer_id and plan.status == "active":
+                overdue += overdue_on_plan(plan.instalments, w.plans.paid_on(plan), as_of)
+        if w.ledger.customer_refs[customer_id].on_hold:
+            overdue = 0
+        return len(owing), sum(i.outstanding_minor for i in owing), overdue
+
+
+@dataclass
+class StoredPlan:
+    id: int
+    customer_id: int
+    currency: str
+    invoice_ids: tuple[int, ...]
+    instalments: tuple[Instalment, ...]
+    start_date: date
+    total_minor: int
+    created_by: int | None
+    status: str = "active"
+
+
+class FakePlans:
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.rows: dict[int, StoredPlan] = {}
+
+    def paid_on(self, plan: StoredPlan) -> int:
+        """Payments on the plan's invoices dated from its start."""
+        return sum(
+            p.amount_minor
+            for p in self._workspace.ledger.payments
+            if p.invoice_id in plan.invoice_ids and p.on >= plan.start_date
+        )
+
+    def add_plan(
+        self,
+        customer_id: int,
+        currency: str,
+        invoices: Sequence[int],
+        instalments: Sequence[Instalment],
+        start: date,
+        total_minor: int,
+        by: int | None,
+    ) -> int:
+        plan_id = max(self.rows, default=0) + 1
+        self.rows[plan_id] = StoredPlan(
+            plan_id, customer_id, currency, tuple(invoices), tuple(instalments), start, total_minor, by
+        )
+        ledger = self._workspace.ledger
+        for invoice_id in invoices:
+            ledger.invoice_refs[invoice_id] = replace(ledger.invoice_refs[invoice_id], plan_id=plan_id)
+        return plan_id
+
+    def plan(self, plan_id: int) -> PlanRow | None:
+        stored = self.rows.get(plan_id)
+        return None if stored is None else self._row(stored)
+
+    def _row(self, plan: StoredPlan) -> PlanRow:
+        ledger = self._workspace.ledger
+        return PlanRow(
+            plan.id,
+            ledger.customer_refs[plan.customer_id].external_id,
+            plan.currency,
+            plan.status,
+            plan.start_date,
+            plan.total_minor,
+            self.paid_on(plan),
+            sorted(ledger.invoice_refs[i].external_id for i in plan.invoice_ids),
+            sorted(plan.instalments, key=lambda i: i.due_date),
+        )
+
+    def plans(self, status: str | None) -> list[PlanRow]:
+        return [self._row(p) for _, p in sorted(self.rows.items()) if status is None or p.status == status]
+
+    def set_plan_status(self, plan_id: int, status: str) -> None:
+        self.rows[plan_id].status = status
+        if status != "active":
+            ledger = self._workspace.ledger
+            for invoice in list(ledger.invoice_refs.values()):
+                if invoice.plan_id == plan_id:
+                    ledger.invoice_refs[invoice.id] = replace(invoice, plan_id=None)
+
+
+@dataclass
+class StoredDispute:
+    id: int
+    invoice_id: int
+    customer_id: int
+    reason: str
+    amount_minor: int
+    currency: str
+    owner_id: int | None
+    note: str | None
+    opened_by: int | None
+    created_at: datetime
+    status: str = "open"
+    resolution: str | None = None
+    closed_at: datetime | None = None
+
+
+class FakeDisputes:
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.rows: dict[int, StoredDispute] = {}
+
+    def add_dispute(
+        self,
+        invoice: InvoiceRef,
+        reason: str,
+        amount_minor: int,
+        owner_id: int | None,
+        note: str | None,
+        by: int | None,
+    ) -> int:
+        dispute_id = max(self.rows, default=0) + 1
+        self.rows[dispute_id] = StoredDispute(
+            dispute_id,
+            invoice.id,
+            invoice.customer_id,
+            reason,
+            amount_minor,
+            invoice.currency,
+            owner_id,
+            note,
+            by,
+            self._workspace.clock.now(),
+        )
+        self._set_disputed(invoice.id)
+        return dispute_id
+
+    def _set_disputed(self, invoice_id: int) -> None:
+        ledger = self._workspace.ledger
+        still_open = any(d.invoice_id == invoice_id and d.status == "open" for d in self.rows.values())
+        ledger.invoice_refs[invoice_id] = replace(ledger.invoice_refs[invoice_id], disputed=still_open)
+
+    def _row(self, d: StoredDispute) -> DisputeRow:
+        ledger = self._workspace.ledger
+        return DisputeRow(
+            d.id,
+            ledger.invoice_refs[d.invoice_id].external_id,
+            ledger.customer_refs[d.customer_id].external_id,
+            d.reason,
+            d.amount_minor,
+            d.currency,
+            self._workspace.accounts.name_of(d.owner_id),
+            d.status,
+            d.resolution,
+            d.note,
+            d.created_at,
+            d.closed_at,
+        )
+
+    def dispute(self, dispute_id: int) -> DisputeRow | None:
+        stored = self.rows.get(dispute_id)
+        return None if stored is None else self._row(stored)
+
+    def dispute_invoice_id(self, dispute_id: int) -> int | None:
+        stored = self.rows.get(dispute_id)
+        return None if stored is None else stored.invoice_id
+
+    def close_dispute(self, dispute_id: int, status: str, resolution: str | None, at: datetime) -> None:
+        stored = self.rows[dispute_id]
+        stored.status, stored.resolution, stored.closed_at = status, resolution, at
+        self._set_disputed(stored.invoice_id)
+
+    def disputes(self, status: str | None, limit: int, offset: int) -> Page:
+        found = [self._row(d) for _, d in sorted(self.rows.items(), reverse=True) if status in (None, d.status)]
+        return Page(found[offset : offset + limit], offset + limit if len(found) > offset + limit else None)
+
+
+# -- accounts and users ------------------------------------------------------------------------
+
+
+@dataclass
+class StoredUser:
+    user: User
+    active: bool = True
+    password_hash: str | None = None
+
+
+@dataclass
+class StoredToken:
+    id: int
+    user_id: int
+    token_hash: str
+    name: str | None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class FakeAccounts:
+    """Users (a deactivated one is found by id only), settings, saved views, API tokens."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.people: dict[int, StoredUser] = {}
+        self.settings: dict[str, str] = {}
+        self.saved_views: dict[int, tuple[int, SavedView]] = {}
+        self.tokens: dict[int, StoredToken] = {}
+
+    def add_user(self, user: User, *, active: bool = True, password_hash: str | None = None) -> User:
+        self.people[user.id] = StoredUser(user, active, password_hash)
+        return user
+
+    def name_of(self, user_id: int | None) -> str | None:
+        stored = self.people.get(user_id) if user_id is not None else None
+        return None if stored is None else stored.user.name
+
+    def user(self, name: str) -> User | None:
+        return next((p.user for p in self.people.values() if p.user.name == name and p.active), None)
+
+    def user_by_id(self, user_id: int) -> User | None:
+        stored = self.people.get(user_id)
+        return None if stored is None else stored.user
+
+    def managers(self) -> list[User]:
+        return [p.user for p in self.people.values() if p.active and p.user.role in (Role.OWNER, Role.MANAGER)]
+
+    def setting(self, key: str) -> str | None:
+        return self.settings.get(key)
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.settings[key] = value
+
+    def views(self, user_id: int) -> list[SavedView]:
+        return sorted((v for owner, v in self.saved_views.values() if owner == user_id), key=lambda v: v.name)
+
+    def save_view(self, user_id: int, name: str, filters: dict[str, Any], is_default: bool) -> SavedView:
+        if is_default:
+            for view_id, (owner, view) in list(self.saved_views.items()):
+                if owner == user_id:
+                    self.saved_views[view_id] = (owner, replace(view, is_default=False))
+        stored = json.loads(json.dumps(filters, default=str))
+        same_name = [i for i, (owner, v) in self.saved_views.items() if owner == user_id and v.name == name]
+        view_id = same_name[0] if same_name else max(self.saved_views, default=0) + 1
+        self.saved_views[view_id] = (user_id, SavedView(view_id, name, stored, is_default))
+        return self.saved_views[view_id][1]
+
+    def delete_view(self, user_id: int, view_id: int) -> bool:
+        found = self.saved_views.get(view_id)
+        if found is None or found[0] != user_id:
+            return False
+        del self.saved_views[view_id]
+        return True
+
+    def add_token(self, user_id: int, token_hash: str, name: str | None) -> int:
+        token_id = max(self.tokens, default=0) + 1
+        self.tokens[token_id] = StoredToken(token_id, user_id, token_hash, name)
+        return token_id
+
+    def user_by_token(self, token_hash: str, at: datetime) -> User | None:
+        for token in self.tokens.values():
+            owner = self.people.get(token.user_id)
+            if token.token_hash == token_hash and token.revoked_at is None and owner is not None and owner.active:
+                token.last_used_at = at
+                return owner.user
+        return None
+
+    def revoke_tokens(self, user_id: int, at: datetime) -> int:
+        revoking = [t for t in self.tokens.values() if t.user_id == user_id and t.revoked_at is None]
+        for token in revoking:
+            token.revoked_at = at
+        return len(revoking)
+
+
+class FakeUsers:
+    """The users of `uow.users`, kept with the accounts' (one table of users)."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+
+    def add(self, name: str, role: Role, email: str | None, password_hash: str | None) -> User:
+        if self.by_name(name) is not None:
+            raise Conflict(f"a user named {name!r} already exists")
+        people = self._workspace.accounts.people
+        user = User(max(people, default=0) + 1, name, role, email)
+        people[user.id] = StoredUser(user, True, password_hash)
+        return user
+
+    def by_name(self, name: str) -> User | None:
+        return next((p.user for p in self._workspace.accounts.people.values() if p.user.name == name), None)
+
+    def password_hash(self, name: str) -> str | None:
+        return next((p.password_hash for p in self._workspace.accounts.people.values() if p.user.name == name), None)
+
+    def all(self) -> list[User]:
+        return sorted((p.user for p in self._workspace.accounts.people.values()), key=lambda u: u.name)
+
+
+# -- the customer record and the dashboard --------------------------------------------------------
+
+
+@dataclass
+class StoredContact:
+    id: int
+    customer_id: int
+    name: str
+    email: str | None
+    phone: str | None
+    role: str | None
+
+
+@dataclass
+class StoredIssue:
+    id: int
+    customer_id: int
+    title: str
+    created_by: int | None
+    created_at: datetime
+    status: str = "open"
+    closed_at: datetime | None = None
+
+
+class FakeCustomerRecords:
+    """Contacts (one per customer and case-folded name), issues, and what the customer page reads."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.contacts: dict[int, StoredContact] = {}
+        self.issue_rows: dict[int, StoredIssue] = {}
+        self.emails: dict[int, list[EmailRow]] = {}
+
+    def phones(self, customer_id: int) -> list[str]:
+        """The customer's own number first, then its contacts' in the order they were added, once each."""
+        own = self._workspace.ledger.customer_details[customer_id].phone
+        numbers = [own] + [c.phone for _, c in sorted(self.contacts.items()) if c.customer_id == customer_id]
+        return list(dict.fromkeys(n for n in numbers if n is not None))
+
+    def contact_rows(self) -> list[ContactRow]:
+        customers = self._workspace.ledger.customer_refs
+        return [
+            ContactRow(c.id, customers[c.customer_id].external_id, None, c.name, c.email, c.phone, c.role, True)
+            for _, c in sorted(self.contacts.items())
+        ]
+
+    def contact_of(self, customer_id: int, contact_id: int) -> bool:
+        found = self.contacts.get(contact_id)
+        return found is not None and found.customer_id == customer_id
+
+    def add_contact(self, customer_id: int, name: str, email: str | None, phone: str | None, role: str | None) -> int:
+        for contact in self.contacts.values():
+            if contact.customer_id == customer_id and contact.name.casefold() == name.casefold():
+                return contact.id
+        contact_id = max(self.contacts, default=0) + 1
+        self.contacts[contact_id] = StoredContact(contact_id, customer_id, name, email, phone, role)
+        return contact_id
+
+    def issue_of(self, customer_id: int, issue_id: int) -> bool:
+        found = self.issue_rows.get(issue_id)
+        return found is not None and found.customer_id == customer_id
+
+    def add_issue(self, customer_id: int, title: str, by: int | None) -> int:
+        issue_id = max(self.issue_rows, default=0) + 1
+        self.issue_rows[issue_id] = StoredIssue(issue_id, customer_id, title, by, self._workspace.clock.now())
+        return issue_id
+
+    def issues(self, customer_id: int | None, status: str | None) -> list[IssueRow]:
+        w = self._workspace
+        found = [
+            s for s in self.issue_rows.values() if customer_id in (None, s.customer_id) and status in (None, s.status)
+        ]
+        return [
+            IssueRow(
+                s.id,
+                w.ledger.customer_refs[s.customer_id].external_id,
+                s.title,
+                s.status,
+                sum(1 for k in w.tasks.rows.values() if k.issue_id == s.id and k.is_open),
+                s.created_at,
+                s.closed_at,
+            )
+            for s in sorted(found, key=lambda s: (s.created_at, s.id), reverse=True)
+        ]
+
+    def customer_invoices(self, customer_id: int, limit: int) -> Page:
+        ledger = self._workspace.ledger
+        mine = [i for i in ledger.invoice_refs.values() if i.customer_id == customer_id]
+        open_ = sorted((i for i in mine if i.status == "open"), key=lambda i: (i.due_date, i.id))
+        rest = sorted((i for i in mine if i.status != "open"), key=lambda i: (-i.due_date.toordinal(), i.id))
+        rows = [self._invoice_row(i) for i in [*open_, *rest][:limit]]
+        return Page(rows, limit if len(mine) > limit else None, len(mine))
+
+    def _invoice_row(self, invoice: InvoiceRef) -> InvoiceRow:
+        ledger = self._workspace.ledger
+        details = ledger.invoice_details[invoice.id]
+        return InvoiceRow(
+            invoice.external_id,
+            ledger.customer_refs[invoice.customer_id].external_id,
+            details.number,
+            details.issue_date,
+            invoice.due_date,
+            details.amount_minor,
+            invoice.outstanding_minor if invoice.status == "open" else 0,
+            invoice.currency,
+            invoice.status,
+            invoice.disputed,
+            invoice.plan_id,
+        )
+
+    def customer_aging(self, customer_id: int, as_of: date) -> tuple[int, ...]:
+        minors = [0] * len(BUCKETS)
+        for i in self._workspace.ledger.invoice_refs.values():
+            if i.customer_id == customer_id and i.status == "open":
+                minors[BUCKETS.index(bucket_for(days_past_due(i.due_date, as_of)))] += i.outstanding_minor
+        return tuple(minors)
+
+    def customer_notes(self, customer_id: int, limit: int) -> tuple[str | None, list[TimelineRow]]:
+        standing = self._workspace.ledger.customer_details[customer_id].notes
+        notes = [row for row in self._workspace.audit.timeline(customer_id, 10**9, 0).items if row.action == "note"]
+        return standing, notes[:limit]
+
+    def customer_emails(self, customer_id: int, limit: int) -> list[EmailRow]:
+        return sorted(self.emails.get(customer_id, []), key=lambda e: e.id, reverse=True)[:limit]
+
+
+class FakeDashboard:
+    """The dashboard's reads: the company's aging and the collectors' loads as a test sets them (the
+    database sums those), the tasks and promises due from the fake tasks."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.totals: list[AgingTotal] = []
+        self.loads: list[CollectorLoad] = []
+
+    def aging_totals(self, as_of: date) -> list[AgingTotal]:
+        return list(self.totals)
+
+    def collector_loads(self) -> list[CollectorLoad]:
+        return list(self.loads)
+
+    def tasks_due(self, day: date, assignee_id: int | None, limit: int) -> Page:
+        w = self._workspace
+        due = [
+            task
+            for _, task in sorted(w.tasks.rows.items())
+            if task.is_open and task.due_date == day and assignee_id in (None, task.assignee_id)
+        ]
+        items = []
+        for task in due[:limit]:
+            assert task.id is not None
+            customer = w.ledger.customer_refs[task.customer_id]
+            items.append(
+                DueTask(
+                    task.id,
+                    customer.external_id,
+                    customer.name,
+                    task.type.value,
+                    task.description,
+                    w.accounts.name_of(task.assignee_id),
+                    task.due_date,
+                )
+            )
+        return Page(items, limit if len(due) > limit else None, len(due))
+
+    def promises_due(self, start: date, end: date, paid_up_to: date, assignee_id: int | None, limit: int) -> Page:
+        w = self._workspace
+        due = sorted(
+            (
+                task
+                for task in w.tasks.rows.values()
+                if task.type is TaskType.EXPECTED_PAYMENT
+                and task.status in (TaskStatus.OPEN, TaskStatus.DONE)
+                and task.promise is not None
+                and start <= task.promise.due <= end
+                and assignee_id in (None, task.assignee_id)
+            ),
+            key=lambda task: (task.promise.due if task.promise else start, task.id or 0),
+        )
+        items = []
+        for task in due[:limit]:
+            promise = task.promise
+            assert promise is not None and task.id is not None
+            customer = w.ledger.customer_refs[task.customer_id]
+            paid = w.tasks.paid_between(task.customer_id, task.invoice_ids, promise.made_on, paid_up_to)
+            items.append(
+                PromiseDue(
+                    task.id,
+                    customer.external_id,
+                    customer.name,
+                    w.accounts.name_of(task.assignee_id),
+                    promise.amount_minor,
+                    promise.currency,
+                    promise.due,
+                    promise.made_on,
+                    task.status.value,
+                    task.outcome,
+                    paid,
+                )
+            )
+        return Page(items, limit if len(due) > limit else None, len(due))
+
+
+# -- the workspace and its unit of work ---------------------------------------------------------------
+
+
+class FakeWorkspace:
+    """Every area's data in one object, so that a transaction copies it whole and the areas keep
+    reading each other (a dispute marks its invoice, a stale task looks for its alert)."""
+
+    def __init__(self, clock: FakeClock, database: _Database | None = None) -> None:
+        self.clock = clock
+        self.database = database
+        self.ledger = FakeLedger(self)
+        self.tasks = FakeTasks(self)
+        self.task_list = FakeTaskList(self)
+        self.alerts = FakeAlerts(self)
+        self.audit = FakeAudit(self)
+        self.balances = FakeBalances(self)
+        self.plans = FakePlans(self)
+        self.disputes = FakeDisputes(self)
+        self.accounts = FakeAccounts(self)
+        self.users = FakeUsers(self)
+        self.customer_records = FakeCustomerRecords(self)
+        self.dashboard = FakeDashboard(self)
+
+    def copy(self) -> FakeWorkspace:
+        """A transaction's copy: its own data, the same clock and database."""
+        return copy.deepcopy(self, memo={id(self.clock): self.clock, id(self.database): self.database})
+
+    def here_and_committed(self, area: Callable[[FakeWorkspace], T]) -> list[T]:
+        """`area` of this copy and, when this is a transaction's copy, of the committed workspace: where
+        another writer's commit lands (seen by this transaction too, as a read after it would)."""
+        committed = self.database.committed if self.database is not None else self
+        return [area(self)] if committed is self else [area(self), area(committed)]
+
+
+class _Database:
+    """What every unit of work of one test shares: the committed workspace, and how often it was committed."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.committed = FakeWorkspace(clock, self)
+        self.commits = 0
+        self.rollbacks = 0
+
+
+class FakeUnitOfWork:
+    """`with uow: ...; uow.commit()` over the fake areas; leaving the block without a commit keeps nothing.
+
+    The areas a use case of these tests never touches (the automation's, reports, export, the import)
+    are left out: reaching for one fails at once with an AttributeError that names it."""
+
+    def __init__(self, clock: FakeClock | None = None, *, _database: _Database | None = None) -> None:
+        self.clock = clock or FakeClock()
+        self._database = _database or _Database(self.clock)
+        self._working: FakeWorkspace | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"the fake unit of work has no {name!r}: no use case tested over fakes reads it")
+
+    def fresh(self) -> FakeUnitOfWork:
+        """Another unit of work on the same data (what a `uow_factory` returns)."""
+        return FakeUnitOfWork(self.clock, _database=self._database)
+
+    @property
+    def commits(self) -> int:
+        return self._database.commits
+
+    @property
+    def rollbacks(self) -> int:
+        return self._database.rollbacks
+
+    @property
+    def _now(self) -> FakeWorkspace:
+        return self._working if self._working is not None else self._database.committed
+
+    # -- transactions ------------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        assert self._working is None, "this unit of work is already in a transaction"
+        self._working = self._database.committed.copy()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._working = None
+
+    def commit(self) -> None:
+        assert self._working is not None, "commit outside a transaction"
+        self._database.committed = self._working
+        self._database.commits += 1
+        self._working = self._working.copy()  # what follows the commit is a transaction of its own
+
+    def rollback(self) -> None:
+        assert self._working is not None, "rollback outside a transaction"
+        self._database.rollbacks += 1
+        self._working = self._database.committed.copy()
+
+    # -- the areas -------------------------------------------------------------------------------
+
+    @property
+    def ledger(self) -> FakeLedger:
+        return self._now.ledger
+
+    @property
+    def tasks(self) -> FakeTasks:
+        return self._now.tasks
+
+    @property
+    def task_list(self) -> FakeTaskList:
+        return self._now.task_list
+
+    @property
+    def alerts(self) -> FakeAlerts:
+        return self._now.alerts
+
+    @property
+    def audit(self) -> FakeAudit:
+        return self._now.audit
+
+    @property
+    def balances(self) -> FakeBalances:
+        return self._now.balances
+
+    @property
+    def plans(self) -> FakePlans:
+        return self._now.plans
+
+    @property
+    def disputes(self) -> FakeDisputes:
+        return self._now.disputes
+
+    @property
+    def accounts(self) -> FakeAccounts:
+        return self._now.accounts
+
+    @property
+    def users(self) -> FakeUsers:
+        return self._now.users
+
+    @property
+    def customer_records(self) -> FakeCustomerRecords:
+        return self._now.customer_records
+
+    @property
+    def dashboard(self) -> FakeDashboard:
+        return self._now.dashboard
+
+
+# -- a desk to work at ----------------------------------------------------------------------------
+
+# Acme (C1, USD, collector maria): I1 100.00 due 2026-05-01 and I2 250.00 due 2026-05-15 (both overdue
+# on TODAY, 2026-05-31), I3 80.00 due 2026-06-30. Beta (C2, EUR, collector sam): B1 40.00 due 2026-04-30.
+ACME = make_customer()
+BETA = make_customer(id=2, external_id="C2", name="Beta GmbH", currency="EUR", collector=SAM.id)
+I1 = make_invoice()
+I2 = make_invoice(id=12, external_id="I2", due=date(2026, 5, 15), outstanding_minor=250_00)
+I3 = make_invoice(id=13, external_id="I3", due=date(2026, 6, 30), outstanding_minor=80_00)
+B1 = make_invoice(
+    id=21, external_id="B1", customer_id=2, currency="EUR", due=date(2026, 4, 30), outstanding_minor=40_00
+)
+
+
+def acme_desk(clock: FakeClock | None = None) -> FakeUnitOfWork:
+    """A workspace with an owner (olivia), a manager (morgan), two collectors (maria, sam), and the
+    ledger above."""
+    uow = FakeUnitOfWork(clock)
+    for user in (OLIVIA, MORGAN, MARIA, SAM):
+        uow.accounts.add_user(user)
+    uow.ledger.add_customer(ACME, phone="+1 415 555 0100")
+    uow.ledger.add_customer(BETA, tags=("key", "eu"))
+    for invoice in (I1, I2, I3, B1):
+        uow.ledger.add_invoice(invoice, number="INV-2002" if invoice.external_id == "I2" else None)
+    return uow
