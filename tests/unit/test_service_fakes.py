@@ -35,14 +35,19 @@ def test_leaving_the_block_without_a_commit_keeps_nothing() -> None:
     assert uow.commits == 0
 
 
-def test_an_error_inside_the_block_keeps_nothing_written_since_the_last_commit() -> None:
-    uow = FakeUnitOfWork()
-
-    with pytest.raises(RuntimeError), uow:
+def failing_use_case(uow: FakeUnitOfWork) -> None:
+    with uow:
         uow.audit.record(entry("first"))
         uow.commit()
         uow.audit.record(entry("second"))
         raise RuntimeError("the use case failed")
+
+
+def test_an_error_inside_the_block_keeps_nothing_written_since_the_last_commit() -> None:
+    uow = FakeUnitOfWork()
+
+    with pytest.raises(RuntimeError):
+        failing_use_case(uow)
 
     assert [e.summary for e in uow.audit.entries] == ["first"]
 
