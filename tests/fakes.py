@@ -372,7 +372,8 @@ class FakeTasks:
     def _next_id(self) -> int:
         return max(self.rows, default=0) + 1
 
-    def task(self, task_id: int) -> Task | None:
+    def _read(self, task_id: int) -> Task | None:
+        """The task as stored now; the edit someone else saves just after this read, if one is due."""
         found = self.rows.get(task_id)
         changes = self._edits_after_read.pop(task_id, None)
         if found is not None and changes is not None:
@@ -381,6 +382,9 @@ class FakeTasks:
                 tasks.rows[task_id] = edited
                 tasks._edits_after_read.pop(task_id, None)
         return found
+
+    def task(self, task_id: int) -> Task | None:
+        return self._read(task_id)
 
     def add_task(self, task: Task, created_by: int | None) -> int:
         task_id = self._next_id()
@@ -407,11 +411,12 @@ class FakeTasks:
         return count
 
     def open_promises(self) -> list[Task]:
-        return [
-            task
-            for _, task in sorted(self.rows.items())
+        wanted = [
+            task_id
+            for task_id, task in sorted(self.rows.items())
             if task.is_open and task.type is TaskType.EXPECTED_PAYMENT and task.promise is not None
         ]
+        return [task for task in map(self._read, wanted) if task is not None]
 
     def paid_between(self, customer_id: int, invoice_ids: Sequence[int], start: date, end: date) -> int:
         def counts(p: Payment) -> bool:
