@@ -190,7 +190,7 @@ def build(app: Arrears, seed: int) -> User:
         big = uow.ledger.customer(BIG)
         assert big is not None
         emails = [
-            uow.automation.queue_email(
+            uow.outbox.queue_email(
                 NewEmail(
                     big.id,
                     f"bench-{n}",
@@ -211,7 +211,7 @@ def build(app: Arrears, seed: int) -> User:
         for n, email_id in enumerate(emails):
             assert email_id is not None
             if n % 5 == 1:
-                uow.automation.mark_failed(email_id, 5, "550 mailbox unavailable", NOW)
+                uow.outbox.mark_failed(email_id, 5, "550 mailbox unavailable", NOW)
         uow.commit()
     sent = [email_id for n, email_id in enumerate(emails) if n % 5 > 1]
     with app.engine.begin() as connection:

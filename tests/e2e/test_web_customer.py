@@ -62,7 +62,7 @@ def queue_email(site: Site, key: str, subject: str, queued_at_minutes: int) -> i
     with site.arrears.uow() as uow:
         customer_id = uow.ledger.customer("C1")
         assert customer_id is not None
-        email_id = uow.automation.queue_email(
+        email_id = uow.outbox.queue_email(
             NewEmail(
                 customer_id.id,
                 key,
@@ -361,8 +361,8 @@ def test_marking_an_email_sent_says_whether_it_was_still_queued(site: Site) -> N
     email_id = queue_email(site, "e1", "First reminder", 1)
     entry = AuditEntry(NOW, SYSTEM, "email", str(email_id), "sent", "Email sent: First reminder")
     with site.arrears.uow() as uow:
-        first = uow.automation.mark_sent(email_id, NOW, entry)
-        again = uow.automation.mark_sent(email_id, NOW, entry)
+        first = uow.outbox.mark_sent(email_id, NOW, entry)
+        again = uow.outbox.mark_sent(email_id, NOW, entry)
         uow.commit()
 
     assert (first, again) == (True, False)
@@ -377,8 +377,8 @@ def test_emails_show_their_delivery_state_newest_first(site: Site) -> None:
     failed = queue_email(site, "e3", "Third reminder", 3)
     with site.arrears.uow() as uow:
         entry = AuditEntry(NOW, SYSTEM, "email", str(sent), "sent", "Email sent: Second reminder")
-        uow.automation.mark_sent(sent, NOW + timedelta(minutes=5), entry)
-        uow.automation.mark_failed(failed, 5, "550 <mailbox> unavailable", NOW + timedelta(minutes=6))
+        uow.outbox.mark_sent(sent, NOW + timedelta(minutes=5), entry)
+        uow.outbox.mark_failed(failed, 5, "550 <mailbox> unavailable", NOW + timedelta(minutes=6))
         uow.commit()
 
     page = site.signed_in("maria").get("/customers/C1").text

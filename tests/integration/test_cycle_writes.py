@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from arrears.adapters.db import automation
 from arrears.adapters.db import tables as t
+from arrears.adapters.db.automation import common as automation
 from arrears.domain.audit import Actor, ActorKind, AuditEntry
 from arrears.domain.tasks import Task, TaskSource, TaskType
 from arrears.services import outbox
@@ -52,7 +52,7 @@ def test_emails_tasks_audit_entries_claims_and_links_are_stored_as_given(desk: D
         ids = {row.external_id: row.id for row in connection.execute(select(t.customers))}
     acme, beta = ids["C1"], ids["C2"]
     with desk.uow() as uow:
-        invoices = [row.invoice_ids[0] for row in uow.automation.open_invoices(acme)]
+        invoices = [row.invoice_ids[0] for row in uow.selection.open_invoices(acme)]
         emails = [
             NewEmail(
                 acme if n % 2 else beta,
@@ -71,8 +71,8 @@ def test_emails_tasks_audit_entries_claims_and_links_are_stored_as_given(desk: D
             )
             for n, text in enumerate(AWKWARD)
         ]
-        email_ids = uow.automation.queue_emails(emails)
-        again = uow.automation.queue_emails(emails[:2])  # the same dedupe keys: not queued again
+        email_ids = uow.outbox.queue_emails(emails)
+        again = uow.outbox.queue_emails(emails[:2])  # the same dedupe keys: not queued again
         tasks = [
             Task(
                 id=None,
@@ -86,18 +86,18 @@ def test_emails_tasks_audit_entries_claims_and_links_are_stored_as_given(desk: D
             )
             for n, text in enumerate(AWKWARD)
         ]
-        task_ids = uow.automation.add_tasks(tasks)
+        task_ids = uow.step_runs.add_tasks(tasks)
         actor = Actor(ActorKind.WORKFLOW, None, "standard")
-        uow.automation.record_all(
+        uow.step_runs.record_all(
             [
                 AuditEntry(now, actor, "email", str(n), "queued", text, acme, {"n": n} if n else {})
                 for n, text in enumerate(AWKWARD)
             ]
         )
         claims = [StepClaim("standard", "past-due-30", f"invoice:{i}", acme, i, "fired") for i in invoices]
-        claimed = uow.automation.claim_runs(DAY, claims)
-        claimed_again = uow.automation.claim_runs(DAY, claims)
-        uow.automation.link_runs_many(
+        claimed = uow.step_runs.claim_runs(DAY, claims)
+        claimed_again = uow.step_runs.claim_runs(DAY, claims)
+        uow.step_runs.link_runs_many(
             [
                 RunLink(claimed[("standard", "past-due-30", f"invoice:{i}")], email_ids[n], task_ids[n])
                 for n, i in enumerate(invoices)
@@ -175,7 +175,7 @@ def test_a_run_whose_email_another_cycle_queued_links_no_email_and_keeps_its_tas
     with day.desk.uow() as uow:
         acme = uow.ledger.customer("C1")
         assert acme is not None
-        taken = uow.automation.queue_emails(
+        taken = uow.outbox.queue_emails(
             [
                 NewEmail(
                     acme.id,
@@ -220,8 +220,8 @@ def test_a_group_partly_claimed_by_another_cycle_writes_and_links_what_it_claime
     with day.desk.uow() as uow:
         acme = uow.ledger.customer("C1")
         assert acme is not None
-        i31 = next(i for i in uow.automation.open_invoices(acme.id) if i.number == "I31")
-        uow.automation.claim_runs(
+        i31 = next(i for i in uow.selection.open_invoices(acme.id) if i.number == "I31")
+        uow.step_runs.claim_runs(
             DAY,
             [
                 StepClaim(

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from arrears.adapters.db import receivables as sql
 from arrears.adapters.db import tables as t
-from arrears.adapters.db.automation import SqlAutomation
+from arrears.adapters.db.automation.selection import SqlSelection
 from arrears.adapters.db.engine import make_engine
 from arrears.adapters.db.workspace.balances import SqlBalances
 from arrears.domain import receivables as rules
@@ -290,8 +290,8 @@ def _assert_chasing(connection: Connection, ledger: Ledger) -> None:
             f"is_chaseable under {workflows[index].name if workflows else '-'}"
         )
     # The cycle's selection (no step has run yet) and the email preview's invoices.
-    automation = SqlAutomation(connection)
-    due = automation.due_subjects(ledger.workflows, as_of)
+    selection = SqlSelection(connection)
+    due = selection.due_subjects(ledger.workflows, as_of)
     selected = {(d.workflow, d.invoice_ids[0], d.outstanding_minor) for d in due if d.subject.startswith("invoice:")}
     outstanding = {invoice.id: rules.outstanding(invoice).minor for invoice in ledger.invoices}
     expected = {
@@ -306,7 +306,7 @@ def _assert_chasing(connection: Connection, ledger: Ledger) -> None:
         previewed = {
             invoice.invoice_ids[0]
             for customer in ledger.customers
-            for invoice in automation.chaseable_invoices(customer.id, ledger.workflows, index, as_of)
+            for invoice in selection.chaseable_invoices(customer.id, ledger.workflows, index, as_of)
         }
         assert previewed == chaseable(ledger.workflows, index), "chaseable_invoices"
 
@@ -354,7 +354,7 @@ def test_a_payment_on_one_plan_pays_nothing_of_another(desk: Desk) -> None:
 
     beta = next(row for row in desk.everyone() if row.customer_external_id == "C2")
     with desk.uow() as uow:
-        due = uow.automation.due_subjects((chase_on_the_day,), date(2026, 7, 5))
+        due = uow.selection.due_subjects((chase_on_the_day,), date(2026, 7, 5))
 
     assert beta.overdue_minor == 40_00
     assert plans.get_plan(desk.uow(), desk["morgan"], beta_plan.id).paid_minor == 0

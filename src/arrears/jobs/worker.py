@@ -88,7 +88,7 @@ def make_app(arrears: Arrears) -> App:
     def daily_cycle(timestamp: int) -> None:
         assert arrears.clock is not None
         with arrears.uow() as uow:
-            last = uow.automation.last_cycle_day()
+            last = uow.cycle_runs.last_cycle_day()
         if not cycle_is_due(arrears, arrears.clock.now(), last):
             return
         today = arrears.clock.today()

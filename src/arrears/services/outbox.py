@@ -178,7 +178,7 @@ def build_message(
 def _attachment(uow: UnitOfWork, templates: Renderer, invoice_id: int | None) -> tuple[str, bytes] | None:
     if invoice_id is None:
         return None
-    invoice = uow.automation.invoice_document(invoice_id)
+    invoice = uow.selection.invoice_document(invoice_id)
     if invoice is None:
         return None
     customer = uow.ledger.customer_by_id(invoice.customer_id)
@@ -218,7 +218,7 @@ def _send(
     for _ in itertools.count() if limit is None else range(limit):
         with uow_factory() as uow:
             now = uow.clock.now()
-            due = uow.automation.due_emails(now, 1)
+            due = uow.outbox.due_emails(now, 1)
             if not due:
                 break
             email = due[0]
@@ -231,7 +231,7 @@ def _send(
             except TemporaryFailure as failure:
                 wait = retry_after(attempts)
                 if wait is not None:
-                    uow.automation.mark_retry(email.id, attempts, now + wait, failure.reason)
+                    uow.outbox.mark_retry(email.id, attempts, now + wait, failure.reason)
                     report.retried += 1
                 else:
                     report.alerts_raised += _fail(
@@ -242,7 +242,7 @@ def _send(
                 report.alerts_raised += _fail(uow, email, attempts, failure.reason)
                 report.failed += 1
             else:
-                uow.automation.mark_sent(
+                uow.outbox.mark_sent(
                     email.id,
                     now,
                     AuditEntry(
@@ -262,7 +262,7 @@ def _send(
 
 def _fail(uow: UnitOfWork, email: OutboxEmail, attempts: int, reason: str) -> int:
     now = uow.clock.now()
-    uow.automation.mark_failed(email.id, attempts, reason, now)
+    uow.outbox.mark_failed(email.id, attempts, reason, now)
     uow.audit.record(
         AuditEntry(
             now,

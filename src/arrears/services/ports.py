@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Protocol, Self
 from ..domain.audit import Actor
 from ..domain.records import Lookups
 from ..domain.users import Role, User
-from .automation_ports import Automation
+from .automation_ports import CycleRuns, Outbox, Selection, StepRuns
 from .ledger_ports import Ledger
 from .workspace_ports import (
     Accounts,
@@ -151,8 +151,18 @@ class UnitOfWork(Protocol):
     @property
     def clock(self) -> Clock: ...
 
+    # The automation, by area.
     @property
-    def automation(self) -> Automation: ...
+    def selection(self) -> Selection: ...
+
+    @property
+    def step_runs(self) -> StepRuns: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def cycle_runs(self) -> CycleRuns: ...
 
     @property
     def users(self) -> Users: ...

@@ -35,8 +35,8 @@ def preview(
         customer = uow.ledger.customer(customer_external_id)
         if customer is None:
             raise NotFound(f"no customer with external id {customer_external_id!r}")
-        recipient = uow.automation.recipients([customer.id])[customer.id]
-        invoices = uow.automation.chaseable_invoices(customer.id, workflows, index, as_of)
+        recipient = uow.selection.recipients([customer.id])[customer.id]
+        invoices = uow.selection.chaseable_invoices(customer.id, workflows, index, as_of)
     context = outbox.email_context(
         customer.name, customer.external_id, recipient.contact_name, invoices, customer.currency, step, as_of
     )

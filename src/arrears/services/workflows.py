@@ -58,7 +58,7 @@ def _chosen(uow: UnitOfWork, file_text: tuple[str, str] | None, default: tuple[s
     if file_text is not None:
         return file_text[0], file_text[1], "file"
     with uow:
-        stored = uow.automation.workflow_source()
+        stored = uow.cycle_runs.workflow_source()
     if stored is not None:
         return stored, "stored workflow", "stored"
     return default[0], default[1], "default"
@@ -69,7 +69,7 @@ def save(uow: UnitOfWork, user: User, text: str, source: str, templates: set[str
     require(user, Action.MANAGE_WORKFLOWS)
     parsed = validate(text, source, templates)
     with uow:
-        uow.automation.save_workflow_source(text, user.id or None)
+        uow.cycle_runs.save_workflow_source(text, user.id or None)
         uow.audit.record(
             AuditEntry(
                 uow.clock.now(),
@@ -87,7 +87,7 @@ def save(uow: UnitOfWork, user: User, text: str, source: str, templates: set[str
 
 def stored_source(uow: UnitOfWork) -> str | None:
     with uow:
-        return uow.automation.workflow_source()
+        return uow.cycle_runs.workflow_source()
 
 
 def preview_cycle(

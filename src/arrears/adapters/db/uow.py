@@ -15,7 +15,10 @@ from ...domain.errors import Conflict
 from ...domain.users import Role, User
 from ...services.ports import AgingRow, Clock
 from . import tables as t
-from .automation import SqlAutomation
+from .automation.cycle_runs import SqlCycleRuns
+from .automation.outbox import SqlOutbox
+from .automation.selection import SqlSelection
+from .automation.step_runs import SqlStepRuns
 from .export import SqlExport
 from .importer import SqlImportBatch
 from .ledger import SqlLedger
@@ -98,7 +101,10 @@ class SqlUnitOfWork:
     accounts: SqlAccounts
     customer_records: SqlCustomerRecords
     dashboard: SqlDashboard
-    automation: SqlAutomation
+    selection: SqlSelection
+    step_runs: SqlStepRuns
+    outbox: SqlOutbox
+    cycle_runs: SqlCycleRuns
     ledger: SqlLedger
 
     def __init__(self, engine: Engine, clock: Clock, shared: Connection | None = None) -> None:
@@ -129,7 +135,10 @@ class SqlUnitOfWork:
         self.accounts = SqlAccounts(self.connection)
         self.customer_records = SqlCustomerRecords(self.connection)
         self.dashboard = SqlDashboard(self.connection)
-        self.automation = SqlAutomation(self.connection)
+        self.selection = SqlSelection(self.connection)
+        self.step_runs = SqlStepRuns(self.connection)
+        self.outbox = SqlOutbox(self.connection)
+        self.cycle_runs = SqlCycleRuns(self.connection)
         self.ledger = SqlLedger(self.connection)
         return self
 

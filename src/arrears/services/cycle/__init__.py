@@ -41,7 +41,7 @@ def run_cycle(
     report = CycleReport(as_of, dry_run)
     timer = _Timer(report.phases)
     with uow_factory() as uow:
-        run_id = uow.automation.start_cycle(as_of, uow.clock.now(), dry_run)
+        run_id = uow.cycle_runs.start_cycle(as_of, uow.clock.now(), dry_run)
         uow.commit()
     timer.lap("start")
     collection_rules.refresh_balances(uow_factory(), as_of)
@@ -65,7 +65,7 @@ def run_cycle(
     timer.lap("send")
     with uow_factory() as uow:
         summary = report.summary(planned=False)
-        uow.automation.finish_cycle(run_id, uow.clock.now(), json.dumps(summary))
+        uow.cycle_runs.finish_cycle(run_id, uow.clock.now(), json.dumps(summary))
         uow.commit()
     timer.lap("finish")
     return report

@@ -13,7 +13,7 @@ from ...domain.money import format_minor
 from ...domain.tasks import Task, TaskSource
 from ...domain.workflows import Workflow
 from .. import outbox
-from ..automation_ports import Automation, DueSubject, NewEmail, Recipient, RunLink, StepClaim
+from ..automation_ports import DueSubject, NewEmail, Recipient, RunLink, StepClaim
 from ..ports import UnitOfWork
 from .planning import Group, batches, claims, invoice_ids, invoice_of, plan_steps, skips_without_address
 from .report import CycleReport, Mailer, Planned
@@ -35,14 +35,14 @@ def fire_workflows(
     transaction: each transaction claims its step runs and writes their emails, tasks and audit
     entries together, so a cycle killed between two leaves whole batches done or not done."""
     with uow_factory() as uow:
-        marks = uow.automation.high_water() or uow.automation.set_high_water()
-        due = uow.automation.due_subjects(workflows, as_of)
+        marks = uow.cycle_runs.high_water() or uow.cycle_runs.set_high_water()
+        due = uow.selection.due_subjects(workflows, as_of)
         events = _event_subjects(uow, workflows, marks, as_of)
         uow.commit()
     plan = plan_steps(workflows, due, as_of)
     for (workflow_name, step_name), items in plan.skips.items():
         with uow_factory() as uow:
-            claimed = uow.automation.claim(workflow_name, step_name, "skipped", as_of, claims(items))
+            claimed = uow.step_runs.claim(workflow_name, step_name, "skipped", as_of, claims(items))
             report.steps_skipped += len(claimed)
             uow.commit()
     checked: set[str] = set()  # the email templates rendered whole once this cycle
@@ -54,13 +54,13 @@ def _event_subjects(uow: UnitOfWork, workflows: Sequence[Workflow], marks: tuple
     groups: list[Group] = []
     for workflow in workflows:
         for step in workflow.event_steps("customer_created"):
-            for customer_id in uow.automation.new_customers(workflow, step.name, marks[0]):
+            for customer_id in uow.selection.new_customers(workflow, step.name, marks[0]):
                 subject = DueSubject(
                     workflow.name, step.name, f"customer:{customer_id}", customer_id, (), "", None, as_of, 0, 0, ""
                 )
                 groups.append(Group(workflow, step, customer_id, (subject,), one_per_subject=True))
         for step in workflow.event_steps("invoice_created"):
-            for invoice in uow.automation.new_invoices(workflow, step.name, marks[1], as_of):
+            for invoice in uow.selection.new_invoices(workflow, step.name, marks[1], as_of):
                 groups.append(Group(workflow, step, invoice.customer_id, (invoice,), one_per_subject=True))
     return groups
 
@@ -95,11 +95,10 @@ def _fire_batch(
     """One email and one task per customer and step, listing all its invoices, for every group of
     the batch; in one transaction. Subjects another cycle claimed first are left out."""
     with uow_factory() as uow:
-        automation = uow.automation
         now = uow.clock.now()
-        recipients = automation.recipients([g.customer_id for g in groups])
-        planned = _reserve(automation, groups, recipients, dry_run=report.dry_run)
-        claimed = automation.claim_runs(as_of, _step_claims(groups, recipients, planned))
+        recipients = uow.selection.recipients([g.customer_id for g in groups])
+        planned = _reserve(uow, groups, recipients, dry_run=report.dry_run)
+        claimed = uow.step_runs.claim_runs(as_of, _step_claims(groups, recipients, planned))
         fired: list[_Fired] = []
         for group, (email_id, task_id) in zip(groups, planned, strict=True):
             items = [i for i in group.subjects if (group.workflow.name, group.step.name, i.subject) in claimed]
@@ -116,18 +115,18 @@ def _fire_batch(
             if group.step.task:
                 one.task = _task(one, as_of, task_id)
             fired.append(one)
-        _write(automation, fired, claimed, as_of, now, report)
+        _write(uow, fired, claimed, as_of, now, report)
         uow.commit()
 
 
 def _reserve(
-    automation: Automation, groups: Sequence[Group], recipients: dict[int, Recipient], *, dry_run: bool
+    uow: UnitOfWork, groups: Sequence[Group], recipients: dict[int, Recipient], *, dry_run: bool
 ) -> list[tuple[int | None, int | None]]:
     """Per group, the id its email and its task will have, where the database can take them first
     (then the claims name them: no second pass over the claimed runs to link them). Not in a dry run:
     the ids it took would be gaps in the numbering once it rolls back."""
     sends = [bool(g.step.email and recipients[g.customer_id].addresses) for g in groups]
-    reserved = None if dry_run else automation.reserve_ids(sum(sends), sum(1 for g in groups if g.step.task))
+    reserved = None if dry_run else uow.step_runs.reserve_ids(sum(sends), sum(1 for g in groups if g.step.task))
     emails, tasks = (iter(reserved[0]), iter(reserved[1])) if reserved else (None, None)
     return [
         (_take(emails, sending), _take(tasks, bool(group.step.task)))
@@ -136,7 +135,7 @@ def _reserve(
 
 
 def _write(
-    automation: Automation,
+    uow: UnitOfWork,
     fired: Sequence[_Fired],
     claimed: dict[tuple[str, str, str], int],
     as_of: date,
@@ -145,18 +144,18 @@ def _write(
 ) -> None:
     """Queue the emails, add the tasks, audit both, and link the runs the claims could not name."""
     queued = [one for one in fired if one.email is not None]
-    for one, email_id in zip(queued, automation.queue_emails([o.email for o in queued if o.email]), strict=True):
+    for one, email_id in zip(queued, uow.outbox.queue_emails([o.email for o in queued if o.email]), strict=True):
         one.email_id = email_id
     created = [one for one in fired if one.task is not None]
-    for one, task_id in zip(created, automation.add_tasks([o.task for o in created if o.task]), strict=True):
+    for one, task_id in zip(created, uow.step_runs.add_tasks([o.task for o in created if o.task]), strict=True):
         one.task_id = task_id
     entries: list[AuditEntry] = []
     for one in fired:
         entries += _account(one, as_of, now, report)
-    automation.record_all(entries)
+    uow.step_runs.record_all(entries)
     # Without reserved ids (SQLite, a dry run) every run is linked here; with them, only those
     # whose email another cycle had queued under the same key (rare).
-    automation.link_runs_many(
+    uow.step_runs.link_runs_many(
         [
             RunLink(claimed[(one.group.workflow.name, one.group.step.name, item.subject)], one.email_id, one.task_id)
             for one in fired
