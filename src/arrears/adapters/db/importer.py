@@ -42,28 +42,12 @@ from . import tables as t
 from .import_audit import record_changes, tie_entries_to_new_customers
 from .import_kinds import KINDS, LOCKING_KINDS, Field
 from .locks import lock_customers
+from .receivables import invoice_status, outstanding
 from .workspace.balances import SqlBalances
 
 _staging_names = count(1)
 # Staged rows from which the planner is told about them (ANALYZE): a few rows need no statistics.
 ANALYZE_FROM = 1_000
-
-
-def invoice_status(
-    is_void: ColumnElement[Any],
-    amount: ColumnElement[Any],
-    paid: ColumnElement[Any],
-    credited: ColumnElement[Any],
-    written_off: ColumnElement[Any],
-) -> ColumnElement[str]:
-    """open, paid, void or written_off, from what the ERP says and what is allocated."""
-    settled = amount - paid - credited - written_off <= 0
-    return case(
-        (is_void == true(), literal("void")),
-        (and_(settled, written_off > 0), literal("written_off")),
-        (settled, literal("paid")),
-        else_=literal("open"),
-    )
 
 
 def _money(minor: int, currency: str) -> str:
@@ -440,7 +424,7 @@ class SqlImportBatch:
         query = (
             select(s.c.line, i.c.external_id, i.c.currency, i.c.amount_minor, allocated.label("allocated"))
             .select_from(rows)
-            .where(allocated > i.c.amount_minor)
+            .where(outstanding(i) < 0)  # allocated above its amount
             .order_by(s.c.line)
         )
         for line, ref, currency, amount, total in self.connection.execute(query):
