@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from arrears.domain.audit import Actor, ActorKind
 from arrears.domain.users import TERMINAL
 from arrears.services import ledger as ledger_service
 from arrears.services.accounts import timeline
@@ -105,3 +106,32 @@ def test_an_api_write_names_the_tokens_user_and_the_api(ledger: Ledger) -> None:
     entry = _imported(ledger)[-1]
     assert (entry.actor_kind, entry.actor) == ("import", "erp")
     assert entry.summary == "API, payment P9: 1 payment(s) added, 0 changed"
+
+
+def test_a_payment_recorded_for_a_system_names_it_and_its_origin(ledger: Ledger) -> None:
+    ledger.load("customers", [customer("C1", currency="USD")])
+    ledger.load("invoices", [invoice("I1")])
+    provider = Actor(ActorKind.SYSTEM, None, "payments provider")
+
+    ledger_service.record_payments(
+        ledger.arrears.uow(),
+        provider,
+        "event evt_42",
+        [
+            {
+                "external_id": "PP-1",
+                "customer_external_id": "C1",
+                "date": "2026-06-01",
+                "amount": "25.00",
+                "invoice_external_id": "I1",
+            }
+        ],
+    )
+
+    entry = _imported(ledger)[-1]
+    assert (entry.actor_kind, entry.actor, entry.summary) == (
+        "system",
+        "payments provider",
+        "event evt_42: 1 payment(s) added, 0 changed",
+    )
+    assert ledger.invoice("I1") == ("open", "75.00")

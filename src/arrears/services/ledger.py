@@ -64,6 +64,20 @@ def upsert_rows(
     that some rows have is an empty value (a cleared value) in the others, as in a CSV file.
     """
     require(user, Action.WRITE_LEDGER)
+    actor = Actor(ActorKind.IMPORT, user.id, user.name)
+    return _write(uow, kind, rows, source, AuditStamp(uow.clock.now(), actor, f"API, {source}"))
+
+
+def record_payments(uow: UnitOfWork, actor: Actor, origin: str, rows: Sequence[Mapping[str, str]]) -> ImportSummary:
+    """Record payments that arrive from a system rather than a person (a payment provider's event,
+    applied from the inbox): the same rules, locks and audit as any ledger write, on behalf of
+    `actor` through `origin` (e.g. the provider's event id). Rows are as `upsert_rows` takes them."""
+    return _write(uow, "payments", rows, origin, AuditStamp(uow.clock.now(), actor, origin))
+
+
+def _write(
+    uow: UnitOfWork, kind: str, rows: Sequence[Mapping[str, str]], source: str, stamp: AuditStamp
+) -> ImportSummary:
     _check_kind(kind)
     if not rows:
         raise InvalidValue("give at least one row")
@@ -75,7 +89,6 @@ def upsert_rows(
         report.add(0, problem.column, problem.reason)
     if report.total:
         raise ImportRejected(report)
-    stamp = AuditStamp(uow.clock.now(), Actor(ActorKind.IMPORT, user.id, user.name), f"API, {source}")
     key = "external_id" if kind == "customers" else "customer_external_id"
     wanted = {fields[key].strip() for _, fields in numbered if fields is not None and fields.get(key)}
     return write_rows(uow, kind, columns, iter(numbered), report, stamp, customers_wanted=wanted)
