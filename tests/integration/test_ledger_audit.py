@@ -10,7 +10,7 @@ from arrears.domain.audit import Actor, ActorKind
 from arrears.domain.users import TERMINAL
 from arrears.services import ledger as ledger_service
 from arrears.services.accounts import timeline
-from tests.ledger import Ledger, customer, invoice, payment
+from tests.ledger import Ledger, contact, customer, invoice, payment
 
 
 def _entries(ledger: Ledger, external_id: str = "C1") -> list[Any]:
@@ -67,12 +67,32 @@ def test_one_entry_per_customer_lists_its_rows(ledger: Ledger) -> None:
     assert c1.summary == "invoices.csv: 2 invoice(s) added, 0 changed"
 
 
-def test_a_new_customer_has_its_creation_on_its_own_timeline(ledger: Ledger) -> None:
+def test_each_new_customer_has_its_creation_on_its_own_timeline(ledger: Ledger) -> None:
+    ledger.load("customers", [customer("C1", name="Acme", currency="USD"), customer("C2", name="Beta")])
+
+    [acme] = _imported(ledger, "C1")
+    [beta] = _imported(ledger, "C2")
+    assert (acme.entity, acme.entity_id, acme.changes["rows"][0]["name"]) == ("customer", "C1", "Acme")
+    assert (beta.entity_id, beta.changes["rows"][0]["name"]) == ("C2", "Beta")
+
+
+def test_a_changed_customer_is_audited_with_what_it_was(ledger: Ledger) -> None:
     ledger.load("customers", [customer("C1", name="Acme", currency="USD")])
 
-    [entry] = _imported(ledger)
-    assert entry.entity == "customer"
-    assert entry.changes["rows"][0]["name"] == "Acme"
+    ledger.load("customers", [customer("C1", name="Acme Ltd", currency="USD")])
+
+    renamed = _imported(ledger)[-1]
+    assert renamed.summary == "customers.csv: 0 customer(s) added, 1 changed"
+    assert (renamed.changes["rows"][0]["name"], renamed.changes["rows"][0]["was"]["name"]) == ("Acme Ltd", "Acme")
+
+
+def test_an_imported_contact_is_named_by_its_own_fields(ledger: Ledger) -> None:
+    ledger.load("customers", [customer("C1", currency="USD")])
+
+    ledger.load("contacts", [contact("C1", "Ann Lee", external_id="K1", email="ann@example.com")])
+
+    [row] = _imported(ledger)[-1].changes["rows"]
+    assert (row["external_id"], row["name"], row["email"], row["was"]) == ("K1", "Ann Lee", "ann@example.com", None)
 
 
 def test_a_rejected_or_dry_run_import_leaves_no_entry(ledger: Ledger) -> None:

@@ -39,6 +39,10 @@ def _key_text(kind: str, s: Table) -> ColumnElement[Any]:
     return s.c.external_id
 
 
+def _key_label(kind: str) -> str:
+    return "key" if kind == "credit-scores" else "external_id"
+
+
 def _json_object(pg: bool, pairs: Sequence[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
     args: list[Any] = [arg for name, value in pairs for arg in (literal(name), value)]
     return func.json_build_object(*args) if pg else func.json_object(*args)
@@ -68,7 +72,9 @@ def record_changes(
     target, a = KINDS[kind].table, t.audit_log
     pg = connection.dialect.name == "postgresql"
     shown = [f for f in updates if f.target and f.name not in HIDDEN_FIELDS]
-    new: list[tuple[str, ColumnElement[Any]]] = [("external_id", _key_text(kind, s))]
+    # A row is named by its external id; a contact by its own fields (its key is internal), a credit
+    # score by its date and source.
+    new: list[tuple[str, ColumnElement[Any]]] = [] if kind == "contacts" else [(_key_label(kind), _key_text(kind, s))]
     new += [(f.target or f.name, s.c[f.name]) for f in shown]
     was: list[tuple[str, ColumnElement[Any]]] = [(f.target or f.name, target.c[f.target or f.name]) for f in shown]
     source = s.outerjoin(target, match)
@@ -81,7 +87,9 @@ def record_changes(
         was.append(("invoice", before.c.external_id))
     was_object = case((target.c.id.is_(None), null()), else_=_json_object(pg, was))
     row_object = _json_object(pg, [*new, ("was", was_object)])
-    customer = target.c.id if kind == "customers" else s.c.customer_id
+    # A new customer has no id yet: its entry is grouped by its external id, and tied to it after the
+    # upsert (`tie_entries_to_new_customers`).
+    customer = s.c.external_id if kind == "customers" else s.c.customer_id
     added = func.sum(case((target.c.id.is_(None), 1), else_=0))
     noun = ENTITIES[kind].replace("_", " ")
     summary = (
@@ -99,7 +107,7 @@ def record_changes(
             literal(stamp.actor.name, String()).label("actor_name"),
             literal(ENTITIES[kind]).label("entity"),
             case((func.count() == 1, func.min(_key_text(kind, s))), else_=null()).label("entity_id"),
-            customer.label("customer_id"),
+            (func.min(target.c.id) if kind == "customers" else customer).label("customer_id"),
             literal("imported").label("action"),
             summary.label("summary"),
             _json_rows(pg, row_object, s.c.line).label("changes"),
