@@ -1,0 +1,177 @@
+"""The customer record (services/customer_record.py), over fakes: what the page shows as of today,
+and the note a collector adds to the account."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from arrears.domain.audit import SYSTEM, Actor, AuditEntry
+from arrears.domain.errors import InvalidValue, NotFound
+from arrears.services import customer_record
+from arrears.services.workspace_ports import EmailRow, TimelineRow
+from tests.fakes import FakeUnitOfWork, acme_desk, make_customer
+from tests.unit.builders import MARIA, NOW, SAM, TODAY
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return acme_desk()
+
+
+# -- the page ----------------------------------------------------------------------------------------------
+
+
+def test_the_header_shows_the_balance_and_the_overdue_amount_as_of_today(uow: FakeUnitOfWork) -> None:
+    record = customer_record.customer_record(uow, SAM, "C1")
+
+    assert (record.today, record.outstanding_invoice_count, record.balance_minor, record.overdue_minor) == (
+        TODAY,
+        3,
+        430_00,
+        350_00,
+    )
+    assert (record.customer.name, record.customer.collector, record.customer.phone) == (
+        "Acme Ltd",
+        "maria",
+        "+1 415 555 0100",
+    )
+
+
+def test_the_first_read_of_the_day_refreshes_the_balances(uow: FakeUnitOfWork) -> None:
+    customer_record.customer_record(uow, SAM, "C1")
+    customer_record.customer_record(uow, SAM, "C2")
+
+    assert uow.balances.refreshes == [(TODAY, None)]
+
+
+@pytest.mark.parametrize(("limit", "over"), [(400_00, True), (430_00, False), (None, False)])
+def test_a_balance_above_the_credit_limit_is_flagged(uow: FakeUnitOfWork, limit: int | None, over: bool) -> None:
+    uow.ledger.add_customer(make_customer(id=3, external_id="C3", name="Gamma SA"), credit_limit_minor=limit)
+    uow.ledger.add_customer(make_customer(), credit_limit_minor=limit, phone="+1 415 555 0100")
+
+    assert customer_record.customer_record(uow, SAM, "C1").over_credit_limit is over
+
+
+def test_the_invoices_are_listed_open_first_by_due_date_with_their_days_past_due(uow: FakeUnitOfWork) -> None:
+    uow.ledger.change_invoice("I2", status="paid", outstanding_minor=0)
+
+    record = customer_record.customer_record(uow, SAM, "C1")
+
+    assert [(line.invoice.external_id, line.days_past_due, line.selectable) for line in record.invoices] == [
+        ("I1", 30, True),
+        ("I3", 0, True),
+        ("I2", 0, False),
+    ]
+    assert (record.invoice_count, record.more_invoices, record.selectable_count) == (3, False, 2)
+
+
+def test_the_aging_bar_splits_what_is_owed_by_days_past_due(uow: FakeUnitOfWork) -> None:
+    record = customer_record.customer_record(uow, SAM, "C1")
+
+    assert [(s.bucket, s.minor, s.width) for s in record.aging if s.minor] == [
+        ("current", 80_00, 186),
+        ("1-30", 350_00, 814),
+    ]
+
+
+def test_the_page_shows_the_contacts_open_issues_emails_and_dispute_reasons(uow: FakeUnitOfWork) -> None:
+    uow.customer_records.add_contact(1, "Ann Lee", "ann@acme.example", None, "AP")
+    open_issue = uow.customer_records.add_issue(1, "Collect May", MARIA.id)
+    closed = uow.customer_records.add_issue(1, "Collect April", MARIA.id)
+    uow.customer_records.issue_rows[closed].status = "closed"
+    email = EmailRow(4, NOW, ["ap@acme.example"], "Past due", "past_due", "sent", 1, None, NOW)
+    uow.customer_records.emails[1] = [email]
+    uow.accounts.set_setting("rules", json.dumps({"dispute_reasons": ["pricing", "wrong_site"]}))
+
+    record = customer_record.customer_record(uow, SAM, "C1")
+
+    assert [(c.name, c.email, c.role) for c in record.contacts] == [("Ann Lee", "ann@acme.example", "AP")]
+    assert [i.id for i in record.issues] == [open_issue]
+    assert record.emails == [email]
+    assert record.dispute_reasons == ("pricing", "wrong_site")
+
+
+def test_the_timeline_shows_its_first_entries_and_says_there_are_more(uow: FakeUnitOfWork) -> None:
+    for n in range(3):
+        at = NOW + timedelta(minutes=n)
+        uow.audit.record(AuditEntry(at, SYSTEM, "task", str(n), "created", f"entry {n}", 1))
+
+    record = customer_record.customer_record(uow, SAM, "C1", timeline_limit=2)
+
+    assert [row.summary for row in record.timeline] == ["entry 2", "entry 1"]
+    assert record.more_timeline is True
+
+
+def test_the_record_of_an_unknown_customer_is_not_found(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(NotFound, match="no customer with external id 'C9'"):
+        customer_record.customer_record(uow, SAM, "C9")
+
+
+# -- notes ------------------------------------------------------------------------------------------------
+
+
+def test_a_note_is_kept_on_the_accounts_timeline_with_who_wrote_it(uow: FakeUnitOfWork) -> None:
+    row = customer_record.add_note(uow, MARIA, "C1", "  Their AP moves to Dublin in June  ")
+
+    assert uow.audit.entries == [
+        AuditEntry(
+            NOW,
+            Actor.of(MARIA),
+            "customer",
+            "C1",
+            "note",
+            "Note: Their AP moves to Dublin in June",
+            1,
+            {"note": "Their AP moves to Dublin in June"},
+        )
+    ]
+    assert row == TimelineRow(
+        NOW,
+        "maria",
+        "user",
+        "customer",
+        "C1",
+        "note",
+        "Note: Their AP moves to Dublin in June",
+        {"note": "Their AP moves to Dublin in June"},
+    )
+
+
+def test_the_record_shows_the_notes_newest_first_beside_the_standing_notes(uow: FakeUnitOfWork) -> None:
+    uow.ledger.customer_details[1].notes = "Pays on the 15th"
+    customer_record.add_note(uow, MARIA, "C1", "first")
+    uow.clock.advance(timedelta(minutes=1))
+    customer_record.add_note(uow, MARIA, "C1", "second")
+
+    record = customer_record.customer_record(uow, SAM, "C1")
+
+    assert record.standing_notes == "Pays on the 15th"
+    assert [row.summary for row in record.notes] == ["Note: second", "Note: first"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"), [("   ", "write the note before adding it"), ("x" * 5001, "at most 5000 characters")]
+)
+def test_an_empty_or_overlong_note_is_refused(uow: FakeUnitOfWork, text: str, reason: str) -> None:
+    with pytest.raises(InvalidValue, match=reason):
+        customer_record.add_note(uow, MARIA, "C1", text)
+
+    assert not uow.audit.entries and uow.commits == 0
+
+
+def test_a_note_on_an_unknown_customer_is_not_found(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(NotFound):
+        customer_record.add_note(uow, MARIA, "C9", "hello")
+
+    assert not uow.audit.entries
+
+
+def test_the_days_past_due_of_an_invoice_due_today_is_zero(uow: FakeUnitOfWork) -> None:
+    uow.ledger.change_invoice("I3", due_date=TODAY)
+
+    record = customer_record.customer_record(uow, SAM, "C1")
+
+    assert {line.invoice.external_id: line.days_past_due for line in record.invoices}["I3"] == 0
