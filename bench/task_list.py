@@ -66,7 +66,7 @@ from arrears.config import Settings
 from arrears.domain.tasks import TaskType
 from arrears.domain.users import Role, User
 from arrears.services import accounts
-from arrears.services import tasks as task_service
+from arrears.services import task_list as task_service
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
