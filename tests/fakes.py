@@ -31,6 +31,7 @@ from arrears.domain.plans import Instalment, overdue_on_plan
 from arrears.domain.tasks import Task, TaskStatus, TaskType
 from arrears.domain.users import Role, User
 from arrears.services.ledger_ports import InboxEvent
+from arrears.services.ports import Clock, PasswordHasher, UnitOfWork
 from arrears.services.workspace_ports import (
     AgingTotal,
     AlertRow,
@@ -1422,3 +1423,10 @@ def acme_desk(clock: FakeClock | None = None) -> FakeUnitOfWork:
     for invoice in (I1, I2, I3, B1):
         uow.ledger.add_invoice(invoice, number="INV-2002" if invoice.external_id == "I2" else None)
     return uow
+
+
+def _is_what_the_services_take(
+    uow: FakeUnitOfWork, clock: FakeClock, hasher: FakeHasher
+) -> tuple[UnitOfWork, Clock, PasswordHasher]:
+    """Never called: mypy checks here that each fake keeps to its port (`mypy --strict tests/fakes.py`)."""
+    return uow, clock, hasher
