@@ -225,11 +225,6 @@ def test_a_kept_promise_closes_its_issue_when_it_was_the_issues_last_open_task(u
     assert uow.audit.entries[-1].summary == "Issue closed: its last task closed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check_promises closes the promise's task but not its stale-task alert, which every other "
-    "way of closing a task (completing, cancelling, bulk, auto-close) closes",
-)
 def test_a_promise_closed_by_the_rule_closes_its_stale_task_alert(uow: FakeUnitOfWork) -> None:
     task_id = promise_task(uow)
     uow.alerts.raise_alert(

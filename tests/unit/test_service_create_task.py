@@ -268,11 +268,6 @@ def test_a_bad_new_contact_is_refused_and_nothing_is_written(
     assert nothing_written(uow)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="create_task adds a new contact without an audit entry, unlike completing or rescheduling "
-    "a task with one: the contact never shows on the customer's timeline",
-)
 def test_a_contact_added_while_creating_a_task_shows_on_the_customers_timeline(uow: FakeUnitOfWork) -> None:
     row = tasks.create_task(uow, MARIA, NewTask("C1", "call", new_contact=NewContact("Dana Price")))
 

@@ -226,7 +226,6 @@ def test_the_new_contact_is_audited_on_the_customers_timeline(uow: FakeUnitOfWor
     }
 
 
-@pytest.mark.xfail(strict=True, reason="the timeline reads 'while completing a email task': the article is always 'a'")
 def test_a_contact_added_while_completing_an_email_task_reads_well_on_the_timeline(uow: FakeUnitOfWork) -> None:
     tasks.complete_task(uow, MORGAN, 8, contact=DANA)
 

@@ -52,6 +52,7 @@ def check_promises(uow: UnitOfWork, as_of: date) -> RuleRun:
             closed = rules.close_by_rule(task, outcome=state.value, at=uow.clock.now())
             if not uow.tasks.save_task(closed, expected_version=task.version):
                 continue  # changed meanwhile by a person: the next run looks again
+            uow.alerts.close_alerts([f"stale_task:{task.id}"], uow.clock.now())  # as any closed task's
             if state is PromiseState.KEPT:
                 kept += 1
                 _audit(uow, "task", task.id, "promise_kept", f"Promise to pay kept: {what}", task.customer_id)

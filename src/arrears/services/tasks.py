@@ -206,7 +206,18 @@ def _contact(uow: UnitOfWork, customer: CustomerRef, new: NewTask, user: User) -
     """The contact spoken to: an existing one, or one created while logging the task (seed 000)."""
     if new.new_contact is not None:
         contact = _checked_contact(new.new_contact)
-        return uow.customer_records.add_contact(customer.id, contact.name, contact.email, contact.phone, contact.role)
+        new_id = uow.customer_records.add_contact(customer.id, contact.name, contact.email, contact.phone, contact.role)
+        record_audit(
+            uow,
+            user,
+            "contact",
+            new_id,
+            "added",
+            f"Contact {contact.name} added while creating a task",
+            customer.id,
+            {"name": contact.name, "email": contact.email, "phone": contact.phone, "role": contact.role},
+        )
+        return new_id
     if new.contact_id is not None and not uow.customer_records.contact_of(customer.id, new.contact_id):
         raise InvalidValue(f"contact {new.contact_id} is not a contact of customer {customer.external_id!r}")
     return new.contact_id
@@ -230,7 +241,10 @@ def _checked_contact(contact: NewContact) -> NewContact:
 
 
 def _doing(task: Task, otherwise: str) -> str:
-    return "logging a call" if task.type is TaskType.CALL else f"{otherwise} a {task.type.value.replace('_', ' ')} task"
+    if task.type is TaskType.CALL:
+        return "logging a call"
+    kind = task.type.value.replace("_", " ")
+    return f"{otherwise} {'an' if kind[0] in 'aeiou' else 'a'} {kind} task"
 
 
 def _spoken_to(
