@@ -116,6 +116,8 @@ def record_changes(
         .where(or_(target.c.id.is_(None), changed))
         .group_by(customer)
     )
+    if pg:  # the grouping by customer sorts every row of the file: in memory, not spilled to disk
+        connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     first = connection.execute(select(func.coalesce(func.max(a.c.id), 0))).scalar_one()
     columns = ["at", "actor_kind", "actor_id", "actor_name", "entity", "entity_id", "customer_id"]
     connection.execute(insert(a).from_select([*columns, "action", "summary", "changes"], rows))

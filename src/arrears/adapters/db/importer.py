@@ -160,7 +160,10 @@ class SqlImportBatch:
         """
         if self.dialect != "postgresql" or self.kind_name not in LOCKING_KINDS:
             return
-        for _ in range(2):  # again, for a row that moved to another customer while this one waited
+        self.connection.execute(lock_customers(self._customers_touched()))
+        if self.kind_name in ("payments", "credit-notes"):
+            # Again, for a payment or credit note that another writer moved to another customer while
+            # this one waited (an invoice never changes customer, a customer is its own row).
             self.connection.execute(lock_customers(self._customers_touched()))
 
     def _customers_touched(self) -> Select[Any] | CompoundSelect[Any]:
