@@ -1,5 +1,5 @@
 """Synthetic ledgers for the benchmarks: customers, contacts, invoices and payments as CSV files in
-the import formats of CONTRACT.md, the same bytes for the same size and seed.
+the import formats of docs/csv.md, the same bytes for the same size and seed.
 
 Rows are written as they are drawn, so a million invoices never sit in memory: only one small
 tuple per customer (its currency and terms) is kept. The ledger covers the 18 months up to

@@ -1,4 +1,4 @@
-"""Settings, read once from the environment (and a `.env` file) and passed down: CONTRACT.md."""
+"""Settings, read once from the environment (and a `.env` file) and passed down: docs/settings.md."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """POST /tasks/{id}/complete and /reschedule with `new_contact` or `contact_id`: who was spoken to
-while logging the call (seed 000), on both databases."""
+while logging the call, on both databases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every row of CONTRACT.md's "REST API (core)" table, as a client sees it, on both databases."""
+"""Every row of docs/api.md's table of endpoints, as a client sees it, on both databases."""
 
 from __future__ import annotations
 

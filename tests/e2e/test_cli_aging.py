@@ -1,4 +1,4 @@
-"""`arrears report aging` in its three formats: a table per currency, CSV, and the JSON of CONTRACT.md
+"""`arrears report aging` in its three formats: a table per currency, CSV, and the JSON of docs/cli.md
 (an object for one currency, a list when there are several)."""
 
 from __future__ import annotations

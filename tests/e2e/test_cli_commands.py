@@ -1,4 +1,4 @@
-"""The command line as CONTRACT.md states it: every command has --help; exit status 0 on success, 1 on a
+"""The command line as docs/cli.md states it: every command has --help; exit status 0 on success, 1 on a
 user error (message on stderr, nothing changed), 2 on bad usage; a database without the schema names
 `arrears db upgrade`."""
 

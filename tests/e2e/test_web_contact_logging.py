@@ -1,4 +1,4 @@
-"""The "Spoke to someone new?" group of a task's Complete and "Log a call" forms (seed 000): the new
+"""The "Spoke to someone new?" group of a task's Complete and "Log a call" forms: the new
 contact lands on the task's customer, shows on the customer record and its timeline, and is escaped;
 the forms stay CSRF-checked (FastAPI's TestClient, both databases)."""
 

@@ -1,4 +1,4 @@
-"""Aging as CONTRACT.md defines it: d = as-of date − due date; current d ≤ 0, then 1-30, 31-60, 61-90, 91+;
+"""Aging as docs/cli.md defines it: d = as-of date − due date; current d ≤ 0, then 1-30, 31-60, 61-90, 91+;
 outstanding amounts of open invoices, per customer and in total, one report per currency."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The daily cycle, CONTRACT.md's semantics one by one, on SQLite and PostgreSQL."""
+"""The daily cycle, the documented semantics (docs/workflows.md) one by one, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which step of a workflow fires for an invoice on a day (CONTRACT.md "Workflow file", rule 2):
+"""Which step of a workflow fires for an invoice on a day (docs/workflows.md):
 the latest reached step not yet run; earlier unrun ones are skipped and never fire later."""
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def test_a_step_recorded_as_skipped_never_fires_later() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="CONTRACT.md second wave: a step with days <= 0 fires only while the invoice is not past due "
+    reason="the corrected workflow semantics: a step with days <= 0 fires only while the invoice is not past due "
     "and is never caught up; step_to_fire still fires the courtesy step for a late invoice",
 )
 def test_a_step_before_the_due_date_is_not_caught_up_once_the_invoice_is_late() -> None:

@@ -1,4 +1,4 @@
-"""Who may change a task (seed 002): the rule the pages use to show actions and the services enforce."""
+"""Who may change a task: the rule the pages use to show actions and the services enforce."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Workflow files and the rule of which step fires (CONTRACT.md "Workflow file")."""
+"""Workflow files and the rule of which step fires (docs/workflows.md)."""
 
 from __future__ import annotations
 

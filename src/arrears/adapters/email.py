@@ -1,4 +1,4 @@
-"""Email transports (CONTRACT.md ARREARS_EMAIL_URL): SMTP, SMTP with STARTTLS, SMTPS, or a folder.
+"""Email transports (docs/settings.md, ARREARS_EMAIL_URL): SMTP, SMTP with STARTTLS, SMTPS, or a folder.
 
 `send` raises TemporaryFailure for what is worth retrying (the server cannot be reached, a 4xx
 answer) and PermanentFailure for what is not (a 5xx answer): the outbox decides what to do next.

@@ -1,4 +1,4 @@
-"""`arrears`: the command line of CONTRACT.md, assembled from its command modules.
+"""`arrears`: the command line of docs/csv.md, assembled from its command modules.
 
 Exit status 0 on success, 1 on a user error (message on stderr, nothing changed), 2 on bad usage.
 """

@@ -1,4 +1,4 @@
-"""`arrears tasks` (the task list of CONTRACT.md) and `arrears promises check`."""
+"""`arrears tasks` (the task list of docs/csv.md) and `arrears promises check`."""
 
 from __future__ import annotations
 

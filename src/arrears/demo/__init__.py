@@ -1,5 +1,5 @@
 """The demo ledger's generator: made-up customers, contacts, invoices, payments, credit notes and
-credit scores from a seed, as rows of the CSV files of CONTRACT.md.
+credit scores from a seed, as rows of the CSV files of docs/csv.md.
 
 Pure like the domain (standard library and `arrears.domain` only; no I/O, no clock): the ledger's
 "today" is an argument. Loading it into a database is a use case, `services.demo.load_demo`.

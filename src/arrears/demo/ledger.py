@@ -1,7 +1,7 @@
 """The demo ledger: a made-up but realistic accounts-receivable book, generated from a seed.
 
 `generate` is pure: a seed and the ledger's "today" (`as_of`) in, rows in the CSV formats of
-CONTRACT.md out. Customers pay the way real ones do — prompt, late, in parts, or hardly at all — so
+docs/csv.md out. Customers pay the way real ones do — prompt, late, in parts, or hardly at all — so
 every aging bucket fills. Each part of the ledger draws from its own random stream (seeded from the
 seed and the part's name), so a later part can be added without changing the rows of the others.
 """
@@ -56,7 +56,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 )
 COLLECTORS: tuple[str, ...] = tuple(u.name for u in DEMO_USERS if u.role == "contributor")
 
-# The columns each file gets, in the names of CONTRACT.md.
+# The columns each file gets, in the names of docs/csv.md.
 HEADERS: dict[str, tuple[str, ...]] = {
     "customers": (
         "external_id",

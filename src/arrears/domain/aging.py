@@ -1,4 +1,4 @@
-"""Days past due and aging buckets (CONTRACT.md: d = as-of date − due date)."""
+"""Days past due and aging buckets (d = as-of date − due date)."""
 
 from __future__ import annotations
 

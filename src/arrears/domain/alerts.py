@@ -1,4 +1,4 @@
-"""The kinds of alert (SPEC.md "Alert"): what a person must look at, and what each is called on a page.
+"""The kinds of alert: what a person must look at, and what each is called on a page.
 
 The rules that raise them live where their condition is decided (stale tasks and broken promises in
 the collection rules, disputes when one is opened, failed emails in the outbox); this names them once.

@@ -1,4 +1,4 @@
-"""Audit: who changed what, when. Every write of a use case records one entry (SPEC.md, seed 000:
+"""Audit: who changed what, when. Every write of a use case records one entry (collectors ask:
 "how many times did we send that past-due notice, was payment promised, did we forgive an amount")."""
 
 from __future__ import annotations

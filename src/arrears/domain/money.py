@@ -22,7 +22,7 @@ MAX_MINOR = 10**17 - 1
 
 
 def parse_decimal(text: str, *, allow_negative: bool = False, allow_zero: bool = True) -> Decimal:
-    """Parse a decimal string as CONTRACT.md writes it: digits, optional '-', optional '.' fraction.
+    """Parse a decimal string as the CSV files write it: digits, optional '-', optional '.' fraction.
 
     Raises InvalidValue for exponents, thousands separators, a comma as decimal separator, NaN,
     Infinity, a negative value where it is not allowed, or zero where it is not allowed.

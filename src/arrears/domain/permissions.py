@@ -1,4 +1,4 @@
-"""Who may do what (SPEC.md "Who uses it"; seed 002: contributors update only their own tasks).
+"""Who may do what (contributors update only their own tasks; managers and owners everything).
 
 One table of actions per role, checked by every service, so the API, the web pages and the CLI
 cannot disagree.

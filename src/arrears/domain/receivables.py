@@ -134,7 +134,7 @@ def is_chaseable(
     workflows: Sequence[Workflow] = (),
     index: int = 0,
 ) -> bool:
-    """Whether the daily cycle of `as_of` chases the invoice (CONTRACT.md "Workflow file", rule 1):
+    """Whether the daily cycle of `as_of` chases the invoice (docs/workflows.md):
     open with something outstanding, not disputed, not excluded, not on a payment plan (plans are
     chased by instalment), not paused, its customer neither on hold nor paused, and no promise to
     pay covering it (`is_promised`; `tasks` are the customer's). With `workflows` (the workflow file,

@@ -20,7 +20,7 @@ from .users import check_email
 
 KINDS: tuple[str, ...] = ("customers", "contacts", "invoices", "payments", "credit-notes", "credit-scores")
 
-# kind -> (required columns, optional columns), exactly as CONTRACT.md lists them.
+# kind -> (required columns, optional columns), exactly as docs/csv.md lists them.
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "customers": (
         ("external_id", "name"),

@@ -212,5 +212,5 @@ def check_promise(amount_minor: int, currency: str, customer_currency: str, due:
 
 
 def is_stale(task: Task, as_of: date, stale_after_days: int) -> bool:
-    """An open task more than `stale_after_days` days past its due date (seed 000's alert ID182)."""
+    """An open task more than `stale_after_days` days past its due date."""
     return task.is_open and (as_of - task.due_date).days > stale_after_days

@@ -1,4 +1,4 @@
-"""Users and their roles (SPEC.md: owner, manager, contributor)."""
+"""Users and their roles: owner, manager, contributor."""
 
 from __future__ import annotations
 

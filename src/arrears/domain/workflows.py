@@ -1,4 +1,4 @@
-"""Reminder workflows (CONTRACT.md "Workflow file"): steps relative to each invoice's due date, or
+"""Reminder workflows (docs/workflows.md): steps relative to each invoice's due date, or
 triggered by an event; and the rule of which step fires for an invoice on a day.
 
 Parsing is pure (the caller reads the file); every error names the line it is on.
@@ -261,7 +261,7 @@ class Firing:
 
 
 def step_to_fire(workflow: Workflow, due: date, done: Iterable[str], as_of: date) -> Firing:
-    """CONTRACT.md rule 2: the step with the greatest `days` not above (as_of − due) that has not yet
+    """The step with the greatest `days` not above (as_of − due) that has not yet
     fired (nor been skipped); earlier unfired steps are skipped and never fire later."""
     past_due = (as_of - due).days
     finished = set(done)

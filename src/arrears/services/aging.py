@@ -28,7 +28,7 @@ class AgingReport:
     total: AgingLine | None = None
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON document of CONTRACT.md for one currency."""
+        """The JSON document of docs/csv.md for one currency."""
         assert self.total is not None
         return {
             "as_of": self.as_of.isoformat(),

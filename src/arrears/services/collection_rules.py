@@ -125,7 +125,7 @@ def auto_close(uow: UnitOfWork) -> RuleRun:
 
 def stale_task_alerts(uow: UnitOfWork, as_of: date) -> RuleRun:
     """Open tasks more than N days past due raise one alert each, for the assignee and the managers;
-    the alert closes itself when the task is done (seed 000's alert ID182)."""
+    the alert closes itself when the task is done."""
     with uow:
         days = workspace_settings.load(uow).stale_after_days
         stale = [

@@ -58,7 +58,7 @@ class CustomerRecord:
     today: date
     outstanding_invoice_count: int
     balance_minor: int  # everything outstanding
-    overdue_minor: int  # SPEC.md §2: chaseable overdue, as the task list shows it
+    overdue_minor: int  # chaseable overdue, as the task list shows it
     over_credit_limit: bool  # the balance exceeds the credit limit
     aging: list[AgingSegment]
     invoices: list[InvoiceLine]

@@ -1,6 +1,6 @@
 """Loading the demo ledger (`arrears demo`) the way a user would: the users through
 `users.add_user`, then the generated rows (`arrears.demo`) as CSV files through the real import, in
-the order of CONTRACT.md, into an empty database only.
+the order of docs/csv.md, into an empty database only.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Disputes: opening one stops the chasing of the invoice and raises an alert at once (seed 001)."""
+"""Disputes: opening one stops the chasing of the invoice and raises an alert at once."""
 
 from __future__ import annotations
 

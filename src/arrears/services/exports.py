@@ -1,5 +1,5 @@
 """Export the ledger in the import format (an export re-imports as "unchanged"), and the task
-list, emails and disputes as CONTRACT.md lists them."""
+list, emails and disputes as docs/csv.md lists them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The key that signs sessions and portal links (CONTRACT.md ARREARS_SECRET_KEY): the configured one,
+"""The key that signs sessions and portal links (docs/settings.md, ARREARS_SECRET_KEY): the configured one,
 else one generated on first run and stored in the database, so every web process signs alike."""
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ def _save(uow: UnitOfWork, before: Task, after: Task) -> None:
 
 
 def create_task(uow: UnitOfWork, user: User, new: NewTask) -> TaskRow:
-    """Create a task on a customer; with `complete`, it is done at entry (seed 000's best practice)."""
+    """Create a task on a customer; with `complete`, it is done at entry."""
     require(user, Action.CREATE_TASK)
     task_type = parse_task_type(new.type)
     with uow:
@@ -203,7 +203,7 @@ def _tagged_invoices(uow: UnitOfWork, customer: CustomerRef, external_ids: Seque
 
 
 def _contact(uow: UnitOfWork, customer: CustomerRef, new: NewTask, user: User) -> int | None:
-    """The contact spoken to: an existing one, or one created while logging the task (seed 000)."""
+    """The contact spoken to: an existing one, or one created while logging the task."""
     if new.new_contact is not None:
         contact = _checked_contact(new.new_contact)
         new_id = uow.customer_records.add_contact(customer.id, contact.name, contact.email, contact.phone, contact.role)
@@ -331,7 +331,7 @@ def complete_task(
     contact_id: int | None = None,
 ) -> tuple[TaskRow, TaskRow | None]:
     """Complete a task; with a follow-up date, a new open follow-up task is due that day. With a
-    `contact` (someone new at the customer, seed 000) or an existing `contact_id`, the task records
+    `contact` (someone new at the customer) or an existing `contact_id`, the task records
     who was spoken to; a new contact is created on the task's customer in the same transaction."""
     with uow:
         task = _load(uow, task_id)
@@ -466,7 +466,7 @@ def update_task(
 
 
 def task_document(row: TaskRow) -> dict[str, Any]:
-    """A task as CONTRACT.md's `arrears tasks --format json` shows it."""
+    """A task as `arrears tasks --format json` shows it."""
     return {
         "id": row.id,
         "customer_external_id": row.customer_external_id,

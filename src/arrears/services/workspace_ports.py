@@ -40,7 +40,7 @@ class InvoiceRef:
 
 @dataclass(frozen=True, slots=True)
 class TaskFilter:
-    """The task list's filters (CONTRACT.md `arrears tasks`, SPEC.md §2 filter builder)."""
+    """The task list's filters."""
 
     assignee_ids: tuple[int, ...] | None = None  # None: everyone
     status: str = "open"  # open, done, cancelled, all

@@ -89,7 +89,7 @@ class WorkflowsOut(BaseModel):
 
 
 class WorkflowsIn(Request):
-    text: str = Field(max_length=MAX_SOURCE_CHARS, description="The TOML workflow file (CONTRACT.md)")
+    text: str = Field(max_length=MAX_SOURCE_CHARS, description="The TOML workflow file (format: docs/workflows.md)")
 
 
 def _in_force(arrears: Arrears, user: CurrentUser) -> WorkflowsOut:

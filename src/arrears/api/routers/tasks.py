@@ -48,7 +48,7 @@ def list_tasks(
     q: Annotated[QueryText, Query(description="Customer name or id, description, invoice number")] = None,
     sort: Sort = "due_date",
 ) -> Page[TaskOut]:
-    """The task list (CONTRACT.md `arrears tasks`): yours by default, one assignee's, or everyone's."""
+    """The task list: yours by default, one assignee's, or everyone's."""
     page = task_list.task_list(
         uow,
         user,

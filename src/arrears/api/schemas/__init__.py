@@ -3,7 +3,7 @@ one module per resource, on the shared pieces of `common.py`.
 
 Money is a decimal string in the currency's minor unit ("1234.50"), never a JSON number, so no float
 ever touches an amount. Dates are `YYYY-MM-DD`; timestamps are ISO 8601 in UTC. No text may hold a
-NUL character (PostgreSQL cannot store one). Ledger rows are the CSV columns of CONTRACT.md, checked
+NUL character (PostgreSQL cannot store one). Ledger rows are the CSV columns of docs/csv.md, checked
 by the CSV import itself (services/ledger.py), so the API and the files accept exactly the same rows.
 
 Everything is importable from here: `from ..schemas import TaskOut, Page`.

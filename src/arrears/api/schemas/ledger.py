@@ -1,5 +1,5 @@
 """Ledger records (customers, contacts, invoices, payments, credit notes): rows in, as the CSV columns
-of CONTRACT.md, one or a batch; and the stored records out."""
+of docs/csv.md, one or a batch; and the stored records out."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The import page: upload a CSV file of one kind, check it or import it, and see the counts or every
-error by line (CONTRACT.md "CSV formats"; the same service as `arrears import`).
+error by line (docs/csv.md; the same service as `arrears import`).
 
 The import runs inside the request: the form parser spools the file to a temporary file, then
 `import_csv` streams it. With app.js ("The import page") the browser sends the form itself, shows the
