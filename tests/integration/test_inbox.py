@@ -44,6 +44,8 @@ def test_an_event_sent_twice_is_stored_once(app: Arrears) -> None:
 def test_an_event_without_provider_id_or_type_is_refused(app: Arrears) -> None:
     with pytest.raises(InvalidValue):
         inbox.receive(app.uow(), "stripe", "", "checkout.session.completed", {})
+    with pytest.raises(InvalidValue, match="too long"):
+        inbox.receive(app.uow(), "stripe", "e" * 256, "checkout.session.completed", {})
 
     assert _counts(app) == {}
 

@@ -34,6 +34,8 @@ def receive(uow: UnitOfWork, provider: str, event_id: str, kind: str, payload: d
     """Store an event as it arrives; returns False when the same event was received before."""
     if not provider or not event_id or not kind:
         raise InvalidValue("an event needs a provider, an id and a type")
+    if len(provider) > 32 or len(event_id) > 255 or len(kind) > 100:
+        raise InvalidValue("an event's provider, id or type is too long (32, 255 and 100 characters at most)")
     with uow:
         new = uow.ledger.receive_event(provider, event_id, kind, payload, uow.clock.now())
         uow.commit()

@@ -1,4 +1,5 @@
-"""The ledger's own port: locks that serialise writes to a customer's money, and the inbox of events
+"""The ledger's own port: its reads (customers and invoices as references, records for the API, the
+chasing flags), the locks that serialise writes to a customer's money, and the inbox of events
 received from outside (payment webhooks, inbound mail) that become ledger writes."""
 
 from __future__ import annotations
