@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Every runtime and dev dependency, pinned with its hashes for Python 3.11 on Linux x86_64.
-LOCK := requirements.lock
+LOCK := requirements.txt
 UV_VERSION := 0.13.8
 
 .PHONY: install lock upgrade-deps demo test lint bench bench-full postgres clean
