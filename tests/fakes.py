@@ -261,6 +261,7 @@ class FakeLedger:
         if customer_id is None:
             return None
         self.flags.setdefault((kind, external_id), {})[flag] = value
+        self._workspace.changed.add(customer_id)
         return customer_id
 
     def flag(self, kind: str, external_id: str, flag: str) -> bool:
@@ -746,6 +747,15 @@ class FakeBalances:
             self.as_of = as_of
         return len(wanted)
 
+    def refresh_changed(self, today: date) -> int:
+        """What the unit of work does as it commits: refresh the customers its writes moved."""
+        changed = self._workspace.changed
+        if not changed:
+            return 0
+        count = self.refresh_balances(self.as_of or today, sorted(changed))
+        changed.clear()
+        return count
+
     def _balance(self, customer_id: int, as_of: date) -> tuple[int, int, int]:
         """The rules of domain/receivables.py, kept to what the fakes hold: open invoices overdue before
         `as_of` unless disputed, excluded or on a plan, plus the overdue instalments of active plans;
@@ -812,6 +822,7 @@ class FakePlans:
         ledger = self._workspace.ledger
         for invoice_id in invoices:
             ledger.invoice_refs[invoice_id] = replace(ledger.invoice_refs[invoice_id], plan_id=plan_id)
+        self._workspace.changed.add(customer_id)
         return plan_id
 
     def plan(self, plan_id: int) -> PlanRow | None:
@@ -837,6 +848,7 @@ class FakePlans:
 
     def set_plan_status(self, plan_id: int, status: str) -> None:
         self.rows[plan_id].status = status
+        self._workspace.changed.add(self.rows[plan_id].customer_id)
         if status != "active":
             ledger = self._workspace.ledger
             for invoice in list(ledger.invoice_refs.values()):
@@ -889,6 +901,7 @@ class FakeDisputes:
             self._workspace.clock.now(),
         )
         self._set_disputed(invoice.id)
+        self._workspace.changed.add(invoice.customer_id)
         return dispute_id
 
     def _set_disputed(self, invoice_id: int) -> None:
@@ -917,14 +930,11 @@ class FakeDisputes:
         stored = self.rows.get(dispute_id)
         return None if stored is None else self._row(stored)
 
-    def dispute_invoice_id(self, dispute_id: int) -> int | None:
-        stored = self.rows.get(dispute_id)
-        return None if stored is None else stored.invoice_id
-
     def close_dispute(self, dispute_id: int, status: str, resolution: str | None, at: datetime) -> None:
         stored = self.rows[dispute_id]
         stored.status, stored.resolution, stored.closed_at = status, resolution, at
         self._set_disputed(stored.invoice_id)
+        self._workspace.changed.add(stored.customer_id)
 
     def disputes(self, status: str | None, limit: int, offset: int) -> Page:
         found = [self._row(d) for _, d in sorted(self.rows.items(), reverse=True) if status in (None, d.status)]
@@ -1275,6 +1285,7 @@ class FakeWorkspace:
         self.users = FakeUsers(self)
         self.customer_records = FakeCustomerRecords(self)
         self.dashboard = FakeDashboard(self)
+        self.changed: set[int] = set()  # customers whose balances this transaction's writes moved
 
     def copy(self) -> FakeWorkspace:
         """A transaction's copy: its own data, the same clock and database."""
@@ -1338,6 +1349,7 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         assert self._working is not None, "commit outside a transaction"
+        self._working.balances.refresh_changed(self.clock.today())
         self._database.committed = self._working
         self._database.commits += 1
         self._working = self._working.copy()  # what follows the commit is a transaction of its own
@@ -1422,6 +1434,14 @@ def acme_desk(clock: FakeClock | None = None) -> FakeUnitOfWork:
     uow.ledger.add_customer(BETA, tags=("key", "eu"))
     for invoice in (I1, I2, I3, B1):
         uow.ledger.add_invoice(invoice, number="INV-2002" if invoice.external_id == "I2" else None)
+    return uow
+
+
+def rolled(uow: FakeUnitOfWork) -> FakeUnitOfWork:
+    """`uow` with its balances as of today, as the server leaves them when it starts (set up in
+    place: no commit and no refresh counted)."""
+    uow.balances.refresh_balances(uow.clock.today())
+    uow.balances.refreshes.clear()
     return uow
 
 

@@ -15,7 +15,7 @@ from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
 from arrears.domain.users import User
-from arrears.services import task_list, tasks
+from arrears.services import balances, task_list, tasks
 from arrears.services.workspace_ports import TaskRow
 from tests.ledger import Ledger, customer, invoice
 
@@ -54,8 +54,10 @@ class Desk:
         return self.arrears.uow()
 
     def travel(self, day: date) -> None:
-        """Move the clock to 09:00 UTC on `day`."""
+        """Move the clock to 09:00 UTC on `day`, and roll the balances to it as a running server
+        or worker would have done by then."""
         self.clock.at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9)
+        balances.roll_balances(self.uow())
 
     def accounts(self) -> None:
         """Acme (C1, USD, collector maria): I1 100.00 due 2026-05-31 (30 days late), I2 250.00 due

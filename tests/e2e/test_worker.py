@@ -88,3 +88,21 @@ def test_the_worker_jobs_send_the_outbox_and_run_the_cycle_once(pg_url: str, tmp
     assert cycles == [DAY]
     assert statuses and set(statuses) == {"sent"}
     assert len(sink.received) == len(statuses)
+
+
+@pytest.mark.postgres
+def test_the_worker_rolls_the_balances_to_today(pg_url: str, tmp_path: Path) -> None:
+    load_ledger(pg_url, tmp_path)
+    arrears = bootstrap(Settings(database_url=pg_url), FixedClock(datetime(2026, 6, 30, 7, 0, tzinfo=UTC)))
+    worker.install_schema(arrears)
+    app = worker.make_app(arrears)
+    jobs = {task.name: task for task in app.tasks.values()}
+
+    with app.open():
+        jobs["arrears.roll_balances"].defer(timestamp=0)
+    app.run_worker(wait=False, install_signal_handlers=False)
+
+    with arrears.uow() as uow:
+        rolled_to = uow.balances.balances_as_of()
+    arrears.close()
+    assert rolled_to == DAY

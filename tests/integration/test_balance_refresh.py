@@ -1,13 +1,18 @@
-"""The daily refresh of customer balances: from the last day refreshed to a later one, only the
-customers with something falling due in between are recomputed, and the result equals a full refresh."""
+"""The customer balances: the daily roll from the last day refreshed to a later one recomputes only the
+customers with something falling due in between (and equals a full refresh); a write refreshes its
+customers as it commits; a read never writes them; the server rolls them as it starts."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
 from arrears.adapters.db import tables as t
+from arrears.api.app import create_app
+from arrears.services import balances as balances_module
+from tests.ledger import payment
 from tests.workspace import Desk
 
 
@@ -62,4 +67,44 @@ def test_the_same_day_again_refreshes_nothing_and_an_earlier_day_refreshes_every
     assert again == 0
     assert earlier == len(balances(desk)) == 2
     assert balances(desk)["C1"][1:] == (3, 43000, 35000)
+    assert balances(desk) == from_scratch(desk, date(2026, 6, 30))
+
+
+def as_of(desk: Desk) -> date | None:
+    with desk.uow() as uow:
+        return uow.balances.balances_as_of()
+
+
+def test_a_write_refreshes_its_customers_as_it_commits_and_a_dry_run_leaves_them(desk: Desk) -> None:
+    desk.accounts()
+    balances_module.roll_balances(desk.uow())
+
+    desk.ledger.load("payments", [payment("P1", invoice="I1", amount="100.00")])
+    desk.ledger.load("payments", [payment("P2", invoice="I2", amount="250.00")], dry_run=True)
+
+    assert balances(desk)["C1"][1:] == (2, 33000, 25000)  # I1 paid; I2 still owed (the dry run kept nothing)
+    assert balances(desk)["C2"][1:] == (1, 4000, 4000)
+
+
+def test_a_read_on_a_new_day_writes_nothing_and_the_roll_moves_the_balances(desk: Desk) -> None:
+    desk.accounts()
+    balances_module.roll_balances(desk.uow())
+    desk.clock.at += timedelta(days=16)  # I3 (80.00, due 2026-07-15) has fallen due; nothing rolled yet
+
+    desk.mine()
+    before_the_roll = (as_of(desk), balances(desk)["C1"][1:])
+    balances_module.roll_balances(desk.uow())
+
+    assert before_the_roll == (date(2026, 6, 30), (3, 43000, 35000))
+    assert (as_of(desk), balances(desk)["C1"][1:]) == (date(2026, 7, 16), (3, 43000, 43000))
+
+
+def test_the_server_rolls_the_balances_to_today_as_it_starts(desk: Desk) -> None:
+    desk.accounts()
+    assert as_of(desk) is None
+
+    with TestClient(create_app(desk.arrears)):
+        pass
+
+    assert as_of(desk) == date(2026, 6, 30)
     assert balances(desk) == from_scratch(desk, date(2026, 6, 30))

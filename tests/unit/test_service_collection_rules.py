@@ -387,15 +387,3 @@ def test_the_stale_threshold_is_a_setting(uow: FakeUnitOfWork) -> None:
     uow.tasks.add(make_task(id=7, due=date(2026, 5, 30)))
 
     assert collection_rules.stale_task_alerts(uow, TODAY).alerts_raised == 1
-
-
-# -- balances ---------------------------------------------------------------------------------------------
-
-
-def test_refreshing_the_balances_recomputes_every_customer_as_of_the_day(uow: FakeUnitOfWork) -> None:
-    count = collection_rules.refresh_balances(uow, date(2026, 7, 1))
-
-    assert count == 2
-    assert uow.balances.as_of == date(2026, 7, 1)
-    assert uow.balances.rows == {1: (3, 430_00, 430_00), 2: (1, 40_00, 40_00)}
-    assert uow.commits == 1

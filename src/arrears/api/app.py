@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..bootstrap import Arrears
+from ..services import balances
 from . import errors
 from .routers import (
     alerts,
@@ -24,7 +31,10 @@ from .routers import (
     views,
 )
 
+log = logging.getLogger("arrears.serve")
+
 PREFIX = "/api/v1"
+ROLL_EVERY = 60.0  # seconds between two checks that the balances are as of today
 ROUTERS = (
     tasks,
     customers,
@@ -54,9 +64,40 @@ def create_app(arrears: Arrears) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=_rolling_balances(arrears),
     )
     app.state.arrears = arrears
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router, prefix=PREFIX)
     return app
+
+
+def _rolling_balances(arrears: Arrears) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """While the server runs, carry the task list's balances to today before the first request and
+    then every minute (`services/balances.py`), so that amounts fall overdue at midnight without a
+    read writing them."""
+
+    async def roll() -> None:
+        try:
+            await run_in_threadpool(balances.roll_balances, arrears.uow())
+        except Exception:  # a database away for a moment: log it, try again in a minute
+            log.exception("could not roll the balances to today")
+
+    async def keep_rolling() -> None:
+        while True:
+            await asyncio.sleep(ROLL_EVERY)
+            await roll()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await roll()
+        ticker = asyncio.create_task(keep_rolling())
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            with suppress(asyncio.CancelledError):
+                await ticker
+
+    return lifespan

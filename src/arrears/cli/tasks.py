@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..services import collection_rules, task_list, tasks
+from ..services import balances, collection_rules, task_list, tasks
 from .app import OPERATOR, DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace, workspace_today
 
 promises_app = typer.Typer(help="Promises to pay: mark them kept or broken.", no_args_is_help=True)
@@ -69,6 +69,7 @@ def list_tasks(
             types=(task_type,) if task_type else (),
             q=q,
         )
+        balances.roll_balances(arrears.uow())  # overdue amounts as of today, even where no server runs
         page = task_list.list_tasks(arrears.uow(), OPERATOR, flt, sort=sort, limit=limit, offset=offset)
     items = [tasks.task_document(row) for row in page.items]
     if fmt is TableFormat.json:

@@ -1,6 +1,6 @@
-"""`arrears worker`: a procrastinate worker that sends the outbox and applies the inbox's pending
-events every minute, and runs the daily cycle once a day at the configured time in the company's
-time zone.
+"""`arrears worker`: a procrastinate worker that sends the outbox, applies the inbox's pending
+events and rolls the task list's balances to today every minute, and runs the daily cycle once a
+day at the configured time in the company's time zone.
 
 Thin: each job calls one service. The jobs are periodic and idempotent, so a worker that died, or
 several workers at once, change nothing: the outbox locks each email while it is sent, and the cycle
@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from ..bootstrap import Arrears
 from ..domain.errors import ArrearsError
-from ..services import cycle, inbox, outbox
+from ..services import balances, cycle, inbox, outbox
 
 log = logging.getLogger("arrears.worker")
 
@@ -82,6 +82,13 @@ def make_app(arrears: Arrears) -> App:
         report = inbox.process_pending(arrears.uow, arrears.inbox_handlers())
         if report.processed or report.retried or report.failed:
             log.info("inbox: %d processed, %d to retry, %d failed", report.processed, report.retried, report.failed)
+
+    @app.periodic(cron="* * * * *", periodic_id="balances")
+    @app.task(name="arrears.roll_balances", queueing_lock="arrears.roll_balances")
+    def roll_balances(timestamp: int) -> None:
+        count = balances.roll_balances(arrears.uow())
+        if count is not None:
+            log.info("balances rolled to today: %d customer(s) refreshed", count)
 
     @app.periodic(cron="*/5 * * * *", periodic_id="cycle")
     @app.task(name="arrears.daily_cycle", queueing_lock="arrears.daily_cycle")

@@ -40,5 +40,4 @@ def set_chasing(uow: UnitOfWork, user: User, kind: str, external_id: str, flag: 
                 customer_id,
             )
         )
-        uow.balances.refresh_balances(uow.clock.today(), [customer_id])
         uow.commit()

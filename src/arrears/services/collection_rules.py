@@ -142,10 +142,3 @@ def stale_task_alerts(uow: UnitOfWork, as_of: date) -> RuleRun:
         raised = uow.alerts.raise_alerts(stale, uow.clock.now())
         uow.commit()
     return RuleRun(alerts_raised=raised)
-
-
-def refresh_balances(uow: UnitOfWork, as_of: date) -> int:
-    with uow:
-        count = uow.balances.refresh_balances(as_of)
-        uow.commit()
-    return count

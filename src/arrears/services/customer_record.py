@@ -19,7 +19,6 @@ from ..domain.tasks import TaskType
 from ..domain.users import User
 from . import settings as workspace_settings
 from .ports import UnitOfWork
-from .task_list import ensure_balances
 from .workspace_ports import ContactRow, CustomerRow, EmailRow, InvoiceRow, IssueRow, TimelineRow
 
 MAX_ROWS = 500
@@ -100,14 +99,13 @@ def aging_bar(minors: tuple[int, ...], width: int = BAR_WIDTH) -> list[AgingSegm
 
 
 def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_limit: int = 100) -> CustomerRecord:
-    """Everything the customer page shows, read in one transaction (balances as of today)."""
+    """Everything the customer page shows, read in one transaction (balances as of their last roll: today)."""
     require(user, Action.READ)
     with uow:
         today = uow.clock.today()
         ref = uow.ledger.customer(external_id)
         if ref is None:
             raise NotFound(f"no customer with external id {external_id!r}")
-        ensure_balances(uow, today)
         customer = uow.ledger.ledger_records("customers", 1, 0, external_id=external_id).items[0]
         balance = uow.balances.customer_balance(ref.id) or (0, 0, 0)
         aging = uow.customer_records.customer_aging(ref.id, today)
@@ -118,7 +116,6 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
         emails = uow.customer_records.customer_emails(ref.id, MAX_EMAILS)
         timeline = uow.audit.timeline(ref.id, timeline_limit, 0)
         reasons = workspace_settings.load(uow).dispute_reasons
-        uow.commit()
     lines = [
         InvoiceLine(i, max(0, days_past_due(i.due_date, today)) if i.status == "open" and i.outstanding_minor else 0)
         for i in invoices.items

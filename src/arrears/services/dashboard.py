@@ -17,7 +17,6 @@ from ..domain.permissions import Action, allowed, require
 from ..domain.tasks import Promise
 from ..domain.users import User
 from .ports import UnitOfWork
-from .task_list import ensure_balances
 from .workspace_ports import AgingTotal, CollectorLoad, DueTask, PromiseDue
 
 FIRST_FEW = 5  # tasks due today listed under each count
@@ -81,13 +80,11 @@ def dashboard(uow: UnitOfWork, user: User) -> Dashboard:
     with uow:
         today = uow.clock.today()
         week_end = today + timedelta(days=WEEK - 1)
-        ensure_balances(uow, today)
         totals = uow.dashboard.aging_totals(today)
         loads = uow.dashboard.collector_loads()
         mine = uow.dashboard.tasks_due(today, user.id, FIRST_FEW)
         everyone = uow.dashboard.tasks_due(today, None, FIRST_FEW) if manager else None
         promises = uow.dashboard.promises_due(today, week_end, today, None if manager else user.id, PROMISES_SHOWN)
-        uow.commit()
     return Dashboard(
         today=today,
         week_end=week_end,

@@ -29,8 +29,7 @@ def open_dispute(
 ) -> DisputeRow:
     require(user, Action.OPEN_DISPUTE)
     with uow:
-        dispute_id, customer_id = _open(uow, user, invoice_external_id, reason, amount=amount, note=note, owner=owner)
-        uow.balances.refresh_balances(uow.clock.today(), [customer_id])
+        dispute_id = _open(uow, user, invoice_external_id, reason, amount=amount, note=note, owner=owner)
         uow.commit()
         row = uow.disputes.dispute(dispute_id)
         assert row is not None
@@ -52,8 +51,7 @@ def open_disputes(
         customer = uow.ledger.customer(customer_external_id)
         if customer is None:
             raise NotFound(f"no customer with external id {customer_external_id!r}")
-        opened = [_open(uow, user, external_id, reason, customer_id=customer.id)[0] for external_id in wanted]
-        uow.balances.refresh_balances(uow.clock.today(), [customer.id])
+        opened = [_open(uow, user, external_id, reason, customer_id=customer.id) for external_id in wanted]
         uow.commit()
         rows = [uow.disputes.dispute(dispute_id) for dispute_id in opened]
     return [row for row in rows if row is not None]
@@ -69,9 +67,9 @@ def _open(
     note: str | None = None,
     owner: str | None = None,
     customer_id: int | None = None,
-) -> tuple[int, int]:
-    """Open one dispute in the caller's transaction: (its id, the invoice's customer id). With
-    `customer_id`, an invoice of another customer is refused."""
+) -> int:
+    """Open one dispute in the caller's transaction; returns its id. With `customer_id`, an invoice
+    of another customer is refused."""
     found = uow.ledger.invoices([invoice_external_id])
     if not found:
         raise NotFound(f"no invoice with external id {invoice_external_id!r}")
@@ -113,7 +111,7 @@ def _open(
         user_id=owner_id or user.id,
         at=uow.clock.now(),
     )
-    return dispute_id, invoice.customer_id
+    return dispute_id
 
 
 def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, resolution: str) -> DisputeRow:
@@ -145,8 +143,6 @@ def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, res
             )
         )
         uow.alerts.close_alerts([f"dispute:{dispute_id}"], now)
-        if customer_id is not None:
-            uow.balances.refresh_balances(uow.clock.today(), [customer_id])
         uow.commit()
         row = uow.disputes.dispute(dispute_id)
         assert row is not None

@@ -71,7 +71,6 @@ def create_plan(
                 {"instalments": [[i.due_date.isoformat(), format_minor(i.amount_minor, currency)] for i in parsed]},
             )
         )
-        uow.balances.refresh_balances(today, [customer_id])
         uow.commit()
         plan = uow.plans.plan(plan_id)
         assert plan is not None

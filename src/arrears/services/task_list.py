@@ -55,7 +55,8 @@ def list_tasks(
     offset: int = 0,
     count_up_to: int | None = None,
 ) -> Page:
-    """One page of the task list; overdue amounts are as of today (balances refreshed once a day).
+    """One page of the task list; overdue amounts are as of the day the balances were last rolled to
+    (`services/balances.py`: today, wherever the worker, the server or the cycle runs).
 
     With `count_up_to`, the page's `total` is how many tasks match, counted no further than that
     (a page of a million open tasks need not count them all: "more than 10,000" is enough)."""
@@ -66,11 +67,9 @@ def list_tasks(
         raise InvalidValue(f"limit must be 1 to {MAX_PAGE} and offset zero or more")
     with uow:
         today = uow.clock.today()
-        ensure_balances(uow, today)
         page = uow.task_list.list_tasks(flt, today, sort, limit, offset)
         if count_up_to is not None:
             page = replace(page, total=uow.task_list.count_tasks(flt, today, count_up_to))
-        uow.commit()
         return page
 
 
@@ -90,12 +89,6 @@ def task_list(
     """The task list as a person asks for it (assignee by name), one page of it."""
     flt = task_filter(uow, user, assignee=assignee, everyone=everyone, status=status, types=tuple(types), q=q or None)
     return list_tasks(uow, user, flt, sort=sort, limit=limit, offset=offset)
-
-
-def ensure_balances(uow: UnitOfWork, today: date) -> None:
-    """Overdue amounts move with the calendar: recompute every balance once on the first read of a day."""
-    if uow.balances.balances_as_of() != today:
-        uow.balances.refresh_balances(today)
 
 
 # -- bulk ---------------------------------------------------------------------------------------------

@@ -43,7 +43,6 @@ from .import_audit import record_changes, tie_entries_to_new_customers
 from .import_kinds import KINDS, LOCKING_KINDS, Field
 from .locks import lock_customers
 from .receivables import invoice_status, outstanding
-from .workspace.balances import SqlBalances
 
 _staging_names = count(1)
 # Staged rows from which the planner is told about them (ANALYZE): a few rows need no statistics.
@@ -57,8 +56,11 @@ def _money(minor: int, currency: str) -> str:
 class SqlImportBatch:
     """ImportBatch on a SQLAlchemy connection, inside the unit of work's transaction."""
 
-    def __init__(self, connection: Connection, kind: str, columns: frozenset[str]) -> None:
+    def __init__(
+        self, connection: Connection, kind: str, columns: frozenset[str], changed: set[int] | None = None
+    ) -> None:
         self.connection = connection
+        self.changed: set[int] = set() if changed is None else changed  # customers whose balances move
         self.kind_name = kind
         self.kind = KINDS[kind]
         self.columns = columns
@@ -320,22 +322,20 @@ class SqlImportBatch:
             self._refresh_invoices()
         if first_entry is not None and self.kind_name == "customers":  # new customers have an id now
             tie_entries_to_new_customers(self.connection, first_entry, stamp)
-        self._refresh_balances()
+        self._note_changed()
         return ImportCounts(created=total - matched, updated=updated, unchanged=matched - updated)
 
-    def _refresh_balances(self) -> None:
-        """Keep the task list's per-customer balances in step with the ledger, for the customers of
-        this file (until the first task list of a workspace has computed them, there is nothing to keep)."""
-        balances = SqlBalances(self.connection)
-        as_of = balances.balances_as_of()
-        if as_of is None or self.kind_name in ("contacts", "credit-scores"):
+    def _note_changed(self) -> None:
+        """The customers of this file, whose balances the unit of work refreshes as it commits
+        (contacts and credit scores move no balance)."""
+        if self.kind_name in ("contacts", "credit-scores"):
             return
         s = self.staging
         if self.kind_name == "customers":
             ids = select(t.customers.c.id).join(s, s.c.external_id == t.customers.c.external_id)
         else:
             ids = select(s.c.customer_id).distinct()
-        balances.refresh_balances(as_of, list(self.connection.execute(ids).scalars()))
+        self.changed.update(self.connection.execute(ids).scalars())
 
     def _adopt_external_ids(self) -> None:
         """A contact imported by name alone, and now with an external id, is the same person: re-key it

@@ -122,24 +122,25 @@ class SqlUnitOfWork:
         else:
             self.connection = self.engine.connect()
             self._transaction = self.connection.begin()
+        changed: set[int] = set()  # the customers whose balances this transaction's writes moved
         self.users = SqlUsers(self.connection)
         self.reports = SqlReports(self.connection)
         self.export = SqlExport(self.connection)
-        self.tasks = SqlTasks(self.connection)
-        self.task_list = SqlTaskList(self.connection)
-        self.alerts = SqlAlerts(self.connection)
-        self.audit = SqlAudit(self.connection)
-        self.balances = SqlBalances(self.connection)
-        self.plans = SqlPlans(self.connection)
-        self.disputes = SqlDisputes(self.connection)
-        self.accounts = SqlAccounts(self.connection)
-        self.customer_records = SqlCustomerRecords(self.connection)
-        self.dashboard = SqlDashboard(self.connection)
+        self.tasks = SqlTasks(self.connection, changed)
+        self.task_list = SqlTaskList(self.connection, changed)
+        self.alerts = SqlAlerts(self.connection, changed)
+        self.audit = SqlAudit(self.connection, changed)
+        self.balances = SqlBalances(self.connection, changed)
+        self.plans = SqlPlans(self.connection, changed)
+        self.disputes = SqlDisputes(self.connection, changed)
+        self.accounts = SqlAccounts(self.connection, changed)
+        self.customer_records = SqlCustomerRecords(self.connection, changed)
+        self.dashboard = SqlDashboard(self.connection, changed)
         self.selection = SqlSelection(self.connection)
         self.step_runs = SqlStepRuns(self.connection)
         self.outbox = SqlOutbox(self.connection)
         self.cycle_runs = SqlCycleRuns(self.connection)
-        self.ledger = SqlLedger(self.connection)
+        self.ledger = SqlLedger(self.connection, changed)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
@@ -152,16 +153,20 @@ class SqlUnitOfWork:
             self._transaction = None
 
     def commit(self) -> None:
+        """Refresh the balances of the customers this transaction's writes moved, then commit: a
+        read sees balances that agree with the ledger, and never has to write them itself."""
         assert self._transaction is not None
+        self.balances.refresh_changed(self.clock.today())
         failpoint_before_commit()
         self._transaction.commit()
 
     def rollback(self) -> None:
         assert self._transaction is not None
+        self.balances.changed.clear()
         self._transaction.rollback()
 
     def import_batch(self, kind: str, columns: frozenset[str]) -> SqlImportBatch:
-        return SqlImportBatch(self.connection, kind, columns)
+        return SqlImportBatch(self.connection, kind, columns, self.balances.changed)
 
     def customer_count(self) -> int:
         return int(self.connection.execute(select(func.count()).select_from(t.customers)).scalar_one())

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from ...domain.workflows import Workflow
-from .. import collection_rules, outbox
+from .. import balances, collection_rules, outbox
 from .firing import BATCH, UowFactory, fire_workflows
 from .report import CycleReport, Mailer, Planned
 
@@ -44,7 +44,7 @@ def run_cycle(
         run_id = uow.cycle_runs.start_cycle(as_of, uow.clock.now(), dry_run)
         uow.commit()
     timer.lap("start")
-    collection_rules.refresh_balances(uow_factory(), as_of)
+    balances.refresh_balances(uow_factory(), as_of)
     timer.lap("balances")
     closed = collection_rules.auto_close(uow_factory())
     timer.lap("auto_close")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import (
-    select,
-    union,
-)
+from sqlalchemy import func, select, union
 
 from .. import tables as t
 from ..receivables import balances
 from .common import BALANCES_KEY, SqlArea, chunks, read_setting, write_setting
+
+# The PostgreSQL advisory lock that a roll of every balance holds until it commits.
+ROLL_LOCK = 0x4152_4241  # "ARBA"
 
 
 class SqlBalances(SqlArea):
@@ -38,13 +38,15 @@ class SqlBalances(SqlArea):
         nothing for a customer on hold).
 
         Without `customer_ids`, every customer as of `as_of`: the balances were all right as of the
-        day last refreshed (every change to the ledger, a plan, a dispute or a hold refreshes its
-        customers), and from that day to a later one only the overdue amounts of the customers with an
-        invoice or an instalment falling due in between can change: just those are refreshed (the
-        daily cycle's step, a few thousand customers instead of all). The first time, or for an
-        earlier day, all of them.
+        day last refreshed (the unit of work refreshes the customers of every change to the ledger,
+        a plan, a dispute or a chasing flag as it commits), and from that day to a later one only
+        the overdue amounts of the customers with an invoice or an instalment falling due in between
+        can change: just those are refreshed (the daily roll, a few thousand customers instead of
+        all). The first time, or for an earlier day, all of them.
         """
         if customer_ids is None:
+            if self.dialect == "postgresql":  # one roll at a time; a second one then finds nothing left to do
+                self.connection.execute(select(func.pg_advisory_xact_lock(ROLL_LOCK)))
             since = self.balances_as_of()
             if since is None or since > as_of:
                 count = self._refresh(as_of, None)
@@ -53,6 +55,16 @@ class SqlBalances(SqlArea):
             write_setting(self.connection, BALANCES_KEY, as_of.isoformat())
             return count
         return sum(self._refresh(as_of, chunk) for chunk in chunks(sorted(set(customer_ids))))
+
+    def refresh_changed(self, today: date) -> int:
+        """Refresh the customers this transaction's writes moved, as of the day the balances were
+        last rolled to (so that the next roll's "only what fell due since" stays right), or as of
+        `today` before the first roll."""
+        if not self.changed:
+            return 0
+        count = self.refresh_balances(self.balances_as_of() or today, sorted(self.changed))
+        self.changed.clear()
+        return count
 
     def _falling_due(self, since: date, as_of: date) -> list[int]:
         """Customers with an open invoice, or an instalment of an active plan, due on or after
@@ -69,7 +81,8 @@ class SqlBalances(SqlArea):
     def _refresh(self, as_of: date, customer_ids: Sequence[int] | None) -> int:
         """Write the balances of `receivables.balances` (the twins of `exposure` and `overdue_amount`)."""
         b = t.customer_balances
-        source = balances(as_of, customer_ids)
+        # In customer order, as every writer locks customers: two refreshes never wait on each other in a circle.
+        source = balances(as_of, customer_ids).order_by(t.customers.c.id)
         statement = self._insert(b).from_select(
             ["customer_id", "currency", "as_of", "outstanding_invoice_count", "outstanding_minor", "overdue_minor"],
             source,

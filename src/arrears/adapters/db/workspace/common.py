@@ -149,11 +149,16 @@ LEDGER_ROWS: dict[str, Callable[[Any], CustomerRow | ContactRow | InvoiceRow | C
 
 
 class SqlArea:
-    """One area of the workspace on the unit of work's connection."""
+    """One area of the workspace on the unit of work's connection.
 
-    def __init__(self, connection: Connection) -> None:
+    `changed` is the unit of work's set of customers whose balances a write of this transaction
+    moved (their ledger, a plan, a dispute, a chasing flag): an area that writes one adds it, and the
+    unit of work refreshes those balances just before it commits."""
+
+    def __init__(self, connection: Connection, changed: set[int] | None = None) -> None:
         self.connection = connection
         self.dialect = connection.dialect.name
+        self.changed: set[int] = set() if changed is None else changed
 
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)

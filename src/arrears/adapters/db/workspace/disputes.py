@@ -50,6 +50,7 @@ class SqlDisputes(SqlArea):
             ).scalar_one()
         )
         self.connection.execute(update(t.invoices).where(t.invoices.c.id == invoice.id).values(disputed=True))
+        self.changed.add(invoice.customer_id)
         return dispute_id
 
     def _dispute_query(self) -> Select[Any]:
@@ -78,21 +79,19 @@ class SqlDisputes(SqlArea):
         row = self.connection.execute(self._dispute_query().where(t.disputes.c.id == dispute_id)).first()
         return None if row is None else DisputeRow(*row)
 
-    def dispute_invoice_id(self, dispute_id: int) -> int | None:
-        d = t.disputes
-        value = self.connection.execute(select(d.c.invoice_id).where(d.c.id == dispute_id)).scalar()
-        return None if value is None else int(value)
-
     def close_dispute(self, dispute_id: int, status: str, resolution: str | None, at: datetime) -> None:
         d = t.disputes
-        invoice_id = self.dispute_invoice_id(dispute_id)
-        self.connection.execute(
+        row = self.connection.execute(
             update(d)
             .where(d.c.id == dispute_id)
             .values(status=status, resolution=resolution, closed_at=at, updated_at=at)
-        )
-        still_open = exists().where(d.c.invoice_id == invoice_id, d.c.status == "open")
-        self.connection.execute(update(t.invoices).where(t.invoices.c.id == invoice_id).values(disputed=still_open))
+            .returning(d.c.invoice_id, d.c.customer_id)
+        ).first()
+        if row is None:
+            return
+        still_open = exists().where(d.c.invoice_id == row.invoice_id, d.c.status == "open")
+        self.connection.execute(update(t.invoices).where(t.invoices.c.id == row.invoice_id).values(disputed=still_open))
+        self.changed.add(int(row.customer_id))
 
     def disputes(self, status: str | None, limit: int, offset: int) -> Page:
         d = t.disputes

@@ -68,7 +68,10 @@ class SqlLedgerReads(SqlArea):
         row = self.connection.execute(
             update(table).where(table.c.external_id == external_id).values({flag: value}).returning(customer)
         ).first()
-        return None if row is None else int(row[0])
+        if row is None:
+            return None
+        self.changed.add(int(row[0]))
+        return int(row[0])
 
     def ledger_records(
         self,

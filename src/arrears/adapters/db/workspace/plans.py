@@ -48,6 +48,7 @@ class SqlPlans(SqlArea):
             [{"plan_id": plan_id, "due_date": i.due_date, "amount_minor": i.amount_minor} for i in instalments],
         )
         self.connection.execute(update(t.invoices).where(t.invoices.c.id.in_(invoices)).values(plan_id=plan_id))
+        self.changed.add(customer_id)
         return plan_id
 
     def _plan_rows(self, where: ColumnElement[bool] | None) -> list[PlanRow]:
@@ -100,6 +101,11 @@ class SqlPlans(SqlArea):
 
     def set_plan_status(self, plan_id: int, status: str) -> None:
         """A plan that is no longer active lets go of its invoices: they are chased as usual again."""
-        self.connection.execute(update(t.payment_plans).where(t.payment_plans.c.id == plan_id).values(status=status))
+        p = t.payment_plans
+        customer_id = self.connection.execute(
+            update(p).where(p.c.id == plan_id).values(status=status).returning(p.c.customer_id)
+        ).scalar()
+        if customer_id is not None:
+            self.changed.add(int(customer_id))
         if status != "active":
             self.connection.execute(update(t.invoices).where(t.invoices.c.plan_id == plan_id).values(plan_id=None))
