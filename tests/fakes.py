@@ -1071,6 +1071,7 @@ class StoredContact:
     email: str | None
     phone: str | None
     role: str | None
+    receives_reminders: bool = False
 
 
 @dataclass
@@ -1102,7 +1103,9 @@ class FakeCustomerRecords:
     def contact_rows(self) -> list[ContactRow]:
         customers = self._workspace.ledger.customer_refs
         return [
-            ContactRow(c.id, customers[c.customer_id].external_id, None, c.name, c.email, c.phone, c.role, True)
+            ContactRow(
+                c.id, customers[c.customer_id].external_id, None, c.name, c.email, c.phone, c.role, c.receives_reminders
+            )
             for _, c in sorted(self.contacts.items())
         ]
 
@@ -1110,12 +1113,20 @@ class FakeCustomerRecords:
         found = self.contacts.get(contact_id)
         return found is not None and found.customer_id == customer_id
 
-    def add_contact(self, customer_id: int, name: str, email: str | None, phone: str | None, role: str | None) -> int:
+    def add_contact(
+        self,
+        customer_id: int,
+        name: str,
+        email: str | None,
+        phone: str | None,
+        role: str | None,
+        receives_reminders: bool = False,
+    ) -> int:
         for contact in self.contacts.values():
             if contact.customer_id == customer_id and contact.name.casefold() == name.casefold():
                 return contact.id
         contact_id = max(self.contacts, default=0) + 1
-        self.contacts[contact_id] = StoredContact(contact_id, customer_id, name, email, phone, role)
+        self.contacts[contact_id] = StoredContact(contact_id, customer_id, name, email, phone, role, receives_reminders)
         return contact_id
 
     def issue_of(self, customer_id: int, issue_id: int) -> bool:

@@ -21,7 +21,7 @@ def accounts(ledger: Ledger) -> None:
         "invoices",
         [
             invoice("I1", "C1", due=DAY - timedelta(days=31), amount="120.00"),
-            invoice("I2", "C1", due=DAY - timedelta(days=5), amount="80.00"),
+            invoice("I2", "C1", due=DAY + timedelta(days=2), amount="80.00"),  # due soon: the courtesy note
         ],
     )
 
@@ -100,7 +100,8 @@ def test_email_preview_renders_without_sending(cli: Cli, ledger: Ledger, tmp_pat
     html = cli("email", "preview", "past-due-30", "--customer", "C1", "--html", "--as-of", DAY.isoformat())
     unknown = cli("email", "preview", "nope", "--customer", "C1")
 
-    assert text.exit_code == 0 and "To: ann@acme.example" in text.stdout and "$200.00" in text.stdout
+    # I1 alone: I2 is not due yet, and a past-due step lists the past-due invoices
+    assert text.exit_code == 0 and "To: ann@acme.example" in text.stdout and "$120.00" in text.stdout
     assert "Acme &lt;b&gt;Ltd&lt;/b&gt;" in html.stdout or "Ann Lee" in html.stdout
     assert "<b>Ltd</b>" not in html.stdout
     assert unknown.exit_code == 1 and "no workflow step named 'nope'" in unknown.stderr

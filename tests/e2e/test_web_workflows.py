@@ -156,11 +156,11 @@ def test_the_preview_lists_what_the_cli_dry_run_lists_and_writes_nothing(
     client = site.signed_in("morgan")
     before = row_counts(site)
 
-    page = client.get("/workflows/preview", params={"as_of": "2026-06-30"})
+    page = client.get("/workflows/preview", params={"as_of": "2026-07-01"})  # S1 is 30 days late
 
     assert page.status_code == 200
     assert row_counts(site) == before
-    cli = Cli(db_url)("cycle", "--dry-run", "--as-of", "2026-06-30", "--format", "json")
+    cli = Cli(db_url)("cycle", "--dry-run", "--as-of", "2026-07-01", "--format", "json")
     assert cli.exit_code == 0, cli.output
     expected = json.loads(cli.stdout)
     planned = expected["planned"]
@@ -192,15 +192,15 @@ def test_the_preview_shows_the_reminders_and_the_script_named_customer_as_text(s
     Ledger(site.arrears, tmp_path).load("contacts", [contact("C3", SCRIPT, email="ap@script.test")])
     client = site.signed_in("olivia")
 
-    page = client.get("/workflows/preview", params={"as_of": "2026-06-30"})
+    page = client.get("/workflows/preview", params={"as_of": "2026-07-01"})
 
     shown = visible(page.text)
-    assert "Dry run of 2026-06-30" in shown
+    assert "Dry run of 2026-07-01" in shown
     assert re.search(r"email past_due C1 standard · past-due-30 INV-1001 pat@acme\.test", shown), shown
-    assert re.search(r"call task C1 standard · past-due-30 INV-1001 maria due 2026-07-02", shown), shown
-    assert re.search(
-        r"email courtesy_reminder C3 standard · courtesy <script>alert\(1\)</script> ap@script\.test", shown
-    ), shown
+    assert re.search(r"call task C1 standard · past-due-30 INV-1001 maria due 2026-07-03", shown), shown
+    assert re.search(r"email past_due C3 standard · past-due-30 <script>alert\(1\)</script> ap@script\.test", shown), (
+        shown
+    )
     assert "<script>" not in page.text
 
 

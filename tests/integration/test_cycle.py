@@ -16,7 +16,7 @@ from arrears.adapters.rendering import TemplateError, Templates
 from arrears.domain.emails import PermanentFailure, TemporaryFailure
 from arrears.domain.errors import NotFound, PermissionDenied
 from arrears.domain.workflows import parse_workflows
-from arrears.services import accounts, chasing, cycle, disputes, outbox, plans, task_list
+from arrears.services import accounts, chasing, cycle, disputes, outbox, plans, task_list, tasks
 from tests.ledger import contact, customer, invoice, payment
 from tests.workspace import Desk
 
@@ -118,12 +118,14 @@ class Cycle:
 
 @pytest.fixture
 def day(desk: Desk) -> Cycle:
-    """Acme (C1, collector maria) with a reminder contact; invoices at various ages as of DAY."""
+    """Acme (C1, collector maria) with a reminder contact, invoices at various ages as of DAY (I02 due
+    in 2 days); Beta (C2, no address) and Gamma (C3) with one late invoice each."""
     desk.ledger.load(
         "customers",
         [
             customer("C1", "Acme Ltd", collector="maria", email="ap@acme.example"),
             customer("C2", "Beta GmbH", currency="EUR", collector="sam"),
+            customer("C3", "Gamma SA", collector="sam", email="ap@gamma.example"),
         ],
     )
     desk.ledger.load(
@@ -139,8 +141,9 @@ def day(desk: Desk) -> Cycle:
             invoice("I50", "C1", due=DAY - timedelta(days=50), amount="100.00"),
             invoice("I31", "C1", due=DAY - timedelta(days=31), amount="200.00"),
             invoice("I30", "C1", due=DAY - timedelta(days=30), amount="300.00"),
-            invoice("I10", "C1", due=DAY - timedelta(days=10), amount="50.00"),
+            invoice("I02", "C1", due=DAY + timedelta(days=2), amount="50.00"),
             invoice("B40", "C2", due=DAY - timedelta(days=40), amount="40.00"),
+            invoice("G35", "C3", due=DAY - timedelta(days=35), amount="70.00"),
         ],
     )
     return Cycle(desk)
@@ -152,23 +155,23 @@ def test_only_the_latest_due_step_fires_and_earlier_ones_are_skipped(day: Cycle)
     assert day.steps_of("I50") == ["past-due-45"]
     assert day.steps_of("I50", "skipped") == ["courtesy", "past-due-30"]
     assert day.steps_of("I30") == ["past-due-30"]
-    assert day.steps_of("I10") == ["courtesy"]
+    assert day.steps_of("I02") == ["courtesy"]
+    assert day.steps_of("I31", "skipped") == ["courtesy"]  # late: the courtesy step is never caught up
 
 
-def test_one_email_and_one_task_per_customer_and_step_listing_all_its_invoices(day: Cycle) -> None:
+def test_one_past_due_email_and_one_task_per_customer_listing_all_its_invoices(day: Cycle) -> None:
     report = day.run()
 
-    emails = {(e.step, e.customer_id): e for e in day.emails()}
-    acme_30 = emails[("past-due-30", 1)]
-    assert "I31" in acme_30.text and "I30" in acme_30.text and "I50" not in acme_30.text
-    assert json_list(acme_30.to_addresses) == ["ann@acme.example"]
-    calls = day.desk.everyone(types=("call",))
-    acme_call = next(
-        r for r in calls if r.customer_external_id == "C1" and set(r.invoice_external_ids) == {"I30", "I31"}
-    )
+    [courtesy, acme] = [e for e in day.emails() if e.customer_id == 1]  # a step before the due date sends its own
+    assert (courtesy.step, acme.step) == ("courtesy", "past-due-45")  # the template of the latest step that fired
+    assert all(number in acme.text for number in ("I50", "I31", "I30")) and "I02" not in acme.text
+    assert json_list(acme.to_addresses) == ["ann@acme.example"]
+    [acme_call] = [r for r in day.desk.everyone(types=("call",)) if r.customer_external_id == "C1"]
+    assert set(acme_call.invoice_external_ids) == {"I50", "I31", "I30"}
     assert (acme_call.assignee, acme_call.due_date, acme_call.source) == ("maria", DAY + timedelta(days=2), "workflow")
-    assert report.emails_queued == 3  # Acme: 45, 30, courtesy; Beta has no address: its task alone
+    assert report.emails_queued == 3  # Acme's two, Gamma's; Beta has no address: its task alone
     assert report.emails_sent == 3
+    assert day.steps_of("I31") == ["past-due-30"]  # each step recorded for its own invoice
 
 
 def json_list(text: str) -> list[str]:
@@ -197,6 +200,49 @@ def test_running_the_same_day_again_or_an_earlier_one_creates_nothing(day: Cycle
     assert first.emails_queued > 0
     assert (again.emails_queued, again.tasks_created, earlier.emails_queued, earlier.tasks_created) == (0, 0, 0, 0)
     assert (len(day.emails()), day.desk.count(t.tasks), len(day.outbox.sent)) == before
+
+
+def test_a_customer_s_open_workflow_task_of_a_type_gets_the_next_invoices_instead_of_a_new_task(
+    day: Cycle,
+) -> None:
+    day.run(DAY - timedelta(days=15))  # I50 is 35 days late: a call task about it
+    [first] = day.desk.everyone(types=("call",))
+
+    report = day.run()  # I50 reaches 45 days, I31 and I30 30 days, while that call is still open
+
+    [call] = [r for r in day.desk.everyone(types=("call",)) if r.customer_external_id == "C1"]
+    assert call.id == first.id and set(call.invoice_external_ids) == {"I50", "I31", "I30"}
+    assert call.version == first.version + 1
+    assert (report.tasks_joined, report.tasks_created) == (1, 2)  # Beta's and Gamma's calls are new
+    history = accounts.timeline(day.desk.uow(), day.desk["morgan"], "C1").items
+    on_the_task = [e.summary for e in history if e.entity == "task" and e.entity_id == str(call.id)]
+    assert any("added to this call task by step past-due-45" in summary for summary in on_the_task)
+
+
+def test_a_done_workflow_task_is_not_reopened_the_next_invoices_make_a_new_one(day: Cycle) -> None:
+    day.run(DAY - timedelta(days=15))
+    [first] = day.desk.everyone(types=("call",))
+    tasks.complete_task(day.desk.uow(), day.desk["maria"], first.id, outcome="left_voicemail", version=first.version)
+
+    day.run()
+
+    [call] = [r for r in day.desk.everyone(types=("call",)) if r.customer_external_id == "C1"]
+    assert call.id != first.id and set(call.invoice_external_ids) == {"I50", "I31", "I30"}
+
+
+def test_a_contact_taken_down_on_a_call_receives_reminders_only_when_ticked(day: Cycle) -> None:
+    quiet = tasks.NewContact("Bob Quiet", email="bob@beta.example")
+    day.desk.task(as_user="sam", customer_id="C2", new_contact=quiet, description="Spoke to Bob")
+    day.run(DAY - timedelta(days=1))  # B40 is 39 days late: its past-due-30 step fires, with no address
+    assert [e for e in day.emails() if e.customer_id == 2] == []
+
+    ticked = tasks.NewContact("Ada Payables", email="ada@beta.example", receives_reminders=True)
+    day.desk.task(as_user="sam", customer_id="C2", new_contact=ticked, description="Spoke to Ada")
+    day.desk.ledger.load("invoices", [invoice("B31", "C2", due=DAY - timedelta(days=31), amount="10.00")])
+    day.run()
+
+    [email] = [e for e in day.emails() if e.customer_id == 2]
+    assert json_list(email.to_addresses) == ["ada@beta.example"]
 
 
 def test_a_missed_week_catches_up_without_flooding(day: Cycle) -> None:
@@ -258,7 +304,7 @@ def test_disputed_on_hold_paid_and_promised_invoices_are_not_chased(day: Cycle) 
     fired = {step for step, _ in day.runs()}
     assert day.steps_of("I50") == [] and day.steps_of("I31") == [] and day.steps_of("I30") == []
     assert day.steps_of("B40") == []
-    assert fired == {"courtesy"}  # only I10
+    assert fired == {"courtesy", "past-due-30"}  # I02's courtesy note and Gamma's G35 alone
 
 
 def test_a_promise_whose_date_has_passed_no_longer_protects_the_invoice(day: Cycle) -> None:
@@ -296,21 +342,21 @@ def test_events_fire_only_for_what_arrives_after_the_first_cycle(day: Cycle) -> 
     day.run()
     assert [e for e in day.emails() if e.step in ("welcome", "presentment")] == []
 
-    day.desk.ledger.load("customers", [customer("C3", "Gamma Inc", email="ap@gamma.example")])
+    day.desk.ledger.load("customers", [customer("C4", "Delta Inc", email="ap@delta.example")])
     day.desk.ledger.load(
         "invoices",
         [
-            invoice("G1", "C3", due=DAY + timedelta(days=30), issued=DAY),
-            invoice("G2", "C3", due=DAY - timedelta(days=1), issued=DAY - timedelta(days=31)),
+            invoice("D1", "C4", due=DAY + timedelta(days=30), issued=DAY),
+            invoice("D2", "C4", due=DAY - timedelta(days=1), issued=DAY - timedelta(days=31)),
         ],
     )
     day.run(DAY + timedelta(days=1))
 
     new = [e for e in day.emails() if e.step in ("welcome", "presentment")]
     assert sorted(e.step for e in new) == ["presentment", "welcome"]
-    presentment = next(m for m in day.outbox.sent if "Invoice G1" in str(m["Subject"]))
+    presentment = next(m for m in day.outbox.sent if "Invoice D1" in str(m["Subject"]))
     attachments = [p.get_filename() for p in presentment.walk() if p.get_filename()]
-    assert attachments == ["invoice-G1.pdf"]
+    assert attachments == ["invoice-D1.pdf"]
     day.run(DAY + timedelta(days=2))
     assert len([e for e in day.emails() if e.step in ("welcome", "presentment")]) == 2
 
@@ -377,10 +423,10 @@ def body_of(message: Message, kind: str) -> str:
 def test_the_body_is_rendered_when_sent_from_what_the_cycle_decided(day: Cycle) -> None:
     day.outbox.failures = [TemporaryFailure("451 try again later")] * 10
     day.run()
-    queued = {e.step: e for e in day.emails() if e.customer_id == 1}["past-due-30"]
+    queued = {e.step: e for e in day.emails() if e.customer_id == 1}["past-due-45"]
     assert (queued.status, queued.html, queued.text) == ("queued", "", "")  # no body until it is sent
     assert queued.subject and queued.template == "past_due"
-    assert [i["number"] for i in outbox.thaw(queued.context)["invoices"]] == ["I31", "I30"]
+    assert [i["number"] for i in outbox.thaw(queued.context)["invoices"]] == ["I50", "I31", "I30"]
     # A payment after the decision does not change the email decided: it lists what was due then.
     day.desk.ledger.load("payments", [payment("P1", invoice="I31", on=DAY, amount="150.00")])
     day.outbox.failures = []
@@ -391,8 +437,8 @@ def test_the_body_is_rendered_when_sent_from_what_the_cycle_decided(day: Cycle) 
     message = next(m for m in day.outbox.sent if m["Message-ID"] == queued.message_id)
     text, html = body_of(message, "plain"), body_of(message, "html")
     assert "I31  due May 30, 2026  $200.00 outstanding (31 days overdue)" in text
-    assert "Total outstanding: $500.00" in text and "Dear Ann Lee," in text
-    assert "<strong>$500.00</strong>" in html and f"<title>{queued.subject}</title>" in html
+    assert "Total outstanding: $600.00" in text and "Dear Ann Lee," in text
+    assert "<strong>$600.00</strong>" in html and f"<title>{queued.subject}</title>" in html
     assert message["Subject"] == queued.subject
     sent = {e.id: e for e in day.emails()}[queued.id]  # what went out is kept
     assert (sent.status, sent.text, sent.html) == ("sent", text, html)
@@ -530,8 +576,8 @@ def test_the_timeline_counts_the_reminders_sent(day: Cycle) -> None:
 
     history = accounts.timeline(day.desk.uow(), day.desk["morgan"], "C1").items
 
-    assert sum(1 for e in history if e.entity == "email" and e.action == "queued") == 3
-    assert sum(1 for e in history if e.entity == "email" and e.action == "sent") == 3
+    assert sum(1 for e in history if e.entity == "email" and e.action == "queued") == 2  # courtesy, past due
+    assert sum(1 for e in history if e.entity == "email" and e.action == "sent") == 2
 
 
 def test_a_paused_customer_or_invoice_is_not_chased_until_resumed(day: Cycle) -> None:

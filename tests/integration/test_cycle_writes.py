@@ -40,7 +40,7 @@ def test_the_selection_reads_invoice_rows_in_chunks_with_the_same_result(
     assert day.steps_of("I50", "skipped") == ["courtesy", "past-due-30"]
     assert day.steps_of("I30") == ["past-due-30"]
     assert day.steps_of("I31") == ["past-due-30"]
-    assert day.steps_of("I10") == ["courtesy"]
+    assert day.steps_of("I02") == ["courtesy"]
     assert day.steps_of("B40") == ["past-due-30"]
     assert report.emails_queued == 3
 
@@ -169,8 +169,8 @@ def test_emails_tasks_audit_entries_claims_and_links_are_stored_as_given(desk: D
 
 
 def test_a_run_whose_email_another_cycle_queued_links_no_email_and_keeps_its_task(day: Cycle) -> None:  # noqa: F811
-    """Two cycles may claim different invoices of one customer and step (one saw an invoice the other
-    did not): the second email has the first's key and is not queued. On PostgreSQL the claim named
+    """Two cycles may claim different invoices of one customer (one saw an invoice the other did not):
+    the second's past-due email has the first's key and is not queued. On PostgreSQL the claims named
     an email id reserved for it, which the batch must drop before its commit checks the references."""
     with day.desk.uow() as uow:
         acme = uow.ledger.customer("C1")
@@ -179,13 +179,13 @@ def test_a_run_whose_email_another_cycle_queued_links_no_email_and_keeps_its_tas
             [
                 NewEmail(
                     acme.id,
-                    f"standard:past-due-30:{acme.id}:{DAY.isoformat()}",
+                    f"standard:past-due-45:{acme.id}:{DAY.isoformat()}",
                     ("ann@acme.example",),
                     "Queued by the other cycle",
                     "past_due",
                     "{}",
                     "standard",
-                    "past-due-30",
+                    "past-due-45",
                     DAY,
                     "<other@arrears.test>",
                     (),
@@ -203,20 +203,23 @@ def test_a_run_whose_email_another_cycle_queued_links_no_email_and_keeps_its_tas
         links = connection.execute(
             select(r.c.email_id, r.c.task_id)
             .join(i, r.c.invoice_id == i.c.id)
-            .where(r.c.step == "past-due-30", i.c.external_id.in_(["I30", "I31"]))
+            .where(r.c.status == "fired", i.c.external_id.in_(["I30", "I31", "I50"]))
         ).all()
-        emails = connection.execute(select(t.emails.c.id).where(t.emails.c.step == "past-due-30")).scalars().all()
-    assert emails == taken  # only the other cycle's
-    assert len(links) == 2 and {email for email, _ in links} == {None}
+        e = t.emails
+        query = select(e.c.id).where(e.c.customer_id == acme.id, e.c.step.like("past-due-%"))
+        emails = connection.execute(query).scalars().all()
+    assert emails == taken  # Acme's past-due email: only the other cycle's
+    assert len(links) == 3 and {email for email, _ in links} == {None}
     task_ids = {task for _, task in links}
-    assert len(task_ids) == 1 and None not in task_ids
-    assert report.tasks_created == 3 and report.emails_queued == 2  # 45 and courtesy; 30 was taken
+    assert len(task_ids) == 1 and None not in task_ids  # one call task for the three
+    assert report.tasks_created == 3 and report.emails_queued == 2  # Acme's courtesy, Gamma's; Acme's past due taken
 
 
 def test_a_group_partly_claimed_by_another_cycle_writes_and_links_what_it_claimed(day: Cycle) -> None:  # noqa: F811
-    """Acme's I30 and I31 reach past-due-30 together; another cycle has claimed I31 (and will write
-    its own email and task). This one writes one email and one task for I30 alone, and its run names
-    them (on PostgreSQL through the ids it reserved, on SQLite through the links after)."""
+    """Acme's I30 and I31 reach past-due-30 and I50 past-due-45 together; another cycle has claimed I31
+    (and will write its own email and task). This one writes one email and one task for I50 and I30,
+    and their runs name them (on PostgreSQL through the ids it reserved, on SQLite through the links
+    after)."""
     with day.desk.uow() as uow:
         acme = uow.ledger.customer("C1")
         assert acme is not None
@@ -233,8 +236,8 @@ def test_a_group_partly_claimed_by_another_cycle_writes_and_links_what_it_claime
 
     day.run()
 
-    email = next(e for e in day.emails() if e.step == "past-due-30" and e.customer_id == acme.id)
-    assert [i["number"] for i in outbox.thaw(email.context)["invoices"]] == ["I30"]
+    email = next(e for e in day.emails() if e.step == "past-due-45" and e.customer_id == acme.id)
+    assert [i["number"] for i in outbox.thaw(email.context)["invoices"]] == ["I50", "I30"]
     with day.desk.arrears.engine.connect() as connection:
         r, i = t.step_runs, t.invoices
         runs = {
@@ -242,15 +245,16 @@ def test_a_group_partly_claimed_by_another_cycle_writes_and_links_what_it_claime
             for row in connection.execute(
                 select(i.c.number, r.c.email_id, r.c.task_id)
                 .join(i, r.c.invoice_id == i.c.id)
-                .where(r.c.step == "past-due-30", i.c.customer_id == acme.id)
+                .where(r.c.step.like("past-due-%"), i.c.customer_id == acme.id)
             )
         }
         assert runs["I31"] == (None, None)  # the other cycle's, not linked by this one
         email_id, task_id = runs["I30"]
         assert email_id == email.id and task_id is not None
+        assert runs["I50"] == (email_id, task_id)
         tagged = connection.execute(
             select(i.c.number)
             .join(t.task_invoices, t.task_invoices.c.invoice_id == i.c.id)
             .where(t.task_invoices.c.task_id == task_id)
         ).scalars()
-        assert list(tagged) == ["I30"]
+        assert sorted(tagged) == ["I30", "I50"]

@@ -99,3 +99,16 @@ def test_the_preview_of_a_customer_on_hold_lists_no_invoice(acme: Desk) -> None:
     acme.ledger.load("customers", [customer("C1", "Acme Ltd", on_hold="true")])
 
     assert listed(preview_text(acme, "past-due-30")) == set()
+
+
+def test_the_preview_of_a_step_before_the_due_date_lists_no_late_invoice(acme: Desk) -> None:
+    acme.ledger.load("invoices", [invoice("INV-SOON", "C1", due=DAY + timedelta(days=2), amount="50.00")])
+    workflows = parse_workflows(
+        '[[workflow]]\nname = "w"\n[[workflow.step]]\nname = "courtesy"\ndays = -3\nemail = "courtesy_reminder"\n',
+        "test.toml",
+    )
+
+    rendered, _ = previews.preview(acme.uow(), Templates(company="Northwind"), workflows, "courtesy", "C1", DAY)
+
+    assert "INV-SOON" in rendered.text and listed(rendered.text) == set()  # INV-OPEN is 40 days late
+    assert "INV-SOON" not in preview_text(acme, "past-due-30")

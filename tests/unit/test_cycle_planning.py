@@ -1,12 +1,24 @@
 """The cycle's decisions that need no database: which step fires for each subject, which earlier
-ones are skipped, one group per customer and step, and batches of whole customers."""
+ones are skipped, one group per customer and step, the emails and tasks a customer's groups make
+(one past-due email per customer, one task per type), and batches of whole customers."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from arrears.domain.tasks import TaskType
+from arrears.domain.workflows import TaskSpec
 from arrears.services.automation_ports import DueSubject, Recipient
-from arrears.services.cycle.planning import Group, batches, claims, invoice_ids, plan_steps, skips_without_address
+from arrears.services.cycle.planning import (
+    Group,
+    batches,
+    by_customer,
+    claims,
+    customer_outputs,
+    invoice_ids,
+    plan_steps,
+    skips_without_address,
+)
 from tests.unit.builders import make_step, make_workflow
 
 AS_OF = date(2026, 6, 30)
@@ -105,3 +117,74 @@ def test_a_welcome_without_an_address_is_skipped_but_a_reminder_without_one_is_n
 
     assert skips_without_address(Group(workflow, welcome, 1, ()), nobody)
     assert not skips_without_address(_group(1), nobody)
+
+
+def test_a_late_invoice_skips_the_courtesy_step_even_when_no_later_step_fires() -> None:
+    found = [due("courtesy", 1, days_late=10), due("past-due-30", 1, days_late=10)]
+
+    plan = plan_steps([WORKFLOW], found, AS_OF)
+
+    assert plan.groups == []
+    assert {key: [s.subject for s in items] for key, items in plan.skips.items()} == {
+        ("standard", "courtesy"): ["invoice:1"]
+    }
+
+
+CALL = TaskSpec(TaskType.CALL, due_in_days=2)
+TASKS = make_workflow(
+    make_step("welcome", on="customer_created", email="welcome", task=TaskSpec(TaskType.CALL, 5)),
+    make_step("courtesy", days=-3, email="courtesy_reminder"),
+    make_step("past-due-30", days=30, task=CALL),
+    make_step("past-due-60", days=60, email="final_notice", task=CALL),
+    make_step("collections", days=90, email=None, task=TaskSpec(TaskType.ESCALATE_TO_COLLECTIONS)),
+)
+
+
+def group(step: str, *invoices: int, customer: int = 1) -> Group:
+    return Group(TASKS, next(s for s in TASKS.steps if s.name == step), customer, tuple(due(step, i) for i in invoices))
+
+
+def test_the_past_due_steps_of_a_customer_make_one_email_from_the_latest_step() -> None:
+    thirty, sixty = group("past-due-30", 1, 2), group("past-due-60", 3)
+
+    emails, _ = customer_outputs([thirty, sixty])
+
+    assert [(e.lead.step.name, e.groups) for e in emails] == [("past-due-60", (thirty, sixty))]
+
+
+def test_a_step_before_the_due_date_and_an_event_each_send_their_own_email() -> None:
+    welcome, courtesy, thirty = group("welcome"), group("courtesy", 4), group("past-due-30", 1)
+
+    emails, _ = customer_outputs([welcome, courtesy, thirty])
+
+    assert [(e.lead.step.name, len(e.groups)) for e in emails] == [("welcome", 1), ("courtesy", 1), ("past-due-30", 1)]
+
+
+def test_a_step_that_sends_no_email_joins_no_email() -> None:
+    collections, thirty = group("collections", 9), group("past-due-30", 1)
+
+    emails, _ = customer_outputs([collections, thirty])
+
+    assert [(e.lead.step.name, e.groups) for e in emails] == [("past-due-30", (thirty,))]
+
+
+def test_the_tasks_of_a_customer_make_one_per_type_described_by_the_latest_step() -> None:
+    welcome, thirty, sixty, collections = (
+        group("welcome"),
+        group("past-due-30", 1),
+        group("past-due-60", 2),
+        group("collections", 3),
+    )
+
+    _, tasks = customer_outputs([welcome, thirty, sixty, collections])
+
+    assert [(t.lead.step.name, [g.step.name for g in t.groups]) for t in tasks] == [
+        ("past-due-60", ["welcome", "past-due-30", "past-due-60"]),
+        ("collections", ["collections"]),
+    ]
+
+
+def test_groups_are_gathered_by_customer_in_the_order_customers_first_appear() -> None:
+    a, b, c = group("past-due-30", 1, customer=2), group("past-due-30", 2, customer=1), group("courtesy", 3, customer=2)
+
+    assert by_customer([a, b, c]) == [[a, c], [b]]

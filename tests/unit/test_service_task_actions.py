@@ -223,7 +223,25 @@ def test_the_new_contact_is_audited_on_the_customers_timeline(uow: FakeUnitOfWor
         "email": "dana@acme.example",
         "phone": "+1 415 555 0177",
         "role": "AP lead",
+        "receives_reminders": False,
     }
+
+
+def test_a_contact_added_during_a_call_receives_no_reminders_unless_the_collector_ticks_it(
+    uow: FakeUnitOfWork,
+) -> None:
+    tasks.complete_task(uow, MARIA, 7, outcome="answered", contact=DANA)
+    tasks.complete_task(uow, SAM, 8, contact=replace(DANA, name="Eve", receives_reminders=True))
+
+    stored = {c.name: c.receives_reminders for c in uow.customer_records.contacts.values()}
+    assert stored == {"Ann Lee": False, "Dana Ortiz": False, "Eve": True}
+
+
+def test_a_contact_to_remind_without_an_email_is_refused(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(InvalidValue, match="needs an email address"):
+        tasks.complete_task(uow, MARIA, 7, outcome="answered", contact=tasks.NewContact("Eve", receives_reminders=True))
+
+    assert unchanged(uow)
 
 
 def test_a_contact_added_while_completing_an_email_task_reads_well_on_the_timeline(uow: FakeUnitOfWork) -> None:

@@ -1,11 +1,11 @@
 """Which step of a workflow fires for an invoice on a day (docs/workflows.md):
-the latest reached step not yet run; earlier unrun ones are skipped and never fire later."""
+the latest reached step not yet run; earlier unrun ones are skipped and never fire later, and a step
+before the due date never fires once the invoice is late."""
 
 from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -105,15 +105,25 @@ def test_a_step_recorded_as_skipped_never_fires_later() -> None:
     assert later == Firing(None, ())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the corrected workflow semantics: a step with days <= 0 fires only while the invoice is not past due "
-    "and is never caught up; step_to_fire still fires the courtesy step for a late invoice",
-)
 def test_a_step_before_the_due_date_is_not_caught_up_once_the_invoice_is_late() -> None:
     firing = step_to_fire(STANDARD, DUE, done=(), as_of=DUE + days(1))
 
-    assert firing.step is None
+    assert firing == Firing(None, (COURTESY,))  # recorded as skipped: never sent about a late invoice
+
+
+def test_a_late_invoice_fires_its_latest_past_due_step_and_skips_the_courtesy_step() -> None:
+    firing = step_to_fire(STANDARD, DUE, done=(), as_of=DUE + days(31))
+
+    assert firing == Firing(PAST_DUE_30, (COURTESY,))
+
+
+def test_of_two_steps_before_the_due_date_the_later_fires_on_the_due_date() -> None:
+    early = make_step("early", days=-7)
+    workflow = make_workflow(early, COURTESY)
+
+    firing = step_to_fire(workflow, DUE, done=(), as_of=DUE)
+
+    assert firing == Firing(COURTESY, (early,))
 
 
 # -- properties ----------------------------------------------------------------------------------
@@ -132,9 +142,10 @@ def test_the_step_that_fires_is_the_latest_reached_not_yet_done(
     firing = step_to_fire(workflow, DUE, done, DUE + days(past_due))
 
     waiting = sorted(n for n in offsets if n <= past_due and f"d{n}" not in done)
+    eligible = [n for n in waiting if past_due <= 0 or n > 0]  # a late invoice: no step before its due date
     fired = None if firing.step is None else firing.step.days
-    assert fired == (waiting[-1] if waiting else None)
-    assert [step.days for step in firing.skipped] == waiting[:-1]
+    assert fired == (eligible[-1] if eligible else None)
+    assert sorted(step.days or 0 for step in firing.skipped) == [n for n in waiting if n != fired]
 
 
 @PROPERTY

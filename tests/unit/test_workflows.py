@@ -104,7 +104,7 @@ def test_a_workflow_matches_customers_by_tag() -> None:
         (-4, None, []),
         (-3, "courtesy", []),
         (0, "courtesy", []),
-        (29, "courtesy", []),
+        (29, None, ["courtesy"]),  # late: the courtesy step is never caught up
         (30, "past-due-30", ["courtesy"]),
         (44, "past-due-30", ["courtesy"]),
         (45, "past-due-45", ["courtesy", "past-due-30"]),

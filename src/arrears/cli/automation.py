@@ -93,7 +93,7 @@ def run_cycle(
                     item.step,
                     ", ".join(item.invoices),
                     names.get(item.assignee_id, "unassigned") if item.assignee_id else "unassigned",
-                    item.due_date or "",
+                    f"added to open task {item.joins_task}" if item.joins_task else item.due_date or "",
                 )
         console.print(table)
     console.print(

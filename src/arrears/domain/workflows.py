@@ -253,21 +253,26 @@ def _task(raw: Any, problems: list[Problem], line: int) -> TaskSpec | None:
 
 @dataclass(frozen=True, slots=True)
 class Firing:
-    """What a cycle does for one invoice on one day: the step that fires (if any), and the earlier
-    unfired steps it records as skipped (a missed day catches up without flooding the customer)."""
+    """What a cycle does for one invoice on one day: the step that fires (if any), and the unfired
+    steps it records as skipped (a missed day catches up without flooding the customer; a step
+    before the due date is skipped once the invoice is late)."""
 
     step: Step | None
     skipped: tuple[Step, ...] = ()
 
 
 def step_to_fire(workflow: Workflow, due: date, done: Iterable[str], as_of: date) -> Firing:
-    """The step with the greatest `days` not above (as_of − due) that has not yet
-    fired (nor been skipped); earlier unfired steps are skipped and never fire later."""
+    """The step with the greatest `days` not above (as_of − due) that has not yet fired (nor been
+    skipped); earlier unfired steps are skipped and never fire later.
+
+    A step on or before the due date (`days` ≤ 0) fires only while the invoice is not past due: once
+    it is late, such a step is never caught up (a "due soon" note about a late invoice would be
+    wrong); it is recorded as skipped, whether or not a later step fires that day."""
     past_due = (as_of - due).days
     finished = set(done)
-    reached = [s for s in workflow.dated_steps if s.days is not None and s.days <= past_due]
-    pending = [s for s in reached if s.name not in finished]
-    if not pending:
-        return Firing(None)
-    latest = pending[-1]
-    return Firing(latest, tuple(pending[:-1]))
+    pending = [s for s in workflow.dated_steps if s.days is not None and s.days <= past_due and s.name not in finished]
+    eligible = [s for s in pending if past_due <= 0 or (s.days or 0) > 0]
+    if not eligible:
+        return Firing(None, tuple(pending))
+    latest = eligible[-1]
+    return Firing(latest, tuple(s for s in pending if s is not latest))

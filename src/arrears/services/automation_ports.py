@@ -172,6 +172,16 @@ class StepRuns(Protocol):
         """Workflow tasks (with their invoice tags), in one statement; their ids, in order."""
         ...
 
+    def open_workflow_tasks(self, customer_ids: Sequence[int]) -> dict[tuple[int, str], int]:
+        """The open tasks that a workflow created for these customers, by (customer id, task type):
+        the oldest of each, which the cycle's next tasks of that type join."""
+        ...
+
+    def tag_tasks(self, tags: Sequence[tuple[int, Sequence[int]]]) -> None:
+        """Tag more invoices onto open tasks, (task id, invoice ids) each; a tag already there stays
+        once. Each task's version moves on (an editor of the old version is told)."""
+        ...
+
     def record_all(self, entries: Sequence[AuditEntry]) -> None:
         """Audit-log entries, in one statement."""
         ...

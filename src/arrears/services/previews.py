@@ -9,6 +9,7 @@ from ..domain.errors import InvalidValue, NotFound
 from ..domain.workflows import Workflow
 from . import outbox
 from .automation_ports import Rendered, Renderer
+from .cycle.planning import is_past_due_step
 from .ports import UnitOfWork
 
 
@@ -23,7 +24,9 @@ def preview(
     """The email the step would send the customer on `as_of`, and to whom. It lists the invoices the
     cycle would chase under the step's workflow that day (`receivables.is_chaseable`): not the
     disputed, excluded, paused or promised ones, nor those on a payment plan (chased by instalment),
-    and none if the customer is on hold or falls to another workflow."""
+    and none if the customer is on hold or falls to another workflow. A step before the due date
+    lists those not yet past due (it never speaks of a late one); a past-due step lists the past-due
+    ones, as the customer's one past-due email of a day does."""
     steps = [(index, s) for index, w in enumerate(workflows) for s in w.steps if s.name == step_name]
     if not steps:
         known = ", ".join(s.name for w in workflows for s in w.steps)
@@ -37,6 +40,9 @@ def preview(
             raise NotFound(f"no customer with external id {customer_external_id!r}")
         recipient = uow.selection.recipients([customer.id])[customer.id]
         invoices = uow.selection.chaseable_invoices(customer.id, workflows, index, as_of)
+    if step.on is None:  # a step by date lists only the invoices on its side of their due date
+        late = is_past_due_step(step)
+        invoices = [i for i in invoices if (i.due_date < as_of) == late]
     context = outbox.email_context(
         customer.name, customer.external_id, recipient.contact_name, invoices, customer.currency, step, as_of
     )

@@ -25,10 +25,14 @@ SORTS = ("due_date", "-due_date", "overdue_amount", "-overdue_amount", "customer
 
 @dataclass(frozen=True)
 class NewContact:
+    """Someone new spoken to while logging a task. They receive the reminders only when the
+    collector says so (`receives_reminders`): a name taken down on a call is not an address to chase."""
+
     name: str
     phone: str | None = None
     email: str | None = None
     role: str | None = None
+    receives_reminders: bool = False
 
 
 @dataclass(frozen=True)
@@ -206,7 +210,9 @@ def _contact(uow: UnitOfWork, customer: CustomerRef, new: NewTask, user: User) -
     """The contact spoken to: an existing one, or one created while logging the task."""
     if new.new_contact is not None:
         contact = _checked_contact(new.new_contact)
-        new_id = uow.customer_records.add_contact(customer.id, contact.name, contact.email, contact.phone, contact.role)
+        new_id = uow.customer_records.add_contact(
+            customer.id, contact.name, contact.email, contact.phone, contact.role, contact.receives_reminders
+        )
         record_audit(
             uow,
             user,
@@ -215,7 +221,13 @@ def _contact(uow: UnitOfWork, customer: CustomerRef, new: NewTask, user: User) -
             "added",
             f"Contact {contact.name} added while creating a task",
             customer.id,
-            {"name": contact.name, "email": contact.email, "phone": contact.phone, "role": contact.role},
+            {
+                "name": contact.name,
+                "email": contact.email,
+                "phone": contact.phone,
+                "role": contact.role,
+                "receives_reminders": contact.receives_reminders,
+            },
         )
         return new_id
     if new.contact_id is not None and not uow.customer_records.contact_of(customer.id, new.contact_id):
@@ -237,7 +249,9 @@ def _checked_contact(contact: NewContact) -> NewContact:
         raise InvalidValue("the new contact's name holds a NUL byte")
     if email:
         check_email(email)
-    return NewContact(name, phone, email, role)
+    if contact.receives_reminders and not email:
+        raise InvalidValue("a contact who receives the reminders needs an email address")
+    return NewContact(name, phone, email, role, contact.receives_reminders)
 
 
 def _doing(task: Task, otherwise: str) -> str:
@@ -258,7 +272,7 @@ def _spoken_to(
     if contact is not None:
         checked = _checked_contact(contact)
         new_id = uow.customer_records.add_contact(
-            task.customer_id, checked.name, checked.email, checked.phone, checked.role
+            task.customer_id, checked.name, checked.email, checked.phone, checked.role, checked.receives_reminders
         )
         record_audit(
             uow,
@@ -274,6 +288,7 @@ def _spoken_to(
                 "email": checked.email,
                 "phone": checked.phone,
                 "role": checked.role,
+                "receives_reminders": checked.receives_reminders,
             },
         )
         return replace(task, contact_id=new_id)

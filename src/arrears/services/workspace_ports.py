@@ -366,8 +366,16 @@ class CustomerRecords(Protocol):
     def contact_of(self, customer_id: int, contact_id: int) -> bool: ...
 
     def add_contact(
-        self, customer_id: int, name: str, email: str | None, phone: str | None, role: str | None
-    ) -> int: ...
+        self,
+        customer_id: int,
+        name: str,
+        email: str | None,
+        phone: str | None,
+        role: str | None,
+        receives_reminders: bool = False,
+    ) -> int:
+        """A contact of the customer (the one of that name if there is one already); its id."""
+        ...
 
     def issue_of(self, customer_id: int, issue_id: int) -> bool: ...
 

@@ -90,6 +90,9 @@ class NewContactIn(Request):
     phone: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=64)] | None = None
     email: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=254)] | None = None
     role: Annotated[str, StringConstraints(pattern=NO_NUL, max_length=100)] | None = None
+    receives_reminders: bool = Field(
+        False, description="Send the reminders to this contact too (needs an email); off unless asked for"
+    )
 
 
 class TaskCreate(Request):

@@ -5,17 +5,28 @@ tasks and audit entries together, so a cycle killed between two leaves whole bat
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ...domain.audit import Actor, ActorKind, AuditEntry
 from ...domain.money import format_minor
 from ...domain.tasks import Task, TaskSource
-from ...domain.workflows import Workflow
+from ...domain.workflows import Step, Workflow
 from .. import outbox
 from ..automation_ports import DueSubject, NewEmail, Recipient, RunLink, StepClaim
 from ..ports import UnitOfWork
-from .planning import Group, batches, claims, invoice_ids, invoice_of, plan_steps, skips_without_address
+from .planning import (
+    Group,
+    Output,
+    batches,
+    by_customer,
+    claims,
+    customer_outputs,
+    invoice_ids,
+    invoice_of,
+    plan_steps,
+    skips_without_address,
+)
 from .report import CycleReport, Mailer, Planned
 
 UowFactory = Callable[[], UnitOfWork]
@@ -46,7 +57,9 @@ def fire_workflows(
             report.steps_skipped += len(claimed)
             uow.commit()
     checked: set[str] = set()  # the email templates rendered whole once this cycle
-    for chunk in batches([*plan.groups, *events], max(1, batch)):
+    # A customer's dated and event groups in one batch: its emails and tasks are decided together.
+    every = sorted([*plan.groups, *events], key=lambda g: g.customer_id)
+    for chunk in batches(every, max(1, batch)):
         _fire_batch(uow_factory, chunk, mailer, as_of, report, checked)
 
 
@@ -66,22 +79,39 @@ def _event_subjects(uow: UnitOfWork, workflows: Sequence[Workflow], marks: tuple
 
 
 @dataclass
-class _Fired:
-    """One group's share of a batch: the subjects it claimed and what it writes."""
+class _Output:
+    """One email or task of a customer's day (`planning.Output`), with the id it will have (reserved,
+    or for a task the customer's open workflow task it joins), the step runs it covers once claimed,
+    and what it writes."""
 
-    group: Group
+    plan: Output
     recipient: Recipient
-    items: list[DueSubject]
+    id: int | None = None
+    joins: bool = False  # a task: tag the customer's open workflow task of this type, open no other
+    items: list[DueSubject] = field(default_factory=list)
     email: NewEmail | None = None
-    email_id: int | None = None
     task: Task | None = None
-    task_id: int | None = None
+    written: int | None = None  # the id of the email queued (None: another cycle had queued it) or the task
 
-    def named_by_claim(self) -> bool:
-        """Whether its step runs' claims already name the email and task it wrote: their ids were
-        reserved (`email.id`, `task.id`), and the email was queued (not taken by another cycle)."""
-        named = (self.email.id if self.email else None, self.task.id if self.task else None)
-        return named == (self.email_id, self.task_id)
+    @property
+    def step(self) -> Step:
+        return self.plan.lead.step
+
+
+@dataclass
+class _Customer:
+    """A customer's share of a batch: its groups, and the emails and tasks they make."""
+
+    recipient: Recipient
+    groups: list[Group]
+    emails: list[_Output]
+    tasks: list[_Output]
+
+    def email_of(self, group: Group) -> _Output | None:
+        return next((e for e in self.emails if group in e.plan.groups), None)
+
+    def task_of(self, group: Group) -> _Output | None:
+        return next((o for o in self.tasks if group in o.plan.groups), None)
 
 
 def _fire_batch(
@@ -92,87 +122,75 @@ def _fire_batch(
     report: CycleReport,
     checked: set[str],
 ) -> None:
-    """One email and one task per customer and step, listing all its invoices, for every group of
-    the batch; in one transaction. Subjects another cycle claimed first are left out."""
+    """The emails and tasks of every customer of the batch (one past-due email per customer, one
+    task per customer and type, joined to its open workflow task of that type if it has one), in one
+    transaction. Subjects another cycle claimed first are left out."""
     with uow_factory() as uow:
         now = uow.clock.now()
-        recipients = uow.selection.recipients([g.customer_id for g in groups])
-        planned = _reserve(uow, groups, recipients, dry_run=report.dry_run)
-        claimed = uow.step_runs.claim_runs(as_of, _step_claims(groups, recipients, planned))
-        fired: list[_Fired] = []
-        for group, (email_id, task_id) in zip(groups, planned, strict=True):
-            items = [i for i in group.subjects if (group.workflow.name, group.step.name, i.subject) in claimed]
-            if not items:
-                continue  # another cycle got there first
-            recipient = recipients[group.customer_id]
-            if skips_without_address(group, recipient):
-                report.steps_skipped += len(items)
-                continue
-            report.steps_fired += len(items)
-            one = _Fired(group, recipient, items)
-            if group.step.email and recipient.addresses:
-                one.email = _new_email(mailer, one, as_of, now, email_id, checked)
-            if group.step.task:
-                one.task = _task(one, as_of, task_id)
-            fired.append(one)
-        _write(uow, fired, claimed, as_of, now, report)
+        recipients = uow.selection.recipients(list(dict.fromkeys(g.customer_id for g in groups)))
+        open_tasks = uow.step_runs.open_workflow_tasks(list(recipients))
+        customers = [_customer(mine, recipients[mine[0].customer_id], open_tasks) for mine in by_customer(groups)]
+        _reserve(uow, customers, dry_run=report.dry_run)
+        claimed = uow.step_runs.claim_runs(as_of, [c for customer in customers for c in _step_claims(customer)])
+        for customer in customers:
+            for group in customer.groups:
+                items = [i for i in group.subjects if (group.workflow.name, group.step.name, i.subject) in claimed]
+                if skips_without_address(group, customer.recipient):
+                    report.steps_skipped += len(items)
+                    continue
+                report.steps_fired += len(items)
+                for output in (customer.email_of(group), customer.task_of(group)):
+                    if output is not None:
+                        output.items += items
+            for output in customer.emails:
+                output.items.sort(key=lambda item: (item.due_date, item.number))  # oldest first
+                if output.items and customer.recipient.addresses:
+                    output.email = _new_email(mailer, output, as_of, now, checked)
+            for output in customer.tasks:
+                if output.items and not output.joins:
+                    output.task = _task(output, as_of)
+        _write(uow, customers, claimed, as_of, now, report)
         uow.commit()
 
 
-def _reserve(
-    uow: UnitOfWork, groups: Sequence[Group], recipients: dict[int, Recipient], *, dry_run: bool
-) -> list[tuple[int | None, int | None]]:
-    """Per group, the id its email and its task will have, where the database can take them first
-    (then the claims name them: no second pass over the claimed runs to link them). Not in a dry run:
-    the ids it took would be gaps in the numbering once it rolls back."""
-    sends = [bool(g.step.email and recipients[g.customer_id].addresses) for g in groups]
-    reserved = None if dry_run else uow.step_runs.reserve_ids(sum(sends), sum(1 for g in groups if g.step.task))
-    emails, tasks = (iter(reserved[0]), iter(reserved[1])) if reserved else (None, None)
-    return [
-        (_take(emails, sending), _take(tasks, bool(group.step.task)))
-        for group, sending in zip(groups, sends, strict=True)
-    ]
+def _customer(groups: Sequence[Group], recipient: Recipient, open_tasks: dict[tuple[int, str], int]) -> _Customer:
+    """The emails and tasks a customer's groups make (a welcome without an address makes none)."""
+    live = [g for g in groups if not skips_without_address(g, recipient)]
+    emails, tasks = customer_outputs(live)
+    joined = [_Output(plan, recipient, open_tasks.get((recipient.customer_id, _task_type(plan)))) for plan in tasks]
+    for output in joined:
+        output.joins = output.id is not None
+    return _Customer(recipient, list(groups), [_Output(plan, recipient) for plan in emails], joined)
 
 
-def _write(
-    uow: UnitOfWork,
-    fired: Sequence[_Fired],
-    claimed: dict[tuple[str, str, str], int],
-    as_of: date,
-    now: datetime,
-    report: CycleReport,
-) -> None:
-    """Queue the emails, add the tasks, audit both, and link the runs the claims could not name."""
-    queued = [one for one in fired if one.email is not None]
-    for one, email_id in zip(queued, uow.outbox.queue_emails([o.email for o in queued if o.email]), strict=True):
-        one.email_id = email_id
-    created = [one for one in fired if one.task is not None]
-    for one, task_id in zip(created, uow.step_runs.add_tasks([o.task for o in created if o.task]), strict=True):
-        one.task_id = task_id
-    entries: list[AuditEntry] = []
-    for one in fired:
-        entries += _account(one, as_of, now, report)
-    uow.step_runs.record_all(entries)
-    # Without reserved ids (SQLite, a dry run) every run is linked here; with them, only those
-    # whose email another cycle had queued under the same key (rare).
-    uow.step_runs.link_runs_many(
-        [
-            RunLink(claimed[(one.group.workflow.name, one.group.step.name, item.subject)], one.email_id, one.task_id)
-            for one in fired
-            if not one.named_by_claim()
-            for item in one.items
-        ]
-    )
+def _task_type(plan: Output) -> str:
+    spec = plan.lead.step.task
+    assert spec is not None
+    return spec.type.value
 
 
-def _step_claims(
-    groups: Sequence[Group], recipients: dict[int, Recipient], planned: Sequence[tuple[int | None, int | None]]
-) -> list[StepClaim]:
-    """The step runs a batch claims, fired or skipped, each naming its group's email and task ids
-    (`planned`) when they were reserved."""
+def _reserve(uow: UnitOfWork, customers: Sequence[_Customer], *, dry_run: bool) -> None:
+    """The id each email and each new task will have, where the database can take them first (then
+    the claims name them: no second pass over the claimed runs to link them). Not in a dry run: the
+    ids it took would be gaps in the numbering once it rolls back."""
+    if dry_run:
+        return
+    emails = [e for c in customers if c.recipient.addresses for e in c.emails]
+    tasks = [o for c in customers for o in c.tasks if not o.joins]
+    reserved = uow.step_runs.reserve_ids(len(emails), len(tasks))
+    if reserved is None:
+        return
+    for output, reserved_id in zip([*emails, *tasks], [*reserved[0], *reserved[1]], strict=True):
+        output.id = reserved_id
+
+
+def _step_claims(customer: _Customer) -> list[StepClaim]:
+    """The step runs of a customer's groups, fired or skipped, each naming the email and the task
+    that will cover it where their ids are known."""
     claims = []
-    for group, (email_id, task_id) in zip(groups, planned, strict=True):
-        skip = skips_without_address(group, recipients[group.customer_id])
+    for group in customer.groups:
+        skip = skips_without_address(group, customer.recipient)
+        email, task = customer.email_of(group), customer.task_of(group)
         for item in group.subjects:
             claims.append(
                 StepClaim(
@@ -182,21 +200,60 @@ def _step_claims(
                     item.customer_id,
                     invoice_of(item),
                     "skipped" if skip else "fired",
-                    None if skip else email_id,
-                    None if skip else task_id,
+                    email.id if email is not None and not skip else None,
+                    task.id if task is not None and not skip else None,
                 )
             )
     return claims
+
+
+def _write(
+    uow: UnitOfWork,
+    customers: Sequence[_Customer],
+    claimed: dict[tuple[str, str, str], int],
+    as_of: date,
+    now: datetime,
+    report: CycleReport,
+) -> None:
+    """Queue the emails, add the tasks and tag the open ones joined, audit them, and link the runs
+    the claims could not name."""
+    queued = [e for c in customers for e in c.emails if e.email is not None]
+    for output, email_id in zip(queued, uow.outbox.queue_emails([e.email for e in queued if e.email]), strict=True):
+        output.written = email_id
+    created = [o for c in customers for o in c.tasks if o.task is not None]
+    for output, task_id in zip(created, uow.step_runs.add_tasks([o.task for o in created if o.task]), strict=True):
+        output.written = task_id
+    joined = [o for c in customers for o in c.tasks if o.joins and o.items]
+    for output in joined:
+        output.written = output.id
+    uow.step_runs.tag_tasks([(o.id, invoice_ids(o.items)) for o in joined if o.id is not None])
+    entries: list[AuditEntry] = []
+    for customer in customers:
+        entries += _account(customer, as_of, now, report)
+    uow.step_runs.record_all(entries)
+    links = []
+    for customer in customers:
+        for group in customer.groups:
+            email, task = customer.email_of(group), customer.task_of(group)
+            wrote = (email.written if email else None, task.written if task and task.items else None)
+            named = (email.id if email else None, task.id if task else None)
+            if wrote == named or skips_without_address(group, customer.recipient):
+                continue  # the claims already name what was written
+            for item in group.subjects:
+                run_id = claimed.get((group.workflow.name, group.step.name, item.subject))
+                if run_id is not None:
+                    links.append(RunLink(run_id, *wrote))
+    # Without reserved ids (SQLite, a dry run) every run is linked here; with them, only those
+    # whose email another cycle had queued under the same key (rare).
+    uow.step_runs.link_runs_many(links)
 
 
 def _take(ids: Iterator[int] | None, wanted: bool) -> int | None:
     return next(ids) if ids is not None and wanted else None
 
 
-def _new_email(
-    mailer: Mailer, one: _Fired, as_of: date, now: datetime, email_id: int | None, checked: set[str]
-) -> NewEmail:
-    group, step, recipient, items = one.group, one.group.step, one.recipient, one.items
+def _new_email(mailer: Mailer, output: _Output, as_of: date, now: datetime, checked: set[str]) -> NewEmail:
+    lead, step, recipient, items = output.plan.lead, output.step, output.recipient, output.items
     assert step.email is not None
     context = outbox.email_context(
         recipient.customer_name,
@@ -207,8 +264,8 @@ def _new_email(
         step,
         as_of,
     )
-    key = f"{group.workflow.name}:{step.name}:{group.customer_id}:{as_of.isoformat()}"
-    if group.one_per_subject:
+    key = f"{lead.workflow.name}:{step.name}:{lead.customer_id}:{as_of.isoformat()}"
+    if lead.one_per_subject:
         key += f":{items[0].subject}"
     # The subject now (the plan, the customer's record and the alerts show it); the body when it is
     # sent, from this context: the invoices and amounts as decided today.
@@ -220,111 +277,139 @@ def _new_email(
         outbox.render_stored(mailer.templates, step.email, frozen, subject)
         checked.add(step.email)
     return NewEmail(
-        group.customer_id,
+        lead.customer_id,
         key,
         recipient.addresses,
         subject,
         step.email,
         frozen,
-        group.workflow.name,
+        lead.workflow.name,
         step.name,
         as_of,
         mailer.message_id(),
         invoice_ids(items),
         now,
         items[0].invoice_ids[0] if step.on == "invoice_created" else None,
-        email_id,
+        output.id,
     )
 
 
-def _task(one: _Fired, as_of: date, task_id: int | None) -> Task:
-    spec = one.group.step.task
+def _task(output: _Output, as_of: date) -> Task:
+    """A new workflow task: described by the lead step (or by its name and the invoices), due at the
+    earliest of the due dates its steps ask for, tagging every invoice concerned."""
+    spec = output.step.task
     assert spec is not None
+    due_in = min(g.step.task.due_in_days for g in output.plan.groups if g.step.task is not None)
     return Task(
-        id=task_id,
-        customer_id=one.group.customer_id,
+        id=output.id,
+        customer_id=output.recipient.customer_id,
         type=spec.type,
-        description=spec.description or f"{one.group.step.name}: {', '.join(i.number for i in one.items)}",
-        assignee_id=one.recipient.collector_id,
-        due_date=as_of + timedelta(days=spec.due_in_days),
+        description=spec.description or f"{output.step.name}: {', '.join(_numbers(output.items))}",
+        assignee_id=output.recipient.collector_id,
+        due_date=as_of + timedelta(days=due_in),
         source=TaskSource.WORKFLOW,
-        invoice_ids=invoice_ids(one.items),
+        invoice_ids=invoice_ids(output.items),
     )
 
 
-def _account(one: _Fired, as_of: date, now: datetime, report: CycleReport) -> list[AuditEntry]:
-    """The report's counts and plan, and the audit entries, of what one group wrote."""
-    group, step, recipient = one.group, one.group.step, one.recipient
-    actor = Actor(ActorKind.WORKFLOW, None, group.workflow.name)
-    numbers = [item.number for item in one.items]
+def _numbers(items: Sequence[DueSubject]) -> list[str]:
+    return list(dict.fromkeys(item.number for item in items))
+
+
+def _account(customer: _Customer, as_of: date, now: datetime, report: CycleReport) -> list[AuditEntry]:
+    """The report's counts and plan, and the audit entries, of what one customer's day wrote."""
+    recipient = customer.recipient
     entries: list[AuditEntry] = []
-    if step.email and not recipient.addresses:
-        entries.append(
-            AuditEntry(
-                now,
-                actor,
-                "email",
-                None,
-                "not_sent",
-                f"No email address for reminder {step.name} on {', '.join(numbers)}",
-                group.customer_id,
+    for output in customer.emails:
+        if not output.items:
+            continue
+        step, numbers = output.step, _numbers(output.items)
+        actor = Actor(ActorKind.WORKFLOW, None, output.plan.lead.workflow.name)
+        if not recipient.addresses:
+            entries.append(
+                AuditEntry(
+                    now,
+                    actor,
+                    "email",
+                    None,
+                    "not_sent",
+                    f"No email address for reminder {step.name} on {', '.join(numbers)}",
+                    recipient.customer_id,
+                )
             )
-        )
-    elif one.email is not None and one.email_id is not None:
-        email = one.email
-        report.emails_queued += 1
-        report.planned.append(
-            Planned(
-                "email",
-                recipient.customer_external_id,
-                group.workflow.name,
-                step.name,
-                numbers,
-                to=list(recipient.addresses),
-                subject=email.subject,
-                template=step.email,
+        elif output.email is not None and output.written is not None:
+            report.emails_queued += 1
+            report.planned.append(
+                Planned(
+                    "email",
+                    recipient.customer_external_id,
+                    output.plan.lead.workflow.name,
+                    step.name,
+                    numbers,
+                    to=list(recipient.addresses),
+                    subject=output.email.subject,
+                    template=step.email,
+                )
             )
-        )
-        currency = next((i.currency for i in one.items if i.currency), "USD")
-        total = sum(i.outstanding_minor for i in one.items)
-        listed = any(i.number for i in one.items)
-        entries.append(
-            AuditEntry(
-                now,
-                actor,
-                "email",
-                str(one.email_id),
-                "queued",
-                f"Reminder {step.name} ({step.email}) queued to {', '.join(recipient.addresses)}"
-                + (f" for {', '.join(numbers)}: {format_minor(total, currency)} {currency}" if listed else ""),
-                group.customer_id,
-                {"template": step.email, "invoices": numbers},
+            currency = next((i.currency for i in output.items if i.currency), "USD")
+            total = sum(i.outstanding_minor for i in output.items)
+            listed = any(i.number for i in output.items)
+            entries.append(
+                AuditEntry(
+                    now,
+                    actor,
+                    "email",
+                    str(output.written),
+                    "queued",
+                    f"Reminder {step.name} ({step.email}) queued to {', '.join(recipient.addresses)}"
+                    + (f" for {', '.join(numbers)}: {format_minor(total, currency)} {currency}" if listed else ""),
+                    recipient.customer_id,
+                    {"template": step.email, "invoices": numbers},
+                )
             )
-        )
-    if one.task is not None and one.task_id is not None:
-        task = one.task
-        report.tasks_created += 1
-        report.planned.append(
-            Planned(
-                "task",
-                recipient.customer_external_id,
-                group.workflow.name,
-                step.name,
-                numbers,
-                task_type=task.type.value,
-                assignee_id=recipient.collector_id,
-                due_date=task.due_date.isoformat(),
-            )
-        )
-        entries.append(
-            AuditEntry(
-                now,
-                actor,
-                "task",
-                str(one.task_id),
-                "created",
-                f"{task.type.value} task created by step {step.name}: {task.description}",
-                group.customer_id,
-            )
-        )
+    for output in customer.tasks:
+        if not output.items or output.written is None:
+            continue
+        entries.append(_account_task(output, report, now))
     return entries
+
+
+def _account_task(output: _Output, report: CycleReport, now: datetime) -> AuditEntry:
+    step, recipient, numbers = output.step, output.recipient, _numbers(output.items)
+    actor = Actor(ActorKind.WORKFLOW, None, output.plan.lead.workflow.name)
+    task_type = _task_type(output.plan)
+    planned = Planned(
+        "task",
+        recipient.customer_external_id,
+        output.plan.lead.workflow.name,
+        step.name,
+        numbers,
+        task_type=task_type,
+        assignee_id=recipient.collector_id,
+        due_date=output.task.due_date.isoformat() if output.task else None,
+        joins_task=output.written if output.joins else None,
+    )
+    report.planned.append(planned)
+    if output.joins:
+        report.tasks_joined += 1
+        return AuditEntry(
+            now,
+            actor,
+            "task",
+            str(output.written),
+            "invoices_added",
+            f"{', '.join(numbers)} added to this {task_type} task by step {step.name}",
+            recipient.customer_id,
+            {"invoices": numbers},
+        )
+    assert output.task is not None
+    report.tasks_created += 1
+    return AuditEntry(
+        now,
+        actor,
+        "task",
+        str(output.written),
+        "created",
+        f"{task_type} task created by step {step.name}: {output.task.description}",
+        recipient.customer_id,
+    )

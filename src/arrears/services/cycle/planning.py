@@ -1,6 +1,7 @@
 """The cycle's decisions that need no database: which step fires for each subject and which are
-skipped, how the subjects group into one email and one task per customer and step, and how the
-groups are cut into batches of customers. Pure functions over what the selection found."""
+skipped, how the subjects group by customer and step, which emails and tasks a customer's groups
+make (one past-due email per customer, one task per customer and type), and how the groups are cut
+into batches of customers. Pure functions over what the selection found."""
 
 from __future__ import annotations
 
@@ -20,6 +21,15 @@ class Group:
     customer_id: int
     subjects: tuple[DueSubject, ...]
     one_per_subject: bool = False  # an event: one email per subject (invoice, customer), not per customer
+
+
+@dataclass(frozen=True)
+class Output:
+    """One email, or one task, of a customer's day: `lead`'s step gives its template (or its task's
+    description), and it covers the step runs of every group in `groups`."""
+
+    lead: Group
+    groups: tuple[Group, ...]
 
 
 @dataclass(frozen=True)
@@ -44,11 +54,10 @@ def plan_steps(workflows: Sequence[Workflow], due: Sequence[DueSubject], as_of: 
         waiting = {i.step for i in items}
         done = [s.name for s in workflow.dated_steps if s.name not in waiting]
         firing = step_to_fire(workflow, items[0].due_date, done, as_of)
-        if firing.step is None:
-            continue
-        groups[(workflow_name, firing.step.name, items[0].customer_id)].append(items[0])
         for skipped in firing.skipped:
             skips[(workflow_name, skipped.name)].append(items[0])
+        if firing.step is not None:
+            groups[(workflow_name, firing.step.name, items[0].customer_id)].append(items[0])
     steps = {(w.name, s.name): s for w in workflows for s in w.steps}
     ordered = [
         Group(by_name[workflow_name], steps[(workflow_name, step_name)], customer_id, tuple(items))
@@ -57,6 +66,44 @@ def plan_steps(workflows: Sequence[Workflow], due: Sequence[DueSubject], as_of: 
         )
     ]
     return Plan(ordered, dict(skips))
+
+
+def is_past_due_step(step: Step) -> bool:
+    """A step after the due date (`days` > 0): its emails merge into one per customer and cycle."""
+    return step.on is None and (step.days or 0) > 0
+
+
+def _latest(groups: Sequence[Group]) -> Group:
+    """The group of the step with the greatest `days` (an event step counts before any day; the
+    first of equals)."""
+    return max(groups, key=lambda g: (g.step.days is not None, g.step.days or 0))
+
+
+def customer_outputs(groups: Sequence[Group]) -> tuple[list[Output], list[Output]]:
+    """The emails and the tasks that one customer's groups of a day make.
+
+    Emails: a step before (or on) the due date and an event step each send their own; the past-due
+    steps make one email together, from the template of the one with the greatest `days`, listing
+    every invoice they fired for. Tasks: one per task type, asked for by every group whose step
+    creates one, described by the one with the greatest `days`."""
+    emails = [Output(g, (g,)) for g in groups if g.step.email and not is_past_due_step(g.step)]
+    late = [g for g in groups if g.step.email and is_past_due_step(g.step)]
+    if late:
+        emails.append(Output(_latest(late), tuple(late)))
+    by_type: dict[str, list[Group]] = defaultdict(list)
+    for group in groups:
+        if group.step.task is not None:
+            by_type[group.step.task.type.value].append(group)
+    tasks = [Output(_latest(asking), tuple(asking)) for asking in by_type.values()]
+    return emails, tasks
+
+
+def by_customer(groups: Sequence[Group]) -> list[list[Group]]:
+    """The groups of each customer together, in the order the customers first appear."""
+    out: dict[int, list[Group]] = {}
+    for group in groups:
+        out.setdefault(group.customer_id, []).append(group)
+    return list(out.values())
 
 
 def batches(groups: Sequence[Group], size: int) -> Iterator[list[Group]]:

@@ -25,6 +25,7 @@ class Planned:
     task_type: str | None = None
     assignee_id: int | None = None
     due_date: str | None = None
+    joins_task: int | None = None  # a task: the customer's open workflow task it adds the invoices to
 
 
 @dataclass
@@ -35,6 +36,7 @@ class CycleReport:
     emails_sent: int = 0
     emails_failed: int = 0
     tasks_created: int = 0
+    tasks_joined: int = 0  # open workflow tasks that were given more invoices instead of a new task
     tasks_closed: int = 0
     alerts_raised: int = 0
     steps_fired: int = 0

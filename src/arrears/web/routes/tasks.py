@@ -353,7 +353,13 @@ def _new_contact(form: Mapping[str, str]) -> tasks.NewContact | None:
     values = {key: form.get(f"contact_{key}", "").strip() for key in ("name", "phone", "email", "role")}
     if not any(values.values()):
         return None
-    return tasks.NewContact(values["name"], values["phone"] or None, values["email"] or None, values["role"] or None)
+    return tasks.NewContact(
+        values["name"],
+        values["phone"] or None,
+        values["email"] or None,
+        values["role"] or None,
+        receives_reminders=form.get("contact_reminders") == "on",
+    )
 
 
 def _version(form: Mapping[str, str]) -> int | None:

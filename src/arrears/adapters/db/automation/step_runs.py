@@ -6,15 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import (
-    insert,
-    text,
-    update,
-)
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects import postgresql
 
 from ....domain.audit import AuditEntry
-from ....domain.tasks import Task
+from ....domain.tasks import Task, TaskSource
 from ....services.automation_ports import (
     RunLink,
     StepClaim,
@@ -129,6 +125,30 @@ class SqlStepRuns(SqlAutomationArea):
         if tags:
             self._insert_pairs(t.task_invoices, "task_id", tags)
         return ids
+
+    def open_workflow_tasks(self, customer_ids: Sequence[int]) -> dict[tuple[int, str], int]:
+        k = t.tasks
+        out: dict[tuple[int, str], int] = {}
+        for chunk in self._id_chunks(sorted(set(customer_ids))):
+            rows = self.connection.execute(
+                select(k.c.customer_id, k.c.type, func.min(k.c.id))
+                .where(
+                    self._id_in(k.c.customer_id, chunk), k.c.status == "open", k.c.source == TaskSource.WORKFLOW.value
+                )
+                .group_by(k.c.customer_id, k.c.type)
+            )
+            out.update({(int(row[0]), str(row[1])): int(row[2]) for row in rows})
+        return out
+
+    def tag_tasks(self, tags: Sequence[tuple[int, Sequence[int]]]) -> None:
+        rows = [{"task_id": task_id, "invoice_id": i} for task_id, invoices in tags for i in invoices]
+        if not rows:
+            return
+        self.connection.execute(self._insert(t.task_invoices).on_conflict_do_nothing(), rows)
+        k = t.tasks
+        self.connection.execute(
+            update(k).where(k.c.id.in_(sorted({task_id for task_id, _ in tags}))).values(version=k.c.version + 1)
+        )
 
     def record_all(self, entries: Sequence[AuditEntry]) -> None:
         if not entries:

@@ -33,7 +33,15 @@ class SqlCustomerRecords(SqlArea):
         query = select(k.c.id).where(k.c.id == contact_id, k.c.customer_id == customer_id)
         return self.connection.execute(query).first() is not None
 
-    def add_contact(self, customer_id: int, name: str, email: str | None, phone: str | None, role: str | None) -> int:
+    def add_contact(
+        self,
+        customer_id: int,
+        name: str,
+        email: str | None,
+        phone: str | None,
+        role: str | None,
+        receives_reminders: bool = False,
+    ) -> int:
         k = t.contacts
         key = f"name:{name.casefold()}"
         existing = self.connection.execute(
@@ -44,7 +52,15 @@ class SqlCustomerRecords(SqlArea):
         return int(
             self.connection.execute(
                 insert(k)
-                .values(customer_id=customer_id, contact_key=key, name=name, email=email, phone=phone, role=role)
+                .values(
+                    customer_id=customer_id,
+                    contact_key=key,
+                    name=name,
+                    email=email,
+                    phone=phone,
+                    role=role,
+                    receives_reminders=receives_reminders,
+                )
                 .returning(k.c.id)
             ).scalar_one()
         )
