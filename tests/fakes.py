@@ -37,6 +37,8 @@ from arrears.services.workspace_ports import (
     AlertRow,
     CollectorLoad,
     ContactRow,
+    CustomerFilter,
+    CustomerListRow,
     CustomerRef,
     CustomerRow,
     DisputeRow,
@@ -1085,6 +1087,48 @@ class StoredIssue:
     closed_at: datetime | None = None
 
 
+class FakeCustomerList:
+    """The customer list over the fake ledger: the filters a use case passed are kept (`asked`); the
+    rows are every customer the collector and flag filters keep, by name (the search itself is SQL,
+    tested on both databases)."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.asked: list[tuple[CustomerFilter, str, int, int]] = []
+
+    def customers(self, flt: CustomerFilter, sort: str, limit: int, offset: int) -> Page:
+        w = self._workspace
+        w.here_and_committed(lambda area: area.customer_list)[-1].asked.append(
+            (flt, sort, limit, offset)
+        )  # a read commits nothing
+        rows = []
+        for ref in sorted(w.ledger.customer_refs.values(), key=lambda c: (c.name, c.id)):
+            if flt.collector_id is not None and ref.collector_id != flt.collector_id:
+                continue
+            if (flt.unassigned and ref.collector_id is not None) or (flt.on_hold and not ref.on_hold):
+                continue
+            details = w.ledger.customer_details[ref.id]
+            count, outstanding, overdue = w.balances.rows.get(ref.id, (0, 0, 0))
+            rows.append(
+                CustomerListRow(
+                    ref.id,
+                    ref.external_id,
+                    ref.name,
+                    ref.currency,
+                    w.accounts.name_of(ref.collector_id),
+                    count,
+                    outstanding,
+                    overdue,
+                    ref.on_hold,
+                    details.tags,
+                    0,
+                    details.phone,
+                    details.email,
+                )
+            )
+        return Page(rows[offset : offset + limit], offset + limit if len(rows) > offset + limit else None)
+
+
 class FakeCustomerRecords:
     """Contacts (one per customer and case-folded name), issues, and what the customer page reads."""
 
@@ -1295,6 +1339,7 @@ class FakeWorkspace:
         self.accounts = FakeAccounts(self)
         self.users = FakeUsers(self)
         self.customer_records = FakeCustomerRecords(self)
+        self.customer_list = FakeCustomerList(self)
         self.dashboard = FakeDashboard(self)
         self.changed: set[int] = set()  # customers whose balances this transaction's writes moved
 
@@ -1415,6 +1460,10 @@ class FakeUnitOfWork:
     @property
     def customer_records(self) -> FakeCustomerRecords:
         return self._now.customer_records
+
+    @property
+    def customer_list(self) -> FakeCustomerList:
+        return self._now.customer_list
 
     @property
     def dashboard(self) -> FakeDashboard:

@@ -79,6 +79,8 @@ PAGES = [
     "/tasks",
     "/tasks?tab=open&assignee=*",
     "/tasks?tab=done",
+    "/customers",
+    "/customers?q=nobody",
     "/customers/C1",
     "/customers/C3",
     "/dashboard",

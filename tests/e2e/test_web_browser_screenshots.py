@@ -76,6 +76,27 @@ def test_a_customer_record_with_a_broken_promise_then_one_with_a_dispute_and_a_p
     page.screenshot(path=str(SCREENSHOTS / "customer-invoices.png"), full_page=True, clip=clip)  # type: ignore[arg-type]
 
 
+def test_a_collector_finds_a_customer_in_the_list(showcase: Served, page: playwright.Page) -> None:
+    show, base = showcase
+    sign_in(page, base, "alex", PASSWORD)
+
+    page.get_by_role("link", name="Customers").click()
+    rows = page.locator("table.customers tbody tr")
+    expect(rows.first).to_be_visible()
+    page.get_by_label("Collector").select_option("me")
+    page.get_by_label("Overdue").check()
+    page.get_by_label("Sort").select_option("-overdue")
+    page.get_by_role("button", name="Search").click()
+    expect(rows.first).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "customers.png"), full_page=True)
+
+    page.get_by_label("Search").fill(show.promised)
+    page.get_by_role("button", name="Search").click()
+    expect(rows).to_have_count(1)
+    rows.first.get_by_role("link").first.click()
+    expect(page).to_have_url(f"{base}/customers/{show.promised}")
+
+
 def test_the_managers_dashboard_and_alerts(showcase: Served, page: playwright.Page) -> None:
     _, base = showcase
     sign_in(page, base, "morgan", PASSWORD)

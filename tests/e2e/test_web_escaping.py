@@ -63,6 +63,8 @@ def assert_inert(html: str, where: str, *shown: str) -> None:
         ("olivia", "/tasks?assignee=*&q=C3", [SCRIPT_SHOWN, IMG_SHOWN]),
         ("maria", "/tasks?tab=open&assignee=*&customer=C3&sort=-customer", [SCRIPT_SHOWN, IMG_SHOWN]),
         ("maria", "/customers/C3", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("maria", "/customers", [SCRIPT_SHOWN]),
+        ("sam", "/customers?q=script", [SCRIPT_SHOWN]),
         ("olivia", "/dashboard", [SCRIPT_SHOWN]),
         ("maria", "/dashboard", [SCRIPT_SHOWN]),
         ("olivia", "/alerts", [SCRIPT_SHOWN]),

@@ -164,6 +164,18 @@ ROUTES: dict[tuple[str, str], Make] = {
     ("GET", "/workflows/preview"): lambda site: Sample(fields={"as_of": "2026-07-01"}),
     ("GET", "/dashboard"): lambda site: Sample(),
     ("GET", "/alerts"): lambda site: Sample(fields={"status": "open", "kind": "dispute_opened", "page": "1"}),
+    ("GET", "/customers"): lambda site: Sample(
+        fields={
+            "q": "acme",
+            "collector": "maria",
+            "overdue": "on",
+            "on_hold": "",
+            "disputed": "",
+            "tag": "key",
+            "sort": "-overdue",
+            "page": "1",
+        }
+    ),
     ("POST", "/alerts/{alert_id}/dismiss"): lambda site: Sample({"alert_id": _alert(site)}, {"back": "/alerts"}),
 }
 

@@ -40,7 +40,11 @@ def differences(engine: Engine) -> list[object]:
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
-            opts={"compare_type": True, "compare_server_default": engine.dialect.name == "postgresql"},
+            opts={
+                "compare_type": True,
+                "compare_server_default": engine.dialect.name == "postgresql",
+                "include_object": t.include_object,
+            },
         )
         return list(compare_metadata(context, t.metadata))
 

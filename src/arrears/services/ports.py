@@ -18,6 +18,7 @@ from .workspace_ports import (
     Alerts,
     Audit,
     Balances,
+    CustomerList,
     CustomerRecords,
     Dashboard,
     Disputes,
@@ -144,6 +145,9 @@ class UnitOfWork(Protocol):
 
     @property
     def customer_records(self) -> CustomerRecords: ...
+
+    @property
+    def customer_list(self) -> CustomerList: ...
 
     @property
     def dashboard(self) -> Dashboard: ...

@@ -57,6 +57,36 @@ class TaskFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerFilter:
+    """The customer list's filters."""
+
+    q: str | None = None  # name, external id, email or phone, a contact's, or an invoice number
+    collector_id: int | None = None
+    unassigned: bool = False  # only customers without a collector
+    overdue: bool = False  # only customers with something overdue
+    on_hold: bool = False
+    disputed: bool = False  # only customers with an open invoice in dispute
+    tag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerListRow:
+    id: int
+    external_id: str
+    name: str
+    currency: str
+    collector: str | None
+    open_invoice_count: int
+    outstanding_minor: int
+    overdue_minor: int
+    on_hold: bool
+    tags: tuple[str, ...]
+    disputed_invoice_count: int
+    phone: str | None
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class TaskRow:
     id: int
     customer_id: int
@@ -417,6 +447,15 @@ class Tasks(Protocol):
     def close_finished_issues(self, at: datetime) -> list[tuple[int, int]]: ...
 
     def stale_tasks(self, before: date) -> list[tuple[int, int, int | None, date, str]]: ...
+
+
+class CustomerList(Protocol):
+    """The customer list as a read model (balances from `customer_balances`)."""
+
+    def customers(self, flt: CustomerFilter, sort: str, limit: int, offset: int) -> Page:
+        """One page of `CustomerListRow`, `limit` rows from `offset` in the order `sort` (one of
+        `services/customers.SORTS`)."""
+        ...
 
 
 class TaskList(Protocol):

@@ -21,6 +21,10 @@ class SchemaMissing(ArrearsError):
     code = "schema_missing"
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
     if url.startswith("sqlite"):
@@ -34,6 +38,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA busy_timeout = 30000")
             cursor.close()
+            # SQLite's own lower() folds ASCII letters only: searches fold "Δ" to "δ" as PostgreSQL does.
+            dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
             # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
             # DDL and DML of one use case commit or roll back together.
             dbapi_connection.isolation_level = None

@@ -110,7 +110,20 @@ customers = Table(
     Column("on_hold", Boolean, nullable=False, server_default=text("false")),
     Column("notes", Text),
     *_timestamps(),
+    # The customer list's default order. Its search reads two trigram indexes on PostgreSQL, and
+    # invoices one of their lower-cased number: expressions, made by migration 0010 alone.
+    Index("ix_customers_name", "name"),
 )
+
+# Indexes on expressions that migration 0010 makes on PostgreSQL only (the customer search); they are
+# not described here, and autogenerate leaves them alone (`include_object`).
+POSTGRES_ONLY_INDEXES = frozenset({"ix_customers_search", "ix_contacts_search", "ix_invoices_number_lower"})
+
+
+def include_object(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's filter of what autogenerate compares: all but `POSTGRES_ONLY_INDEXES`."""
+    return not (kind == "index" and name in POSTGRES_ONLY_INDEXES)
+
 
 contacts = Table(
     "contacts",

@@ -27,6 +27,7 @@ from .workspace.accounts import SqlAccounts
 from .workspace.alerts import SqlAlerts
 from .workspace.audit import SqlAudit
 from .workspace.balances import SqlBalances
+from .workspace.customer_list import SqlCustomerList
 from .workspace.customer_records import SqlCustomerRecords
 from .workspace.dashboard import SqlDashboard
 from .workspace.disputes import SqlDisputes
@@ -100,6 +101,7 @@ class SqlUnitOfWork:
     disputes: SqlDisputes
     accounts: SqlAccounts
     customer_records: SqlCustomerRecords
+    customer_list: SqlCustomerList
     dashboard: SqlDashboard
     selection: SqlSelection
     step_runs: SqlStepRuns
@@ -135,6 +137,7 @@ class SqlUnitOfWork:
         self.disputes = SqlDisputes(self.connection, changed)
         self.accounts = SqlAccounts(self.connection, changed)
         self.customer_records = SqlCustomerRecords(self.connection, changed)
+        self.customer_list = SqlCustomerList(self.connection, changed)
         self.dashboard = SqlDashboard(self.connection, changed)
         self.selection = SqlSelection(self.connection)
         self.step_runs = SqlStepRuns(self.connection)

@@ -1,16 +1,16 @@
-"""The customer record and what is done from it: a task, a promise or a dispute on the invoices
-selected in the record, and a note on the account."""
+"""The customer list (search, filters, sorting), the customer record and what is done from it: a
+task, a promise or a dispute on the invoices selected in the record, and a note on the account."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from ...services import customer_record, disputes, task_list, tasks, users
+from ...services import customer_record, customers, disputes, task_list, tasks, users
 from ..pages import CALL_RESULTS, BadForm, Form, WebRoute, WebState, WebUser, local_path, parse_day, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -29,6 +29,75 @@ async def selected_invoices(request: Request) -> tuple[str, ...]:
 
 
 Selected = Annotated[tuple[str, ...], Depends(selected_invoices)]
+
+
+PAGE_SIZE = 50
+SORT_LABELS = {
+    "name": "Name, A to Z",
+    "-name": "Name, Z to A",
+    "external_id": "Customer id",
+    "-overdue": "Overdue, largest first (per currency)",
+    "-outstanding": "Balance, largest first (per currency)",
+}
+Flag = Annotated[str, Query(max_length=3, pattern="^(|on|1|true)$")]
+
+
+@router.get("/customers")
+def customer_list(
+    request: Request,
+    user: WebUser,
+    web: WebState,
+    q: Annotated[str, Query(max_length=customers.MAX_QUERY)] = "",
+    collector: Annotated[str, Query(max_length=100)] = "",
+    overdue: Flag = "",
+    on_hold: Flag = "",
+    disputed: Flag = "",
+    tag: Annotated[str, Query(max_length=100)] = "",
+    sort: Annotated[str, Query(max_length=16)] = "name",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """Every customer, found by name, id, email, phone, a contact or an invoice number (`q`)."""
+    found = customers.customer_list(
+        web.arrears.uow(),
+        user,
+        q=q,
+        collector=(user.name if collector == "me" else collector) or None,
+        overdue=bool(overdue),
+        on_hold=bool(on_hold),
+        disputed=bool(disputed),
+        tag=tag,
+        sort=sort,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    params = {
+        "q": q,
+        "collector": collector,
+        "overdue": overdue,
+        "on_hold": on_hold,
+        "disputed": disputed,
+        "tag": tag,
+        "sort": sort if sort != "name" else "",
+    }
+
+    def link(**changes: object) -> str:
+        wanted = {k: v for k, v in {**params, **changes}.items() if v not in ("", None)}
+        return "/customers?" + urlencode(wanted) if wanted else "/customers"
+
+    return render(
+        request,
+        "customers.html",
+        user=user,
+        rows=found.items,
+        params={**params, "sort": sort},
+        filtered=any(v for k, v in params.items() if k != "sort"),
+        link=link,
+        page=page,
+        has_next=found.next_offset is not None,
+        people=users.list_users(web.arrears.uow()),
+        sorts=SORT_LABELS,
+        unassigned=customers.UNASSIGNED,
+    )
 
 
 def record_path(external_id: str, section: str = "") -> str:

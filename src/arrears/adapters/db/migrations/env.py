@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from arrears.adapters.db.tables import metadata
+from arrears.adapters.db.tables import include_object, metadata
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -18,5 +18,6 @@ with engine.begin() as connection:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     context.run_migrations()

@@ -1,0 +1,130 @@
+"""The customer list: every customer with its collector and balances, searched and filtered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select, union
+
+from ....services.workspace_ports import CustomerFilter, CustomerListRow, Page
+from .. import tables as t
+from .common import SqlArea
+
+SPACE: ColumnElement[str] = literal_column("' '")
+EMPTY: ColumnElement[str] = literal_column("''")
+
+
+def customer_haystack(c: Any) -> ColumnElement[str]:
+    """What a search reads of a customer, lower-cased; on PostgreSQL a trigram index holds the same
+    expression (migration 0010), written with constants (no parameters) so that the planner matches it."""
+    return func.lower(
+        c.c.name
+        + SPACE
+        + c.c.external_id
+        + SPACE
+        + func.coalesce(c.c.email, EMPTY)
+        + SPACE
+        + func.coalesce(c.c.phone, EMPTY)
+    )
+
+
+def contact_haystack(k: Any) -> ColumnElement[str]:
+    """What a search reads of a contact (its trigram index: migration 0010)."""
+    return func.lower(k.c.name + SPACE + func.coalesce(k.c.email, EMPTY) + SPACE + func.coalesce(k.c.phone, EMPTY))
+
+
+def _like_pattern(needle: str) -> str:
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class SqlCustomerList(SqlArea):
+    def customers(self, flt: CustomerFilter, sort: str, limit: int, offset: int) -> Page:
+        query, order = self._query(flt, sort)
+        rows = list(self.connection.execute(query.order_by(*order).limit(limit + 1).offset(offset)))
+        items = [
+            CustomerListRow(
+                row.id,
+                row.external_id,
+                row.name,
+                row.currency,
+                row.collector,
+                int(row.open_invoice_count or 0),
+                int(row.outstanding_minor or 0),
+                int(row.overdue_minor or 0),
+                bool(row.on_hold),
+                tuple(tag for tag in (row.tags or "").split(";") if tag),
+                int(row.disputed or 0),
+                row.phone,
+                row.email,
+            )
+            for row in rows[:limit]
+        ]
+        return Page(items, offset + limit if len(rows) > limit else None)
+
+    def _query(self, flt: CustomerFilter, sort: str) -> tuple[Select[Any], tuple[Any, ...]]:
+        c, b, u, i = t.customers, t.customer_balances, t.users, t.invoices
+        disputed = (
+            select(func.count())
+            .where(i.c.customer_id == c.c.id, i.c.status == "open", i.c.disputed.is_(True))
+            .scalar_subquery()
+        )
+        overdue = func.coalesce(b.c.overdue_minor, 0)
+        outstanding = func.coalesce(b.c.outstanding_minor, 0)
+        query = (
+            select(
+                c.c.id,
+                c.c.external_id,
+                c.c.name,
+                c.c.currency,
+                u.c.name.label("collector"),
+                b.c.outstanding_invoice_count.label("open_invoice_count"),
+                outstanding.label("outstanding_minor"),
+                overdue.label("overdue_minor"),
+                c.c.on_hold,
+                c.c.tags,
+                disputed.label("disputed"),
+                c.c.phone,
+                c.c.email,
+            )
+            .select_from(c)
+            .outerjoin(b, b.c.customer_id == c.c.id)
+            .outerjoin(u, u.c.id == c.c.collector_id)
+        )
+        if flt.q and flt.q.strip():
+            query = query.where(c.c.id.in_(self._matching(flt.q.strip())))
+        if flt.collector_id is not None:
+            query = query.where(c.c.collector_id == flt.collector_id)
+        if flt.unassigned:
+            query = query.where(c.c.collector_id.is_(None))
+        if flt.overdue:
+            query = query.where(b.c.overdue_minor > 0)
+        if flt.on_hold:
+            query = query.where(c.c.on_hold.is_(True))
+        if flt.disputed:
+            query = query.where(
+                select(i.c.id).where(i.c.customer_id == c.c.id, i.c.status == "open", i.c.disputed.is_(True)).exists()
+            )
+        if flt.tag:
+            query = query.where((literal(";") + c.c.tags + literal(";")).contains(f";{flt.tag};", autoescape=True))
+        sorts: dict[str, tuple[Any, ...]] = {
+            "name": (c.c.name.asc(), c.c.id.asc()),
+            "-name": (c.c.name.desc(), c.c.id.desc()),
+            "external_id": (c.c.external_id.asc(),),
+            # amounts compare within a currency: the list runs currency by currency
+            "-overdue": (c.c.currency.asc(), overdue.desc(), c.c.name.asc(), c.c.id.asc()),
+            "-outstanding": (c.c.currency.asc(), outstanding.desc(), c.c.name.asc(), c.c.id.asc()),
+        }
+        return query, sorts[sort]
+
+    def _matching(self, needle: str) -> Any:
+        """The ids of the customers a search matches: by name, external id, email or phone (its own
+        or a contact's, anywhere in them, any case), or by an invoice's number (any case) or external
+        id, exactly. Each part reads its own index on PostgreSQL; their union is a few ids."""
+        c, k, i = t.customers, t.contacts, t.invoices
+        pattern = _like_pattern(needle.lower())
+        return union(
+            select(c.c.id).where(customer_haystack(c).like(pattern, escape="\\")),
+            select(k.c.customer_id).where(contact_haystack(k).like(pattern, escape="\\")),
+            select(i.c.customer_id).where(or_(func.lower(i.c.number) == needle.lower(), i.c.external_id == needle)),
+        )
