@@ -41,6 +41,7 @@ from arrears.services.workspace_ports import (
     CustomerListRow,
     CustomerRef,
     CustomerRow,
+    DisputeFilter,
     DisputeRow,
     DueTask,
     EmailRow,
@@ -926,6 +927,7 @@ class FakeDisputes:
             d.note,
             d.created_at,
             d.closed_at,
+            ledger.customer_refs[d.customer_id].name,
         )
 
     def dispute(self, dispute_id: int) -> DisputeRow | None:
@@ -938,8 +940,15 @@ class FakeDisputes:
         self._set_disputed(stored.invoice_id)
         self._workspace.changed.add(stored.customer_id)
 
-    def disputes(self, status: str | None, limit: int, offset: int) -> Page:
-        found = [self._row(d) for _, d in sorted(self.rows.items(), reverse=True) if status in (None, d.status)]
+    def disputes(self, flt: DisputeFilter, limit: int, offset: int) -> Page:
+        found = [
+            self._row(d)
+            for _, d in sorted(self.rows.items(), reverse=True)
+            if flt.status in (None, d.status)
+            and flt.reason in (None, d.reason)
+            and flt.owner_id in (None, d.owner_id)
+            and flt.customer_id in (None, d.customer_id)
+        ]
         return Page(found[offset : offset + limit], offset + limit if len(found) > offset + limit else None)
 
 

@@ -81,6 +81,8 @@ PAGES = [
     "/tasks?tab=done",
     "/customers",
     "/customers?q=nobody",
+    "/disputes",
+    "/disputes?status=all",
     "/customers/C1",
     "/customers/C3",
     "/dashboard",

@@ -65,6 +65,8 @@ def assert_inert(html: str, where: str, *shown: str) -> None:
         ("maria", "/customers/C3", [SCRIPT_SHOWN, IMG_SHOWN]),
         ("maria", "/customers", [SCRIPT_SHOWN]),
         ("sam", "/customers?q=script", [SCRIPT_SHOWN]),
+        ("olivia", "/disputes", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("maria", "/customers/C3#disputes", [SCRIPT_SHOWN, IMG_SHOWN]),
         ("olivia", "/dashboard", [SCRIPT_SHOWN]),
         ("maria", "/dashboard", [SCRIPT_SHOWN]),
         ("olivia", "/alerts", [SCRIPT_SHOWN]),

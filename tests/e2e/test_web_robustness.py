@@ -81,6 +81,10 @@ def _alert(site: Site) -> str:
         return str(max(alert.id for alert in uow.alerts.alerts("open", None, 500, 0).items))
 
 
+def _dispute(site: Site) -> str:
+    return str(disputes.open_dispute(site.arrears.uow(), site.people["olivia"], "B1", "pricing").id)
+
+
 def _csv() -> dict[str, tuple[str, bytes, str]]:
     return {"file": ("customers.csv", csv_bytes([customer("C9", "Gamma Co")]), "text/csv")}
 
@@ -177,6 +181,12 @@ ROUTES: dict[tuple[str, str], Make] = {
         }
     ),
     ("POST", "/alerts/{alert_id}/dismiss"): lambda site: Sample({"alert_id": _alert(site)}, {"back": "/alerts"}),
+    ("GET", "/disputes"): lambda site: Sample(
+        fields={"status": "open", "reason": "pricing", "owner": "olivia", "customer": "C1", "page": "1"}
+    ),
+    ("POST", "/disputes/{dispute_id}/{outcome}"): lambda site: Sample(
+        {"dispute_id": _dispute(site), "outcome": "resolve"}, {"resolution": "Credit note agreed", "back": "/disputes"}
+    ),
 }
 
 HOSTILE_VALUES = [

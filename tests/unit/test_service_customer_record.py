@@ -10,10 +10,10 @@ import pytest
 
 from arrears.domain.audit import SYSTEM, Actor, AuditEntry
 from arrears.domain.errors import InvalidValue, NotFound
-from arrears.services import customer_record
+from arrears.services import customer_record, disputes
 from arrears.services.workspace_ports import EmailRow, TimelineRow
 from tests.fakes import FakeUnitOfWork, acme_desk, make_customer, rolled
-from tests.unit.builders import MARIA, NOW, SAM, TODAY
+from tests.unit.builders import MARIA, MORGAN, NOW, SAM, TODAY
 
 
 @pytest.fixture
@@ -174,3 +174,14 @@ def test_the_days_past_due_of_an_invoice_due_today_is_zero(uow: FakeUnitOfWork) 
     record = customer_record.customer_record(uow, SAM, "C1")
 
     assert {line.invoice.external_id: line.days_past_due for line in record.invoices}["I3"] == 0
+
+
+def test_the_record_lists_the_open_disputes_and_the_amount_in_dispute(uow: FakeUnitOfWork) -> None:
+    disputes.open_dispute(uow, MARIA, "I1", "pricing", amount="60.00")
+    closed = disputes.open_dispute(uow, MARIA, "I2", "damaged")
+    disputes.close_dispute(uow, MORGAN, closed.id, "rejected", "Not damaged")
+
+    record = customer_record.customer_record(uow, SAM, "C1")
+
+    assert [(d.invoice_external_id, d.amount_minor) for d in record.disputes] == [("I1", 60_00)]
+    assert record.disputed_minor == 60_00

@@ -4,6 +4,7 @@ amount within what is owed, an alert at once), several at once for one customer,
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from arrears.domain.audit import Actor, AuditEntry
 from arrears.domain.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from arrears.services import disputes
-from tests.fakes import FakeUnitOfWork, acme_desk
+from tests.fakes import ACME, FakeUnitOfWork, acme_desk
 from tests.unit.builders import MARIA, MORGAN, NOW, OLIVIA, SAM, TODAY
 
 
@@ -102,11 +103,44 @@ def test_disputing_an_unknown_invoice_is_not_found(uow: FakeUnitOfWork) -> None:
     assert nothing_written(uow)
 
 
-def test_a_dispute_may_name_its_owner_who_gets_the_alert(uow: FakeUnitOfWork) -> None:
-    row = disputes.open_dispute(uow, MARIA, "I1", "pricing", owner="morgan")
+def test_a_dispute_may_name_its_owner_and_the_alert_goes_to_the_customers_collector(uow: FakeUnitOfWork) -> None:
+    row = disputes.open_dispute(uow, MORGAN, "B1", "pricing", owner="morgan")
 
     [alert] = uow.alerts.rows.values()
-    assert (row.owner, alert.user_id) == ("morgan", MORGAN.id)
+    assert (row.owner, alert.user_id) == ("morgan", SAM.id)  # Beta's collector (managers see every alert)
+
+
+def test_the_alert_of_a_customer_without_a_collector_is_for_the_managers(uow: FakeUnitOfWork) -> None:
+    uow.ledger.add_customer(replace(ACME, collector_id=None))
+
+    disputes.open_dispute(uow, MARIA, "I1", "pricing")
+
+    [alert] = uow.alerts.rows.values()
+    assert alert.user_id is None
+
+
+def test_the_list_narrows_by_reason_owner_and_customer(uow: FakeUnitOfWork) -> None:
+    first = disputes.open_dispute(uow, MARIA, "I1", "pricing")
+    second = disputes.open_dispute(uow, MARIA, "I2", "damaged", owner="morgan")
+    beta = disputes.open_dispute(uow, SAM, "B1", "pricing")
+
+    def ids(**options: object) -> list[int]:
+        return [r.id for r in disputes.list_disputes(uow, MARIA, None, **options).items]  # type: ignore[arg-type]
+
+    assert ids(reason="pricing") == [beta.id, first.id]
+    assert ids(owner="morgan") == [second.id]
+    assert ids(customer_external_id="C2") == [beta.id]
+    assert disputes.list_disputes(uow, MARIA, "open").items[0].customer_name == "Beta GmbH"
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"), [({"owner": "nobody"}, "no user named 'nobody'"), ({"customer_external_id": "NOPE"}, "NOPE")]
+)
+def test_the_list_refuses_an_unknown_owner_or_customer(
+    uow: FakeUnitOfWork, options: dict[str, str], reason: str
+) -> None:
+    with pytest.raises((InvalidValue, NotFound), match=reason):
+        disputes.list_disputes(uow, MARIA, None, **options)  # type: ignore[arg-type]
 
 
 def test_an_unknown_owner_is_refused(uow: FakeUnitOfWork) -> None:

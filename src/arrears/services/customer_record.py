@@ -8,7 +8,7 @@ the same handful of queries for a customer with five invoices or with five thous
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from ..domain.aging import BUCKETS, days_past_due
@@ -19,7 +19,16 @@ from ..domain.tasks import TaskType
 from ..domain.users import User
 from . import settings as workspace_settings
 from .ports import UnitOfWork
-from .workspace_ports import ContactRow, CustomerRow, EmailRow, InvoiceRow, IssueRow, TimelineRow
+from .workspace_ports import (
+    ContactRow,
+    CustomerRow,
+    DisputeFilter,
+    DisputeRow,
+    EmailRow,
+    InvoiceRow,
+    IssueRow,
+    TimelineRow,
+)
 
 MAX_ROWS = 500
 MAX_NOTES = 50
@@ -70,7 +79,13 @@ class CustomerRecord:
     timeline: list[TimelineRow]
     more_timeline: bool
     dispute_reasons: tuple[str, ...]
+    disputes: list[DisputeRow] = field(default_factory=list)  # the open ones, newest first
     task_types: tuple[tuple[str, str], ...] = TASK_TYPES
+
+    @property
+    def disputed_minor(self) -> int:
+        """The amount in dispute: the open disputes' amounts (each a part or all of an invoice)."""
+        return sum(d.amount_minor for d in self.disputes)
 
     @property
     def more_invoices(self) -> bool:
@@ -116,6 +131,7 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
         emails = uow.customer_records.customer_emails(ref.id, MAX_EMAILS)
         timeline = uow.audit.timeline(ref.id, timeline_limit, 0)
         reasons = workspace_settings.load(uow).dispute_reasons
+        open_disputes = uow.disputes.disputes(DisputeFilter(status="open", customer_id=ref.id), MAX_ROWS, 0).items
     lines = [
         InvoiceLine(i, max(0, days_past_due(i.due_date, today)) if i.status == "open" and i.outstanding_minor else 0)
         for i in invoices.items
@@ -139,6 +155,7 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
         timeline=list(timeline.items),
         more_timeline=timeline.next_offset is not None,
         dispute_reasons=reasons,
+        disputes=list(open_disputes),
     )
 
 

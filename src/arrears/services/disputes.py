@@ -8,11 +8,12 @@ from ..domain.audit import Actor, AuditEntry
 from ..domain.disputes import DisputeStatus, check_dispute_amount, check_reason
 from ..domain.errors import Conflict, InvalidValue, NotFound
 from ..domain.money import format_minor, parse_amount
-from ..domain.permissions import Action, require
+from ..domain.permissions import Action, allowed, require
 from ..domain.users import User
 from . import settings as workspace_settings
 from .ports import UnitOfWork
-from .workspace_ports import DisputeRow, Page
+from .tasks import user_id_named
+from .workspace_ports import DisputeFilter, DisputeRow, Page
 
 MAX_AT_ONCE = 1000
 
@@ -102,13 +103,15 @@ def _open(
         )
     )
     customer = uow.ledger.customer_by_id(invoice.customer_id)
+    # For the customer's collector (and the managers, who see every alert); without a collector,
+    # for the managers alone.
     uow.alerts.raise_alert(
         "dispute_opened",
         f"dispute:{dispute_id}",
         f"{customer.name if customer else ''} disputes invoice {invoice.external_id}: {reason}, {what}",
         customer_id=invoice.customer_id,
         task_id=None,
-        user_id=owner_id or user.id,
+        user_id=customer.collector_id if customer else None,
         at=uow.clock.now(),
     )
     return dispute_id
@@ -149,6 +152,18 @@ def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, res
         return row
 
 
+def reasons(uow: UnitOfWork) -> tuple[str, ...]:
+    """The reason codes a dispute may carry (the workspace's settings)."""
+    with uow:
+        return workspace_settings.load(uow).dispute_reasons
+
+
+def may_close(user: User) -> bool:
+    """Whether `user` may resolve or reject disputes (managers and owners): a page offers the forms
+    only to them; `close_dispute` decides."""
+    return allowed(user, Action.MANAGE_DISPUTES)
+
+
 def get_dispute(uow: UnitOfWork, user: User, dispute_id: int) -> DisputeRow:
     require(user, Action.READ)
     with uow:
@@ -158,9 +173,28 @@ def get_dispute(uow: UnitOfWork, user: User, dispute_id: int) -> DisputeRow:
     return row
 
 
-def list_disputes(uow: UnitOfWork, user: User, status: str | None, limit: int = 50, offset: int = 0) -> Page:
+def list_disputes(
+    uow: UnitOfWork,
+    user: User,
+    status: str | None,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    reason: str | None = None,
+    owner: str | None = None,
+    customer_external_id: str | None = None,
+) -> Page:
+    """Disputes, newest first, by status (None: all), reason, owner (a user name) and customer."""
     require(user, Action.READ)
     if status not in (None, *DisputeStatus):
         raise InvalidValue("status is open, resolved or rejected")
     with uow:
-        return uow.disputes.disputes(status, limit, offset)
+        owner_id = user_id_named(uow, owner, "owner") if owner else None
+        customer_id = None
+        if customer_external_id is not None:
+            customer = uow.ledger.customer(customer_external_id)
+            if customer is None:
+                raise NotFound(f"no customer with external id {customer_external_id!r}")
+            customer_id = customer.id
+        flt = DisputeFilter(status, reason or None, owner_id, customer_id)
+        return uow.disputes.disputes(flt, limit, offset)

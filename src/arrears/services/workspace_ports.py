@@ -163,6 +163,17 @@ class DisputeRow:
     note: str | None
     created_at: datetime
     closed_at: datetime | None
+    customer_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeFilter:
+    """The dispute list's filters (None: any)."""
+
+    status: str | None = None
+    reason: str | None = None
+    owner_id: int | None = None
+    customer_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,4 +582,6 @@ class Disputes(Protocol):
 
     def close_dispute(self, dispute_id: int, status: str, resolution: str | None, at: datetime) -> None: ...
 
-    def disputes(self, status: str | None, limit: int, offset: int) -> Page: ...
+    def disputes(self, flt: DisputeFilter, limit: int, offset: int) -> Page:
+        """`DisputeRow`s matching `flt`, newest first."""
+        ...

@@ -31,10 +31,22 @@ def list_disputes(
     uow: Uow,
     paging: Paging,
     dispute_status: Annotated[Literal["open", "resolved", "rejected", "all"], Query(alias="status")] = "all",
+    reason: Annotated[str | None, Query(max_length=64, description="Only this reason code")] = None,
+    owner: Annotated[str | None, Query(max_length=100, description="Only those this user owns")] = None,
+    customer_external_id: Annotated[str | None, Query(max_length=128, description="Only this customer's")] = None,
 ) -> Page[DisputeOut]:
-    """Disputes, newest first."""
+    """Disputes, newest first; narrowed by status, reason, owner and customer."""
     wanted = None if dispute_status == "all" else dispute_status
-    page = disputes.list_disputes(uow, user, wanted, paging.limit, paging.offset)
+    page = disputes.list_disputes(
+        uow,
+        user,
+        wanted,
+        paging.limit,
+        paging.offset,
+        reason=reason,
+        owner=owner,
+        customer_external_id=customer_external_id,
+    )
     return Page[DisputeOut].of(page.items, page.next_offset, DisputeOut.of)
 
 

@@ -198,4 +198,5 @@ def customer_page(request: Request, external_id: str, user: WebUser, web: WebSta
         people=users.list_users(web.arrears.uow()),
         back=record_path(external_id),
         tomorrow=record.today + timedelta(days=1),
+        may_close=disputes.may_close(user),
     )

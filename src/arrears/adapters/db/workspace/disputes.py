@@ -14,6 +14,7 @@ from sqlalchemy import (
 )
 
 from ....services.workspace_ports import (
+    DisputeFilter,
     DisputeRow,
     InvoiceRef,
     Page,
@@ -69,6 +70,7 @@ class SqlDisputes(SqlArea):
                 d.c.note,
                 d.c.created_at,
                 d.c.closed_at,
+                c.c.name,
             )
             .join(i, i.c.id == d.c.invoice_id)
             .join(c, c.c.id == d.c.customer_id)
@@ -93,10 +95,16 @@ class SqlDisputes(SqlArea):
         self.connection.execute(update(t.invoices).where(t.invoices.c.id == row.invoice_id).values(disputed=still_open))
         self.changed.add(int(row.customer_id))
 
-    def disputes(self, status: str | None, limit: int, offset: int) -> Page:
+    def disputes(self, flt: DisputeFilter, limit: int, offset: int) -> Page:
         d = t.disputes
         query = self._dispute_query()
-        if status is not None:
-            query = query.where(d.c.status == status)
+        if flt.status is not None:
+            query = query.where(d.c.status == flt.status)
+        if flt.reason is not None:
+            query = query.where(d.c.reason == flt.reason)
+        if flt.owner_id is not None:
+            query = query.where(d.c.owner_id == flt.owner_id)
+        if flt.customer_id is not None:
+            query = query.where(d.c.customer_id == flt.customer_id)
         rows = list(self.connection.execute(query.order_by(d.c.id.desc()).limit(limit + 1).offset(offset)))
         return Page([DisputeRow(*row) for row in rows[:limit]], offset + limit if len(rows) > limit else None)
