@@ -1047,11 +1047,21 @@ class FakeAccounts:
         return len(revoking)
 
 
+@dataclass
+class StoredSession:
+    user_id: int
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None = None
+
+
 class FakeUsers:
-    """The users of `uow.users`, kept with the accounts' (one table of users)."""
+    """The users of `uow.users`, kept with the accounts' (one table of users), and web sessions by
+    the hash of their token."""
 
     def __init__(self, workspace: FakeWorkspace) -> None:
         self._workspace = workspace
+        self.sessions: dict[str, StoredSession] = {}
 
     def add(self, name: str, role: Role, email: str | None, password_hash: str | None) -> User:
         if self.by_name(name) is not None:
@@ -1065,10 +1075,61 @@ class FakeUsers:
         return next((p.user for p in self._workspace.accounts.people.values() if p.user.name == name), None)
 
     def password_hash(self, name: str) -> str | None:
-        return next((p.password_hash for p in self._workspace.accounts.people.values() if p.user.name == name), None)
+        people = self._workspace.accounts.people.values()
+        return next((p.password_hash for p in people if p.user.name == name and p.active), None)
 
     def all(self) -> list[User]:
-        return sorted((p.user for p in self._workspace.accounts.people.values()), key=lambda u: u.name)
+        return [user for user, active in self.accounts() if active]
+
+    def accounts(self) -> list[tuple[User, bool]]:
+        people = sorted(self._workspace.accounts.people.values(), key=lambda p: p.user.name)
+        return [(p.user, p.active) for p in people]
+
+    def is_active(self, user_id: int) -> bool:
+        stored = self._workspace.accounts.people.get(user_id)
+        return stored is not None and stored.active
+
+    def active_owners(self) -> int:
+        return sum(1 for p in self._workspace.accounts.people.values() if p.active and p.user.role is Role.OWNER)
+
+    def set_role(self, user_id: int, role: Role) -> None:
+        stored = self._workspace.accounts.people[user_id]
+        stored.user = replace(stored.user, role=role)
+
+    def set_active(self, user_id: int, active: bool) -> None:
+        self._workspace.accounts.people[user_id].active = active
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self._workspace.accounts.people[user_id].password_hash = password_hash
+
+    def start_session(self, user_id: int, token_hash: str, at: datetime, expires_at: datetime) -> None:
+        self.sessions[token_hash] = StoredSession(user_id, at, expires_at)
+
+    def session_user(self, token_hash: str, at: datetime) -> User | None:
+        found = self.sessions.get(token_hash)
+        if found is None or found.ended_at is not None or found.expires_at <= at or not self.is_active(found.user_id):
+            return None
+        return self._workspace.accounts.people[found.user_id].user
+
+    def end_session(self, token_hash: str, at: datetime) -> bool:
+        found = self.sessions.get(token_hash)
+        if found is None or found.ended_at is not None:
+            return False
+        found.ended_at = at
+        return True
+
+    def end_sessions(self, user_id: int, at: datetime) -> int:
+        mine = [s for s in self.sessions.values() if s.user_id == user_id and s.ended_at is None and s.expires_at > at]
+        for session in mine:
+            session.ended_at = at
+        return len(mine)
+
+    def open_sessions(self, at: datetime) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for session in self.sessions.values():
+            if session.ended_at is None and session.expires_at > at:
+                counts[session.user_id] = counts.get(session.user_id, 0) + 1
+        return counts
 
 
 # -- the customer record and the dashboard --------------------------------------------------------

@@ -77,7 +77,7 @@ def test_a_collectors_morning(served: tuple[Site, str], page: playwright.Page, d
 
     # Signing out through the user menu ends the session.
     page.locator(".user-menu summary").click()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url(f"{base}/signin")
     page.goto(f"{base}/tasks")
     page.wait_for_url("**/signin?next=*")

@@ -82,6 +82,7 @@ PAGES = [
     "/customers",
     "/customers?q=nobody",
     "/disputes",
+    "/admin/users",
     "/disputes?status=all",
     "/customers/C1",
     "/customers/C3",

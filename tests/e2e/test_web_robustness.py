@@ -181,6 +181,17 @@ ROUTES: dict[tuple[str, str], Make] = {
         }
     ),
     ("POST", "/alerts/{alert_id}/dismiss"): lambda site: Sample({"alert_id": _alert(site)}, {"back": "/alerts"}),
+    ("POST", "/signout/everywhere"): lambda site: Sample(),
+    ("GET", "/admin/users"): lambda site: Sample(),
+    ("POST", "/admin/users"): lambda site: Sample(
+        fields={"name": "nina", "email": "nina@example.com", "role": "contributor", "password": "a long secret phrase"}
+    ),
+    ("POST", "/admin/users/{name}/role"): lambda site: Sample({"name": "sam"}, {"role": "manager"}),
+    ("POST", "/admin/users/{name}/deactivate"): lambda site: Sample({"name": "sam"}),
+    ("POST", "/admin/users/{name}/activate"): lambda site: Sample({"name": "sam"}),
+    ("POST", "/admin/users/{name}/password"): lambda site: Sample(
+        {"name": "sam"}, {"password": "a long secret phrase"}
+    ),
     ("GET", "/disputes"): lambda site: Sample(
         fields={"status": "open", "reason": "pricing", "owner": "olivia", "customer": "C1", "page": "1"}
     ),
@@ -325,7 +336,7 @@ def test_hostile_input_is_a_4xx_or_a_page_never_a_500(site: Site, area: str) -> 
     owner_client, owner_csrf = owner(site)
     for (method, template), make in ROUTES.items():
         mine = "tasks" if template.startswith("/tasks") else "customers" if template.startswith("/customers") else ""
-        if (mine or "other") != area or template == "/signout":
+        if (mine or "other") != area or template in ("/signout", "/signout/everywhere"):
             continue
         sample = make(site)
         for what, params, fields in hostile_requests(sample):

@@ -3,9 +3,11 @@ without saying whether the name or the password was wrong, and the session's use
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from arrears.domain.errors import Conflict, InvalidValue
+from arrears.domain.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from arrears.domain.users import Role, User
 from arrears.services import users
 from tests.fakes import FakeHasher, FakeUnitOfWork, acme_desk, make_user
@@ -104,6 +106,99 @@ def test_a_name_or_password_too_long_to_be_real_is_refused_without_a_check(
     assert hasher.verified == 0
 
 
-def test_a_session_names_a_user_who_still_exists(uow: FakeUnitOfWork) -> None:
-    assert users.signed_in(uow, MARIA.id) == MARIA
-    assert users.signed_in(uow, 99) is None
+def test_a_session_names_its_user_until_it_ends(uow: FakeUnitOfWork) -> None:
+    token = users.start_session(uow, MARIA)
+
+    assert users.session_user(uow, token) == MARIA
+    users.end_session(uow, token)
+    assert users.session_user(uow, token) is None  # a copy of the cookie is refused
+    assert users.session_user(uow, "forged") is None
+
+
+def test_a_session_expires_after_a_working_day(uow: FakeUnitOfWork) -> None:
+    token = users.start_session(uow, MARIA)
+
+    uow.clock.advance(timedelta(hours=12))
+
+    assert users.session_user(uow, token) is None
+
+
+def test_signing_out_everywhere_ends_every_session_of_the_user_only(uow: FakeUnitOfWork) -> None:
+    laptop, phone, sams = (
+        users.start_session(uow, MARIA),
+        users.start_session(uow, MARIA),
+        users.start_session(uow, SAM),
+    )
+
+    assert users.end_every_session(uow, MARIA) == 2
+    assert (users.session_user(uow, laptop), users.session_user(uow, phone)) == (None, None)
+    assert users.session_user(uow, sams) == SAM
+
+
+def test_deactivating_a_user_ends_their_sessions_and_their_sign_in(uow: FakeUnitOfWork, hasher: FakeHasher) -> None:
+    users.set_password(uow, hasher, OLIVIA, "maria", "a long secret")
+    token = users.start_session(uow, MARIA)
+
+    assert users.set_active(uow, OLIVIA, "maria", False) == 1
+
+    assert users.session_user(uow, token) is None
+    assert users.authenticate(uow, hasher, "maria", "a long secret") is None
+    assert [u.name for u in users.list_users(uow)] == ["morgan", "olivia", "sam"]  # no longer to assign work to
+    assert ("user", str(MARIA.id), "deactivated") in uow.audit.actions()
+    users.set_active(uow, OLIVIA, "maria", True)
+    assert users.authenticate(uow, hasher, "maria", "a long secret") == MARIA
+
+
+def test_a_new_password_ends_the_users_sessions(uow: FakeUnitOfWork, hasher: FakeHasher) -> None:
+    token = users.start_session(uow, MARIA)
+
+    assert users.set_password(uow, hasher, MARIA, "maria", "a new long secret") == 1  # her own
+
+    assert users.session_user(uow, token) is None
+    assert uow.users.password_hash("maria") == "hashed:a new long secret"
+
+
+def test_only_an_owner_changes_someone_elses_password_role_or_activity(uow: FakeUnitOfWork, hasher: FakeHasher) -> None:
+    for change in (
+        lambda: users.set_password(uow, hasher, MORGAN, "maria", "a long secret"),
+        lambda: users.set_role(uow, MORGAN, "maria", "manager"),
+        lambda: users.set_active(uow, MORGAN, "maria", False),
+        lambda: users.accounts(uow, MORGAN),
+    ):
+        with pytest.raises(PermissionDenied):
+            change()
+
+    assert uow.commits == 0
+
+
+def test_an_owner_changes_a_role_and_it_is_audited(uow: FakeUnitOfWork) -> None:
+    changed = users.set_role(uow, OLIVIA, "maria", "manager")
+
+    assert changed.role is Role.MANAGER and uow.users.by_name("maria") == changed
+    assert uow.audit.entries[-1].summary == "maria is now manager (was contributor)"
+
+
+def test_the_last_active_owner_keeps_the_role_and_stays_active(uow: FakeUnitOfWork) -> None:
+    for change in (
+        lambda: users.set_role(uow, OLIVIA, "olivia", "manager"),
+        lambda: users.set_active(uow, OLIVIA, "olivia", False),
+    ):
+        with pytest.raises(Conflict, match="last active owner"):
+            change()
+
+    users.set_role(uow, OLIVIA, "morgan", "owner")
+    assert users.set_role(uow, OLIVIA, "olivia", "manager").role is Role.MANAGER
+
+
+def test_the_accounts_list_says_who_is_active_and_their_open_sessions(uow: FakeUnitOfWork) -> None:
+    users.start_session(uow, SAM)
+    users.set_active(uow, OLIVIA, "maria", False)
+
+    listed = {a.user.name: (a.active, a.open_sessions) for a in users.accounts(uow, OLIVIA)}
+
+    assert listed == {"maria": (False, 0), "morgan": (True, 0), "olivia": (True, 0), "sam": (True, 1)}
+
+
+def test_an_unknown_user_is_not_found(uow: FakeUnitOfWork, hasher: FakeHasher) -> None:
+    with pytest.raises(NotFound, match="no user named 'nobody'"):
+        users.set_role(uow, OLIVIA, "nobody", "manager")

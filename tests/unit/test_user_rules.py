@@ -50,16 +50,36 @@ def test_anything_else_is_not_an_email(email: str) -> None:
 
 
 def test_a_password_of_eight_characters_is_accepted() -> None:
-    accepted = check_password("12345678")
+    accepted = check_password("k7#pq2zx")
 
-    assert accepted == "12345678"
+    assert accepted == "k7#pq2zx"
 
 
 def test_a_password_of_seven_characters_is_refused() -> None:
     with pytest.raises(InvalidValue) as caught:
-        check_password("1234567")
+        check_password("k7#pq2z")
 
     assert caught.value.message == "the password must have at least 8 characters"
+
+
+@pytest.mark.parametrize("password", ["password", "PassWord1", "12345678", "qwertyuiop", "aaaaaaaa", "abababab"])
+def test_a_password_tried_first_by_anyone_guessing_is_refused(password: str) -> None:
+    with pytest.raises(InvalidValue, match="among the first ones tried"):
+        check_password(password)
+
+
+def test_a_password_holding_the_user_name_is_refused_any_case() -> None:
+    with pytest.raises(InvalidValue, match="may not contain the user name"):
+        check_password("Maria-2026!", "maria")
+
+    assert check_password("Maria-2026!", "sam") == "Maria-2026!"  # a short name elsewhere is no matter
+
+
+def test_a_password_longer_than_signing_in_accepts_is_refused() -> None:
+    with pytest.raises(InvalidValue, match="at most 1,024 characters"):
+        check_password(("xy7" * 342)[:1025])
+
+    assert len(check_password(("xy7" * 342)[:1024])) == 1024
 
 
 @pytest.mark.parametrize("role", ["owner", "manager", "contributor"])

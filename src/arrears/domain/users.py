@@ -18,6 +18,82 @@ class Role(StrEnum):
 _USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+# The passwords tried first (the most common in published breach lists), folded to lower case.
+COMMON_PASSWORDS = frozenset(
+    (
+        "password",
+        "password1",
+        "password12",
+        "password123",
+        "password1234",
+        "passw0rd",
+        "p@ssw0rd",
+        "p@ssword",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "0123456789",
+        "87654321",
+        "12341234",
+        "11223344",
+        "123123123",
+        "1q2w3e4r",
+        "1qaz2wsx",
+        "qwertyui",
+        "qwertyuiop",
+        "qwerty123",
+        "qwerty12",
+        "asdfghjk",
+        "asdfghjkl",
+        "zxcvbnm1",
+        "azertyui",
+        "iloveyou",
+        "iloveyou1",
+        "sunshine",
+        "princess",
+        "football",
+        "baseball",
+        "superman",
+        "batman123",
+        "trustno1",
+        "letmein1",
+        "letmein123",
+        "welcome1",
+        "welcome123",
+        "whatever",
+        "starwars",
+        "dragon123",
+        "monkey123",
+        "master123",
+        "shadow123",
+        "michael1",
+        "jennifer",
+        "charlie1",
+        "computer",
+        "internet",
+        "changeme",
+        "changeme1",
+        "default1",
+        "secret123",
+        "admin123",
+        "administrator",
+        "abc12345",
+        "abcd1234",
+        "abcdefgh",
+        "aa123456",
+        "access14",
+        "mustang1",
+        "freedom1",
+        "qazwsxedc",
+        "zaq12wsx",
+        "1password",
+        "123qweasd",
+        "qweasdzxc",
+        "arrears1",
+        "arrears123",
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +124,18 @@ def check_email(email: str) -> str:
     return email
 
 
-def check_password(password: str) -> str:
+def check_password(password: str, user_name: str | None = None) -> str:
+    """A password of 8 to 1,024 characters (the same limit as signing in), not one of the passwords
+    every attacker tries first, not one character repeated, and not the user's own name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidValue(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidValue(f"the password may have at most {MAX_PASSWORD_LENGTH:,} characters")
+    folded = password.casefold()
+    if folded in COMMON_PASSWORDS or len(set(folded)) <= 2:
+        raise InvalidValue("that password is among the first ones tried by anyone guessing: choose another")
+    if user_name and len(user_name) >= 3 and user_name.casefold() in folded:
+        raise InvalidValue("the password may not contain the user name")
     return password
 
 

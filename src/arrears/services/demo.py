@@ -56,7 +56,7 @@ def load_demo(
     once = _HashedOnce(hasher)
     for done, user in enumerate(ledger.users):
         report("adding users", done, len(ledger.users))
-        add_user(uow_factory(), once, user.name, user.role, email=user.email, password=DEMO_PASSWORD)
+        add_user(uow_factory(), once, user.name, user.role, email=user.email, password=DEMO_PASSWORD, published=True)
     report("adding users", len(ledger.users), len(ledger.users))
     imported: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="arrears-demo-") as folder:

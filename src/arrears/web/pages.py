@@ -93,10 +93,10 @@ def session_of(request: Request) -> Session:
 
 def optional_user(request: Request) -> User | None:
     session = session_of(request)
-    if session.user_id is None:
+    if session.token is None:
         return None
-    user = users.signed_in(web_of(request).arrears.uow(), session.user_id)
-    if user is None:
+    user = users.session_user(web_of(request).arrears.uow(), session.token)
+    if user is None:  # signed out elsewhere, expired, or the user deactivated: the cookie goes too
         session.sign_out()
     return user
 

@@ -1,7 +1,9 @@
 """Sessions in a signed cookie (itsdangerous), CSRF tokens, and the sign-in throttle.
 
-The cookie holds only the user's id and the session's CSRF token, signed with the workspace's secret
-key (ARREARS_SECRET_KEY, else generated and stored on first run); it is HttpOnly and SameSite=Lax.
+The cookie holds only the session's token (its row in `web_sessions`, which signing out, deactivating
+the user or a new password ends at once: services/users.py) and the session's CSRF token, signed with
+the workspace's secret key (ARREARS_SECRET_KEY, else generated and stored on first run); it is
+HttpOnly and SameSite=Lax.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ class Session:
     changed: bool = False
 
     @property
-    def user_id(self) -> int | None:
-        value = self.data.get("uid")
-        return value if isinstance(value, int) else None
+    def token(self) -> str | None:
+        """The signed-in session's token (its row names the user); None when signed out."""
+        value = self.data.get("sid")
+        return value if isinstance(value, str) else None
 
     @property
     def csrf(self) -> str:
@@ -49,9 +52,9 @@ class Session:
         token = self.data.get("csrf")
         return isinstance(token, str) and sent is not None and hmac.compare_digest(token, sent)
 
-    def sign_in(self, user_id: int) -> None:
-        """A new session (new CSRF token) for the user: nothing of the anonymous one survives."""
-        self.data = {"uid": user_id, "csrf": secrets.token_urlsafe(32)}
+    def sign_in(self, token: str) -> None:
+        """A new session (new CSRF token) named by `token`: nothing of the anonymous one survives."""
+        self.data = {"sid": token, "csrf": secrets.token_urlsafe(32)}
         self.changed = True
 
     def sign_out(self) -> None:

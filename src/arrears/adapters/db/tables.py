@@ -237,6 +237,19 @@ api_tokens = Table(
     Column("revoked_at", UTCDateTime()),
 )
 
+# A signed-in browser: its cookie carries the random token whose SHA-256 this is. Signing out,
+# deactivating the user or changing their password ends it at once (`ended_at`).
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),
+)
+
 issues = Table(
     "issues",
     metadata,

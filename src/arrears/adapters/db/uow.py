@@ -9,10 +9,8 @@ from datetime import date
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, func, insert, select
+from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, func, select
 
-from ...domain.errors import Conflict
-from ...domain.users import Role, User
 from ...services.ports import AgingRow, Clock
 from . import tables as t
 from .automation.cycle_runs import SqlCycleRuns
@@ -23,6 +21,7 @@ from .export import SqlExport
 from .importer import SqlImportBatch
 from .ledger import SqlLedger
 from .reports import aging_rows
+from .users import SqlUsers
 from .workspace.accounts import SqlAccounts
 from .workspace.alerts import SqlAlerts
 from .workspace.audit import SqlAudit
@@ -44,37 +43,6 @@ def failpoint_before_commit() -> None:
     target = os.environ.get("ARREARS_FAILPOINT_KILL_AT_COMMIT")
     if target and next(_commits) == int(target):
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-class SqlUsers:
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-
-    def add(self, name: str, role: Role, email: str | None, password_hash: str | None) -> User:
-        if self.by_name(name) is not None:
-            raise Conflict(f"a user named {name!r} already exists")
-        new_id = self.connection.execute(
-            insert(t.users)
-            .values(name=name, role=role.value, email=email, password_hash=password_hash)
-            .returning(t.users.c.id)
-        ).scalar_one()
-        return User(new_id, name, role, email)
-
-    def by_name(self, name: str) -> User | None:
-        row = self.connection.execute(select(t.users).where(t.users.c.name == name)).first()
-        return None if row is None else User(row.id, row.name, Role(row.role), row.email)
-
-    def password_hash(self, name: str) -> str | None:
-        """The stored Argon2 hash of a user's password; None for an unknown user or one without a password."""
-        value = self.connection.execute(select(t.users.c.password_hash).where(t.users.c.name == name)).scalar()
-        return None if value is None else str(value)
-
-    def all(self) -> list[User]:
-        rows = self.connection.execute(select(t.users).order_by(t.users.c.name))
-        return [User(row.id, row.name, Role(row.role), row.email) for row in rows]
-
-    def count(self) -> int:
-        return int(self.connection.execute(select(func.count()).select_from(t.users)).scalar_one())
 
 
 class SqlReports:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from ...services import users
-from ..pages import MAX_PATH, Form, MaybeUser, WebRoute, WebState, local_path, redirect, render
+from ..pages import MAX_PATH, Form, MaybeUser, WebRoute, WebState, WebUser, local_path, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -46,12 +46,23 @@ def signin(request: Request, web: WebState, form: Form) -> Response:
         message = "The user name or the password is wrong."
         return render(request, "signin.html", 401, user=None, next=wanted, name=name, error=message)
     web.throttle.succeeded(name, address)
-    session = request.state.session
-    session.sign_in(user.id)
+    request.state.session.sign_in(users.start_session(web.arrears.uow(), user))
     return redirect(wanted)
 
 
 @router.post("/signout")
-def signout(request: Request, form: Form) -> Response:
+def signout(request: Request, web: WebState, form: Form) -> Response:
+    """End this session: a copy of its cookie is refused from now on."""
+    session = request.state.session
+    if session.token:
+        users.end_session(web.arrears.uow(), session.token)
+    session.sign_out()
+    return redirect("/signin")
+
+
+@router.post("/signout/everywhere")
+def signout_everywhere(request: Request, user: WebUser, web: WebState, form: Form) -> Response:
+    """End every session of the signed-in user, in every browser."""
+    users.end_every_session(web.arrears.uow(), user)
     request.state.session.sign_out()
     return redirect("/signin")
