@@ -52,6 +52,19 @@ def test_home_still_opens_the_task_list(site: Site) -> None:
     assert site.signed_in("maria").get("/").headers["location"] == "/tasks"
 
 
+@pytest.mark.parametrize("name", ["morgan", "olivia"])
+def test_a_manager_or_an_owner_starts_on_the_dashboard(site: Site, name: str) -> None:
+    assert site.signed_in(name).get("/").headers["location"] == "/dashboard"
+
+
+def test_a_collectors_menu_holds_only_what_she_may_use(site: Site) -> None:
+    collector = site.signed_in("maria").get("/tasks").text
+    manager = site.signed_in("morgan").get("/tasks").text
+
+    assert '<a href="/import"' not in collector and '<a href="/workflows"' not in collector
+    assert '<a href="/import"' in manager and '<a href="/workflows"' in manager
+
+
 @pytest.mark.parametrize("name", list(PEOPLE))
 def test_the_dashboard_renders_for_every_role(site: Site, name: str) -> None:
     page = site.signed_in(name).get("/dashboard")

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ..bootstrap import Arrears
 from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from ..domain.money import format_minor
-from ..domain.permissions import can_update_task
+from ..domain.permissions import Action, allowed, can_update_task
 from ..domain.tasks import CallResult
 from ..domain.users import User
 from ..services import signing_key, users
@@ -70,6 +70,7 @@ class Web:
         )
         self.env.filters["money"] = money
         self.env.globals["can_update_task"] = can_update_task  # which actions a page offers; services decide
+        self.env.globals["menu"] = menu
 
     @cached_property
     def cookies(self) -> Cookies:
@@ -79,6 +80,22 @@ class Web:
 def web_of(request: Request) -> Web:
     web: Web = request.app.state.web
     return web
+
+
+def menu(user: User) -> list[tuple[str, str]]:
+    """The main menu's pages for a user's role: Import and Workflows only for those who may use them."""
+    items = [("/tasks", "Tasks"), ("/customers", "Customers"), ("/disputes", "Disputes"), ("/dashboard", "Dashboard")]
+    items.append(("/alerts", "Alerts"))
+    if allowed(user, Action.WRITE_LEDGER):
+        items.append(("/import", "Import"))
+    if allowed(user, Action.MANAGE_WORKFLOWS):
+        items.append(("/workflows", "Workflows"))
+    return items
+
+
+def landing(user: User) -> str:
+    """Where a user starts: managers and owners on the dashboard, collectors on their task list."""
+    return "/dashboard" if allowed(user, Action.UPDATE_ANY_TASK) else "/tasks"
 
 
 def session_of(request: Request) -> Session:

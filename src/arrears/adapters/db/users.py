@@ -3,13 +3,15 @@ sessions (a row each, named in the browser's cookie by a token whose SHA-256 onl
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from ...domain.errors import Conflict
 from ...domain.users import Role, User
 from . import tables as t
+
+KEEP_ENDED = timedelta(days=30)  # how long an ended or expired session's row stays
 
 
 def _user(row: object) -> User:
@@ -76,8 +78,13 @@ class SqlUsers:
     # -- web sessions ----------------------------------------------------------------------------
 
     def start_session(self, user_id: int, token_hash: str, at: datetime, expires_at: datetime) -> None:
+        """A new session; the user's sessions over for a month are forgotten (the table keeps itself small)."""
+        s = t.web_sessions
         self.connection.execute(
-            insert(t.web_sessions).values(user_id=user_id, token_hash=token_hash, created_at=at, expires_at=expires_at)
+            delete(s).where(s.c.user_id == user_id, func.coalesce(s.c.ended_at, s.c.expires_at) < at - KEEP_ENDED)
+        )
+        self.connection.execute(
+            insert(s).values(user_id=user_id, token_hash=token_hash, created_at=at, expires_at=expires_at)
         )
 
     def session_user(self, token_hash: str, at: datetime) -> User | None:

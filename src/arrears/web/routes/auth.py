@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from ...services import users
-from ..pages import MAX_PATH, Form, MaybeUser, WebRoute, WebState, WebUser, local_path, redirect, render
+from ..pages import MAX_PATH, Form, MaybeUser, WebRoute, WebState, WebUser, landing, local_path, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -22,20 +22,21 @@ def _client(request: Request) -> str:
 
 @router.get("/")
 def home(user: MaybeUser) -> Response:
-    return redirect("/tasks" if user else "/signin")
+    """Where each role starts (`pages.landing`), or the sign-in page."""
+    return redirect(landing(user) if user else "/signin")
 
 
 @router.get("/signin")
-def signin_page(request: Request, user: MaybeUser, next: Next = "/tasks") -> Response:
+def signin_page(request: Request, user: MaybeUser, next: Next = "/") -> Response:
     if user is not None:
-        return redirect(local_path(next, "/tasks"))
-    return render(request, "signin.html", user=None, next=local_path(next, "/tasks"), name="", error=None)
+        return redirect(local_path(next, "/"))
+    return render(request, "signin.html", user=None, next=local_path(next, "/"), name="", error=None)
 
 
 @router.post("/signin")
 def signin(request: Request, web: WebState, form: Form) -> Response:
     name, password = form.get("name", "").strip()[:64], form.get("password", "")
-    wanted = local_path(form.get("next"), "/tasks")
+    wanted = local_path(form.get("next"), "/")
     address = _client(request)
     if web.throttle.blocked(name, address):
         message = "Too many failed attempts: wait 15 minutes before trying again."
