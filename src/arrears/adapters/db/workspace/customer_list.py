@@ -42,6 +42,7 @@ class SqlCustomerList(SqlArea):
     def customers(self, flt: CustomerFilter, sort: str, limit: int, offset: int) -> Page:
         query, order = self._query(flt, sort)
         rows = list(self.connection.execute(query.order_by(*order).limit(limit + 1).offset(offset)))
+        disputed = self._disputed([row.id for row in rows[:limit]])
         items = [
             CustomerListRow(
                 row.id,
@@ -54,7 +55,7 @@ class SqlCustomerList(SqlArea):
                 int(row.overdue_minor or 0),
                 bool(row.on_hold),
                 tuple(tag for tag in (row.tags or "").split(";") if tag),
-                int(row.disputed or 0),
+                disputed.get(row.id, 0),
                 row.phone,
                 row.email,
             )
@@ -64,11 +65,6 @@ class SqlCustomerList(SqlArea):
 
     def _query(self, flt: CustomerFilter, sort: str) -> tuple[Select[Any], tuple[Any, ...]]:
         c, b, u, i = t.customers, t.customer_balances, t.users, t.invoices
-        disputed = (
-            select(func.count())
-            .where(i.c.customer_id == c.c.id, i.c.status == "open", i.c.disputed.is_(True))
-            .scalar_subquery()
-        )
         overdue = func.coalesce(b.c.overdue_minor, 0)
         outstanding = func.coalesce(b.c.outstanding_minor, 0)
         query = (
@@ -83,7 +79,6 @@ class SqlCustomerList(SqlArea):
                 overdue.label("overdue_minor"),
                 c.c.on_hold,
                 c.c.tags,
-                disputed.label("disputed"),
                 c.c.phone,
                 c.c.email,
             )
@@ -116,6 +111,19 @@ class SqlCustomerList(SqlArea):
             "-outstanding": (c.c.currency.asc(), outstanding.desc(), c.c.name.asc(), c.c.id.asc()),
         }
         return query, sorts[sort]
+
+    def _disputed(self, customer_ids: list[int]) -> dict[int, int]:
+        """How many open invoices in dispute each customer of a page has (read for the page alone,
+        not for the rows an offset skips)."""
+        if not customer_ids:
+            return {}
+        i = t.invoices
+        rows = self.connection.execute(
+            select(i.c.customer_id, func.count())
+            .where(i.c.customer_id.in_(customer_ids), i.c.status == "open", i.c.disputed.is_(True))
+            .group_by(i.c.customer_id)
+        )
+        return {int(customer_id): int(count) for customer_id, count in rows}
 
     def _matching(self, needle: str) -> Any:
         """The ids of the customers a search matches: by name, external id, email or phone (its own
