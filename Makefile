@@ -22,13 +22,18 @@ $(STAMP): pyproject.toml $(LOCK)
 install: $(STAMP)
 
 # The lock from pyproject.toml's ranges, by uv (installed into a throwaway venv): `make lock` keeps
-# the versions already pinned that still fit the ranges; `make upgrade-deps` takes the newest.
+# the versions already pinned that still fit the ranges; `make upgrade-deps` takes the newest. The
+# same pins are written as pylock.toml (the standard lock format, PEP 751) for tools that read it;
+# `make install` installs from $(LOCK), and a unit test checks that the two agree.
 lock upgrade-deps:
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(PYTHON) -m venv "$$tmp" && "$$tmp/bin/python" -m pip install --quiet uv==$(UV_VERSION) && \
 	"$$tmp/bin/uv" pip compile --quiet pyproject.toml --extra dev --generate-hashes \
 		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
-		$(if $(filter upgrade-deps,$@),--upgrade) --custom-compile-command 'make lock' -o $(LOCK)
+		$(if $(filter upgrade-deps,$@),--upgrade) --custom-compile-command 'make lock' -o $(LOCK) && \
+	"$$tmp/bin/uv" pip compile --quiet $(LOCK) --generate-hashes \
+		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+		--custom-compile-command 'make lock' -o pylock.toml
 
 # The demo ledger (once), today's cycle (reminders land in ./mail as .eml files), an API token for
 # the demo owner, then the server until Ctrl-C.
