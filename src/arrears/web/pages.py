@@ -4,12 +4,12 @@ and one place that turns a domain error into an HTML page with the right status.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Query, Request
 from fastapi import Path as PathParam
@@ -96,6 +96,17 @@ def menu(user: User) -> list[tuple[str, str]]:
 def landing(user: User) -> str:
     """Where a user starts: managers and owners on the dashboard, collectors on their task list."""
     return "/dashboard" if allowed(user, Action.UPDATE_ANY_TASK) else "/tasks"
+
+
+def list_link(path: str, params: Mapping[str, object]) -> Callable[..., str]:
+    """`link(**changes)`: the address of a list page with its filters changed (empty ones left out),
+    for its tabs, filters and pager."""
+
+    def link(**changes: object) -> str:
+        wanted = {k: v for k, v in {**params, **changes}.items() if v not in ("", None)}
+        return f"{path}?{urlencode(wanted)}" if wanted else path
+
+    return link
 
 
 def session_of(request: Request) -> Session:

@@ -4,7 +4,6 @@ dismissing one. Contributors see their own; managers and owners see all and dism
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -12,7 +11,7 @@ from starlette.responses import Response
 
 from ...domain.alerts import AlertKind, label
 from ...services import alerts
-from ..pages import Form, WebRoute, WebState, WebUser, local_path, redirect, render
+from ..pages import Form, WebRoute, WebState, WebUser, list_link, local_path, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -33,9 +32,7 @@ def alert_list(
     found = alerts.list_alerts(web.arrears.uow(), user, status, PAGE_SIZE, (page - 1) * PAGE_SIZE, kind=kind or None)
     params = {"status": status, "kind": kind}
 
-    def link(**changes: object) -> str:
-        wanted = {k: v for k, v in {**params, **changes}.items() if v not in ("", None)}
-        return "/alerts?" + urlencode(wanted) if wanted else "/alerts"
+    link = list_link("/alerts", params)
 
     return render(
         request,

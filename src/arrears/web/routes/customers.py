@@ -5,13 +5,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from ...services import customer_record, customers, disputes, task_list, tasks, users
-from ..pages import CALL_RESULTS, BadForm, Form, WebRoute, WebState, WebUser, local_path, parse_day, redirect, render
+from ..pages import (
+    CALL_RESULTS,
+    BadForm,
+    Form,
+    WebRoute,
+    WebState,
+    WebUser,
+    list_link,
+    local_path,
+    parse_day,
+    redirect,
+    render,
+)
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -80,9 +92,7 @@ def customer_list(
         "sort": sort if sort != "name" else "",
     }
 
-    def link(**changes: object) -> str:
-        wanted = {k: v for k, v in {**params, **changes}.items() if v not in ("", None)}
-        return "/customers?" + urlencode(wanted) if wanted else "/customers"
+    link = list_link("/customers", params)
 
     return render(
         request,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -13,7 +12,7 @@ from starlette.responses import Response
 
 from ...domain.disputes import DisputeStatus
 from ...services import disputes, users
-from ..pages import BadForm, Form, WebRoute, WebState, WebUser, local_path, redirect, render
+from ..pages import BadForm, Form, WebRoute, WebState, WebUser, list_link, local_path, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -45,9 +44,7 @@ def dispute_list(
     )
     params = {"status": status, "reason": reason, "owner": owner, "customer": customer}
 
-    def link(**changes: object) -> str:
-        wanted = {k: v for k, v in {**params, **changes}.items() if v not in ("", None)}
-        return "/disputes?" + urlencode(wanted) if wanted else "/disputes"
+    link = list_link("/disputes", params)
 
     assert web.arrears.clock is not None
     now = web.arrears.clock.now()
