@@ -15,11 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from argon2 import profiles
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from arrears.adapters.db.engine import make_engine, upgrade
 from arrears.adapters.db.tables import metadata
+from arrears.adapters.passwords import Argon2Hasher
 from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
 
@@ -36,6 +38,17 @@ PG_URL = _PG_BASE.set(
     database="_".join(part for part in (_PG_BASE.database, _RUN[:12], _WORKER) if part)
 ).render_as_string(hide_password=False)
 REQUIRE_PG = os.environ.get("ARREARS_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """Argon2id at its cheapest parameters for every Arrears the tests build: with the recommended
+    ones a sign-in costs about 0.1 s of CPU, and the suite signs in thousands of times. The hashes are
+    still Argon2id, made and checked by the same code (a command run as a subprocess keeps the
+    recommended parameters)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("arrears.bootstrap.Argon2Hasher", lambda: Argon2Hasher(profiles.CHEAPEST))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ from arrears.services.ports import Clock, PasswordHasher, UnitOfWork
 from arrears.services.workspace_ports import (
     AgingTotal,
     AlertRow,
+    CashLine,
     CollectorLoad,
     ContactRow,
     CustomerFilter,
@@ -44,7 +45,9 @@ from arrears.services.workspace_ports import (
     DisputeFilter,
     DisputeRow,
     DueTask,
+    EmailFilter,
     EmailRow,
+    EmailView,
     InvoiceRef,
     InvoiceRow,
     IssueRow,
@@ -52,9 +55,11 @@ from arrears.services.workspace_ports import (
     Page,
     PlanRow,
     PromiseDue,
+    Reminded,
     SavedView,
     TaskFilter,
     TaskRow,
+    TimelineFilter,
     TimelineRow,
 )
 from tests.unit.builders import MARIA, MORGAN, NOW, OLIVIA, SAM, TODAY
@@ -242,10 +247,15 @@ class FakeLedger:
     # -- LedgerReads -------------------------------------------------------------------------------
 
     def customer(self, external_id: str) -> CustomerRef | None:
-        return next((c for c in self.customer_refs.values() if c.external_id == external_id), None)
+        found = next((c for c in self.customer_refs.values() if c.external_id == external_id), None)
+        return None if found is None else self._flagged(found)
 
     def customer_by_id(self, customer_id: int) -> CustomerRef | None:
-        return self.customer_refs.get(customer_id)
+        found = self.customer_refs.get(customer_id)
+        return None if found is None else self._flagged(found)
+
+    def _flagged(self, customer: CustomerRef) -> CustomerRef:
+        return replace(customer, paused=self.flag("customer", customer.external_id, "workflow_paused"))
 
     def invoices(self, external_ids: Sequence[str]) -> list[InvoiceRef]:
         wanted = set(external_ids)
@@ -414,6 +424,13 @@ class FakeTasks:
                 self.rows[task_id] = replace(stored, **changes, version=stored.version + 1)
                 count += 1
         return count
+
+    def open_task_ids(self, customer_id: int, assignee_id: int) -> list[int]:
+        return sorted(
+            task_id
+            for task_id, task in self.rows.items()
+            if task.customer_id == customer_id and task.is_open and task.assignee_id == assignee_id
+        )
 
     def open_promises(self) -> list[Task]:
         wanted = [
@@ -715,11 +732,40 @@ class FakeAudit:
     def record(self, entry: AuditEntry) -> None:
         self.entries.append(entry)
 
-    def timeline(self, customer_id: int, limit: int, offset: int) -> Page:
-        mine = [(e.at, n, e) for n, e in enumerate(self.entries) if e.customer_id == customer_id]
+    def timeline(self, customer_id: int, limit: int, offset: int, where: TimelineFilter | None = None) -> Page:
+        """Narrowed by kind, and by step as the email (its `step`) or the task ("by step <name>" in
+        its summary) say; by invoice as the invoice entries and the tasks and emails listing it do."""
+        wanted = where or TimelineFilter()
+        w = self._workspace
+
+        def about(e: AuditEntry) -> bool:
+            if wanted.kind is not None and e.entity != wanted.kind:
+                return False
+            if wanted.step is not None:
+                emails = {str(m.row.id) for m in w.customer_records.stored_emails if m.step == wanted.step}
+                by_step = (e.entity == "email" and e.entity_id in emails) or (
+                    e.entity == "task" and f"by step {wanted.step}" in e.summary
+                )
+                if not by_step:
+                    return False
+            if wanted.invoice_id is not None:
+                invoice = w.ledger.invoice_refs[wanted.invoice_id]
+                tasks = {str(k.id) for k in w.tasks.rows.values() if wanted.invoice_id in k.invoice_ids}
+                emails = {str(m.row.id) for m in w.customer_records.stored_emails if invoice.external_id in m.invoices}
+                return (
+                    (e.entity == "invoice" and e.entity_id == invoice.external_id)
+                    or (e.entity == "task" and e.entity_id in tasks)
+                    or (e.entity == "email" and e.entity_id in emails)
+                )
+            return True
+
+        mine = [(e.at, n, e) for n, e in enumerate(self.entries) if e.customer_id == customer_id and about(e)]
         newest_first = [e for _, _, e in sorted(mine, key=lambda x: (x[0], x[1]), reverse=True)]
         items = [timeline_row(e) for e in newest_first[offset : offset + limit]]
         return Page(items, offset + limit if len(newest_first) > offset + limit else None)
+
+    def timeline_kinds(self, customer_id: int) -> list[str]:
+        return sorted({e.entity for e in self.entries if e.customer_id == customer_id})
 
 
 # -- balances, plans, disputes ------------------------------------------------------------------------
@@ -846,8 +892,12 @@ class FakePlans:
             sorted(plan.instalments, key=lambda i: i.due_date),
         )
 
-    def plans(self, status: str | None) -> list[PlanRow]:
-        return [self._row(p) for _, p in sorted(self.rows.items()) if status is None or p.status == status]
+    def plans(self, status: str | None, customer_id: int | None = None) -> list[PlanRow]:
+        return [
+            self._row(p)
+            for _, p in sorted(self.rows.items())
+            if status in (None, p.status) and customer_id in (None, p.customer_id)
+        ]
 
     def set_plan_status(self, plan_id: int, status: str) -> None:
         self.rows[plan_id].status = status
@@ -1146,6 +1196,14 @@ class StoredContact:
     receives_reminders: bool = False
 
 
+@dataclass(frozen=True)
+class StoredEmail:
+    row: EmailRow
+    customer_id: int
+    step: str | None
+    invoices: tuple[str, ...]  # external ids
+
+
 @dataclass
 class StoredIssue:
     id: int
@@ -1206,7 +1264,8 @@ class FakeCustomerRecords:
         self._workspace = workspace
         self.contacts: dict[int, StoredContact] = {}
         self.issue_rows: dict[int, StoredIssue] = {}
-        self.emails: dict[int, list[EmailRow]] = {}
+        self.stored_emails: list[StoredEmail] = []
+        self.cash: dict[int, list[CashLine]] = {}
 
     def phones(self, customer_id: int) -> list[str]:
         """The customer's own number first, then its contacts' in the order they were added, once each."""
@@ -1307,8 +1366,67 @@ class FakeCustomerRecords:
         notes = [row for row in self._workspace.audit.timeline(customer_id, 10**9, 0).items if row.action == "note"]
         return standing, notes[:limit]
 
-    def customer_emails(self, customer_id: int, limit: int) -> list[EmailRow]:
-        return sorted(self.emails.get(customer_id, []), key=lambda e: e.id, reverse=True)[:limit]
+    def add_email(
+        self, customer_id: int, row: EmailRow, *, step: str | None = None, invoices: tuple[str, ...] = ()
+    ) -> EmailRow:
+        self.stored_emails.append(StoredEmail(row, customer_id, step, invoices))
+        return row
+
+    def customer_emails(self, customer_id: int, limit: int, offset: int = 0, where: EmailFilter | None = None) -> Page:
+        wanted = where or EmailFilter()
+        invoice = None if wanted.invoice_id is None else self._workspace.ledger.invoice_refs[wanted.invoice_id]
+        found = sorted(
+            (
+                m.row
+                for m in self.stored_emails
+                if m.customer_id == customer_id
+                and wanted.status in (None, m.row.status)
+                and wanted.step in (None, m.step)
+                and (invoice is None or invoice.external_id in m.invoices)
+            ),
+            key=lambda row: row.id,
+            reverse=True,
+        )
+        return Page(found[offset : offset + limit], offset + limit if len(found) > offset + limit else None, len(found))
+
+    def email(self, email_id: int) -> EmailView | None:
+        for m in self.stored_emails:
+            if m.row.id == email_id:
+                customer = self._workspace.ledger.customer_refs[m.customer_id]
+                body = f"Dear {customer.name}"
+                return EmailView(
+                    m.row, m.customer_id, customer.external_id, f"<{email_id}@arrears>", None, m.step, None, body, body,
+                    list(m.invoices),
+                )  # fmt: skip
+        return None
+
+    def customer_cash(self, customer_id: int, limit: int) -> list[CashLine]:
+        return sorted(self.cash.get(customer_id, []), key=lambda c: c.date, reverse=True)[:limit]
+
+    def reminders(self, customer_id: int) -> dict[str, Reminded]:
+        found: dict[str, Reminded] = {}
+        for m in sorted(self.stored_emails, key=lambda m: m.row.id):
+            if m.customer_id != customer_id or m.row.status == "failed":
+                continue
+            for invoice in m.invoices:
+                times = found[invoice].times + 1 if invoice in found else 1
+                found[invoice] = Reminded(times, m.row.created_at, m.step, m.row.id)
+        return found
+
+    def update_contact(
+        self, contact_id: int, name: str, email: str | None, phone: str | None, role: str | None, reminders: bool
+    ) -> None:
+        stored = self.contacts[contact_id]
+        self.contacts[contact_id] = replace(
+            stored, name=name, email=email, phone=phone, role=role, receives_reminders=reminders
+        )
+
+    def remove_contact(self, contact_id: int) -> None:
+        del self.contacts[contact_id]
+
+    def set_collector(self, customer_id: int, collector_id: int | None) -> None:
+        ledger = self._workspace.ledger
+        ledger.customer_refs[customer_id] = replace(ledger.customer_refs[customer_id], collector_id=collector_id)
 
 
 class FakeDashboard:
@@ -1350,7 +1468,15 @@ class FakeDashboard:
             )
         return Page(items, limit if len(due) > limit else None, len(due))
 
-    def promises_due(self, start: date, end: date, paid_up_to: date, assignee_id: int | None, limit: int) -> Page:
+    def promises_due(
+        self,
+        start: date | None,
+        end: date | None,
+        paid_up_to: date,
+        assignee_id: int | None,
+        limit: int,
+        customer_id: int | None = None,
+    ) -> Page:
         w = self._workspace
         due = sorted(
             (
@@ -1359,10 +1485,11 @@ class FakeDashboard:
                 if task.type is TaskType.EXPECTED_PAYMENT
                 and task.status in (TaskStatus.OPEN, TaskStatus.DONE)
                 and task.promise is not None
-                and start <= task.promise.due <= end
+                and (start or date.min) <= task.promise.due <= (end or date.max)
                 and assignee_id in (None, task.assignee_id)
+                and customer_id in (None, task.customer_id)
             ),
-            key=lambda task: (task.promise.due if task.promise else start, task.id or 0),
+            key=lambda task: (task.promise.due if task.promise else date.min, task.id or 0),
         )
         items = []
         for task in due[:limit]:

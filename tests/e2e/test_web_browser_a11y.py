@@ -86,6 +86,8 @@ PAGES = [
     "/disputes?status=all",
     "/customers/C1",
     "/customers/C3",
+    "/customers/C1/history",
+    "/customers/C1/emails",
     "/dashboard",
     "/alerts",
     "/import",

@@ -64,7 +64,7 @@ def test_completing_with_a_new_contact_adds_it_to_the_customer_and_says_so(site:
     row = site.row(site.tasks["acme"])
     assert row.status == "done" and row.contact_id is not None
     record = client.get("/customers/C1").text
-    contacts = record.split("<h2>Contacts</h2>", 1)[1].split("<h2>Timeline</h2>", 1)[0]
+    contacts = record.split('<h2 id="contacts">Contacts</h2>', 1)[1].split('<h2 id="timeline">Timeline</h2>', 1)[0]
     assert "<strong>Dana Ortiz</strong> · AP lead" in contacts
     assert '<a href="tel:+14155550177">+1 415 555 0177</a>' in contacts
     assert "Contact Dana Ortiz added while logging a call" in record

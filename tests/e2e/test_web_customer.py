@@ -438,7 +438,7 @@ def test_the_page_costs_the_same_queries_for_few_or_many_invoices(site: Site, tm
     client.get("/customers/C1")
 
     assert queries() == few
-    assert few <= 25, statements
+    assert few <= 30, statements  # one statement per section of the record, whatever it holds
 
 
 # -- who may do what ---------------------------------------------------------------------------------------

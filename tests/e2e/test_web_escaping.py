@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from arrears.services import accounts, customer_record, disputes, tasks
+from arrears.services.automation_ports import NewEmail
 from tests.ledger import Ledger, contact, csv_bytes, invoice
 from tests.web import SCRIPT, TODAY, Site, csrf_of, open_site
 
@@ -43,6 +44,15 @@ def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
     tasks.create_task(uow(), owner, promise)
     disputes.open_dispute(uow(), owner, "S2", "pricing", note=f"Disputed {IMG}", owner="maria")
     accounts.save_view(uow(), opened.people["maria"], f"View {IMG}", {"assignee": "*"})
+    with uow() as work:
+        c3 = work.ledger.customer("C3")
+        assert c3 is not None
+        at = work.clock.now()
+        work.outbox.queue_email(
+            NewEmail(c3.id, "hostile", (f"x{IMG}@script.test",), f"Past due {IMG}", "past_due", "{}", "standard",
+                     f"step{IMG}", TODAY, "<hostile@arrears.test>", (), at)
+        )  # fmt: skip
+        work.commit()
     yield opened
     opened.arrears.close()
 
@@ -67,6 +77,10 @@ def assert_inert(html: str, where: str, *shown: str) -> None:
         ("sam", "/customers?q=script", [SCRIPT_SHOWN]),
         ("olivia", "/disputes", [SCRIPT_SHOWN, IMG_SHOWN]),
         ("maria", "/customers/C3#disputes", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("maria", "/customers/C3/history", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("maria", f"/customers/C3/history?kind=customer&step={IMG}", [SCRIPT_SHOWN]),
+        ("sam", "/customers/C3/emails", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("sam", "/emails/1", [IMG_SHOWN]),
         ("olivia", "/dashboard", [SCRIPT_SHOWN]),
         ("maria", "/dashboard", [SCRIPT_SHOWN]),
         ("olivia", "/alerts", [SCRIPT_SHOWN]),

@@ -4,16 +4,18 @@ and the note a collector adds to the account."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from arrears.domain.audit import SYSTEM, Actor, AuditEntry
 from arrears.domain.errors import InvalidValue, NotFound
-from arrears.services import customer_record, disputes
-from arrears.services.workspace_ports import EmailRow, TimelineRow
+from arrears.domain.tasks import TaskStatus, TaskType
+from arrears.services import chasing, customer_record, disputes
+from arrears.services.workspace_ports import CashLine, EmailRow, Reminded, TimelineRow
 from tests.fakes import FakeUnitOfWork, acme_desk, make_customer, rolled
-from tests.unit.builders import MARIA, MORGAN, NOW, SAM, TODAY
+from tests.unit.builders import MARIA, MORGAN, NOW, SAM, TODAY, days, instalment, make_promise, make_task
 
 
 @pytest.fixture
@@ -82,7 +84,7 @@ def test_the_page_shows_the_contacts_open_issues_emails_and_dispute_reasons(uow:
     closed = uow.customer_records.add_issue(1, "Collect April", MARIA.id)
     uow.customer_records.issue_rows[closed].status = "closed"
     email = EmailRow(4, NOW, ["ap@acme.example"], "Past due", "past_due", "sent", 1, None, NOW)
-    uow.customer_records.emails[1] = [email]
+    uow.customer_records.add_email(1, email)
     uow.accounts.set_setting("rules", json.dumps({"dispute_reasons": ["pricing", "wrong_site"]}))
 
     record = customer_record.customer_record(uow, SAM, "C1")
@@ -102,6 +104,72 @@ def test_the_timeline_shows_its_first_entries_and_says_there_are_more(uow: FakeU
 
     assert [row.summary for row in record.timeline] == ["entry 2", "entry 1"]
     assert record.more_timeline is True
+
+
+def test_the_record_lists_the_payments_and_credit_notes_newest_first(uow: FakeUnitOfWork) -> None:
+    old = CashLine("payment", "P1", TODAY - days(9), 50_00, "USD", "I1", "INV-1", "wire")
+    new = CashLine("credit_note", "CN1", TODAY - days(1), 20_00, "USD", None, None, "goodwill")
+    uow.customer_records.cash[1] = [old, new]
+
+    assert customer_record.customer_record(uow, SAM, "C1").cash == [new, old]
+
+
+def test_the_record_shows_each_promise_with_its_state_latest_first(uow: FakeUnitOfWork) -> None:
+    kept = make_task(
+        id=None, type=TaskType.EXPECTED_PAYMENT, promise=make_promise(amount_minor=100_00, due=TODAY - days(3))
+    )
+    broken = make_task(
+        id=None, type=TaskType.EXPECTED_PAYMENT, promise=make_promise(amount_minor=90_00, due=TODAY - days(2))
+    )
+    pending = make_task(id=None, type=TaskType.EXPECTED_PAYMENT, promise=make_promise(due=TODAY + days(5)))
+    elsewhere = make_task(id=None, customer_id=2, type=TaskType.EXPECTED_PAYMENT, promise=make_promise())
+    for task in (replace(kept, status=TaskStatus.DONE, outcome="kept"), pending, elsewhere):
+        uow.tasks.add_task(task, None)
+    uow.tasks.add_task(replace(broken, status=TaskStatus.DONE, outcome="broken"), None)
+
+    record = customer_record.customer_record(uow, SAM, "C1")
+
+    assert [(line.promise.expected_date, line.state) for line in record.promises] == [
+        (TODAY + days(5), "pending"),
+        (TODAY - days(2), "broken"),
+        (TODAY - days(3), "kept"),
+    ]
+
+
+def test_the_record_shows_the_plans_with_their_instalments_newest_first(uow: FakeUnitOfWork) -> None:
+    first = uow.plans.add_plan(1, "USD", [11], [instalment(TODAY + days(30), 100_00)], TODAY, 100_00, MARIA.id)
+    second = uow.plans.add_plan(1, "USD", [12], [instalment(TODAY + days(7), 250_00)], TODAY, 250_00, MARIA.id)
+    uow.plans.add_plan(2, "EUR", [21], [instalment(TODAY + days(7), 40_00)], TODAY, 40_00, SAM.id)
+
+    plans = customer_record.customer_record(uow, SAM, "C1").plans
+
+    assert [(p.id, p.invoice_external_ids, [i.amount_minor for i in p.instalments]) for p in plans] == [
+        (second, ["I2"], [250_00]),
+        (first, ["I1"], [100_00]),
+    ]
+
+
+def test_each_invoice_says_how_often_and_when_it_was_last_reminded(uow: FakeUnitOfWork) -> None:
+    def email(n: int, status: str = "sent") -> EmailRow:
+        return EmailRow(n, NOW + timedelta(days=n), ["ap@acme.example"], "Past due", "past_due", status, 1, None, NOW)
+
+    uow.customer_records.add_email(1, email(1), step="reminder", invoices=("I1", "I2"))
+    uow.customer_records.add_email(1, email(2), step="final", invoices=("I1",))
+    uow.customer_records.add_email(1, email(3, "failed"), step="final", invoices=("I1",))
+
+    reminded = customer_record.customer_record(uow, SAM, "C1").reminded
+
+    assert reminded == {
+        "I1": Reminded(2, NOW + timedelta(days=2), "final", 2),
+        "I2": Reminded(1, NOW + timedelta(days=1), "reminder", 1),
+    }
+
+
+def test_the_record_says_when_the_customers_chasing_is_paused(uow: FakeUnitOfWork) -> None:
+    before = customer_record.customer_record(uow, SAM, "C1").paused
+    chasing.set_chasing(uow, MORGAN, "customer", "C1", "paused", True)
+
+    assert (before, customer_record.customer_record(uow, SAM, "C1").paused) == (False, True)
 
 
 def test_the_record_of_an_unknown_customer_is_not_found(uow: FakeUnitOfWork) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 
 class Argon2Hasher:
-    def __init__(self) -> None:
-        self._hasher = PasswordHasher()
+    """Hashes with argon2-cffi's recommended parameters unless others are given; a hash carries its
+    own parameters, so a check reads them from the hash whatever this hasher was made with."""
+
+    def __init__(self, parameters: Parameters | None = None) -> None:
+        self._hasher = PasswordHasher() if parameters is None else PasswordHasher.from_parameters(parameters)
 
     def hash(self, password: str) -> str:
         return str(self._hasher.hash(password))

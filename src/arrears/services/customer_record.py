@@ -1,6 +1,8 @@
 """A customer's record as a collector opens it: the header (balance, overdue, the aging bar, credit
-limit, collector, hold), the invoices with days past due and their dispute and plan markers, the
-contacts, the account notes, the open issues, the emails with their delivery state, and the timeline.
+limit, collector, hold, paused), the invoices with days past due, their dispute and plan markers and
+how often they were reminded, the payments and credit notes with the invoice each went to, the plans
+with their instalments, the promises with their state, the contacts, the account notes, the open
+issues, the emails with their delivery state, and the latest of the timeline.
 And the one write that belongs to the record itself: adding a note to the account.
 
 Every list is bounded (MAX_ROWS, or the timeline's limit) and each is one statement, so the page costs
@@ -18,8 +20,10 @@ from ..domain.permissions import Action, require
 from ..domain.tasks import TaskType
 from ..domain.users import User
 from . import settings as workspace_settings
+from .dashboard import PromiseLine, promise_state
 from .ports import UnitOfWork
 from .workspace_ports import (
+    CashLine,
     ContactRow,
     CustomerRow,
     DisputeFilter,
@@ -27,12 +31,16 @@ from .workspace_ports import (
     EmailRow,
     InvoiceRow,
     IssueRow,
+    PlanRow,
+    Reminded,
     TimelineRow,
 )
 
 MAX_ROWS = 500
 MAX_NOTES = 50
 MAX_EMAILS = 50
+MAX_CASH = 100
+MAX_PROMISES = 50
 MAX_NOTE_CHARS = 5000
 BAR_WIDTH = 1000  # the aging bar's SVG viewBox width: segment widths are in these units
 # What "create task for selected" offers: every task type but the promise, which has its own form.
@@ -81,6 +89,12 @@ class CustomerRecord:
     dispute_reasons: tuple[str, ...]
     disputes: list[DisputeRow] = field(default_factory=list)  # the open ones, newest first
     task_types: tuple[tuple[str, str], ...] = TASK_TYPES
+    cash: list[CashLine] = field(default_factory=list)  # payments and credit notes, newest first
+    plans: list[PlanRow] = field(default_factory=list)  # every plan, newest first
+    promises: list[PromiseLine] = field(default_factory=list)  # every promise, latest date first
+    reminded: dict[str, Reminded] = field(default_factory=dict)  # by invoice external id
+    paused: bool = False  # its workflows are paused
+    email_count: int = 0  # all its emails; `emails` holds the newest MAX_EMAILS
 
     @property
     def disputed_minor(self) -> int:
@@ -132,6 +146,10 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
         timeline = uow.audit.timeline(ref.id, timeline_limit, 0)
         reasons = workspace_settings.load(uow).dispute_reasons
         open_disputes = uow.disputes.disputes(DisputeFilter(status="open", customer_id=ref.id), MAX_ROWS, 0).items
+        cash = uow.customer_records.customer_cash(ref.id, MAX_CASH)
+        plans = uow.plans.plans(None, ref.id)
+        promises = uow.dashboard.promises_due(None, None, today, None, MAX_ROWS, ref.id).items
+        reminded = uow.customer_records.reminders(ref.id)
     lines = [
         InvoiceLine(i, max(0, days_past_due(i.due_date, today)) if i.status == "open" and i.outstanding_minor else 0)
         for i in invoices.items
@@ -151,11 +169,17 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
         standing_notes=standing_notes,
         notes=notes,
         issues=issues,
-        emails=emails,
+        emails=list(emails.items),
+        email_count=emails.total or 0,
         timeline=list(timeline.items),
         more_timeline=timeline.next_offset is not None,
         dispute_reasons=reasons,
         disputes=list(open_disputes),
+        cash=cash,
+        plans=sorted(plans, key=lambda plan: plan.id, reverse=True),
+        promises=[PromiseLine(row, promise_state(row, today)) for row in reversed(promises)][:MAX_PROMISES],
+        reminded=reminded,
+        paused=ref.paused,
     )
 
 

@@ -209,7 +209,7 @@ def _tagged_invoices(uow: UnitOfWork, customer: CustomerRef, external_ids: Seque
 def _contact(uow: UnitOfWork, customer: CustomerRef, new: NewTask, user: User) -> int | None:
     """The contact spoken to: an existing one, or one created while logging the task."""
     if new.new_contact is not None:
-        contact = _checked_contact(new.new_contact)
+        contact = checked_contact(new.new_contact)
         new_id = uow.customer_records.add_contact(
             customer.id, contact.name, contact.email, contact.phone, contact.role, contact.receives_reminders
         )
@@ -235,18 +235,19 @@ def _contact(uow: UnitOfWork, customer: CustomerRef, new: NewTask, user: User) -
     return new.contact_id
 
 
-def _checked_contact(contact: NewContact) -> NewContact:
-    """A new contact's fields trimmed and checked: a name of 1 to 200 characters, a valid email."""
+def checked_contact(contact: NewContact) -> NewContact:
+    """A contact's fields trimmed and checked: a name of 1 to 200 characters, a valid email, and an
+    email for one who receives the reminders."""
     name = contact.name.strip()
     # the stored match key is the casefolded name, which may be longer ("ß" is "ss")
     if not name or len(name) > 200 or len(name.casefold()) > 290:
-        raise InvalidValue("the new contact needs a name of 1 to 200 characters")
+        raise InvalidValue("a contact needs a name of 1 to 200 characters")
     email, phone, role = ((value or "").strip() or None for value in (contact.email, contact.phone, contact.role))
     for value, what, longest in ((email, "email", 254), (phone, "phone", 64), (role, "role", 100)):
         if value is not None and (len(value) > longest or "\x00" in value):
-            raise InvalidValue(f"the new contact's {what} is longer than {longest} characters or holds a NUL byte")
+            raise InvalidValue(f"the contact's {what} is longer than {longest} characters or holds a NUL byte")
     if "\x00" in name:
-        raise InvalidValue("the new contact's name holds a NUL byte")
+        raise InvalidValue("the contact's name holds a NUL byte")
     if email:
         check_email(email)
     if contact.receives_reminders and not email:
@@ -270,7 +271,7 @@ def _spoken_to(
     if contact is not None and contact_id is not None:
         raise InvalidValue("give either a new contact or an existing contact_id, not both")
     if contact is not None:
-        checked = _checked_contact(contact)
+        checked = checked_contact(contact)
         new_id = uow.customer_records.add_contact(
             task.customer_id, checked.name, checked.email, checked.phone, checked.role, checked.receives_reminders
         )

@@ -23,6 +23,7 @@ class CustomerRef:
     currency: str
     collector_id: int | None
     on_hold: bool
+    paused: bool = False  # its workflows are paused (chasing.set_chasing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +281,67 @@ class CashRow:
 LedgerRecord = CustomerRow | ContactRow | InvoiceRow | CashRow
 
 
+@dataclass(frozen=True, slots=True)
+class CashLine:
+    """A payment or a credit note on the customer record, with the invoice it went to (if any)."""
+
+    kind: str  # payment or credit_note
+    external_id: str
+    date: date
+    amount_minor: int
+    currency: str
+    invoice_external_id: str | None  # None: unapplied, on the account
+    invoice_number: str | None
+    note: str | None  # the payment's method or the credit note's reason
+
+
+@dataclass(frozen=True, slots=True)
+class Reminded:
+    """How often an invoice was listed in an email to its customer (queued or sent; failed ones
+    do not count), and the last of those emails."""
+
+    times: int
+    last_at: datetime
+    last_step: str | None  # None: an email sent by hand
+    last_email_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class EmailFilter:
+    """A customer's emails narrowed to a status, a workflow step, an invoice they list."""
+
+    status: str | None = None
+    step: str | None = None
+    invoice_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EmailView:
+    """One email of the outbox, whole. `html` and `text` are empty until it is sent (the body is
+    rendered at sending, from `template` and its context)."""
+
+    row: EmailRow
+    customer_id: int
+    customer_external_id: str
+    message_id: str
+    workflow: str | None
+    step: str | None
+    cycle_date: date | None
+    html: str
+    text: str
+    invoice_external_ids: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineFilter:
+    """What the customer's history is narrowed to: a kind of entry (the audit entity: task,
+    email, dispute, invoice, customer, plan...), an invoice by external id, a workflow step."""
+
+    kind: str | None = None
+    invoice_id: int | None = None
+    step: str | None = None
+
+
 # -- the dashboard's read models (services/dashboard.py) ---------------------------------------------
 
 
@@ -434,8 +496,27 @@ class CustomerRecords(Protocol):
     def customer_notes(self, customer_id: int, limit: int) -> tuple[str | None, list[TimelineRow]]:
         """The customer's standing `notes` and the notes added on the account, newest first."""
 
-    def customer_emails(self, customer_id: int, limit: int) -> list[EmailRow]:
-        """The customer's emails of the outbox, newest first."""
+    def customer_emails(self, customer_id: int, limit: int, offset: int = 0, where: EmailFilter | None = None) -> Page:
+        """EmailRow of the customer's emails of the outbox, newest first, narrowed by `where`, with the total."""
+
+    def email(self, email_id: int) -> EmailView | None:
+        """One email with its headers and body, as it went out (or as queued)."""
+
+    def customer_cash(self, customer_id: int, limit: int) -> list[CashLine]:
+        """The customer's payments and credit notes, newest first (by date, then id), `limit` of them."""
+
+    def reminders(self, customer_id: int) -> dict[str, Reminded]:
+        """For each invoice of the customer listed in one of its emails (by invoice external id),
+        how often and when last."""
+
+    def update_contact(
+        self, contact_id: int, name: str, email: str | None, phone: str | None, role: str | None, reminders: bool
+    ) -> None: ...
+
+    def remove_contact(self, contact_id: int) -> None:
+        """Delete the contact (tasks that named it keep their history, without the link)."""
+
+    def set_collector(self, customer_id: int, collector_id: int | None) -> None: ...
 
 
 class Tasks(Protocol):
@@ -448,6 +529,9 @@ class Tasks(Protocol):
     def save_task(self, task: Task, expected_version: int) -> bool: ...
 
     def bulk_update(self, task_ids: Sequence[int], values: dict[str, Any], at: datetime) -> int: ...
+
+    def open_task_ids(self, customer_id: int, assignee_id: int) -> list[int]:
+        """The customer's open tasks assigned to `assignee_id`, by id."""
 
     def open_promises(self) -> list[Task]: ...
 
@@ -522,8 +606,17 @@ class Dashboard(Protocol):
     def tasks_due(self, day: date, assignee_id: int | None, limit: int) -> Page:
         """Open tasks due on `day` (an assignee's, or everyone's), first `limit` of them, with the total."""
 
-    def promises_due(self, start: date, end: date, paid_up_to: date, assignee_id: int | None, limit: int) -> Page:
-        """PromiseDue rows of open or done promises dated `start`..`end`, with the total; paid to `paid_up_to`."""
+    def promises_due(
+        self,
+        start: date | None,
+        end: date | None,
+        paid_up_to: date,
+        assignee_id: int | None,
+        limit: int,
+        customer_id: int | None = None,
+    ) -> Page:
+        """PromiseDue rows of open or done promises dated `start`..`end` (None: no bound), of one
+        assignee or customer when given, by date, with the total; paid up to `paid_up_to`."""
 
 
 class Audit(Protocol):
@@ -531,7 +624,11 @@ class Audit(Protocol):
 
     def record(self, entry: AuditEntry) -> None: ...
 
-    def timeline(self, customer_id: int, limit: int, offset: int) -> Page: ...
+    def timeline(self, customer_id: int, limit: int, offset: int, where: TimelineFilter | None = None) -> Page:
+        """TimelineRow of the customer's audit entries, newest first, narrowed by `where`."""
+
+    def timeline_kinds(self, customer_id: int) -> list[str]:
+        """The kinds (entities) of the customer's audit entries, by name: what the history filters by."""
 
 
 class Balances(Protocol):
@@ -560,7 +657,7 @@ class Plans(Protocol):
 
     def plan(self, plan_id: int) -> PlanRow | None: ...
 
-    def plans(self, status: str | None) -> list[PlanRow]: ...
+    def plans(self, status: str | None, customer_id: int | None = None) -> list[PlanRow]: ...
 
     def set_plan_status(self, plan_id: int, status: str) -> None: ...
 

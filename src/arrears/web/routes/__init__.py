@@ -5,8 +5,8 @@ reload never repeats an action). Roles are checked by the services, not here."""
 
 from fastapi import APIRouter
 
-from . import admin, alerts, auth, customers, dashboard, disputes, imports, tasks, workflows
+from . import admin, alerts, auth, customers, dashboard, disputes, history, imports, tasks, workflows
 
 router = APIRouter(include_in_schema=False)
-for area in (auth, tasks, customers, disputes, imports, workflows, dashboard, alerts, admin):
+for area in (auth, tasks, history, customers, disputes, imports, workflows, dashboard, alerts, admin):
     router.include_router(area.router)

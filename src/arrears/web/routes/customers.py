@@ -8,9 +8,11 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from starlette.responses import Response
 
-from ...services import customer_record, customers, disputes, task_list, tasks, users
+from ...domain.permissions import Action, allowed
+from ...services import chasing, customer_admin, customer_record, customers, disputes, task_list, tasks, users
 from ..pages import (
     CALL_RESULTS,
     BadForm,
@@ -28,6 +30,7 @@ from ..pages import (
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 MAX_SELECTED = 1000
+ContactId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
 
 async def selected_invoices(request: Request) -> tuple[str, ...]:
@@ -192,6 +195,62 @@ def add_note(request: Request, external_id: str, user: WebUser, web: WebState, f
     return redirect(record_path(external_id, "notes"))
 
 
+def _contact(form: dict[str, str]) -> tasks.NewContact:
+    return tasks.NewContact(
+        form.get("name", ""),
+        phone=form.get("phone"),
+        email=form.get("email"),
+        role=form.get("role"),
+        receives_reminders=form.get("receives_reminders") in ("on", "1", "true"),
+    )
+
+
+@router.post("/customers/{external_id:path}/contacts")
+def add_contact(request: Request, external_id: str, user: WebUser, web: WebState, form: Form) -> Response:
+    customer_admin.add_contact(web.arrears.uow(), user, external_id, _contact(form))
+    request.state.session.flash("Contact added.")
+    return redirect(record_path(external_id, "contacts"))
+
+
+@router.post("/customers/{external_id:path}/contacts/{contact_id}")
+def edit_contact(
+    request: Request, external_id: str, contact_id: ContactId, user: WebUser, web: WebState, form: Form
+) -> Response:
+    customer_admin.edit_contact(web.arrears.uow(), user, external_id, contact_id, _contact(form))
+    request.state.session.flash("Contact saved.")
+    return redirect(record_path(external_id, "contacts"))
+
+
+@router.post("/customers/{external_id:path}/contacts/{contact_id}/remove")
+def remove_contact(
+    request: Request, external_id: str, contact_id: ContactId, user: WebUser, web: WebState, form: Form
+) -> Response:
+    customer_admin.remove_contact(web.arrears.uow(), user, external_id, contact_id)
+    request.state.session.flash("Contact removed.")
+    return redirect(record_path(external_id, "contacts"))
+
+
+@router.post("/customers/{external_id:path}/collector")
+def change_collector(request: Request, external_id: str, user: WebUser, web: WebState, form: Form) -> Response:
+    """Give the customer to another collector (managers); the open tasks the previous one held follow."""
+    collector = form.get("collector", "").strip() or None
+    moved = customer_admin.set_collector(web.arrears.uow(), user, external_id, collector)
+    tasks_moved = f" {moved} open task{'s' if moved != 1 else ''} moved with it." if moved else ""
+    request.state.session.flash(f"Collector is now {collector or 'nobody'}.{tasks_moved}")
+    return redirect(record_path(external_id))
+
+
+@router.post("/customers/{external_id:path}/chasing")
+def pause_chasing(request: Request, external_id: str, user: WebUser, web: WebState, form: Form) -> Response:
+    """Pause the customer's reminders and workflow tasks, or resume them (managers)."""
+    paused = form.get("paused", "") == "1"
+    chasing.set_chasing(web.arrears.uow(), user, "customer", external_id, "paused", paused)
+    request.state.session.flash(
+        "Chasing paused: no reminder or workflow task until resumed." if paused else "Chasing resumed."
+    )
+    return redirect(record_path(external_id))
+
+
 @router.get("/customers/{external_id:path}")
 def customer_page(request: Request, external_id: str, user: WebUser, web: WebState) -> Response:
     record = customer_record.customer_record(web.arrears.uow(), user, external_id)
@@ -209,4 +268,5 @@ def customer_page(request: Request, external_id: str, user: WebUser, web: WebSta
         back=record_path(external_id),
         tomorrow=record.today + timedelta(days=1),
         may_close=disputes.may_close(user),
+        may_manage=allowed(user, Action.WRITE_LEDGER),
     )

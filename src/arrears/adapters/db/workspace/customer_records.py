@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     and_,
     case,
+    delete,
     func,
     insert,
     literal,
+    null,
     select,
+    union_all,
+    update,
 )
 
 from ....domain.aging import BUCKETS, bucket_due_dates
 from ....services.workspace_ports import (
+    CashLine,
+    EmailFilter,
     EmailRow,
+    EmailView,
     InvoiceRow,
     IssueRow,
     Page,
+    Reminded,
     TimelineRow,
 )
 from .. import tables as t
@@ -148,22 +157,130 @@ class SqlCustomerRecords(SqlArea):
         standing = rows[0].notes if rows else None
         return standing, [timeline_row(row) for row in rows if row.id is not None]
 
-    def customer_emails(self, customer_id: int, limit: int) -> list[EmailRow]:
-        e = t.emails
+    def customer_emails(self, customer_id: int, limit: int, offset: int = 0, where: EmailFilter | None = None) -> Page:
+        e, ei = t.emails, t.email_invoices
+        wanted = [e.c.customer_id == customer_id]
+        if where is not None and where.status is not None:
+            wanted.append(e.c.status == where.status)
+        if where is not None and where.step is not None:
+            wanted.append(e.c.step == where.step)
+        if where is not None and where.invoice_id is not None:
+            wanted.append(e.c.id.in_(select(ei.c.email_id).where(ei.c.invoice_id == where.invoice_id)))
         query = (
-            select(
-                e.c.id,
-                e.c.created_at,
-                e.c.to_addresses,
-                e.c.subject,
-                e.c.template,
-                e.c.status,
-                e.c.attempts,
-                e.c.last_error,
-                e.c.sent_at,
-            )
-            .where(e.c.customer_id == customer_id)
-            .order_by(e.c.id.desc())
-            .limit(limit)
+            select(*_EMAIL_ROW, func.count().over()).where(*wanted).order_by(e.c.id.desc()).limit(limit).offset(offset)
         )
-        return [EmailRow(r[0], r[1], json.loads(r[2]), *r[3:]) for r in self.connection.execute(query)]
+        rows = list(self.connection.execute(query))
+        total = int(rows[0][-1]) if rows else (0 if offset == 0 else None)
+        items = [_email_row(row) for row in rows]
+        more = total is not None and offset + limit < total
+        return Page(items, offset + limit if more else None, total)
+
+    def email(self, email_id: int) -> EmailView | None:
+        e, c, ei, i = t.emails, t.customers, t.email_invoices, t.invoices
+        row = self.connection.execute(
+            select(
+                *_EMAIL_ROW,
+                e.c.customer_id,
+                c.c.external_id,
+                e.c.message_id,
+                e.c.workflow,
+                e.c.step,
+                e.c.cycle_date,
+                e.c.html,
+                e.c.text,
+            )
+            .join(c, c.c.id == e.c.customer_id)
+            .where(e.c.id == email_id)
+        ).first()
+        if row is None:
+            return None
+        invoices = self.connection.execute(
+            select(i.c.external_id)
+            .join(ei, ei.c.invoice_id == i.c.id)
+            .where(ei.c.email_id == email_id)
+            .order_by(i.c.due_date, i.c.id)
+        ).scalars()
+        customer_id, customer_external_id, message_id, workflow, step, cycle_date, html, text = row[len(_EMAIL_ROW) :]
+        return EmailView(
+            _email_row(row),
+            customer_id,
+            customer_external_id,
+            message_id,
+            workflow,
+            step,
+            cycle_date,
+            html,
+            text,
+            list(invoices),
+        )
+
+    def customer_cash(self, customer_id: int, limit: int) -> list[CashLine]:
+        p, n, i = t.payments, t.credit_notes, t.invoices
+
+        def part(table: Any, kind: str, note: Any) -> Any:
+            return (
+                select(
+                    literal(kind).label("kind"),
+                    table.c.external_id,
+                    table.c.date,
+                    table.c.amount_minor,
+                    table.c.currency,
+                    i.c.external_id.label("invoice_external_id"),
+                    i.c.number,
+                    note.label("note"),
+                    table.c.id,
+                )
+                .select_from(table.outerjoin(i, i.c.id == table.c.invoice_id))
+                .where(table.c.customer_id == customer_id)
+            )
+
+        both = union_all(part(p, "payment", p.c.method), part(n, "credit_note", n.c.reason)).subquery()
+        query = select(both).order_by(both.c.date.desc(), both.c.kind, both.c.id.desc()).limit(limit)
+        return [CashLine(*row[:8]) for row in self.connection.execute(query)]
+
+    def reminders(self, customer_id: int) -> dict[str, Reminded]:
+        e, ei, i = t.emails, t.email_invoices, t.invoices
+        counted = (
+            select(ei.c.invoice_id, func.count().label("times"), func.max(e.c.id).label("last_id"))
+            .join(e, e.c.id == ei.c.email_id)
+            .where(e.c.customer_id == customer_id, e.c.status != "failed")
+            .group_by(ei.c.invoice_id)
+            .subquery()
+        )
+        last = e.alias("last")
+        query = select(i.c.external_id, counted.c.times, last.c.created_at, last.c.step, last.c.id).select_from(
+            counted.join(i, i.c.id == counted.c.invoice_id).join(last, last.c.id == counted.c.last_id)
+        )
+        return {row[0]: Reminded(int(row[1]), row[2], row[3], int(row[4])) for row in self.connection.execute(query)}
+
+    def update_contact(
+        self, contact_id: int, name: str, email: str | None, phone: str | None, role: str | None, reminders: bool
+    ) -> None:
+        k = t.contacts
+        values = {"name": name, "email": email, "phone": phone, "role": role, "receives_reminders": reminders}
+        self.connection.execute(update(k).where(k.c.id == contact_id).values(values))
+
+    def remove_contact(self, contact_id: int) -> None:
+        self.connection.execute(update(t.tasks).where(t.tasks.c.contact_id == contact_id).values(contact_id=null()))
+        self.connection.execute(delete(t.contacts).where(t.contacts.c.id == contact_id))
+
+    def set_collector(self, customer_id: int, collector_id: int | None) -> None:
+        c = t.customers
+        self.connection.execute(update(c).where(c.c.id == customer_id).values(collector_id=collector_id))
+
+
+_EMAIL_ROW = (
+    t.emails.c.id,
+    t.emails.c.created_at,
+    t.emails.c.to_addresses,
+    t.emails.c.subject,
+    t.emails.c.template,
+    t.emails.c.status,
+    t.emails.c.attempts,
+    t.emails.c.last_error,
+    t.emails.c.sent_at,
+)
+
+
+def _email_row(row: Any) -> EmailRow:
+    return EmailRow(row[0], row[1], json.loads(row[2]), *row[3:9])

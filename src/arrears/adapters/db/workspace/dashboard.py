@@ -108,7 +108,15 @@ class SqlDashboard(SqlArea):
         count = int(rows[0][7]) if rows else 0
         return Page([DueTask(*row[:7]) for row in rows], limit if count > limit else None, count)
 
-    def promises_due(self, start: date, end: date, paid_up_to: date, assignee_id: int | None, limit: int) -> Page:
+    def promises_due(
+        self,
+        start: date | None,
+        end: date | None,
+        paid_up_to: date,
+        assignee_id: int | None,
+        limit: int,
+        customer_id: int | None = None,
+    ) -> Page:
         """Paid so far counts as `collection_rules.check_promises` does (`paid_between`): payments
         from the day of the promise, on its tagged invoices, or on the account when none is tagged."""
         k, c, u, p, ti = t.tasks, t.customers, t.users, t.payments, t.task_invoices
@@ -133,11 +141,15 @@ class SqlDashboard(SqlArea):
             k.c.type == "expected_payment",
             k.c.status.in_(("open", "done")),
             k.c.expected_amount_minor.is_not(None),
-            k.c.expected_date >= start,
-            k.c.expected_date <= end,
         ]
+        if start is not None:
+            wanted.append(k.c.expected_date >= start)
+        if end is not None:
+            wanted.append(k.c.expected_date <= end)
         if assignee_id is not None:
             wanted.append(k.c.assignee_id == assignee_id)
+        if customer_id is not None:
+            wanted.append(k.c.customer_id == customer_id)
         total = select(func.count()).select_from(k).where(*wanted).scalar_subquery()
         query = (
             select(

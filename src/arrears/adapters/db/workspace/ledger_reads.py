@@ -25,7 +25,9 @@ class SqlLedgerReads(SqlArea):
     def _customer(self, where: ColumnElement[bool]) -> CustomerRef | None:
         c = t.customers
         row = self.connection.execute(
-            select(c.c.id, c.c.external_id, c.c.name, c.c.currency, c.c.collector_id, c.c.on_hold).where(where)
+            select(
+                c.c.id, c.c.external_id, c.c.name, c.c.currency, c.c.collector_id, c.c.on_hold, c.c.workflow_paused
+            ).where(where)
         ).first()
         return None if row is None else CustomerRef(*row)
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import (
     ColumnElement,
+    and_,
     insert,
     select,
     update,
@@ -96,8 +97,12 @@ class SqlPlans(SqlArea):
         rows = self._plan_rows(t.payment_plans.c.id == plan_id)
         return rows[0] if rows else None
 
-    def plans(self, status: str | None) -> list[PlanRow]:
-        return self._plan_rows(None if status is None else t.payment_plans.c.status == status)
+    def plans(self, status: str | None, customer_id: int | None = None) -> list[PlanRow]:
+        p = t.payment_plans
+        wanted = [p.c.status == status] if status is not None else []
+        if customer_id is not None:
+            wanted.append(p.c.customer_id == customer_id)
+        return self._plan_rows(and_(*wanted) if wanted else None)
 
     def set_plan_status(self, plan_id: int, status: str) -> None:
         """A plan that is no longer active lets go of its invoices: they are chased as usual again."""

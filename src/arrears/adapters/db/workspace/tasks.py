@@ -122,6 +122,13 @@ class SqlTasks(SqlArea):
             ).rowcount
         return count
 
+    def open_task_ids(self, customer_id: int, assignee_id: int) -> list[int]:
+        k = t.tasks
+        query = select(k.c.id).where(
+            k.c.customer_id == customer_id, k.c.status == "open", k.c.assignee_id == assignee_id
+        )
+        return [int(task_id) for task_id in self.connection.execute(query.order_by(k.c.id)).scalars()]
+
     def open_promises(self) -> list[Task]:
         k = t.tasks
         rows = list(
