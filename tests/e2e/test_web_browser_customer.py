@@ -46,7 +46,7 @@ def test_a_collector_creates_one_task_for_two_selected_invoices(
     bar = page.locator("svg.aging-bar")
     expect(bar).to_be_visible()
     expect(bar.locator("rect")).to_have_count(4)  # current, 1-30, 61-90 and 91+: nothing at 31-60
-    expect(page.locator('.aging-legend li[data-bucket="91+"]')).to_contain_text("400.00 USD")
+    expect(page.locator('.aging-legend li[data-bucket="91+"]')).to_contain_text("$400.00")
     expect(page.locator('tr[data-invoice="I1"]')).to_contain_text("Disputed")
     expect(page.locator('tr[data-invoice="I4"]')).to_contain_text("On plan")
     expect(page.locator('tr[data-invoice="I2"] .badge')).to_have_count(0)

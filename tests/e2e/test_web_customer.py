@@ -91,7 +91,7 @@ def test_the_header_shows_balance_overdue_credit_limit_collector_and_hold(site: 
     page = site.signed_in("maria").get("/customers/C1").text
 
     header = page[page.index('<dl class="header">') : page.index("</dl>")]
-    for text in ("Balance", "350.00 USD", "Overdue", "Credit limit", "5000.00 USD", "Collector", "maria", "On hold"):
+    for text in ("Balance", "$350.00", "Overdue", "Credit limit", "$5,000.00", "Collector", "maria", "On hold"):
         assert text in header, text
     assert "Over credit limit" not in page
     assert "exceeded" not in header
@@ -105,7 +105,7 @@ def test_a_balance_above_the_credit_limit_is_flagged_in_words(site: Site, tmp_pa
     page = site.signed_in("maria").get("/customers/C1").text
 
     assert '<span class="badge badge-bad">Over credit limit</span>' in page
-    assert '300.00 USD <span class="flag">exceeded</span>' in page
+    assert '$300.00 <span class="flag">exceeded</span>' in page
 
 
 def test_a_customer_on_hold_says_so_in_the_heading_and_the_header(site: Site) -> None:
@@ -129,11 +129,11 @@ def test_the_aging_bar_splits_the_outstanding_into_the_aging_buckets(site: Site,
     assert rects == [("0", "0", "62"), ("1", "62", "437"), ("4", "499", "501")]
     legend = dict(re.findall(r'<li data-bucket="([^"]+)">.*?<strong>([^<]+)</strong>', aging, re.DOTALL))
     assert legend == {
-        "current": "50.00 USD",
-        "1-30": "350.00 USD",
-        "31-60": "0.00 USD",
-        "61-90": "0.00 USD",
-        "91+": "400.00 USD",
+        "current": "$50.00",
+        "1-30": "$350.00",
+        "31-60": "$0.00",
+        "61-90": "$0.00",
+        "91+": "$400.00",
     }
     assert 'role="img"' in aging
     assert "style=" not in page
@@ -279,7 +279,7 @@ def test_dispute_selected_opens_a_dispute_on_each_selected_invoice(site: Site) -
     assert open_disputes(site) == [("I1", "damaged"), ("I2", "damaged")]
     assert "Dispute opened (damaged) on I1, I2" in page
     assert "Disputed" in invoice_row(page, "I1") and "Disputed" in invoice_row(page, "I2")
-    assert "0.00 USD" in page[page.index("<dt>Overdue</dt>") :][:80]  # disputed invoices are not chased
+    assert "$0.00" in page[page.index("<dt>Overdue</dt>") :][:80]  # disputed invoices are not chased
 
 
 @pytest.mark.parametrize(

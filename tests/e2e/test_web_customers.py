@@ -52,8 +52,8 @@ def test_a_row_shows_the_balance_the_collector_and_the_phone(site: Site) -> None
     row = page.split('<tr data-customer="C1">')[1].split("</tr>")[0]
     assert '<a href="/customers/C1">Acme Ltd</a>' in row
     assert '<td data-label="Collector">maria</td>' in row
-    assert '<td data-label="Balance" class="num">350.00 USD</td>' in row
-    assert '<td data-label="Overdue" class="num">350.00 USD</td>' in row
+    assert '<td data-label="Balance" class="num">$350.00</td>' in row
+    assert '<td data-label="Overdue" class="num">$350.00</td>' in row
     assert '<a href="tel:+14155550100">+1 415 555 0100</a>' in row
 
 

@@ -234,7 +234,7 @@ def test_a_completed_list_has_no_bulk_form(site: Site) -> None:
         ("due_from=2026-07-01", {"Kyoto KK"}),
         ("due_to=2026-06-30", {"Acme Ltd", "&lt;script&gt;alert(1)&lt;/script&gt;", "Beta GmbH"}),
         ("due_from=2026-07-01&due_to=2026-07-05", set()),
-        # each customer's own currency: 350.00 USD, 70.00 USD, 40.00 EUR, 5000 JPY
+        # each customer's own currency: $350.00, $70.00, €40.00, 5000 JPY
         ("min_overdue=100", {"Acme Ltd", "Kyoto KK"}),
         ("min_overdue=350.00", {"Acme Ltd", "Kyoto KK"}),
         ("min_overdue=350.01", {"Kyoto KK"}),

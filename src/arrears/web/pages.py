@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import date
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,8 +21,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..bootstrap import Arrears
+from ..domain.currencies import minor_unit
 from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
-from ..domain.money import format_minor
 from ..domain.permissions import Action, allowed, can_update_task
 from ..domain.tasks import CallResult
 from ..domain.users import User
@@ -52,10 +53,6 @@ class BadForm(Exception):
         self.status = status
 
 
-def money(minor: int | None, currency: str) -> str:
-    return "" if minor is None else f"{format_minor(minor, currency)} {currency}"
-
-
 class Web:
     """The web workspace's state, kept in `app.state.web`: built lazily on the first request."""
 
@@ -68,9 +65,16 @@ class Web:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters["money"] = money
+        self.env.filters["money"] = self.money
         self.env.globals["can_update_task"] = can_update_task  # which actions a page offers; services decide
         self.env.globals["menu"] = menu
+
+    def money(self, minor: int | None, currency: str) -> str:
+        """Minor units as the workspace's locale writes the amount, as the emails do ("$1,234.50",
+        "1.234,50 €"): one format for the same amount everywhere."""
+        if minor is None:
+            return ""
+        return self.arrears.templates.money(Decimal(minor).scaleb(-minor_unit(currency)), currency)
 
     @cached_property
     def cookies(self) -> Cookies:
@@ -90,6 +94,9 @@ def menu(user: User) -> list[tuple[str, str]]:
         items.append(("/import", "Import"))
     if allowed(user, Action.MANAGE_WORKFLOWS):
         items.append(("/workflows", "Workflows"))
+        items.append(("/templates", "Templates"))
+    if allowed(user, Action.MANAGE_USERS):
+        items.append(("/admin", "Admin"))  # users, API tokens, workspace settings
     return items
 
 

@@ -5,6 +5,7 @@ an SVG bar chart (the CSP forbids inline styles and scripts, so the bars are SVG
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -59,7 +60,8 @@ def short_amount(minor: int, currency: str) -> str:
     return format_minor(minor, currency)
 
 
-def chart(block: dashboard.AgingBlock) -> Chart:
+def chart(block: dashboard.AgingBlock, money: Callable[[int, str], str]) -> Chart:
+    """The block's bars, their amounts written by `money` (the pages' locale format)."""
     tallest = max((minor for _, minor in block.buckets), default=0) or 1
     room = BASELINE - TOP
     bars = []
@@ -69,7 +71,7 @@ def chart(block: dashboard.AgingBlock) -> Chart:
         bars.append(
             Bar(
                 bucket,
-                format_minor(minor, block.currency),
+                money(minor, block.currency),
                 short_amount(minor, block.currency),
                 left,
                 BASELINE - height,
@@ -78,7 +80,7 @@ def chart(block: dashboard.AgingBlock) -> Chart:
                 COLOURS[k % len(COLOURS)],
             )
         )
-    return Chart(block.currency, format_minor(block.total_minor, block.currency), bars)
+    return Chart(block.currency, money(block.total_minor, block.currency), bars)
 
 
 @router.get("/dashboard")
@@ -89,5 +91,5 @@ def dashboard_page(request: Request, user: WebUser, web: WebState) -> Response:
         "dashboard.html",
         user=user,
         board=board,
-        charts=[chart(block) for block in board.aging],
+        charts=[chart(block, web.money) for block in board.aging],
     )
