@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from types import TracebackType
@@ -26,6 +26,7 @@ from typing import Any, Self, TypeVar
 
 from arrears.domain.aging import BUCKETS, bucket_for, days_past_due
 from arrears.domain.audit import AuditEntry
+from arrears.domain.email_templates import StoredPart
 from arrears.domain.errors import Conflict
 from arrears.domain.plans import Instalment, overdue_on_plan
 from arrears.domain.tasks import Task, TaskStatus, TaskType
@@ -1518,6 +1519,44 @@ class FakeDashboard:
 # -- the workspace and its unit of work ---------------------------------------------------------------
 
 
+class FakeEmailTemplates:
+    """Template parts saved from the templates page, and the version each save or reset changes."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.parts: dict[tuple[str, str], tuple[str, int | None, datetime]] = {}
+        self.saves = 0
+        self.version_reads = 0
+        self.source_reads = 0
+
+    def version(self) -> str | None:
+        self.version_reads += 1
+        return f"v{self.saves}" if self.saves else None
+
+    def sources(self) -> dict[tuple[str, str], str]:
+        self.source_reads += 1
+        return {key: source for key, (source, _, _) in self.parts.items()}
+
+    def stored(self) -> list[StoredPart]:
+        people = self._workspace.accounts.people
+        return [
+            StoredPart(name, part, source, people[by].user.name if by in people else None, at)
+            for (name, part), (source, by, at) in sorted(self.parts.items())
+        ]
+
+    def save(self, name: str, parts: Mapping[str, str], by: int | None, at: datetime) -> None:
+        self.parts = {key: value for key, value in self.parts.items() if key[0] != name}
+        self.parts.update({(name, part): (source, by, at) for part, source in parts.items()})
+        self.saves += 1
+
+    def reset(self, name: str) -> int:
+        removed = [key for key in self.parts if key[0] == name]
+        for key in removed:
+            del self.parts[key]
+        self.saves += 1
+        return len(removed)
+
+
 class FakeWorkspace:
     """Every area's data in one object, so that a transaction copies it whole and the areas keep
     reading each other (a dispute marks its invoice, a stale task looks for its alert)."""
@@ -1538,6 +1577,7 @@ class FakeWorkspace:
         self.customer_records = FakeCustomerRecords(self)
         self.customer_list = FakeCustomerList(self)
         self.dashboard = FakeDashboard(self)
+        self.email_templates = FakeEmailTemplates(self)
         self.changed: set[int] = set()  # customers whose balances this transaction's writes moved
 
     def copy(self) -> FakeWorkspace:
@@ -1665,6 +1705,10 @@ class FakeUnitOfWork:
     @property
     def dashboard(self) -> FakeDashboard:
         return self._now.dashboard
+
+    @property
+    def email_templates(self) -> FakeEmailTemplates:
+        return self._now.email_templates
 
 
 # -- a desk to work at ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
 from .config import Settings
 from .domain.workflows import Workflow
-from .services import inbox, workflows
+from .services import email_templates, inbox, workflows
 from .services.cycle import Mailer
 from .services.ports import Clock, UnitOfWork
 
@@ -74,7 +74,13 @@ class Arrears:
         path = self.settings.workflows
         given = (path.read_text(encoding="utf-8"), str(path)) if path is not None else None
         default = (DEFAULT_WORKFLOWS.read_text(encoding="utf-8"), "built-in default workflow")
-        return workflows.active(self.uow(), given, default, self.templates.names())
+        return workflows.active(self.uow(), given, default, self.template_names())
+
+    def template_names(self) -> set[str]:
+        """The email templates that exist now, those saved from the templates page since this
+        process last read them included (what a workflow file's steps are checked against)."""
+        email_templates.load_stored(self.uow(), self.templates)
+        return self.templates.names()
 
     @contextmanager
     def dry_run(self) -> Iterator[Callable[[], UnitOfWork]]:

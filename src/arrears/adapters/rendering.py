@@ -1,4 +1,9 @@
-"""Emails and invoice PDFs from Jinja2 templates: built-in ones, overridable from a folder.
+"""Emails and invoice PDFs from Jinja2 templates: built-in ones, overridable from a folder, and
+those saved from the templates page (stored in the database), which win over both.
+
+Templates run in Jinja's sandbox: a template a manager typed reaches the context's values and the
+filters, never Python's internals (`__class__`, `__globals__`, …), and cannot make a string or a
+number huge with `*` or `**`.
 
 HTML is autoescaped, so whatever a customer typed (a name like `<script>`) renders as text;
 subjects lose line breaks (no header injection). Amounts are formatted for the currency and the
@@ -7,11 +12,13 @@ locale by Babel; the PDF is drawn by WeasyPrint.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from babel.core import Locale
@@ -22,17 +29,25 @@ from babel.numbers import (
     get_currency_symbol,
     get_decimal_symbol,
     get_group_symbol,
+    get_territory_currencies,
 )
 from jinja2 import (
+    BaseLoader,
     ChoiceLoader,
+    DictLoader,
     Environment,
     FileSystemLoader,
+    FunctionLoader,
     PackageLoader,
     StrictUndefined,
     TemplateNotFound,
+    TemplateSyntaxError,
     select_autoescape,
 )
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 
+from ..domain.email_templates import PART_SUFFIXES, PARTS, TemplateProblem, TemplateRefused, part_path
 from ..domain.errors import ArrearsError
 
 BUILT_IN = Path(__file__).parent / "templates"
@@ -118,16 +133,61 @@ def _money_formatter(locale: Locale, currency: str) -> Callable[[Decimal], str]:
     return format_amount_unquoted
 
 
+MAX_REPEAT = 100_000  # the longest string or list `*` may make in a template
+MAX_EXPONENT = 1_000
+
+
+def _repeat(left: Any, right: Any) -> Any:
+    for times, sequence in ((right, left), (left, right)):
+        if isinstance(times, int) and isinstance(sequence, str | list | tuple) and times * len(sequence) > MAX_REPEAT:
+            raise SecurityError(f"a template may not repeat a value into more than {MAX_REPEAT:,} items")
+    return operator.mul(left, right)
+
+
+def _power(left: Any, right: Any) -> Any:
+    if isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+        raise SecurityError(f"a template may not raise to a power above {MAX_EXPONENT:,}")
+    return operator.pow(left, right)
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, with `*` and `**` kept from making values too big to hold."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            return _repeat(left, right)
+        if operator == "**":
+            return _power(left, right)
+        return super().call_binop(context, operator, left, right)
+
+
+def _line_in(tb: TracebackType | None, filename: str) -> int | None:
+    """The line of template `filename` where an error was raised (Jinja rewrites the traceback so its
+    frames name the template's lines), the innermost one; None when no frame is in that template."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 class Templates:
-    """The template set: `override_dir` first (ARREARS_TEMPLATES_DIR), then the built-in templates."""
+    """The template set: the stored parts first (`use_stored`, from the database), then `override_dir`
+    (ARREARS_TEMPLATES_DIR), then the built-in templates."""
 
     def __init__(self, override_dir: Path | None = None, *, company: str = "Arrears", locale: str = "en_US") -> None:
-        loaders: list[Any] = []
+        loaders: list[BaseLoader] = []
         if override_dir is not None:
             if not override_dir.is_dir():
                 raise TemplateError(f"ARREARS_TEMPLATES_DIR {override_dir} is not a folder")
             loaders.append(FileSystemLoader(override_dir))
         loaders.append(PackageLoader("arrears.adapters", "templates"))
+        self._file_loaders = loaders
+        self._stored: dict[str, str] = {}  # path in a template folder -> source
+        self._stored_version: str | None = None
         self.override_dir = override_dir
         self.company = company
         self.locale = locale
@@ -136,15 +196,35 @@ class Templates:
         self._babel_locale = Locale.parse(locale)
         self._days: dict[date, str] = {}
         self._money: dict[str, Callable[[Decimal], str]] = {}
-        self.html = self._environment(ChoiceLoader(loaders), autoescape=True)
-        self.plain = self._environment(ChoiceLoader(loaders), autoescape=False)
+        self.html, self.plain = self._environments(ChoiceLoader([DictLoader(self._stored), *loaders]))
+
+    def _environments(self, loader: BaseLoader) -> tuple[Environment, Environment]:
+        """(HTML, plain) environments on `loader`, built together so that a swap replaces both."""
+        return self._environment(loader, autoescape=True), self._environment(loader, autoescape=False)
+
+    @property
+    def stored_version(self) -> str | None:
+        return self._stored_version
+
+    def use_stored(self, version: str | None, sources: Mapping[tuple[str, str], str]) -> None:
+        """Render with these stored parts ({(name, part): source}) before the folder and the built-ins,
+        from the next email on. The environments are built anew (what they parsed and cached goes)."""
+        stored = {part_path(name, part): source for (name, part), source in sources.items() if part in PARTS}
+        self.html, self.plain = self._environments(ChoiceLoader([DictLoader(stored), *self._file_loaders]))
+        self._stored, self._stored_version = stored, version
+
+    @property
+    def currency(self) -> str:
+        territory = self._babel_locale.territory
+        found = get_territory_currencies(territory) if territory else []
+        return str(found[0]) if found else "USD"
 
     def _environment(self, loader: Any, *, autoescape: bool) -> Environment:
         # HTML parts are autoescaped; the plain environment renders subjects and text parts, not HTML.
         escape = select_autoescape(enabled_extensions=("html",), default_for_string=True) if autoescape else False
-        env = Environment(
+        env = _Sandbox(
             loader=loader,
-            autoescape=escape,  # noqa: S701
+            autoescape=escape,
             undefined=StrictUndefined,
             keep_trailing_newline=True,
             # Only a folder of overrides can change while a worker runs: without one, checking the
@@ -177,7 +257,61 @@ class Templates:
                 continue
             for path in (folder / "emails").glob("*.subject.txt"):
                 found.add(path.name.removesuffix(".subject.txt"))
+        suffix = PART_SUFFIXES["subject"]
+        found.update(p.removeprefix("emails/").removesuffix(suffix) for p in self._stored if p.endswith(suffix))
         return found
+
+    def source(self, name: str, part: str, *, stored: bool = True) -> tuple[str, str] | None:
+        """(the text of a part as it is used now, where it comes from: stored, folder or built-in);
+        with `stored=False`, what it would be without the stored parts."""
+        path = part_path(name, part)
+        if stored and path in self._stored:
+            return self._stored[path], "stored"
+        for origin, folder in (("folder", self.override_dir), ("built-in", BUILT_IN)):
+            if folder is not None and (folder / path).is_file():
+                return (folder / path).read_text(encoding="utf-8"), origin
+        return None
+
+    def trial(self, name: str, parts: Mapping[str, str], context: dict[str, Any]) -> RenderedEmail:
+        """Template `name` rendered with `parts` ({part: source}) in place of its own, the rest (the
+        layout, the other parts) as in use now. Every part that does not parse, or fails to render
+        with `context`, is named in a TemplateRefused, with its line when Jinja knows it."""
+        edited = {part_path(name, part): source for part, source in parts.items() if part in PARTS}
+
+        def load(path: str) -> tuple[str, str, Callable[[], bool]] | None:
+            # The path as the template's file name: the lines of a traceback through it are its lines.
+            return (edited[path], path, lambda: False) if path in edited else None
+
+        html, plain = self._environments(
+            ChoiceLoader([FunctionLoader(load), DictLoader(dict(self._stored)), *self._file_loaders])
+        )
+        problems: list[TemplateProblem] = []
+        for part, path in ((p, part_path(name, p)) for p in PARTS if part_path(name, p) in edited):
+            try:
+                (html if part == "html" else plain).get_template(path)
+            except TemplateSyntaxError as error:
+                line = error.lineno if error.name in (None, path) else None
+                where = "" if line is not None else f" (in {error.name})"
+                problems.append(TemplateProblem(part, line, f"{error.message}{where}"))
+        if problems:
+            raise TemplateRefused(name, problems)
+        rendered: dict[str, str] = {}
+        for part in PARTS:
+            path = part_path(name, part)
+            environment = html if part == "html" else plain
+            given = {"company": self.company, **context, "subject": rendered.get("subject", "")}
+            try:
+                rendered[part] = environment.get_template(path).render(given)
+            except TemplateNotFound as error:
+                problems.append(TemplateProblem(part, None, f"missing {error.name}"))
+            except Exception as error:  # a template runs code its author wrote
+                line = _line_in(error.__traceback__, path)
+                problems.append(TemplateProblem(part, line, f"{type(error).__name__}: {error}"))
+            if part == "subject" and part in rendered:
+                rendered[part] = " ".join(rendered[part].split())
+        if problems:
+            raise TemplateRefused(name, problems)
+        return RenderedEmail(rendered["subject"], rendered["html"], rendered["text"])
 
     def subject(self, name: str, context: dict[str, Any]) -> str:
         """The subject line (on one line): what the cycle renders when it queues an email."""

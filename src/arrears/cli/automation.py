@@ -237,7 +237,7 @@ def save_workflow(
         raise ArrearsError(f"{file}: no such file")
     with workspace(database_url) as arrears:
         parsed = workflows.save(
-            arrears.uow(), OPERATOR, file.read_text(encoding="utf-8"), str(file), arrears.templates.names()
+            arrears.uow(), OPERATOR, file.read_text(encoding="utf-8"), str(file), arrears.template_names()
         )
     typer.echo(f"{file}: saved ({', '.join(w.name for w in parsed)})")
 

@@ -115,12 +115,31 @@ class Rendered(Protocol):
 
 
 class Renderer(Protocol):
-    """The email and invoice templates."""
+    """The email and invoice templates: the stored ones (`use_stored`), a folder's, the built-in ones."""
 
     def names(self) -> set[str]: ...
     def subject(self, name: str, context: dict[str, Any]) -> str: ...
     def body(self, name: str, context: dict[str, Any], subject: str) -> Rendered: ...
     def invoice_pdf(self, context: dict[str, Any]) -> bytes: ...
+
+    @property
+    def stored_version(self) -> str | None:
+        """The version of the stored templates in use (`services.email_templates.load_stored`)."""
+
+    def use_stored(self, version: str | None, sources: dict[tuple[str, str], str]) -> None:
+        """Render with these stored parts ({(name, part): source}) before the folder and the built-ins."""
+
+    def source(self, name: str, part: str, *, stored: bool = True) -> tuple[str, str] | None:
+        """(the text of a part as used now, where it comes from: stored, folder or built-in), or None;
+        with `stored=False`, what it would be without the stored parts."""
+
+    def trial(self, name: str, parts: dict[str, str], context: dict[str, Any]) -> Rendered:
+        """The email rendered from `parts` ({part: source}) in place of the template's own; raises
+        domain.email_templates.TemplateRefused naming each part that does not parse or render."""
+
+    @property
+    def currency(self) -> str:
+        """The currency of the locale's country (the sample of the templates page is in it)."""
 
 
 class Sender(Protocol):

@@ -24,6 +24,7 @@ from ..domain.currencies import minor_unit
 from ..domain.emails import PermanentFailure, TemporaryFailure, retry_after
 from ..domain.errors import ArrearsError
 from ..domain.workflows import Step
+from . import email_templates
 from .automation_ports import DueSubject, OutboxEmail, Rendered, Renderer, Sender
 from .ports import UnitOfWork
 
@@ -200,6 +201,7 @@ def send_due(
     have been tried). An email put back for a later try comes due again only after its wait (a
     minute, then longer, a few tries in all), so a call that runs that long may try it again."""
     report = SendReport()
+    email_templates.load_stored(uow_factory(), templates)  # those saved since the last send
     try:
         _send(uow_factory, sender, templates, sender_address, limit, report)
     finally:

@@ -13,6 +13,7 @@ from ..domain.records import Lookups
 from ..domain.users import Role, User
 from .automation_ports import CycleRuns, Outbox, Selection, StepRuns
 from .ledger_ports import Ledger
+from .template_ports import EmailTemplates
 from .workspace_ports import (
     Accounts,
     Alerts,
@@ -193,6 +194,10 @@ class UnitOfWork(Protocol):
 
     @property
     def cycle_runs(self) -> CycleRuns: ...
+
+    @property
+    def email_templates(self) -> EmailTemplates:
+        """The email template parts saved from the templates page."""
 
     @property
     def users(self) -> Users: ...

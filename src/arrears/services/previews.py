@@ -7,7 +7,7 @@ from datetime import date
 
 from ..domain.errors import InvalidValue, NotFound
 from ..domain.workflows import Workflow
-from . import outbox
+from . import email_templates, outbox
 from .automation_ports import Rendered, Renderer
 from .cycle.planning import is_past_due_step
 from .ports import UnitOfWork
@@ -34,6 +34,7 @@ def preview(
     index, step = steps[0]
     if step.email is None:
         raise InvalidValue(f"step {step_name!r} creates a task and sends no email")
+    email_templates.load_stored(uow, templates)
     with uow:
         customer = uow.ledger.customer(customer_external_id)
         if customer is None:

@@ -444,6 +444,22 @@ workflow_files = Table(
     *_timestamps(),
 )
 
+# Email template parts saved from the templates page: one row per template name and part (subject,
+# text, html). They win over ARREARS_TEMPLATES_DIR and the built-in templates. Every save or reset
+# also changes the app setting "email_templates_version", which processes compare before reading these.
+email_templates = Table(
+    "email_templates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("part", String(16), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("name", "part", name="uq_email_templates_name_part"),
+    CheckConstraint("part IN ('subject', 'text', 'html')", name="part"),
+)
+
 step_runs = Table(
     "step_runs",
     metadata,

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, f
 from ...services.ports import AgingRow, Clock
 from . import tables as t
 from .automation.cycle_runs import SqlCycleRuns
+from .automation.email_templates import SqlEmailTemplates
 from .automation.outbox import SqlOutbox
 from .automation.selection import SqlSelection
 from .automation.step_runs import SqlStepRuns
@@ -75,6 +76,7 @@ class SqlUnitOfWork:
     step_runs: SqlStepRuns
     outbox: SqlOutbox
     cycle_runs: SqlCycleRuns
+    email_templates: SqlEmailTemplates
     ledger: SqlLedger
 
     def __init__(self, engine: Engine, clock: Clock, shared: Connection | None = None) -> None:
@@ -111,6 +113,7 @@ class SqlUnitOfWork:
         self.step_runs = SqlStepRuns(self.connection)
         self.outbox = SqlOutbox(self.connection)
         self.cycle_runs = SqlCycleRuns(self.connection)
+        self.email_templates = SqlEmailTemplates(self.connection)
         self.ledger = SqlLedger(self.connection, changed)
         return self
 

@@ -96,7 +96,7 @@ def _in_force(arrears: Arrears, user: CurrentUser) -> WorkflowsOut:
     path = arrears.settings.workflows
     given = (path.read_text(encoding="utf-8"), str(path)) if path is not None else None
     default = (DEFAULT_WORKFLOWS.read_text(encoding="utf-8"), "built-in default workflow")
-    shown = workflows.in_force(arrears.uow(), user, given, default, arrears.templates.names())
+    shown = workflows.in_force(arrears.uow(), user, given, default, arrears.template_names())
     return WorkflowsOut(
         origin=shown.origin,
         source=shown.source,
@@ -132,7 +132,7 @@ def save_workflows(body: WorkflowsIn, user: CurrentUser, arrears: ArrearsApp) ->
     """Validate a workflow file and store it as the one in force (managers and owners); an invalid file
     is a 422 naming each line, and the stored file stays. Answers the workflows saved; a file named
     by ARREARS_WORKFLOWS stays in force over them (GET /workflows tells which is)."""
-    saved = workflows.save(arrears.uow(), user, body.text, API_SOURCE, arrears.templates.names())
+    saved = workflows.save(arrears.uow(), user, body.text, API_SOURCE, arrears.template_names())
     return WorkflowsOut(
         origin="stored", source=API_SOURCE, text=body.text, workflows=[WorkflowOut.of(w) for w in saved]
     )

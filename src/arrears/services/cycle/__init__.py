@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from ...domain.workflows import Workflow
-from .. import balances, collection_rules, outbox
+from .. import balances, collection_rules, email_templates, outbox
 from .firing import BATCH, UowFactory, fire_workflows
 from .report import CycleReport, Mailer, Planned
 
@@ -40,6 +40,7 @@ def run_cycle(
     duration in seconds (not part of the JSON summary)."""
     report = CycleReport(as_of, dry_run)
     timer = _Timer(report.phases)
+    email_templates.load_stored(uow_factory(), mailer.templates)  # those saved since the last cycle
     with uow_factory() as uow:
         run_id = uow.cycle_runs.start_cycle(as_of, uow.clock.now(), dry_run)
         uow.commit()

@@ -5,8 +5,11 @@ reload never repeats an action). Roles are checked by the services, not here."""
 
 from fastapi import APIRouter
 
-from . import admin, alerts, auth, customers, dashboard, disputes, history, imports, tasks, workflows
+from . import admin, alerts, auth, customers, dashboard, disputes, email_templates, history, imports, tasks, workflows
+from .sending import router as sending_router
 
 router = APIRouter(include_in_schema=False)
-for area in (auth, tasks, history, customers, disputes, imports, workflows, dashboard, alerts, admin):
+# First: the record's route (`customers`, /customers/{external_id:path}) would take its addresses.
+router.include_router(sending_router)
+for area in (auth, tasks, history, customers, disputes, imports, workflows, email_templates, dashboard, alerts, admin):
     router.include_router(area.router)

@@ -44,7 +44,7 @@ def _page(
     problems: WorkflowError | None = None,
 ) -> Response:
     given, default = _sources(arrears)
-    shown = workflows.in_force(arrears.uow(), user, given, default, arrears.templates.names())
+    shown = workflows.in_force(arrears.uow(), user, given, default, arrears.template_names())
     names = {person.id: person.name for person in users.list_users(arrears.uow())} if report else {}
     assert arrears.clock is not None
     return render(
@@ -76,7 +76,7 @@ def save_workflows(request: Request, user: WebUser, web: WebState, form: Form) -
     if len(text) > MAX_SOURCE_CHARS:
         raise BadForm(f"the workflow file is too long: at most {MAX_SOURCE_CHARS:,} characters", 413)
     try:
-        saved = workflows.save(web.arrears.uow(), user, text, EDITED_SOURCE, web.arrears.templates.names())
+        saved = workflows.save(web.arrears.uow(), user, text, EDITED_SOURCE, web.arrears.template_names())
     except WorkflowError as error:
         return _page(request, user, web.arrears, 422, edited=text, problems=error)
     names = ", ".join(w.name for w in saved)
