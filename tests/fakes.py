@@ -62,6 +62,7 @@ from arrears.services.workspace_ports import (
     TaskRow,
     TimelineFilter,
     TimelineRow,
+    TokenRow,
 )
 from tests.unit.builders import MARIA, MORGAN, NOW, OLIVIA, SAM, TODAY
 
@@ -1021,6 +1022,7 @@ class StoredToken:
     name: str | None
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+    created_at: datetime | None = None
 
 
 class FakeAccounts:
@@ -1080,7 +1082,7 @@ class FakeAccounts:
 
     def add_token(self, user_id: int, token_hash: str, name: str | None) -> int:
         token_id = max(self.tokens, default=0) + 1
-        self.tokens[token_id] = StoredToken(token_id, user_id, token_hash, name)
+        self.tokens[token_id] = StoredToken(token_id, user_id, token_hash, name, created_at=self._workspace.clock.now())
         return token_id
 
     def user_by_token(self, token_hash: str, at: datetime) -> User | None:
@@ -1096,6 +1098,28 @@ class FakeAccounts:
         for token in revoking:
             token.revoked_at = at
         return len(revoking)
+
+    def _token_row(self, token: StoredToken) -> TokenRow:
+        owner = self.people[token.user_id]
+        assert token.created_at is not None
+        return TokenRow(
+            token.id, owner.user.name, owner.active, token.name, token.created_at, token.last_used_at, token.revoked_at
+        )
+
+    def list_tokens(self) -> list[TokenRow]:
+        rows = [self._token_row(token) for token in self.tokens.values()]
+        return sorted(rows, key=lambda r: (r.revoked_at is not None, -r.created_at.timestamp(), -r.id))
+
+    def token(self, token_id: int) -> TokenRow | None:
+        found = self.tokens.get(token_id)
+        return None if found is None else self._token_row(found)
+
+    def revoke_token(self, token_id: int, at: datetime) -> bool:
+        found = self.tokens.get(token_id)
+        if found is None or found.revoked_at is not None:
+            return False
+        found.revoked_at = at
+        return True
 
 
 @dataclass

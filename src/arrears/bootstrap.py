@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ from .adapters.passwords import Argon2Hasher
 from .config import Settings
 from .domain.workflows import Workflow
 from .services import email_templates, inbox, workflows
+from .services import settings as stored_settings
 from .services.cycle import Mailer
 from .services.ports import Clock, UnitOfWork
 
@@ -34,10 +35,41 @@ class Arrears:
 
     settings: Settings
     clock: Clock | None = None
+    # The company name, time zone, locale and sender in force: the environment's until
+    # refresh_workspace() reads what an owner stored.
+    workspace: stored_settings.WorkspaceSettings = field(init=False)
 
     def __post_init__(self) -> None:
         if self.clock is None:
             self.clock = SystemClock(self.settings.timezone)
+        self.workspace = self.workspace_defaults()
+
+    def workspace_defaults(self) -> stored_settings.WorkspaceSettings:
+        """The environment's company name, time zone, locale and sender: what applies until an owner
+        stores their own on the settings page."""
+        s = self.settings
+        return stored_settings.WorkspaceSettings(s.company_name, s.timezone, s.locale, s.email_from)
+
+    def refresh_workspace(self) -> stored_settings.WorkspaceSettings:
+        """Read the workspace settings stored by an owner (over the environment's) and apply them to
+        this process: the clock's time zone, the email templates' company and locale, the sender of
+        `mailer()`. Run at start (`ready()`), before each cycle and send of the worker, every minute
+        by `arrears serve`, before the web's cycle preview and after the settings page saves, so a
+        change applies to the next email rendered in every process. Not inside an open unit of work
+        (it opens its own)."""
+        current = stored_settings.workspace(self.uow(), self.workspace_defaults())
+        self.workspace = current
+        if isinstance(self.clock, SystemClock):
+            self.clock.timezone = current.timezone
+        if "templates" in self.__dict__:  # built already: else it is built with these values
+            self.templates.use_workspace(current.company_name, current.locale)
+        return current
+
+    def is_locale(self, name: str) -> bool:
+        """Whether the email templates can write amounts and dates in locale `name` (Babel knows it)."""
+        from .adapters.locales import is_locale  # Babel loads when it is needed
+
+        return is_locale(name)
 
     @cached_property
     def engine(self) -> Engine:
@@ -55,14 +87,14 @@ class Arrears:
     def templates(self) -> Templates:
         from .adapters.rendering import Templates  # Jinja2 and Babel load when an email is made
 
-        return Templates(self.settings.templates_dir, company=self.settings.company_name, locale=self.settings.locale)
+        return Templates(self.settings.templates_dir, company=self.workspace.company_name, locale=self.workspace.locale)
 
     @cached_property
     def sender(self) -> SmtpTransport | FileTransport:
         return transport_from_url(self.settings.email_url)
 
     def mailer(self) -> Mailer:
-        return Mailer(self.templates, self.sender, self.settings.email_from)
+        return Mailer(self.templates, self.sender, self.workspace.email_from)
 
     def inbox_handlers(self) -> dict[str, inbox.Handler]:
         """What applies the events of each provider received in the inbox (none is connected yet:
@@ -97,6 +129,7 @@ class Arrears:
     def ready(self) -> Arrears:
         """Check (or, on SQLite, create) the schema before a command uses the database."""
         ensure_schema(self.engine)
+        self.refresh_workspace()
         return self
 
     def upgrade(self) -> tuple[str | None, str]:

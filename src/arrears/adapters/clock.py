@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 
-@dataclass(frozen=True)
+@dataclass
 class SystemClock:
-    """Now in UTC; today in the company's time zone (ARREARS_TIMEZONE, default UTC)."""
+    """Now in UTC; today in the company's time zone (ARREARS_TIMEZONE, default UTC, or the one an
+    owner stored on the settings page: `Arrears.refresh_workspace` sets `timezone`)."""
 
     timezone: str = "UTC"
 

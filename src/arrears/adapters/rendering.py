@@ -249,6 +249,15 @@ class Templates:
             found = self._days[value] = str(format_date(value, format="medium", locale=self._babel_locale))
         return found
 
+    def use_workspace(self, company: str, locale: str) -> None:
+        """Render with this company name and locale from the next email on (an owner changed them on
+        the settings page); what was cached for the former locale goes."""
+        if locale != self.locale:
+            babel_locale = Locale.parse(locale)
+            self._days, self._money = {}, {}
+            self._babel_locale, self.locale = babel_locale, locale
+        self.company = company
+
     def names(self) -> set[str]:
         """The email templates that exist (a name has a subject, an HTML and a text part)."""
         found = set()

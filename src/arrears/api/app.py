@@ -76,10 +76,13 @@ def create_app(arrears: Arrears) -> FastAPI:
 def _rolling_balances(arrears: Arrears) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """While the server runs, carry the task list's balances to today before the first request and
     then every minute (`services/balances.py`), so that amounts fall overdue at midnight without a
-    read writing them."""
+    read writing them; and read the workspace settings an owner stored as often."""
 
     async def roll() -> None:
         try:
+            # First what an owner stored (time zone, company, locale, sender): other processes'
+            # changes apply here within the minute.
+            await run_in_threadpool(arrears.refresh_workspace)
             await run_in_threadpool(balances.roll_balances, arrears.uow())
         except Exception:  # a database away for a moment: log it, try again in a minute
             log.exception("could not roll the balances to today")

@@ -157,7 +157,8 @@ def send(database_url: DatabaseUrl = None) -> None:
     Example: [bold]ARREARS_EMAIL_URL=smtp://127.0.0.1:1025 arrears outbox send[/bold]
     """
     with workspace(database_url) as arrears:
-        report = outbox.send_due(arrears.uow, arrears.sender, arrears.templates, arrears.settings.email_from)
+        mailer = arrears.mailer()
+        report = outbox.send_due(arrears.uow, mailer.sender, mailer.templates, mailer.sender_address)
     typer.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed")
 
 

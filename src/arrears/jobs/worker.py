@@ -50,7 +50,7 @@ def cycle_is_due(arrears: Arrears, now: datetime, last_run: Any) -> bool:
     """Whether today's cycle (company time zone) should run now: past the configured time, on a
     business day if so configured, and not yet run for today."""
     settings = arrears.settings
-    local = now.astimezone(ZoneInfo(settings.timezone))
+    local = now.astimezone(ZoneInfo(arrears.workspace.timezone))
     hour, minute = (int(part) for part in settings.cycle_time.split(":"))
     if (local.hour, local.minute) < (hour, minute):
         return False
@@ -70,8 +70,10 @@ def make_app(arrears: Arrears) -> App:
     @app.periodic(cron="* * * * *", periodic_id="outbox")
     @app.task(name="arrears.send_outbox", queueing_lock="arrears.send_outbox")
     def send_outbox(timestamp: int) -> None:
+        arrears.refresh_workspace()  # the company, locale and sender an owner stored, as of now
+        mailer = arrears.mailer()
         report = outbox.send_due(
-            arrears.uow, arrears.sender, arrears.templates, arrears.settings.email_from, limit=SEND_PER_JOB
+            arrears.uow, mailer.sender, mailer.templates, mailer.sender_address, limit=SEND_PER_JOB
         )
         if report.sent or report.failed:
             log.info("outbox: %d sent, %d to retry, %d failed", report.sent, report.retried, report.failed)
@@ -86,6 +88,7 @@ def make_app(arrears: Arrears) -> App:
     @app.periodic(cron="* * * * *", periodic_id="balances")
     @app.task(name="arrears.roll_balances", queueing_lock="arrears.roll_balances")
     def roll_balances(timestamp: int) -> None:
+        arrears.refresh_workspace()  # "today" in the time zone an owner stored, as of now
         count = balances.roll_balances(arrears.uow())
         if count is not None:
             log.info("balances rolled to today: %d customer(s) refreshed", count)
@@ -94,6 +97,7 @@ def make_app(arrears: Arrears) -> App:
     @app.task(name="arrears.daily_cycle", queueing_lock="arrears.daily_cycle")
     def daily_cycle(timestamp: int) -> None:
         assert arrears.clock is not None
+        arrears.refresh_workspace()
         with arrears.uow() as uow:
             last = uow.cycle_runs.last_cycle_day()
         if not cycle_is_due(arrears, arrears.clock.now(), last):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import replace
 from typing import Any
 
 from ..domain.audit import Actor, AuditEntry
@@ -11,9 +12,10 @@ from ..domain.errors import InvalidValue, NotFound
 from ..domain.permissions import Action, require
 from ..domain.users import User
 from .ports import UnitOfWork
-from .workspace_ports import IssueRow, Page, SavedView
+from .workspace_ports import IssueRow, Page, SavedView, TokenRow
 
 TOKEN_PREFIX = "arr_"  # noqa: S105 - a prefix that marks Arrears tokens, not a secret
+MAX_TOKEN_LABEL = 100
 DEFAULT_VIEWS = {"Open": {"status": "open"}, "All": {"status": "all"}}
 
 
@@ -74,27 +76,78 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(uow: UnitOfWork, user_name: str, name: str | None = None) -> str:
-    """A new API token for the user, returned once; only its SHA-256 is stored."""
+def check_token_label(label: str | None) -> str | None:
+    """What a token is for ("erp-sync"): up to 100 characters, no NUL; blank is no label."""
+    if label is None or not label.strip():
+        return None
+    label = label.strip()
+    if len(label) > MAX_TOKEN_LABEL:
+        raise InvalidValue(f"a token's label has at most {MAX_TOKEN_LABEL} characters")
+    if "\x00" in label:
+        raise InvalidValue("a token's label may not hold a NUL byte (0x00)")
+    return label
+
+
+def issue_token(uow: UnitOfWork, user_name: str, name: str | None = None, *, by: User | None = None) -> str:
+    """A new API token for the user, returned once; only its SHA-256 is stored. `by`: the owner who
+    issues it from the web (checked, and named in the audit); without it, the terminal's operator."""
+    if by is not None:
+        require(by, Action.MANAGE_USERS)
+    label = check_token_label(name)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with uow:
         user = uow.accounts.user(user_name)
         if user is None:
             raise NotFound(f"no user named {user_name!r}")
-        token_id = uow.accounts.add_token(user.id, hash_token(token), name)
+        token_id = uow.accounts.add_token(user.id, hash_token(token), label)
         uow.audit.record(
             AuditEntry(
                 uow.clock.now(),
-                Actor.of(user),
+                Actor.of(by or user),
                 "api_token",
                 str(token_id),
                 "created",
-                f"API token created for {user.name}",
+                f"API token created for {user.name}" + (f" ({label})" if label else ""),
                 None,
             )
         )
         uow.commit()
     return token
+
+
+def list_tokens(uow: UnitOfWork, actor: User) -> list[TokenRow]:
+    """Every API token with its user, label, creation, last use and whether it is revoked (owners);
+    never the token itself, which is not stored."""
+    require(actor, Action.MANAGE_USERS)
+    with uow:
+        return uow.accounts.list_tokens()
+
+
+def revoke_token(uow: UnitOfWork, actor: User, token_id: int) -> TokenRow:
+    """Revoke one API token (owners): it is refused from now on. Revoking a revoked token changes
+    nothing. Returns the token as it now is."""
+    require(actor, Action.MANAGE_USERS)
+    with uow:
+        found = uow.accounts.token(token_id)
+        if found is None:
+            raise NotFound(f"no API token {token_id}")
+        now = uow.clock.now()
+        if not uow.accounts.revoke_token(token_id, now):
+            return found
+        label = f" ({found.label})" if found.label else ""
+        uow.audit.record(
+            AuditEntry(
+                now,
+                Actor.of(actor),
+                "api_token",
+                str(token_id),
+                "revoked",
+                f"API token {token_id}{label} of {found.user_name} revoked",
+                None,
+            )
+        )
+        uow.commit()
+    return replace(found, revoked_at=now)
 
 
 def revoke_tokens(uow: UnitOfWork, user_name: str) -> int:

@@ -221,6 +221,19 @@ class SavedView:
     is_default: bool
 
 
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """An API token as the owners' page lists it: never the token, which only its holder has."""
+
+    id: int
+    user_name: str
+    user_active: bool
+    label: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
 # -- ledger records as the API reads them (amounts in minor units of their currency) ----------------
 
 
@@ -461,6 +474,16 @@ class Accounts(Protocol):
     def user_by_token(self, token_hash: str, at: datetime) -> User | None: ...
 
     def revoke_tokens(self, user_id: int, at: datetime) -> int: ...
+
+    def list_tokens(self) -> list[TokenRow]:
+        """Every API token, revoked ones too: active ones first, then newest first."""
+        ...
+
+    def token(self, token_id: int) -> TokenRow | None: ...
+
+    def revoke_token(self, token_id: int, at: datetime) -> bool:
+        """Revoke one token; False when it was revoked already (or does not exist)."""
+        ...
 
 
 class CustomerRecords(Protocol):

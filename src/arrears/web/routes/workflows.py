@@ -94,6 +94,7 @@ def preview(
     """What the cycle of `as_of` (default today) would send and create; nothing is written."""
     arrears = web.arrears
     assert arrears.clock is not None
+    arrears.refresh_workspace()  # the company, locale, sender and time zone an owner stored, as of now
     day = parse_day(as_of, "day to preview") or arrears.clock.today()
     active = arrears.workflows()
     with arrears.dry_run() as uow_factory:

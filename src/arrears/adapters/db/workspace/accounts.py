@@ -16,6 +16,7 @@ from sqlalchemy import (
 from ....domain.users import Role, User
 from ....services.workspace_ports import (
     SavedView,
+    TokenRow,
 )
 from .. import tables as t
 from .common import SqlArea, user_of
@@ -97,3 +98,30 @@ class SqlAccounts(SqlArea):
                 update(a).where(a.c.user_id == user_id, a.c.revoked_at.is_(None)).values(revoked_at=at)
             ).rowcount
         )
+
+    def _token_rows(self, *where: Any) -> list[TokenRow]:
+        a, u = t.api_tokens, t.users
+        rows = self.connection.execute(
+            select(a, u.c.name.label("user_name"), u.c.active.label("user_active"))
+            .join(u, u.c.id == a.c.user_id)
+            .where(*where)
+            .order_by(a.c.revoked_at.is_not(None), a.c.created_at.desc(), a.c.id.desc())
+        )
+        return [
+            TokenRow(row.id, row.user_name, row.user_active, row.name, row.created_at, row.last_used_at, row.revoked_at)
+            for row in rows
+        ]
+
+    def list_tokens(self) -> list[TokenRow]:
+        return self._token_rows()
+
+    def token(self, token_id: int) -> TokenRow | None:
+        found = self._token_rows(t.api_tokens.c.id == token_id)
+        return found[0] if found else None
+
+    def revoke_token(self, token_id: int, at: datetime) -> bool:
+        a = t.api_tokens
+        revoked = self.connection.execute(
+            update(a).where(a.c.id == token_id, a.c.revoked_at.is_(None)).values(revoked_at=at)
+        )
+        return bool(revoked.rowcount == 1)
