@@ -24,13 +24,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from arrears.domain.aging import BUCKETS, bucket_for, days_past_due
+from arrears.domain.aging import BUCKETS, AgingLine, bucket_for, days_past_due
 from arrears.domain.audit import AuditEntry
 from arrears.domain.email_templates import StoredPart
 from arrears.domain.errors import Conflict
 from arrears.domain.plans import Instalment, overdue_on_plan
 from arrears.domain.tasks import Task, TaskStatus, TaskType
 from arrears.domain.users import Role, User
+from arrears.services.automation_ports import NewEmail, OutboxEmail, Rendered
 from arrears.services.ledger_ports import InboxEvent
 from arrears.services.ports import Clock, PasswordHasher, UnitOfWork
 from arrears.services.workspace_ports import (
@@ -58,6 +59,7 @@ from arrears.services.workspace_ports import (
     PromiseDue,
     Reminded,
     SavedView,
+    StatementLines,
     TaskFilter,
     TaskRow,
     TimelineFilter,
@@ -300,6 +302,11 @@ class FakeLedger:
             rows = self._workspace.customer_records.contact_rows()
             if customer_external_id is not None:
                 rows = [r for r in rows if r.customer_external_id == customer_external_id]
+        elif kind == "invoices":
+            records = self._workspace.customer_records
+            rows = [records.invoice_row(i) for i in sorted(self.invoice_refs.values(), key=lambda i: i.id)]
+            rows = [r for r in rows if external_id in (None, r.external_id)]
+            rows = [r for r in rows if customer_external_id in (None, r.customer_external_id)]
         else:
             raise NotImplementedError(f"the fake ledger lists no {kind}")
         return Page(rows[offset : offset + limit], offset + limit if len(rows) > offset + limit else None)
@@ -980,6 +987,7 @@ class FakeDisputes:
             d.created_at,
             d.closed_at,
             ledger.customer_refs[d.customer_id].name,
+            ledger.invoice_details[d.invoice_id].number,
         )
 
     def dispute(self, dispute_id: int) -> DisputeRow | None:
@@ -1417,11 +1425,12 @@ class FakeCustomerRecords:
     def email(self, email_id: int) -> EmailView | None:
         for m in self.stored_emails:
             if m.row.id == email_id:
-                customer = self._workspace.ledger.customer_refs[m.customer_id]
+                ledger = self._workspace.ledger
+                customer = ledger.customer_refs[m.customer_id]
                 body = f"Dear {customer.name}"
                 return EmailView(
                     m.row, m.customer_id, customer.external_id, f"<{email_id}@arrears>", None, m.step, None, body, body,
-                    list(m.invoices),
+                    list(m.invoices), [ledger.invoice_details[ledger.invoice(e).id].number for e in m.invoices],
                 )  # fmt: skip
         return None
 
@@ -1449,9 +1458,87 @@ class FakeCustomerRecords:
     def remove_contact(self, contact_id: int) -> None:
         del self.contacts[contact_id]
 
+    def invoice_row(self, invoice: InvoiceRef) -> InvoiceRow:
+        return self._invoice_row(invoice)
+
+    def statement(self, customer_id: int, as_of: date, since: date, limit: int) -> StatementLines:
+        owed = sorted(
+            (
+                i
+                for i in self._workspace.ledger.invoice_refs.values()
+                if i.customer_id == customer_id and i.status == "open" and i.outstanding_minor > 0
+            ),
+            key=lambda i: (i.due_date, i.id),
+        )
+        minors: dict[str, list[int]] = {}
+        for i in owed:
+            bucket = BUCKETS.index(bucket_for(days_past_due(i.due_date, as_of)))
+            minors.setdefault(i.currency, [0] * len(BUCKETS))[bucket] += i.outstanding_minor
+        cash = [c for c in self.customer_cash(customer_id, 10**9) if c.date >= since]
+        return StatementLines(
+            [self._invoice_row(i) for i in owed[:limit]],
+            len(owed),
+            [AgingLine(currency, tuple(minors[currency])) for currency in sorted(minors)],
+            cash[:limit],
+            len(cash) > limit,
+        )
+
     def set_collector(self, customer_id: int, collector_id: int | None) -> None:
         ledger = self._workspace.ledger
         ledger.customer_refs[customer_id] = replace(ledger.customer_refs[customer_id], collector_id=collector_id)
+
+
+class FakeOutbox:
+    """The email outbox: `queued` holds what was queued, by id; a dedupe key queues once."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.queued: dict[int, NewEmail] = {}
+        self.status: dict[int, str] = {}
+        self.attempts: dict[int, int] = {}
+
+    def queue_email(self, email: NewEmail) -> int | None:
+        return self.queue_emails([email])[0]
+
+    def queue_emails(self, emails: Sequence[NewEmail]) -> list[int | None]:
+        ids: list[int | None] = []
+        for email in emails:
+            if any(e.dedupe_key == email.dedupe_key for e in self.queued.values()):
+                ids.append(None)
+                continue
+            email_id = email.id or max(self.queued, default=0) + 1
+            self.queued[email_id] = email
+            self.status[email_id] = "queued"
+            ids.append(email_id)
+        return ids
+
+    def _taken(self, email_id: int) -> OutboxEmail:
+        e = self.queued[email_id]
+        attempts = self.attempts.get(email_id, 0)
+        return OutboxEmail(
+            email_id, e.customer_id, e.to, e.subject, e.template, e.context, "", "", e.message_id, attempts,
+            e.attach_invoice_id,
+        )  # fmt: skip
+
+    def due_emails(self, now: datetime, limit: int) -> list[OutboxEmail]:
+        due = [i for i in sorted(self.queued) if self.status[i] == "queued" and self.queued[i].queued_at <= now]
+        return [self._taken(i) for i in due[:limit]]
+
+    def due_email(self, email_id: int, now: datetime) -> OutboxEmail | None:
+        return next((e for e in self.due_emails(now, len(self.queued)) if e.id == email_id), None)
+
+    def mark_sent(self, email_id: int, at: datetime, entry: AuditEntry, body: Rendered | None = None) -> bool:
+        if self.status.get(email_id) != "queued":
+            return False
+        self.status[email_id] = "sent"
+        self._workspace.audit.record(entry)
+        return True
+
+    def mark_retry(self, email_id: int, attempts: int, next_at: datetime, error: str) -> None:
+        self.attempts[email_id] = attempts
+
+    def mark_failed(self, email_id: int, attempts: int, error: str, at: datetime) -> None:
+        self.status[email_id], self.attempts[email_id] = "failed", attempts
 
 
 class FakeDashboard:
@@ -1601,6 +1688,7 @@ class FakeWorkspace:
         self.customer_records = FakeCustomerRecords(self)
         self.customer_list = FakeCustomerList(self)
         self.dashboard = FakeDashboard(self)
+        self.outbox = FakeOutbox(self)
         self.email_templates = FakeEmailTemplates(self)
         self.changed: set[int] = set()  # customers whose balances this transaction's writes moved
 
@@ -1729,6 +1817,10 @@ class FakeUnitOfWork:
     @property
     def dashboard(self) -> FakeDashboard:
         return self._now.dashboard
+
+    @property
+    def outbox(self) -> FakeOutbox:
+        return self._now.outbox
 
     @property
     def email_templates(self) -> FakeEmailTemplates:

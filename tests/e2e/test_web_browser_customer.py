@@ -63,5 +63,5 @@ def test_a_collector_creates_one_task_for_two_selected_invoices(
     expect(page.locator(".flash")).to_have_text("Book meeting task created on 2 invoices, due 2026-07-02 for maria.")
     created = page.locator(".open-tasks li").filter(has_text="Meet the AP team about two invoices")
     expect(created).to_have_count(1)
-    expect(created).to_contain_text("invoices I2, I5")
+    expect(created).to_contain_text("invoices INV-1002, INV-0951")
     expect(created).to_contain_text("due 2026-07-02")

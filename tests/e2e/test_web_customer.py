@@ -203,7 +203,7 @@ def test_create_task_for_selected_creates_one_task_tagged_with_those_invoices(si
     assert "Validate invoice task created on 2 invoices, due 2026-07-03 for sam." in page
     open_tasks = section(page, "open-tasks")
     assert "Check the PO numbers" in open_tasks
-    assert "invoices I1, I2" in open_tasks
+    assert "invoices INV-1001, INV-1002" in open_tasks
 
 
 def test_a_task_for_selected_goes_to_the_collector_by_default(site: Site) -> None:

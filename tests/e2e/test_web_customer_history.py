@@ -107,7 +107,7 @@ def test_the_emails_page_counts_a_steps_emails_and_one_opens_with_its_body(site:
     assert 'data-total="2"' in by_step and "Reminder 3" not in by_step
     assert 'data-total="2"' in by_invoice and "Reminder 2" not in by_invoice
     assert "Dear Acme, reminder 1." in opened and "&lt;1@arrears.test&gt;" in opened
-    assert "step reminder of workflow standard" in opened and "I1, I2" in opened
+    assert "step reminder of workflow standard" in opened and "INV-1001, INV-1002" in opened
     assert body.headers["content-security-policy"].startswith("default-src 'none'")
     assert "sandbox" in body.headers["content-security-policy"]
     assert body.text == f"<p>{SCRIPT}</p>"  # as sent: its script can run nowhere

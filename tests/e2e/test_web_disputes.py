@@ -34,7 +34,7 @@ def test_the_list_shows_the_open_disputes_newest_first_with_their_details(site: 
     assert page.status_code == 200
     assert listed(page.text) == [disputed["script"], disputed["acme"]]
     row = page.text.split(f'<tr data-dispute="{disputed["acme"]}"')[1].split("</tr>")[0]
-    assert "Acme Ltd" in row and "I1" in row and "pricing" in row and "$60.00" in row and "morgan" in row
+    assert "Acme Ltd" in row and "INV-1001" in row and "pricing" in row and "$60.00" in row and "morgan" in row
     assert "Resolve or reject" not in page.text  # a collector reads; managers settle
     assert ESCAPED in page.text and SCRIPT not in page.text
 
@@ -113,7 +113,7 @@ def test_the_customer_record_shows_the_amount_in_dispute_and_the_disputes(site: 
     page = site.signed_in("morgan").get("/customers/C1").text
 
     assert '<dt>In dispute</dt><dd><a href="#disputes">$60.00</a></dd>' in page
-    assert f'<li data-dispute="{disputed["acme"]}"><strong>I1</strong> · pricing · $60.00' in page
+    assert f'<li data-dispute="{disputed["acme"]}"><strong>INV-1001</strong> · pricing · $60.00' in page
     assert "Of which in dispute: <strong>$60.00</strong> on 1 invoice." in page
     assert "Resolve or reject" in page
 

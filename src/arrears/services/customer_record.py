@@ -102,6 +102,12 @@ class CustomerRecord:
         return sum(d.amount_minor for d in self.disputes)
 
     @property
+    def invoice_numbers(self) -> dict[str, str]:
+        """The invoices' numbers (what the customer knows them by) by external id, for the lines
+        that name invoices: tasks, plans."""
+        return {line.invoice.external_id: line.invoice.number for line in self.invoices}
+
+    @property
     def more_invoices(self) -> bool:
         return self.invoice_count > len(self.invoices)
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from ..domain.aging import AgingLine
 from ..domain.audit import AuditEntry
 from ..domain.plans import Instalment
 from ..domain.tasks import Task
@@ -165,6 +166,7 @@ class DisputeRow:
     created_at: datetime
     closed_at: datetime | None
     customer_name: str = ""
+    invoice_number: str = ""  # the number the customer knows (the external id is the ERP's key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +345,7 @@ class EmailView:
     html: str
     text: str
     invoice_external_ids: list[str]
+    invoice_numbers: list[str] = field(default_factory=list)  # the same invoices, by number
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,6 +425,19 @@ class EmailRow:
     attempts: int
     last_error: str | None
     sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLines:
+    """What a customer's statement lists: its open invoices (oldest due first, a bounded number of
+    them), how many are open in all, what it owes per currency and aging bucket (over every open
+    invoice), and its payments and credit notes since a day (newest first, bounded)."""
+
+    open_invoices: list[InvoiceRow]
+    open_count: int
+    aging: list[AgingLine]  # one per currency, by currency
+    cash: list[CashLine]
+    more_cash: bool  # more payments or credit notes in the period than `cash` holds
 
 
 class LedgerReads(Protocol):
@@ -540,6 +556,11 @@ class CustomerRecords(Protocol):
         """Delete the contact (tasks that named it keep their history, without the link)."""
 
     def set_collector(self, customer_id: int, collector_id: int | None) -> None: ...
+
+    def statement(self, customer_id: int, as_of: date, since: date, limit: int) -> StatementLines:
+        """The customer's statement as of `as_of`: at most `limit` open invoices and `limit` payments
+        and credit notes dated from `since`; the aging covers every open invoice."""
+        ...
 
 
 class Tasks(Protocol):

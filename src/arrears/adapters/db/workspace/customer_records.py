@@ -29,11 +29,13 @@ from ....services.workspace_ports import (
     IssueRow,
     Page,
     Reminded,
+    StatementLines,
     TimelineRow,
 )
 from .. import tables as t
 from ..receivables import outstanding
 from .common import SqlArea, timeline_row
+from .statements import statement_lines
 
 
 class SqlCustomerRecords(SqlArea):
@@ -195,11 +197,11 @@ class SqlCustomerRecords(SqlArea):
         if row is None:
             return None
         invoices = self.connection.execute(
-            select(i.c.external_id)
+            select(i.c.external_id, i.c.number)
             .join(ei, ei.c.invoice_id == i.c.id)
             .where(ei.c.email_id == email_id)
             .order_by(i.c.due_date, i.c.id)
-        ).scalars()
+        ).all()
         customer_id, customer_external_id, message_id, workflow, step, cycle_date, html, text = row[len(_EMAIL_ROW) :]
         return EmailView(
             _email_row(row),
@@ -211,7 +213,8 @@ class SqlCustomerRecords(SqlArea):
             cycle_date,
             html,
             text,
-            list(invoices),
+            [invoice[0] for invoice in invoices],
+            [invoice[1] for invoice in invoices],
         )
 
     def customer_cash(self, customer_id: int, limit: int) -> list[CashLine]:
@@ -263,6 +266,9 @@ class SqlCustomerRecords(SqlArea):
     def remove_contact(self, contact_id: int) -> None:
         self.connection.execute(update(t.tasks).where(t.tasks.c.contact_id == contact_id).values(contact_id=null()))
         self.connection.execute(delete(t.contacts).where(t.contacts.c.id == contact_id))
+
+    def statement(self, customer_id: int, as_of: date, since: date, limit: int) -> StatementLines:
+        return statement_lines(self.connection, customer_id, as_of, since, limit)
 
     def set_collector(self, customer_id: int, collector_id: int | None) -> None:
         c = t.customers

@@ -71,6 +71,7 @@ class SqlDisputes(SqlArea):
                 d.c.created_at,
                 d.c.closed_at,
                 c.c.name,
+                i.c.number,
             )
             .join(i, i.c.id == d.c.invoice_id)
             .join(c, c.c.id == d.c.customer_id)
