@@ -76,7 +76,8 @@ def open_site(db_url: str, tmp_path: Path) -> Site:
     customer C3 is named `<script>alert(1)</script>` (maria); Beta (C2, EUR, sam) owes B1 40.00.
     Open call tasks: "acme" and "script" for maria, "beta" for sam."""
     clock = FixedClock(NOW)
-    arrears = bootstrap(Settings(database_url=db_url), clock)
+    # Emails leave as files in the test's folder (tmp_path/mail), never in the working directory.
+    arrears = bootstrap(Settings(database_url=db_url, email_url=f"file://{tmp_path / 'mail'}"), clock)
     site = Site(arrears, server_app(arrears), clock)
     for name, role in PEOPLE.items():
         with arrears.uow() as uow:

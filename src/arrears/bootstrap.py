@@ -87,7 +87,12 @@ class Arrears:
     def templates(self) -> Templates:
         from .adapters.rendering import Templates  # Jinja2 and Babel load when an email is made
 
-        return Templates(self.settings.templates_dir, company=self.workspace.company_name, locale=self.workspace.locale)
+        return Templates(
+            self.settings.templates_dir,
+            company=self.workspace.company_name,
+            locale=self.workspace.locale,
+            bank_details=self.settings.bank_details,
+        )
 
     @cached_property
     def sender(self) -> SmtpTransport | FileTransport:
@@ -95,6 +100,11 @@ class Arrears:
 
     def mailer(self) -> Mailer:
         return Mailer(self.templates, self.sender, self.workspace.email_from)
+
+    def own_mailer(self) -> Mailer:
+        """A mailer with a transport of its own: for an email sent from a page while other requests
+        send theirs (`sender` keeps one SMTP connection, which two threads cannot share)."""
+        return Mailer(self.templates, transport_from_url(self.settings.email_url), self.workspace.email_from)
 
     def inbox_handlers(self) -> dict[str, inbox.Handler]:
         """What applies the events of each provider received in the inbox (none is connected yet:

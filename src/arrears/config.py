@@ -29,3 +29,5 @@ class Settings(BaseSettings):
     # a cycle killed half-way leaves whole batches done or not done.
     cycle_batch: int = 1000
     locale: str = "en_US"
+    # Bank-transfer instructions (free text) printed on statements: ARREARS_BANK_DETAILS.
+    bank_details: str = ""

@@ -78,6 +78,7 @@ def assert_inert(html: str, where: str, *shown: str) -> None:
         ("olivia", "/disputes", [SCRIPT_SHOWN, IMG_SHOWN]),
         ("maria", "/customers/C3#disputes", [SCRIPT_SHOWN, IMG_SHOWN]),
         ("maria", "/customers/C3/history", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("sam", "/customers/C3/email", [SCRIPT_SHOWN, IMG_SHOWN]),  # the customer, a contact, an invoice
         ("maria", f"/customers/C3/history?kind=customer&step={IMG}", [SCRIPT_SHOWN]),
         ("sam", "/customers/C3/emails", [SCRIPT_SHOWN, IMG_SHOWN]),
         ("sam", "/emails/1", [IMG_SHOWN]),

@@ -116,6 +116,16 @@ def _email(site: Site) -> str:
     return str(email_id)
 
 
+def _recipient(site: Site) -> str:
+    """An address of C1's record that no other sample removes."""
+    with site.arrears.uow() as uow:
+        customer = uow.ledger.customer("C1")
+        assert customer is not None
+        uow.customer_records.add_contact(customer.id, "Robin Sample", "robin@acme.test", None, None)
+        uow.commit()
+    return "robin@acme.test"
+
+
 def _csv() -> dict[str, tuple[str, bytes, str]]:
     return {"file": ("customers.csv", csv_bytes([customer("C9", "Gamma Co")]), "text/csv")}
 
@@ -210,6 +220,16 @@ ROUTES: dict[tuple[str, str], Make] = {
     ),
     ("GET", "/emails/{email_id}"): lambda site: Sample({"email_id": _email(site)}),
     ("GET", "/emails/{email_id}/body"): lambda site: Sample({"email_id": _email(site)}),
+    ("GET", "/customers/{external_id:path}/email"): lambda site: Sample({"external_id": "C1"}),
+    ("POST", "/customers/{external_id:path}/email"): lambda site: Sample(
+        {"external_id": "C1"},
+        {"key": "robustness-sample-form", "template": "past_due", "to": _recipient(site), "invoice": "I1"}
+        | {"subject": "", "body": ""},
+    ),
+    ("GET", "/customers/{external_id:path}/statement.pdf"): lambda site: Sample({"external_id": "C1"}),
+    ("GET", "/customers/{external_id:path}/invoices/{invoice_external_id:path}.pdf"): lambda site: Sample(
+        {"external_id": "C1", "invoice_external_id": "I1"}
+    ),
     ("GET", "/import"): lambda site: Sample(),
     ("POST", "/import"): lambda site: Sample(
         fields={"kind": "customers", "dry_run": "0", "ignore_unknown": "0", "run": "0" * 32}, files=_csv()
@@ -366,7 +386,8 @@ def check(site: Site, what: str, answer: Any, before: str | None) -> str | None:
     assert answer.status_code < 500, f"{what}: {answer.status_code} {answer.text[:300]}"
     if answer.status_code < 300 or answer.status_code >= 400:
         kind = answer.headers.get("content-type", "")
-        assert "text/html" in kind or "/import/progress/" in what, f"{what}: {kind}"
+        pdf = "application/pdf" in kind and ".pdf " in what  # the statement and invoice downloads
+        assert "text/html" in kind or "/import/progress/" in what or pdf, f"{what}: {kind}"
         if "text/html" in kind:
             assert "<html" in answer.text, what
     if before is not None and answer.status_code >= 400:

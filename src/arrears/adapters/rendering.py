@@ -178,7 +178,14 @@ class Templates:
     """The template set: the stored parts first (`use_stored`, from the database), then `override_dir`
     (ARREARS_TEMPLATES_DIR), then the built-in templates."""
 
-    def __init__(self, override_dir: Path | None = None, *, company: str = "Arrears", locale: str = "en_US") -> None:
+    def __init__(
+        self,
+        override_dir: Path | None = None,
+        *,
+        company: str = "Arrears",
+        locale: str = "en_US",
+        bank_details: str = "",
+    ) -> None:
         loaders: list[BaseLoader] = []
         if override_dir is not None:
             if not override_dir.is_dir():
@@ -191,6 +198,7 @@ class Templates:
         self.override_dir = override_dir
         self.company = company
         self.locale = locale
+        self.bank_details = bank_details  # ARREARS_BANK_DETAILS, printed on statements
         # Parsed once: Babel builds a new Locale from a string on every call, which was a third of
         # the time of rendering an email; dates repeat (due dates), so their formatting is cached.
         self._babel_locale = Locale.parse(locale)
@@ -354,4 +362,16 @@ class Templates:
         from weasyprint import HTML  # imported here: loading its libraries costs ~1 s
 
         pdf: bytes = HTML(string=self.invoice_html(context)).write_pdf()
+        return pdf
+
+    def statement_html(self, context: dict[str, Any]) -> str:
+        """The customer's statement (`statement.html`, autoescaped), with the company's name and
+        bank-transfer details (ARREARS_BANK_DETAILS)."""
+        given = {"company": self.company, "bank_details": self.bank_details, **context}
+        return self.html.get_template("statement.html").render(given)
+
+    def statement_pdf(self, context: dict[str, Any]) -> bytes:
+        from weasyprint import HTML  # imported here, as for the invoice
+
+        pdf: bytes = HTML(string=self.statement_html(context)).write_pdf()
         return pdf

@@ -27,6 +27,7 @@ from ..domain.workflows import Step
 from . import email_templates
 from .automation_ports import DueSubject, OutboxEmail, Rendered, Renderer, Sender
 from .ports import UnitOfWork
+from .statements import pdf_name, statement_context
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -146,12 +147,12 @@ _POLICY = _ShortHeaders()
 def build_message(
     email: OutboxEmail,
     sender_address: str,
-    attachment: tuple[str, bytes] | None,
+    attachments: Sequence[tuple[str, bytes]],
     now: datetime,
     rendered: Rendered | None = None,
 ) -> Message:
-    """The MIME message: text and HTML alternatives (`rendered`, or the email's stored body), the
-    PDF attached when there is one.
+    """The MIME message: text and HTML alternatives (`rendered`, or the email's stored body), then
+    the PDFs attached (name, data), if any.
     (email.mime is used rather than EmailMessage: it builds a message in a tenth of the time.)"""
     # Every part is base64 (utf-8 text, the PDF), and no base64 line starts with "--": a random
     # boundary cannot occur in them, so the generator's search for one (a regex per message) is spared.
@@ -160,13 +161,13 @@ def build_message(
     parts.attach(MIMEText(text, "plain", "utf-8", policy=_POLICY))
     parts.attach(MIMEText(html, "html", "utf-8", policy=_POLICY))
     message: Message = parts
-    if attachment is not None:
+    if attachments:
         message = MIMEMultipart("mixed", boundary=f"=_mixed_{uuid.uuid4().hex}", policy=_POLICY)
         message.attach(parts)
-        name, data = attachment
-        pdf = MIMEApplication(data, "pdf", policy=_POLICY, Name=name)
-        pdf.add_header("Content-Disposition", "attachment", filename=name)
-        message.attach(pdf)
+        for name, data in attachments:
+            pdf = MIMEApplication(data, "pdf", policy=_POLICY, Name=name)
+            pdf.add_header("Content-Disposition", "attachment", filename=name)
+            message.attach(pdf)
     message["From"] = sender_address
     message["To"] = ", ".join(email.to)
     message["Reply-To"] = sender_address
@@ -192,6 +193,36 @@ def _attachment(uow: UnitOfWork, templates: Renderer, invoice_id: int | None) ->
         "currency": invoice.currency,
     }
     return f"invoice-{invoice.number}.pdf".replace("/", "-"), templates.invoice_pdf(context)
+
+
+def _attachments(uow: UnitOfWork, templates: Renderer, email: OutboxEmail) -> list[tuple[str, bytes]]:
+    """The PDFs the email carries, made now: the invoice a workflow's step attaches
+    (`attach_invoice_id`), and those its context asks for (`"attachments"`: `{"kind": "invoice",
+    "invoice_id": 12}` or `{"kind": "statement"}`, an email sent by hand). An invoice deleted since
+    is left out; a context that does not read fails the email."""
+    found = [_attachment(uow, templates, email.attach_invoice_id)]
+    if email.context is not None and '"attachments"' in email.context:  # spares the cycle's emails a parse
+        try:
+            wanted = thaw(email.context).get("attachments") or []
+            for attachment in wanted:
+                if attachment["kind"] == "invoice":
+                    found.append(_attachment(uow, templates, int(attachment["invoice_id"])))
+                elif attachment["kind"] == "statement":
+                    found.append(_statement(uow, templates, email.customer_id))
+                else:
+                    raise ValueError(f"no attachment of kind {attachment['kind']!r}")
+        except (ArrearsError, ValueError, TypeError, KeyError, ArithmeticError) as error:
+            raise PermanentFailure(f"the email's attachments cannot be made: {error}") from None
+    return [pdf for pdf in found if pdf is not None]
+
+
+def _statement(uow: UnitOfWork, templates: Renderer, customer_id: int) -> tuple[str, bytes] | None:
+    customer = uow.ledger.customer_by_id(customer_id)
+    if customer is None:
+        return None
+    today = uow.clock.today()
+    context = statement_context(uow, customer, today)
+    return pdf_name("statement", customer.external_id, today.isoformat()), templates.statement_pdf(context)
 
 
 def send_due(
@@ -223,43 +254,72 @@ def _send(
             due = uow.outbox.due_emails(now, 1)
             if not due:
                 break
-            email = due[0]
-            attempts = email.attempts + 1
-            rendered: Rendered | None = None
-            try:
-                rendered = body(email, templates)
-                attachment = _attachment(uow, templates, email.attach_invoice_id)
-                sender.send(build_message(email, sender_address, attachment, now, rendered))
-            except TemporaryFailure as failure:
-                wait = retry_after(attempts)
-                if wait is not None:
-                    uow.outbox.mark_retry(email.id, attempts, now + wait, failure.reason)
-                    report.retried += 1
-                else:
-                    report.alerts_raised += _fail(
-                        uow, email, attempts, f"{failure.reason} (gave up after {attempts} tries)"
-                    )
-                    report.failed += 1
-            except PermanentFailure as failure:
-                report.alerts_raised += _fail(uow, email, attempts, failure.reason)
-                report.failed += 1
-            else:
-                uow.outbox.mark_sent(
-                    email.id,
-                    now,
-                    AuditEntry(
-                        now,
-                        SYSTEM,
-                        "email",
-                        str(email.id),
-                        "sent",
-                        f"Email sent to {', '.join(email.to)}: {email.subject}",
-                        email.customer_id,
-                    ),
-                    rendered,
-                )
-                report.sent += 1
+            _send_one(uow, due[0], now, sender, templates, sender_address, report)
             uow.commit()
+
+
+def send_email(
+    uow_factory: UowFactory, sender: Sender, templates: Renderer, sender_address: str, email_id: int
+) -> SendReport:
+    """Send the one queued email `email_id` now, as the loop of `send_due` would (an email queued by
+    hand goes at once); nothing if it is not due (sent, or taken by a worker at this moment). A
+    temporary failure leaves it queued for the worker's or `arrears outbox send`'s next try."""
+    report = SendReport()
+    try:
+        with uow_factory() as uow:
+            now = uow.clock.now()
+            email = uow.outbox.due_email(email_id, now)
+            if email is not None:
+                _send_one(uow, email, now, sender, templates, sender_address, report)
+                uow.commit()
+    finally:
+        sender.close()
+    return report
+
+
+def _send_one(
+    uow: UnitOfWork,
+    email: OutboxEmail,
+    now: datetime,
+    sender: Sender,
+    templates: Renderer,
+    sender_address: str,
+    report: SendReport,
+) -> None:
+    """Send one email taken from the queue and mark it (sent, to retry, or failed), in `uow`."""
+    attempts = email.attempts + 1
+    rendered: Rendered | None = None
+    try:
+        rendered = body(email, templates)
+        attachments = _attachments(uow, templates, email)
+        sender.send(build_message(email, sender_address, attachments, now, rendered))
+    except TemporaryFailure as failure:
+        wait = retry_after(attempts)
+        if wait is not None:
+            uow.outbox.mark_retry(email.id, attempts, now + wait, failure.reason)
+            report.retried += 1
+        else:
+            report.alerts_raised += _fail(uow, email, attempts, f"{failure.reason} (gave up after {attempts} tries)")
+            report.failed += 1
+    except PermanentFailure as failure:
+        report.alerts_raised += _fail(uow, email, attempts, failure.reason)
+        report.failed += 1
+    else:
+        uow.outbox.mark_sent(
+            email.id,
+            now,
+            AuditEntry(
+                now,
+                SYSTEM,
+                "email",
+                str(email.id),
+                "sent",
+                f"Email sent to {', '.join(email.to)}: {email.subject}",
+                email.customer_id,
+            ),
+            rendered,
+        )
+        report.sent += 1
 
 
 def _fail(uow: UnitOfWork, email: OutboxEmail, attempts: int, reason: str) -> int:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     Executable,
+    Select,
     func,
     update,
 )
@@ -76,6 +77,13 @@ class SqlOutbox(SqlAutomationArea):
             self._insert_pairs(t.email_invoices, "email_id", tags)
         return [ids.get(email.dedupe_key) for email in emails]
 
+    def due_email(self, email_id: int, now: datetime) -> OutboxEmail | None:
+        """One queued email by id (an email sent at once from a page), taken as `due_emails` takes them."""
+        due = _outbox(self.dialect).due
+        assert isinstance(due, Select)
+        query = due.where(t.emails.c.id == email_id)
+        return next(iter(self._taken(query, {"now": now, "limit": 1})), None)
+
     def due_emails(self, now: datetime, limit: int) -> list[OutboxEmail]:
         """Queued emails whose time has come, locked so that two workers never send the same one.
 
@@ -83,6 +91,9 @@ class SqlOutbox(SqlAutomationArea):
         reach the disk (`synchronous_commit = off` for this transaction only, set in the same round
         trip): a killed worker loses nothing by it; only a crash of the database server itself can
         lose the last fraction of a second of "sent" marks, and each email so lost goes once more."""
+        return self._taken(_outbox(self.dialect).due, {"now": now, "limit": limit})
+
+    def _taken(self, query: Executable, params: dict[str, object]) -> list[OutboxEmail]:
         return [
             OutboxEmail(
                 row.id,
@@ -97,7 +108,7 @@ class SqlOutbox(SqlAutomationArea):
                 row.attempts,
                 row.attach_invoice_id,
             )
-            for row in self.connection.execute(_outbox(self.dialect).due, {"now": now, "limit": limit})
+            for row in self.connection.execute(query, params)
         ]
 
     def mark_sent(self, email_id: int, at: datetime, entry: AuditEntry, body: Rendered | None = None) -> bool:
