@@ -83,6 +83,8 @@ PAGES = [
     "/customers?q=nobody",
     "/disputes",
     "/admin/users",
+    "/admin/tokens",
+    "/admin/settings",
     "/disputes?status=all",
     "/customers/C1",
     "/customers/C3",
@@ -93,6 +95,8 @@ PAGES = [
     "/import",
     "/workflows",
     "/workflows/preview?as_of=2026-06-30",
+    "/templates",
+    "/templates/past_due",
     "/customers/NOPE",
 ]
 

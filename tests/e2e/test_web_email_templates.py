@@ -88,7 +88,7 @@ def test_the_html_part_opens_alone_under_a_strict_policy(site: Site) -> None:
     answer = client.post("/templates/past_due/html", data=parts)
 
     assert answer.status_code == 200
-    assert answer.text == "<p>Sample Customer Ltd</p><script>alert(1)</script>"
+    assert answer.text == "<!doctype html><html><body><p>Sample Customer Ltd</p><script>alert(1)</script></body></html>"
     policy = answer.headers["content-security-policy"]
     assert "sandbox" in policy and "default-src 'none'" in policy and "script-src" not in policy
 

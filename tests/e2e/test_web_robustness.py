@@ -126,6 +126,25 @@ def _recipient(site: Site) -> str:
     return "robin@acme.test"
 
 
+def _template_form(action: str) -> dict[str, str | list[str]]:
+    return {
+        "subject": "Overdue: {{ total | money(currency) }}",
+        "text": "Hello\n",
+        "html": "<!doctype html><html><body><p>Hello</p></body></html>",
+        "action": action,
+    }
+
+
+def _recipient(site: Site) -> str:
+    """An address of C1's record that no other sample removes."""
+    with site.arrears.uow() as uow:
+        customer = uow.ledger.customer("C1")
+        assert customer is not None
+        uow.customer_records.add_contact(customer.id, "Robin Sample", "robin@acme.test", None, None)
+        uow.commit()
+    return "robin@acme.test"
+
+
 def _csv() -> dict[str, tuple[str, bytes, str]]:
     return {"file": ("customers.csv", csv_bytes([customer("C9", "Gamma Co")]), "text/csv")}
 
@@ -240,6 +259,11 @@ ROUTES: dict[tuple[str, str], Make] = {
         fields={"source": DEFAULT_WORKFLOWS.read_text(encoding="utf-8") + "\n# edited\n"}
     ),
     ("GET", "/workflows/preview"): lambda site: Sample(fields={"as_of": "2026-07-01"}),
+    ("GET", "/templates"): lambda site: Sample(fields={"new": ""}),
+    ("GET", "/templates/{name}"): lambda site: Sample({"name": "past_due"}),
+    ("POST", "/templates/{name}"): lambda site: Sample({"name": "past_due"}, fields=_template_form("preview")),
+    ("POST", "/templates/{name}/html"): lambda site: Sample({"name": "past_due"}, fields=_template_form("preview")),
+    ("POST", "/templates/{name}/reset"): lambda site: Sample({"name": "past_due"}),
     ("GET", "/dashboard"): lambda site: Sample(),
     ("GET", "/alerts"): lambda site: Sample(fields={"status": "open", "kind": "dispute_opened", "page": "1"}),
     ("GET", "/customers"): lambda site: Sample(
@@ -551,6 +575,8 @@ def test_a_contributor_is_refused_what_her_role_does_not_allow_and_nothing_chang
         ("POST", f"/alerts/{_alert(site)}/dismiss", {}, 403),
         ("POST", "/workflows", {"source": "# nothing\n"}, 403),
         ("GET", "/workflows/preview", {}, 403),
+        ("POST", "/templates/past_due", _template_form("save"), 403),
+        ("POST", "/templates/past_due/reset", {}, 403),
     ]
     for method, path, data, status in refused:
         before = fingerprint(site)

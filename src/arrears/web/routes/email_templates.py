@@ -101,8 +101,10 @@ def preview_html(name: TemplateName, user: WebUser, web: WebState, form: Form) -
             arrears.uow(), user, arrears.templates, name, _parts(form), arrears.clock.today()
         )
         body, status = rendered.html, 200
+        if "<html" not in body.lower():  # a fragment (no layout) is shown as a document of its own
+            body = f"<!doctype html><html><body>{body}</body></html>"
     except TemplateRefused as error:
-        body, status = f"<!doctype html><p>{escape(error.message)}</p>", 422
+        body, status = f"<!doctype html><html><body><p>{escape(error.message)}</p></body></html>", 422
     return HTMLResponse(body, status, headers={"content-security-policy": BODY_CSP})
 
 
