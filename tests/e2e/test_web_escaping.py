@@ -173,3 +173,19 @@ def test_the_workflow_preview_shows_hostile_invoice_numbers_as_text(db_url: str,
         assert_inert(page.text, "workflow preview", SCRIPT_SHOWN, IMG_SHOWN)
     finally:
         plain.arrears.close()
+
+
+def test_the_admin_pages_show_a_token_label_and_a_company_name_as_text(site: Site) -> None:
+    owner = site.signed_in("olivia")
+    csrf = csrf_of(owner.get("/admin/tokens").text)
+
+    issued = owner.post("/admin/tokens", data={"csrf": csrf, "user": "maria", "label": f"Label {IMG}"})
+    owner.post("/admin/settings", data={"csrf": csrf, "company_name": f"Company {IMG}"})
+    bad = owner.post("/admin/settings", data={"csrf": csrf, "locale": IMG})
+
+    assert issued.status_code == 200
+    assert_inert(issued.text, "token issued", f"Label &#34;&gt;{IMG_SHOWN}")
+    assert_inert(owner.get("/admin/tokens").text, "/admin/tokens", f"Label &#34;&gt;{IMG_SHOWN}")
+    assert_inert(owner.get("/admin/settings").text, "/admin/settings", f"Company &#34;&gt;{IMG_SHOWN}")
+    assert bad.status_code == 400
+    assert_inert(bad.text, "bad locale", IMG_SHOWN)

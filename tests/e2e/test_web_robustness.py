@@ -82,6 +82,11 @@ def _alert(site: Site) -> str:
         return str(max(alert.id for alert in uow.alerts.alerts("open", None, 500, 0).items))
 
 
+def _token(site: Site) -> str:
+    accounts.issue_token(site.arrears.uow(), "maria", "sample")
+    return str(max(t.id for t in accounts.list_tokens(site.arrears.uow(), site.people["olivia"])))
+
+
 def _dispute(site: Site) -> str:
     return str(disputes.open_dispute(site.arrears.uow(), site.people["olivia"], "B1", "pricing").id)
 
@@ -289,6 +294,19 @@ ROUTES: dict[tuple[str, str], Make] = {
     ("POST", "/admin/users/{name}/activate"): lambda site: Sample({"name": "sam"}),
     ("POST", "/admin/users/{name}/password"): lambda site: Sample(
         {"name": "sam"}, {"password": "a long secret phrase"}
+    ),
+    ("GET", "/admin"): lambda site: Sample(),
+    ("GET", "/admin/tokens"): lambda site: Sample(),
+    ("POST", "/admin/tokens"): lambda site: Sample(fields={"user": "maria", "label": "erp-sync"}),
+    ("POST", "/admin/tokens/{token_id}/revoke"): lambda site: Sample({"token_id": _token(site)}),
+    ("GET", "/admin/settings"): lambda site: Sample(),
+    ("POST", "/admin/settings"): lambda site: Sample(
+        fields={
+            "company_name": "Acme Collections",
+            "timezone": "Europe/London",
+            "locale": "en_GB",
+            "email_from": "ar@acme.test",
+        }
     ),
     ("GET", "/disputes"): lambda site: Sample(
         fields={"status": "open", "reason": "pricing", "owner": "olivia", "customer": "C1", "page": "1"}
