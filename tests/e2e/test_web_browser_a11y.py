@@ -85,8 +85,6 @@ PAGES = [
     "/admin/users",
     "/admin/tokens",
     "/admin/settings",
-    "/admin/tokens",
-    "/admin/settings",
     "/disputes?status=all",
     "/customers/C1",
     "/customers/C3",
