@@ -384,3 +384,20 @@ def test_a_default_view_that_no_longer_reads_is_skipped_with_a_notice(site: Site
     assert page.status_code == 200
     assert "Your default view “Gone” could not be applied" in page.text
     assert shown(page.text) == {"Acme Ltd", "&lt;script&gt;alert(1)&lt;/script&gt;"}
+
+
+def test_completing_a_task_keeps_the_note_written_in_its_form(site: Site) -> None:
+    client = site.signed_in("maria")
+    page = client.get("/tasks").text
+    acme = site.tasks["acme"]
+    form = re.search(rf'<form method="post" action="/tasks/{acme}/complete".*?</form>', page, re.S)
+    assert form and f'<textarea id="note-{acme}" name="note"' in form.group(0)
+
+    answer = client.post(
+        f"/tasks/{acme}/complete",
+        data={"csrf": csrf_of(page), "outcome": "answered", "note": "Pays Friday by wire", "version": "1"},
+    )
+
+    assert answer.status_code == 303
+    row = site.row(acme)
+    assert (row.status, row.note) == ("done", "Pays Friday by wire")

@@ -70,9 +70,11 @@ def test_an_unknown_column_is_reported_listing_the_known_ones() -> None:
         FieldError(
             "bureau",
             "is not a column of credit-scores (known: customer_external_id, date, score, source, rating, max_score; "
-            "or pass --ignore-unknown)",
+            "or ignore the columns Arrears does not know: --ignore-unknown on the command line, the box “Ignore "
+            "columns Arrears does not know” on the import page)",
         )
     ]
+    assert check_header("credit-scores", header, ignore_unknown=False, hint=False)[0].reason.endswith("max_score)")
 
 
 def test_unknown_columns_may_be_ignored() -> None:

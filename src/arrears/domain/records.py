@@ -371,8 +371,15 @@ PARSERS = {
 }
 
 
-def check_header(kind: str, header: list[str], *, ignore_unknown: bool) -> list[FieldError]:
-    """Errors of the header row: missing required columns, unknown or repeated ones."""
+UNKNOWN_HINT = (
+    "or ignore the columns Arrears does not know: --ignore-unknown on the command line, "
+    "the box “Ignore columns Arrears does not know” on the import page"
+)
+
+
+def check_header(kind: str, header: list[str], *, ignore_unknown: bool, hint: bool = True) -> list[FieldError]:
+    """Errors of the header row: missing required columns, unknown or repeated ones (`hint`: say
+    how a file's unknown columns can be ignored, where they can be)."""
     required, optional = COLUMNS[kind]
     errors: list[FieldError] = []
     seen: set[str] = set()
@@ -382,7 +389,8 @@ def check_header(kind: str, header: list[str], *, ignore_unknown: bool) -> list[
         seen.add(column)
         if column not in required and column not in optional and not ignore_unknown:
             known = ", ".join(required + optional)
-            errors.append(FieldError(column, f"is not a column of {kind} (known: {known}; or pass --ignore-unknown)"))
+            more = f"; {UNKNOWN_HINT}" if hint else ""
+            errors.append(FieldError(column, f"is not a column of {kind} (known: {known}{more})"))
     for column in required:
         if column not in seen:
             errors.append(FieldError(column, "is a required column and is missing from the header"))

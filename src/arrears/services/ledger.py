@@ -85,7 +85,7 @@ def _write(
         raise InvalidValue(f"at most {MAX_ROWS:,} rows at once; split the batch")
     report = ErrorReport(source)
     columns, numbered = _rows(rows, report)
-    for problem in check_header(kind, columns, ignore_unknown=False):
+    for problem in check_header(kind, columns, ignore_unknown=False, hint=False):
         report.add(0, problem.column, problem.reason)
     if report.total:
         raise ImportRejected(report)
