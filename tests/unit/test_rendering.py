@@ -61,6 +61,14 @@ def test_every_built_in_template_renders() -> None:
         assert rendered.html.startswith("<!doctype html>")
 
 
+@pytest.mark.parametrize("company", ["Arrears Demo Co.", "Northwind"])
+def test_a_company_name_ending_in_a_full_stop_ends_the_sentence_once(company: str) -> None:
+    email = Templates(company=company).email("welcome", context())
+
+    assert f"statements from {company.removesuffix('.')}." in email.text
+    assert ".." not in email.text and ".." not in email.html
+
+
 def test_a_template_folder_overrides_the_built_in_ones(tmp_path: Path) -> None:
     (tmp_path / "emails").mkdir()
     (tmp_path / "emails" / "past_due.subject.txt").write_text("Pay up, {{ customer.name }}")
