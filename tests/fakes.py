@@ -679,6 +679,21 @@ class FakeAlerts:
         alert.status, alert.closed_at = "closed", at
         return True
 
+    def close_open(self, alert_ids: Sequence[int] | None, kind: str | None, at: datetime) -> list[int]:
+        closed = []
+        for alert in sorted(self.rows.values(), key=lambda a: a.id):
+            if alert.status == "open" and kind in (None, alert.kind) and (alert_ids is None or alert.id in alert_ids):
+                alert.status, alert.closed_at = "closed", at
+                closed.append(alert.id)
+        return closed
+
+    def open_counts(self, user_id: int | None) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for alert in self.rows.values():
+            if alert.status == "open" and user_id in (None, alert.user_id):
+                counts[alert.kind] = counts.get(alert.kind, 0) + 1
+        return counts
+
     def alerts(
         self, status: str | None, user_id: int | None, limit: int, offset: int, *, kind: str | None = None
     ) -> Page:

@@ -9,6 +9,7 @@ without a row here fails `test_every_web_route_is_in_the_table`."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -76,8 +77,13 @@ def _view(site: Site) -> str:
 
 
 def _alert(site: Site) -> str:
-    owner = site.people["olivia"]
-    disputes.open_dispute(site.arrears.uow(), owner, "I2", "other")
+    """A new open alert (a dispute's, as the dispute service raises it), its id."""
+    with site.arrears.uow() as uow:
+        key = f"sample:{len(uow.alerts.alerts(None, None, 10_000, 0).items)}"
+        uow.alerts.raise_alert(
+            "dispute_opened", key, "Acme disputes I2", customer_id=None, task_id=None, user_id=None, at=site.clock.now()
+        )
+        uow.commit()
     with site.arrears.uow() as uow:
         return str(max(alert.id for alert in uow.alerts.alerts("open", None, 500, 0).items))
 
@@ -91,6 +97,9 @@ def _dispute(site: Site) -> str:
     return str(disputes.open_dispute(site.arrears.uow(), site.people["olivia"], "B1", "pricing").id)
 
 
+_SAMPLES = itertools.count()
+
+
 def _contact(site: Site) -> str:
     with site.arrears.uow() as uow:
         return str(uow.ledger.ledger_records("contacts", 1, 0, customer_external_id="C1").items[0].id)
@@ -100,7 +109,7 @@ def _email(site: Site) -> str:
     with site.arrears.uow() as uow:
         customer = uow.ledger.customer("C1")
         assert customer is not None
-        key = f"sample:{uow.clock.now().timestamp()}:{id(object())}"
+        key = f"sample:{next(_SAMPLES)}"
         email_id = uow.outbox.queue_email(
             NewEmail(
                 customer.id,
@@ -119,16 +128,6 @@ def _email(site: Site) -> str:
         )
         uow.commit()
     return str(email_id)
-
-
-def _recipient(site: Site) -> str:
-    """An address of C1's record that no other sample removes."""
-    with site.arrears.uow() as uow:
-        customer = uow.ledger.customer("C1")
-        assert customer is not None
-        uow.customer_records.add_contact(customer.id, "Robin Sample", "robin@acme.test", None, None)
-        uow.commit()
-    return "robin@acme.test"
 
 
 def _template_form(action: str) -> dict[str, str | list[str]]:
@@ -284,6 +283,7 @@ ROUTES: dict[tuple[str, str], Make] = {
         }
     ),
     ("POST", "/alerts/{alert_id}/dismiss"): lambda site: Sample({"alert_id": _alert(site)}, {"back": "/alerts"}),
+    ("POST", "/alerts/dismiss"): lambda site: Sample(fields={"ids": [_alert(site)], "back": "/alerts"}),
     ("POST", "/signout/everywhere"): lambda site: Sample(),
     ("GET", "/admin/users"): lambda site: Sample(),
     ("POST", "/admin/users"): lambda site: Sample(

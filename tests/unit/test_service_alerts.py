@@ -103,3 +103,63 @@ def test_dismissing_an_alert_already_closed_is_not_found_and_writes_nothing(uow:
 
 def test_only_managers_and_owners_are_offered_the_dismiss_button() -> None:
     assert [alerts.may_dismiss(user) for user in (OLIVIA, MORGAN, MARIA)] == [True, True, False]
+
+
+# -- many at once ------------------------------------------------------------------------------------
+
+
+def stale(uow: FakeUnitOfWork, count: int) -> None:
+    for n in range(count):
+        uow.alerts.raise_alert(
+            "stale_task", f"stale_task:{100 + n}", f"Task {100 + n} is late", customer_id=1, task_id=100 + n,
+            user_id=MARIA.id, at=NOW,
+        )  # fmt: skip
+
+
+def test_every_open_alert_of_a_kind_is_dismissed_in_one_go_with_one_audit_entry(uow: FakeUnitOfWork) -> None:
+    stale(uow, 445)
+
+    count = alerts.dismiss_alerts(uow, MORGAN, kind="stale_task")
+
+    assert count == 446
+    assert alerts.open_counts(uow, MORGAN) == {"dispute_opened": 1, "email_failed": 1}
+    [entry] = uow.audit.entries
+    assert (entry.summary, len(entry.changes["ids"]), uow.commits) == ("446 alerts of kind stale_task dismissed", 446, 1)
+
+
+def test_the_alerts_selected_are_dismissed_and_a_closed_one_is_left_as_it_was(uow: FakeUnitOfWork) -> None:
+    alerts.dismiss_alert(uow, MORGAN, 3)
+    closed_at = uow.alerts.rows[3].closed_at
+    uow.clock.advance(timedelta(minutes=5))
+
+    count = alerts.dismiss_alerts(uow, OLIVIA, [1, 3, 999])
+
+    assert count == 1
+    assert [a.status for a in uow.alerts.rows.values()] == ["closed", "open", "closed"]
+    assert uow.alerts.rows[3].closed_at == closed_at
+    assert uow.audit.entries[-1].changes == {"ids": [1]}
+
+
+@pytest.mark.parametrize(
+    ("who", "ids", "kind", "error"),
+    [
+        (MARIA, [1], None, PermissionDenied),
+        (MORGAN, [], None, InvalidValue),
+        (MORGAN, None, None, InvalidValue),
+        (MORGAN, None, "no_such_kind", InvalidValue),
+        (MORGAN, list(range(1, 1002)), None, InvalidValue),
+    ],
+)
+def test_a_bulk_dismissal_that_may_not_or_cannot_be_done_changes_nothing(
+    uow: FakeUnitOfWork, who: object, ids: list[int] | None, kind: str | None, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        alerts.dismiss_alerts(uow, who, ids, kind=kind)  # type: ignore[arg-type]
+
+    assert all(a.status == "open" for a in uow.alerts.rows.values())
+    assert uow.audit.entries == []
+
+
+def test_a_contributor_counts_only_her_open_alerts(uow: FakeUnitOfWork) -> None:
+    assert alerts.open_counts(uow, MARIA) == {"stale_task": 1}
+    assert alerts.open_counts(uow, OLIVIA) == {"stale_task": 1, "dispute_opened": 1, "email_failed": 1}

@@ -634,6 +634,13 @@ class Alerts(Protocol):
 
     def close_alert(self, alert_id: int, at: datetime) -> bool: ...
 
+    def close_open(self, alert_ids: Sequence[int] | None, kind: str | None, at: datetime) -> list[int]:
+        """Close the open alerts among `alert_ids` (None: every open one), of `kind` when given;
+        the ids closed, in order."""
+
+    def open_counts(self, user_id: int | None) -> dict[str, int]:
+        """How many alerts are open per kind (one user's when given)."""
+
     def alerts(
         self, status: str | None, user_id: int | None, limit: int, offset: int, *, kind: str | None = None
     ) -> Page: ...

@@ -95,7 +95,6 @@ def menu(user: User) -> list[tuple[str, str]]:
     if allowed(user, Action.MANAGE_WORKFLOWS):
         items.append(("/workflows", "Workflows"))
         items.append(("/templates", "Templates"))
-        items.append(("/templates", "Templates"))
     if allowed(user, Action.MANAGE_USERS):
         items.append(("/admin", "Admin"))  # users, API tokens, workspace settings
     return items

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from starlette.responses import Response
 
 from ...domain.alerts import AlertKind, label
 from ...services import alerts
-from ..pages import Form, WebRoute, WebState, WebUser, list_link, local_path, redirect, render
+from ..pages import BadForm, Form, WebRoute, WebState, WebUser, list_link, local_path, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -30,6 +30,7 @@ def alert_list(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     found = alerts.list_alerts(web.arrears.uow(), user, status, PAGE_SIZE, (page - 1) * PAGE_SIZE, kind=kind or None)
+    counts = alerts.open_counts(web.arrears.uow(), user)
     params = {"status": status, "kind": kind}
 
     link = list_link("/alerts", params)
@@ -44,10 +45,30 @@ def alert_list(
         page=page,
         has_next=found.next_offset is not None,
         kinds=KINDS,
+        counts=counts,
         label=label,
         can_dismiss=alerts.may_dismiss(user),
         back=link(page=page if page > 1 else None),
     )
+
+
+async def selected_alerts(request: Request) -> list[int]:
+    """The alert numbers ticked on the page (the form was read, its CSRF token checked, by `Form`)."""
+    chosen = (await request.form()).getlist("ids")
+    if not all(isinstance(v, str) and v.isdigit() and len(v) <= 10 for v in chosen):
+        raise BadForm("the alerts selected are not alert numbers")
+    return [int(v) for v in chosen if isinstance(v, str)]
+
+
+@router.post("/alerts/dismiss")
+def dismiss_many(
+    request: Request, user: WebUser, web: WebState, form: Form, ids: Annotated[list[int], Depends(selected_alerts)]
+) -> Response:
+    """Dismiss the alerts ticked on the page, or (`all_of_kind`) every open alert of a kind."""
+    kind = form.get("all_of_kind", "").strip()
+    count = alerts.dismiss_alerts(web.arrears.uow(), user, None if kind else ids, kind=kind or None)
+    request.state.session.flash(f"{count} alert{'s' if count != 1 else ''} dismissed.")
+    return redirect(local_path(form.get("back"), "/alerts"))
 
 
 @router.post("/alerts/{alert_id}/dismiss")

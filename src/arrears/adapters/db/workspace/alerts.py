@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import (
+    func,
     literal_column,
     select,
     update,
@@ -78,6 +79,24 @@ class SqlAlerts(SqlArea):
             update(a).where(a.c.id == alert_id, a.c.status == "open").values(status="closed", closed_at=at)
         )
         return bool(result.rowcount == 1)
+
+    def close_open(self, alert_ids: Sequence[int] | None, kind: str | None, at: datetime) -> list[int]:
+        a = t.alerts
+        wanted = [a.c.status == "open"] + ([a.c.kind == kind] if kind is not None else [])
+        groups = [None] if alert_ids is None else [alert_ids[k : k + CHUNK] for k in range(0, len(alert_ids), CHUNK)]
+        closed: list[int] = []
+        for group in groups:
+            where = wanted if group is None else [*wanted, a.c.id.in_(group)]
+            statement = update(a).where(*where).values(status="closed", closed_at=at).returning(a.c.id)
+            closed.extend(int(alert_id) for alert_id in self.connection.execute(statement).scalars())
+        return sorted(closed)
+
+    def open_counts(self, user_id: int | None) -> dict[str, int]:
+        a = t.alerts
+        query = select(a.c.kind, func.count()).where(a.c.status == "open").group_by(a.c.kind)
+        if user_id is not None:
+            query = query.where(a.c.user_id == user_id)
+        return {str(kind): int(count) for kind, count in self.connection.execute(query)}
 
     def alerts(
         self, status: str | None, user_id: int | None, limit: int, offset: int, *, kind: str | None = None
