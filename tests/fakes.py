@@ -1645,22 +1645,30 @@ class FakeDashboard:
 # -- the workspace and its unit of work ---------------------------------------------------------------
 
 
+class _Reads(dict[str, int]):
+    """Counts that every transaction's copy of the workspace shares (a deep copy is this same
+    object), so a read inside `with uow` is still counted when the copy is thrown away."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Reads:
+        return self
+
+
 class FakeEmailTemplates:
-    """Template parts saved from the templates page, and the version each save or reset changes."""
+    """Template parts saved from the templates page, and the version each save or reset changes;
+    `reads` counts the reads of the version and of the sources (what a process pays to stay current)."""
 
     def __init__(self, workspace: FakeWorkspace) -> None:
         self._workspace = workspace
         self.parts: dict[tuple[str, str], tuple[str, int | None, datetime]] = {}
         self.saves = 0
-        self.version_reads = 0
-        self.source_reads = 0
+        self.reads = _Reads(version=0, sources=0)
 
     def version(self) -> str | None:
-        self.version_reads += 1
+        self.reads["version"] += 1
         return f"v{self.saves}" if self.saves else None
 
     def sources(self) -> dict[tuple[str, str], str]:
-        self.source_reads += 1
+        self.reads["sources"] += 1
         return {key: source for key, (source, _, _) in self.parts.items()}
 
     def stored(self) -> list[StoredPart]:

@@ -19,7 +19,9 @@ PARTS = ("subject", "text", "html")
 PART_LABELS = {"subject": "Subject", "text": "Text part", "html": "HTML part"}
 # Where each part of template NAME lives in a template folder (`emails/NAME.subject.txt`, …).
 PART_SUFFIXES = {"subject": ".subject.txt", "text": ".txt", "html": ".html"}
-NAME = re.compile(r"[a-z0-9_]{1,64}")
+# As a workflow step names a template (domain/workflows.py): a leading letter, so that no name
+# reaches a shared part (`_invoices` would be `emails/_invoices.txt`, which every reminder includes).
+NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 MAX_PART_CHARS = 100_000
 
 
@@ -31,7 +33,10 @@ def part_path(name: str, part: str) -> str:
 def check_name(name: str) -> str:
     """`name` if it may name a template (a workflow step's `email = "NAME"`); else InvalidValue."""
     if not NAME.fullmatch(name):
-        raise InvalidValue(f"{name!r} cannot name a template: use 1 to 64 lowercase letters, digits and underscores")
+        raise InvalidValue(
+            f"{name!r} cannot name a template: use 1 to 64 lowercase letters, digits and underscores,"
+            " starting with a letter"
+        )
     return name
 
 

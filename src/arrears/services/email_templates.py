@@ -65,8 +65,12 @@ class TemplateForm:
     stored: list[StoredPart] = field(default_factory=list)
 
 
-def _text(found: tuple[str, str] | None) -> str | None:
-    return None if found is None else found[0]
+def _same(part: str, typed: str, found: tuple[str, str] | None) -> bool:
+    """Whether `typed` is the text of `found`. A subject is typed in a one-line input, which drops the
+    final line break of a subject file (and it is rendered on one line), so its ends do not count."""
+    if found is None:
+        return False
+    return typed.strip() == found[0].strip() if part == "subject" else typed == found[0]
 
 
 def _base(templates: Renderer, name: str) -> str | None:
@@ -150,8 +154,10 @@ def save(
     edited = _checked(name, parts)
     load_stored(uow, templates)
     templates.trial(name, edited, sample_context(as_of, templates.currency))
-    changed = {part: text for part, text in edited.items() if _text(templates.source(name, part, stored=False)) != text}
-    edited_now = [part for part in PARTS if _text(templates.source(name, part)) != edited[part]]
+    changed = {
+        part: text for part, text in edited.items() if not _same(part, text, templates.source(name, part, stored=False))
+    }
+    edited_now = [part for part in PARTS if not _same(part, edited[part], templates.source(name, part))]
     with uow:
         uow.email_templates.save(name, changed, user.id or None, uow.clock.now())
         labels = ", ".join(PART_LABELS[p].lower() for p in edited_now) or "nothing changed"
