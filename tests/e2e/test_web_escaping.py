@@ -1,8 +1,8 @@
 """Every page that can show a customer-supplied string shows it as text (TestClient, both databases):
 the customer C3 named `<script>alert(1)</script>`, and a contact, a note, a task, a dispute note, an
-invoice number, a saved view, a sign-in name and a bad form value that break out of an attribute
-with `"><img src=x onerror=alert(1)>`. Each page must show the escaped text (so the test would see
-it) and never the raw markup."""
+invoice number, a saved view, a sign-in name, an email template's source and a bad form value that
+break out of an attribute with `"><img src=x onerror=alert(1)>`. Each page must show the escaped
+text (so the test would see it) and never the raw markup."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from arrears.services import accounts, customer_record, disputes, tasks
+from arrears.services import accounts, customer_record, disputes, email_templates, tasks
 from arrears.services.automation_ports import NewEmail
 from tests.ledger import Ledger, contact, csv_bytes, invoice
 from tests.web import SCRIPT, TODAY, Site, csrf_of, open_site
@@ -189,3 +189,24 @@ def test_the_admin_pages_show_a_token_label_and_a_company_name_as_text(site: Sit
     assert_inert(owner.get("/admin/settings").text, "/admin/settings", f"Company &#34;&gt;{IMG_SHOWN}")
     assert bad.status_code == 400
     assert_inert(bad.text, "bad locale", IMG_SHOWN)
+
+
+def test_the_template_pages_show_a_hostile_template_source_as_text(site: Site) -> None:
+    arrears, manager = site.arrears, site.people["morgan"]
+    assert arrears.clock is not None
+    hostile = {"subject": f"Past due {IMG}", "text": f"Dear {IMG}\n", "html": f"<p>{IMG}</p>\n"}
+    email_templates.save(arrears.uow(), manager, arrears.templates, "past_due", hostile, arrears.clock.today())
+    client = site.signed_in("morgan")
+
+    editor = client.get("/templates/past_due")
+    listing = client.get("/templates")
+    previewed = client.post("/templates/past_due", data={**hostile, "csrf": csrf_of(editor.text), "action": "preview"})
+
+    assert editor.status_code == 200
+    assert_inert(
+        editor.text, "/templates/past_due", f'value="Past due &#34;&gt;{IMG_SHOWN}"', f"Dear &#34;&gt;{IMG_SHOWN}"
+    )
+    assert_inert(editor.text, "/templates/past_due", f"&lt;p&gt;&#34;&gt;{IMG_SHOWN}&lt;/p&gt;")
+    assert_inert(listing.text, "/templates")
+    assert previewed.status_code == 200
+    assert_inert(previewed.text, "template preview", f"Past due &#34;&gt;{IMG_SHOWN}", f"Dear &#34;&gt;{IMG_SHOWN}")
