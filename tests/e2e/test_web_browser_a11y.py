@@ -8,13 +8,13 @@ technology; there is exactly one h1, and the headings never skip a level going d
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import playwright.sync_api as playwright
 import pytest
 
-from arrears.services import tasks
+from arrears.services import balances, tasks
 from tests.browser import sign_in
 from tests.ledger import Ledger, customer, invoice
 from tests.web import Site
@@ -173,3 +173,43 @@ def test_every_main_page_fits_a_phone_width(
         context.close()
 
     assert wide == {}
+
+
+# The tables' cards (`.table-wrap`, which scroll sideways rather than widen the page) that are
+# narrower than their table: columns hidden behind a scroll bar.
+OVERFLOWING = """() => [...document.querySelectorAll('.table-wrap')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => (e.querySelector('table')?.className || 'table') + ' ' + e.scrollWidth + '>' + e.clientWidth)"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1400, 900), (390, 844)])
+def test_no_table_hides_columns_on_a_laptop_or_a_phone(
+    served: tuple[Site, str], browser: playwright.Browser, tmp_path: Path, width: int, height: int
+) -> None:
+    """The issue's layout check: at 1400 px and at 390 px no table overflows its card (at 390 px the
+    rows become cards, each cell labelled), so no column is hidden behind a scroll bar."""
+    site, base = served
+    big = [  # amounts as long as a large book's, in every bucket: the aging table's widest columns
+        invoice(f"BIG{n}", "BIG", due=date(2026, 6, 29) - timedelta(days=days), amount="98765432.10")
+        for n, days in enumerate((-5, 10, 40, 70, 100))
+    ]
+    ledger = Ledger(site.arrears, tmp_path)
+    ledger.load("customers", [customer("BIG", "Big Book Holdings", collector="olivia")])
+    ledger.load("invoices", big)
+    balances.roll_balances(site.arrears.uow())
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 500)
+    context.set_default_timeout(10_000)
+    screen = context.new_page()
+    try:
+        sign_in(screen, base, "olivia")
+        hidden = {}
+        for path in PAGES:
+            screen.goto(f"{base}{path}")
+            screen.wait_for_selector("h1")
+            found = screen.evaluate(OVERFLOWING)
+            if found:
+                hidden[path] = found
+    finally:
+        context.close()
+
+    assert hidden == {}

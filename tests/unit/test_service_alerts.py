@@ -124,7 +124,11 @@ def test_every_open_alert_of_a_kind_is_dismissed_in_one_go_with_one_audit_entry(
     assert count == 446
     assert alerts.open_counts(uow, MORGAN) == {"dispute_opened": 1, "email_failed": 1}
     [entry] = uow.audit.entries
-    assert (entry.summary, len(entry.changes["ids"]), uow.commits) == ("446 alerts of kind stale_task dismissed", 446, 1)
+    assert (entry.summary, len(entry.changes["ids"]), uow.commits) == (
+        "446 alerts of kind stale_task dismissed",
+        446,
+        1,
+    )
 
 
 def test_the_alerts_selected_are_dismissed_and_a_closed_one_is_left_as_it_was(uow: FakeUnitOfWork) -> None:
