@@ -210,3 +210,16 @@ def test_the_template_pages_show_a_hostile_template_source_as_text(site: Site) -
     assert_inert(listing.text, "/templates")
     assert previewed.status_code == 200
     assert_inert(previewed.text, "template preview", f"Past due &#34;&gt;{IMG_SHOWN}", f"Dear &#34;&gt;{IMG_SHOWN}")
+
+
+def test_a_refused_form_of_the_record_shows_what_was_typed_as_text(site: Site) -> None:
+    client = site.signed_in("maria")
+    csrf = csrf_of(client.get("/customers/C3").text)
+
+    answer = client.post(
+        "/customers/C3/tasks",
+        data={"csrf": csrf, "description": f"Call {IMG}", "type": "call", "back": "/customers/C3"},
+    )
+
+    assert answer.status_code == 400
+    assert_inert(answer.text, "a refused task form", "Call &#34;&gt;&lt;img src=x onerror=alert(1)&gt;")

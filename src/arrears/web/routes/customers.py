@@ -3,6 +3,8 @@ task, a promise or a dispute on the invoices selected in the record, and a note 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -11,12 +13,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from starlette.responses import Response
 
+from ...domain.errors import InvalidValue
 from ...domain.permissions import Action, allowed
+from ...domain.users import User
 from ...services import chasing, customer_admin, customer_record, customers, disputes, task_list, tasks, users
 from ..pages import (
     CALL_RESULTS,
     BadForm,
     Form,
+    Web,
     WebRoute,
     WebState,
     WebUser,
@@ -113,6 +118,45 @@ def customer_list(
     )
 
 
+@dataclass(frozen=True)
+class FormProblem:
+    """A refused form of the record's invoice table: which one (`form`: task, promise, dispute), why,
+    and what was typed and ticked, shown again."""
+
+    form: str
+    message: str
+    typed: dict[str, str]
+    selected: tuple[str, ...]
+
+
+def in_place(
+    request: Request,
+    external_id: str,
+    user: User,
+    web: Web,
+    form: dict[str, str],
+    selected: tuple[str, ...],
+    which: str,
+) -> Callable[[Callable[[], Response]], Response]:
+    """Run a form's action; a value refused (400) re-renders the record with the error beside the
+    form and the input kept, when the form came from the record (not from the task list)."""
+
+    def run(action: Callable[[], Response]) -> Response:
+        try:
+            return action()
+        except (BadForm, InvalidValue) as error:
+            status = error.status if isinstance(error, BadForm) else 400
+            came_from_record = local_path(form.get("back"), record_path(external_id)).startswith(
+                record_path(external_id)
+            )
+            if status != 400 or not came_from_record:
+                raise
+            problem = FormProblem(which, error.message, form, selected)
+            return record_page(request, external_id, user, web, problem=problem)
+
+    return run
+
+
 def record_path(external_id: str, section: str = "") -> str:
     return f"/customers/{quote(external_id, safe='')}" + (f"#{section}" if section else "")
 
@@ -123,6 +167,14 @@ def promise(
 ) -> Response:
     """A promise to pay (an expected payment task) on the customer, tagging the invoices named (the
     `invoices` field of a task's actions) or selected in the record."""
+    return in_place(request, external_id, user, web, form, selected, "promise")(
+        lambda: _promise(request, external_id, user, web, form, selected)
+    )
+
+
+def _promise(
+    request: Request, external_id: str, user: User, web: Web, form: dict[str, str], selected: tuple[str, ...]
+) -> Response:
     due = parse_day(form.get("date"), "promised date", required=True)
     amount = form.get("amount", "").strip()
     if not amount:
@@ -151,6 +203,14 @@ def create_task_for_selected(
     request: Request, external_id: str, user: WebUser, web: WebState, form: Form, selected: Selected
 ) -> Response:
     """One task on the customer, tagged with the invoices selected in the record."""
+    return in_place(request, external_id, user, web, form, selected, "task")(
+        lambda: _task_for_selected(request, external_id, user, web, form, selected)
+    )
+
+
+def _task_for_selected(
+    request: Request, external_id: str, user: User, web: Web, form: dict[str, str], selected: tuple[str, ...]
+) -> Response:
     if not selected:
         raise BadForm("select one or more open invoices for the task")
     due = parse_day(form.get("due_date"), "task's due date")
@@ -179,6 +239,14 @@ def dispute_selected(
     request: Request, external_id: str, user: WebUser, web: WebState, form: Form, selected: Selected
 ) -> Response:
     """A dispute, for one of the configured reasons, on each invoice selected in the record."""
+    return in_place(request, external_id, user, web, form, selected, "dispute")(
+        lambda: _dispute_selected(request, external_id, user, web, form, selected)
+    )
+
+
+def _dispute_selected(
+    request: Request, external_id: str, user: User, web: Web, form: dict[str, str], selected: tuple[str, ...]
+) -> Response:
     if not selected:
         raise BadForm("select one or more open invoices to dispute")
     reason = form.get("reason", "").strip()
@@ -253,12 +321,26 @@ def pause_chasing(request: Request, external_id: str, user: WebUser, web: WebSta
 
 @router.get("/customers/{external_id:path}")
 def customer_page(request: Request, external_id: str, user: WebUser, web: WebState) -> Response:
+    return record_page(request, external_id, user, web)
+
+
+def record_page(
+    request: Request,
+    external_id: str,
+    user: User,
+    web: Web,
+    *,
+    problem: FormProblem | None = None,
+) -> Response:
+    """The record; with `problem`, answered 400 with the refused form's error beside it and what
+    was typed and ticked kept."""
     record = customer_record.customer_record(web.arrears.uow(), user, external_id)
     flt = task_list.task_filter(web.arrears.uow(), user, everyone=True, customer_external_id=external_id)
     open_tasks = task_list.list_tasks(web.arrears.uow(), user, flt, limit=100).items
     return render(
         request,
         "customer.html",
+        400 if problem else 200,
         user=user,
         record=record,
         c=record.customer,
@@ -269,4 +351,5 @@ def customer_page(request: Request, external_id: str, user: WebUser, web: WebSta
         tomorrow=record.today + timedelta(days=1),
         may_close=disputes.may_close(user),
         may_manage=allowed(user, Action.WRITE_LEDGER),
+        problem=problem or FormProblem("", "", {}, ()),
     )
