@@ -963,6 +963,7 @@ class FakeDisputes:
         owner_id: int | None,
         note: str | None,
         by: int | None,
+        at: datetime,
     ) -> int:
         dispute_id = max(self.rows, default=0) + 1
         self.rows[dispute_id] = StoredDispute(
@@ -975,7 +976,7 @@ class FakeDisputes:
             owner_id,
             note,
             by,
-            self._workspace.clock.now(),
+            at,
         )
         self._set_disputed(invoice.id)
         self._workspace.changed.add(invoice.customer_id)

@@ -133,6 +133,39 @@ def test_the_workflows_page_previews_tomorrows_cycle(showcase: Served, page: pla
     page.screenshot(path=str(SCREENSHOTS / "workflows.png"), full_page=True)
 
 
+def test_the_disputes_a_customers_emails_and_one_email_opened(showcase: Served, page: playwright.Page) -> None:
+    show, base = showcase
+    sign_in(page, base, "morgan", PASSWORD)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Disputes").click()
+    page.wait_for_url(f"{base}/disputes")
+    expect(page.locator("table.disputes tbody tr").first).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "disputes.png"), full_page=True)
+
+    page.goto(f"{base}/customers/{show.promised}/emails")
+    rows = page.locator("table.emails tbody tr")
+    expect(rows.first).to_be_visible()
+    expect(page.locator("p.count")).to_contain_text("email")
+    page.screenshot(path=str(SCREENSHOTS / "customer-emails.png"), full_page=True)
+
+    rows.first.get_by_role("link").click()
+    expect(page.get_by_role("heading", name="Body")).to_be_visible()
+    expect(page.locator("dl.email-headers")).to_contain_text("Message-ID")
+    page.screenshot(path=str(SCREENSHOTS / "email.png"), full_page=True)
+
+
+def test_the_owners_admin_pages(showcase: Served, page: playwright.Page) -> None:
+    _, base = showcase
+    sign_in(page, base, "demo", PASSWORD)
+
+    page.goto(f"{base}/admin/users")
+    expect(page.locator("main")).to_contain_text("morgan")
+    page.screenshot(path=str(SCREENSHOTS / "admin-users.png"), full_page=True)
+    page.goto(f"{base}/admin/settings")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "admin-settings.png"), full_page=True)
+
+
 def test_a_manager_imports_invoices_with_mistakes_then_customers(showcase: Served, page: playwright.Page) -> None:
     show, base = showcase
     sign_in(page, base, "morgan", PASSWORD)

@@ -123,3 +123,12 @@ def test_the_dispute_alert_goes_to_the_customers_collector(site: Site, disputed:
 
     assert {a.kind for a in mine} == {"dispute_opened"}  # Acme's and the script-named customer's: hers
     assert len(mine) == 2
+
+
+def test_a_dispute_is_dated_by_the_workspace_clock_not_the_database_server(site: Site) -> None:
+    """The site's clock is 2026-06-30 09:00 UTC, whatever day the tests run on."""
+    disputes.open_dispute(site.arrears.uow(), site.people["morgan"], "I1", "pricing")
+
+    page = site.signed_in("morgan").get("/disputes").text
+
+    assert '<time datetime="2026-06-30T09:00:00+00:00">2026-06-30</time>' in page

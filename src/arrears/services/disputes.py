@@ -88,7 +88,9 @@ def _open(
         if owner_user is None:
             raise InvalidValue(f"no user named {owner!r} to own the dispute")
         owner_id = owner_user.id
-    dispute_id = uow.disputes.add_dispute(invoice, reason, disputed, owner_id or user.id, note, user.id)
+    dispute_id = uow.disputes.add_dispute(
+        invoice, reason, disputed, owner_id or user.id, note, user.id, uow.clock.now()
+    )
     what = f"{format_minor(disputed, invoice.currency)} {invoice.currency}"
     uow.audit.record(
         AuditEntry(

@@ -724,7 +724,9 @@ class Disputes(Protocol):
         owner_id: int | None,
         note: str | None,
         by: int | None,
-    ) -> int: ...
+        at: datetime,
+    ) -> int:
+        """A dispute opened at `at` (the workspace's clock, as every record it keeps)."""
 
     def dispute(self, dispute_id: int) -> DisputeRow | None: ...
 

@@ -32,6 +32,7 @@ class SqlDisputes(SqlArea):
         owner_id: int | None,
         note: str | None,
         by: int | None,
+        at: datetime,
     ) -> int:
         d = t.disputes
         dispute_id = int(
@@ -46,6 +47,8 @@ class SqlDisputes(SqlArea):
                     owner_id=owner_id,
                     note=note,
                     opened_by=by,
+                    created_at=at,
+                    updated_at=at,
                 )
                 .returning(d.c.id)
             ).scalar_one()
