@@ -1355,9 +1355,9 @@ class FakeCustomerRecords:
         found = self.issue_rows.get(issue_id)
         return found is not None and found.customer_id == customer_id
 
-    def add_issue(self, customer_id: int, title: str, by: int | None) -> int:
+    def add_issue(self, customer_id: int, title: str, by: int | None, at: datetime | None = None) -> int:
         issue_id = max(self.issue_rows, default=0) + 1
-        self.issue_rows[issue_id] = StoredIssue(issue_id, customer_id, title, by, self._workspace.clock.now())
+        self.issue_rows[issue_id] = StoredIssue(issue_id, customer_id, title, by, at or self._workspace.clock.now())
         return issue_id
 
     def issues(self, customer_id: int | None, status: str | None) -> list[IssueRow]:

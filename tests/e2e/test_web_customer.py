@@ -356,6 +356,7 @@ def test_open_issues_are_listed_with_their_state(site: Site) -> None:
     issues = section(page, "issues")
     assert "30 days past due balance" in issues
     assert '<span class="badge">open</span> · 1 open task ·' in issues
+    assert 'opened <time datetime="2026-06-30T09:00:00+00:00">2026-06-30</time>' in issues  # the site's clock
     assert "No open issues." in section(site.signed_in("maria").get("/customers/C3").text, "issues")
 
 

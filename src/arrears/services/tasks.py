@@ -125,7 +125,9 @@ def create_task(uow: UnitOfWork, user: User, new: NewTask) -> TaskRow:
         if issue_id is not None and not uow.customer_records.issue_of(customer.id, issue_id):
             raise InvalidValue(f"issue {issue_id} is not an issue of customer {customer.external_id!r}")
         if new.issue_title:
-            issue_id = uow.customer_records.add_issue(customer.id, new.issue_title.strip()[:500], user.id)
+            issue_id = uow.customer_records.add_issue(
+                customer.id, new.issue_title.strip()[:500], user.id, uow.clock.now()
+            )
             record_audit(uow, user, "issue", issue_id, "opened", f"Issue opened: {new.issue_title}", customer.id)
         promise = _promise(customer, new, task_type, today)
         if len(new.description) > 5000:

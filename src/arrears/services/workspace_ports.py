@@ -521,7 +521,8 @@ class CustomerRecords(Protocol):
 
     def issue_of(self, customer_id: int, issue_id: int) -> bool: ...
 
-    def add_issue(self, customer_id: int, title: str, by: int | None) -> int: ...
+    def add_issue(self, customer_id: int, title: str, by: int | None, at: datetime | None = None) -> int:
+        """A new open issue, opened at `at` (the workspace's clock; the database's time when None)."""
 
     def issues(self, customer_id: int | None, status: str | None) -> list[IssueRow]: ...
 

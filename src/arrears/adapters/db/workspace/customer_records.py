@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -83,11 +83,12 @@ class SqlCustomerRecords(SqlArea):
             is not None
         )
 
-    def add_issue(self, customer_id: int, title: str, by: int | None) -> int:
+    def add_issue(self, customer_id: int, title: str, by: int | None, at: datetime | None = None) -> int:
         s = t.issues
+        stamped = {} if at is None else {"created_at": at}
         return int(
             self.connection.execute(
-                insert(s).values(customer_id=customer_id, title=title, created_by=by).returning(s.c.id)
+                insert(s).values(customer_id=customer_id, title=title, created_by=by, **stamped).returning(s.c.id)
             ).scalar_one()
         )
 
