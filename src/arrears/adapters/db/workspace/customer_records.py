@@ -15,7 +15,6 @@ from sqlalchemy import (
     literal,
     null,
     select,
-    union_all,
     update,
 )
 
@@ -35,7 +34,7 @@ from ....services.workspace_ports import (
 from .. import tables as t
 from ..receivables import outstanding
 from .common import SqlArea, timeline_row
-from .statements import statement_lines
+from .statements import cash_lines, statement_lines
 
 
 class SqlCustomerRecords(SqlArea):
@@ -219,28 +218,7 @@ class SqlCustomerRecords(SqlArea):
         )
 
     def customer_cash(self, customer_id: int, limit: int) -> list[CashLine]:
-        p, n, i = t.payments, t.credit_notes, t.invoices
-
-        def part(table: Any, kind: str, note: Any) -> Any:
-            return (
-                select(
-                    literal(kind).label("kind"),
-                    table.c.external_id,
-                    table.c.date,
-                    table.c.amount_minor,
-                    table.c.currency,
-                    i.c.external_id.label("invoice_external_id"),
-                    i.c.number,
-                    note.label("note"),
-                    table.c.id,
-                )
-                .select_from(table.outerjoin(i, i.c.id == table.c.invoice_id))
-                .where(table.c.customer_id == customer_id)
-            )
-
-        both = union_all(part(p, "payment", p.c.method), part(n, "credit_note", n.c.reason)).subquery()
-        query = select(both).order_by(both.c.date.desc(), both.c.kind, both.c.id.desc()).limit(limit)
-        return [CashLine(*row[:8]) for row in self.connection.execute(query)]
+        return cash_lines(self.connection, customer_id, limit)
 
     def reminders(self, customer_id: int) -> dict[str, Reminded]:
         e, ei, i = t.emails, t.email_invoices, t.invoices

@@ -51,7 +51,7 @@ def statement_lines(connection: Connection, customer_id: int, as_of: date, since
     for currency, index, minor in connection.execute(aging_query):
         minors.setdefault(currency, [0] * len(BUCKETS))[int(index)] += int(minor or 0)
 
-    cash = _cash(connection, customer_id, since, limit + 1)
+    cash = cash_lines(connection, customer_id, limit + 1, since)
     return StatementLines(
         [InvoiceRow(*row[:-1]) for row in rows],
         open_count,
@@ -61,7 +61,9 @@ def statement_lines(connection: Connection, customer_id: int, as_of: date, since
     )
 
 
-def _cash(connection: Connection, customer_id: int, since: date, limit: int) -> list[CashLine]:
+def cash_lines(connection: Connection, customer_id: int, limit: int, since: date | None = None) -> list[CashLine]:
+    """The customer's payments and credit notes (dated `since` or later), newest first, with the
+    invoice each went to: what the record and the statement list."""
     p, n, i = t.payments, t.credit_notes, t.invoices
 
     def part(table: Any, kind: str, note: Any) -> Any:
@@ -78,7 +80,7 @@ def _cash(connection: Connection, customer_id: int, since: date, limit: int) -> 
                 table.c.id,
             )
             .select_from(table.outerjoin(i, i.c.id == table.c.invoice_id))
-            .where(table.c.customer_id == customer_id, table.c.date >= since)
+            .where(table.c.customer_id == customer_id, *([table.c.date >= since] if since else []))
         )
 
     both = union_all(part(p, "payment", p.c.method), part(n, "credit_note", n.c.reason)).subquery()
