@@ -85,3 +85,18 @@ def test_the_workflows_are_read_and_a_new_file_is_saved_or_refused_with_its_line
             ],
         }
     ]
+
+
+def test_the_timeline_narrows_to_a_kind_or_an_invoice_and_refuses_another_customers_invoice(world: World) -> None:
+    api = world.api
+    api.put("/customers/C1/chasing", {"paused": True}, as_="morgan")
+    api.put("/invoices/I1/chasing", {"paused": True}, as_="morgan")
+
+    customers = api.get("/customers/C1/timeline", params={"kind": "customer"}).json()["items"]
+    on_i1 = api.get("/customers/C1/timeline", params={"invoice": "I1", "kind": "invoice"}).json()["items"]
+    refused = api.get("/customers/C1/timeline", params={"invoice": "B1"})
+
+    assert {item["entity"] for item in customers} == {"customer"}
+    assert "Customer C1 paused" in [item["summary"] for item in customers]
+    assert [item["summary"] for item in on_i1 if item["action"].startswith("paused")] == ["Invoice I1 paused"]
+    assert_error(refused, 422, "invalid_value", "not an invoice of customer")

@@ -11,6 +11,7 @@ from ..domain.audit import Actor, AuditEntry
 from ..domain.errors import InvalidValue, NotFound
 from ..domain.permissions import Action, require
 from ..domain.users import User
+from . import history
 from .ports import UnitOfWork
 from .workspace_ports import IssueRow, Page, SavedView, TokenRow
 
@@ -20,13 +21,9 @@ DEFAULT_VIEWS = {"Open": {"status": "open"}, "All": {"status": "all"}}
 
 
 def timeline(uow: UnitOfWork, user: User, customer_external_id: str, limit: int = 100, offset: int = 0) -> Page:
-    """Everything that happened on the account, newest first: tasks, promises, disputes, imports, emails."""
-    require(user, Action.READ)
-    with uow:
-        customer = uow.ledger.customer(customer_external_id)
-        if customer is None:
-            raise NotFound(f"no customer with external id {customer_external_id!r}")
-        return uow.audit.timeline(customer.id, limit, offset)
+    """Everything that happened on the account, newest first: tasks, promises, disputes, imports, emails
+    (`history.timeline` narrows it)."""
+    return history.timeline(uow, user, customer_external_id, limit, offset)
 
 
 def list_issues(uow: UnitOfWork, user: User, customer_external_id: str | None, status: str | None) -> list[IssueRow]:

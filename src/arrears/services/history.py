@@ -56,6 +56,25 @@ def _offset(page: int) -> int:
     return (page - 1) * PAGE_SIZE
 
 
+def timeline(
+    uow: UnitOfWork,
+    user: User,
+    external_id: str,
+    limit: int,
+    offset: int,
+    *,
+    kind: str | None = None,
+    invoice: str | None = None,
+    step: str | None = None,
+) -> Page:
+    """A page of the customer's timeline (the API's), newest first, narrowed as `history` narrows it."""
+    require(user, Action.READ)
+    with uow:
+        customer = _customer(uow, external_id)
+        where = TimelineFilter(kind or None, _invoice_id(uow, customer, invoice), step or None)
+        return uow.audit.timeline(customer.id, limit, offset, where)
+
+
 def history(
     uow: UnitOfWork,
     user: User,
