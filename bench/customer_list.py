@@ -17,11 +17,11 @@ customer record of one customer with 2,000 invoices among them.
    a name fragment (4 letters from the middle of a coined name), a common word (4 letters of a trade:
    thousands of matches), an exact invoice number, a contact's email fragment, a phone fragment, a search
    that matches nothing; no search sorted by name (first page, and the page at offset 5,000); sorted by
-   overdue amount; overdue customers of one collector. Beside each, on the raw DBAPI connection and fully
-   fetched, `--naive-repeat` times: for the searches the naive SQL a newcomer would write (`ILIKE '%x%'`
-   on the customer's columns `OR EXISTS` a contact `OR EXISTS` an invoice that matches), for the other
-   lists the same list written by hand. Before them, both sides must list the same customers for the
-   first few search texts of each kind (MISMATCH, exit status 1, if not).
+   overdue amount, and by outstanding amount; overdue customers of one collector. Beside each, on the raw
+   DBAPI connection and fully fetched, `--naive-repeat` times: for the searches the naive SQL a newcomer
+   would write (`ILIKE '%x%'` on the customer's columns `OR EXISTS` a contact `OR EXISTS` an invoice that
+   matches), for the other lists the same list written by hand. Before them, both sides must list the
+   same customers for the first few search texts of each kind (MISMATCH, exit status 1, if not).
 3. `EXPLAIN (ANALYZE, BUFFERS)` of the service's own statement for a name fragment: whether PostgreSQL
    reads the trigram indexes `ix_customers_search` and `ix_contacts_search` (migration 0010), in the
    plan for the search text (custom) and in the plan psycopg's prepared statement may settle on (generic).
@@ -139,6 +139,7 @@ LIMIT 50"""
 )
 BY_NAME = SELECT + "ORDER BY c.name, c.id\nLIMIT 50 OFFSET :offset"
 BY_OVERDUE = SELECT + "ORDER BY c.currency, COALESCE(b.overdue_minor, 0) DESC, c.name, c.id\nLIMIT 50"
+BY_OUTSTANDING = SELECT + "ORDER BY c.currency, COALESCE(b.outstanding_minor, 0) DESC, c.name, c.id\nLIMIT 50"
 OVERDUE_OF_COLLECTOR = (
     SELECT + "WHERE b.overdue_minor > 0 AND u.name = :collector\nORDER BY c.name, c.id\nLIMIT 50"
 )  # fmt: skip
@@ -641,6 +642,14 @@ def queries(built: Built, collectors: list[str]) -> list[Query]:
             "same SQL by hand",
             lambda n: {"sort": "-overdue"},
             BY_OVERDUE,
+            lambda n: {},
+            None,
+        ),
+        Query(
+            "no search, by outstanding amount (-outstanding)",
+            "same SQL by hand",
+            lambda n: {"sort": "-outstanding"},
+            BY_OUTSTANDING,
             lambda n: {},
             None,
         ),

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import delete, select, update
 
+from arrears.adapters.db import tables as t
 from arrears.services import balances, customers, disputes
 from tests.ledger import contact, customer, invoice
 from tests.workspace import Desk
@@ -93,6 +95,29 @@ def test_the_orders_and_amounts_within_a_currency(book: Desk) -> None:
     assert ids(book, sort="-name") == ["C4", "C3", "C2", "C1"]
     assert ids(book, sort="-overdue") == ["C2", "C4", "C1", "C3"]  # EUR first, then USD largest first
     assert ids(book, sort="-outstanding") == ["C2", "C4", "C1", "C3"]
+
+
+def test_the_orders_by_amount_count_a_customer_without_balances_in_its_currency_as_owing_nothing(
+    book: Desk,
+) -> None:
+    c, b = t.customers, t.customer_balances
+    with book.arrears.engine.begin() as connection:
+        delta = connection.execute(select(c.c.id).where(c.c.external_id == "C4")).scalar_one()
+        beta = connection.execute(select(c.c.id).where(c.c.external_id == "C2")).scalar_one()
+        connection.execute(delete(b).where(b.c.customer_id == delta))  # no balances yet
+        connection.execute(update(b).where(b.c.customer_id == beta).values(currency="USD"))  # a former currency
+
+    by_overdue = ids(book, sort="-overdue")
+    by_outstanding = ids(book, sort="-outstanding")
+    one_by_one = [
+        row.external_id
+        for offset in range(4)
+        for row in customers.customer_list(book.uow(), book["morgan"], sort="-overdue", limit=1, offset=offset).items
+    ]
+
+    assert by_overdue == ["C2", "C1", "C3", "C4"]  # Beta's 40.00 still in EUR; Δelta's 500.00 not yet counted
+    assert by_outstanding == ["C2", "C1", "C3", "C4"]
+    assert one_by_one == by_overdue
 
 
 def test_pages(book: Desk) -> None:

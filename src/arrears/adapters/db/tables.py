@@ -428,6 +428,13 @@ customer_balances = Table(
     Column("overdue_minor", BigInteger, nullable=False),
     Index("ix_customer_balances_overdue", "overdue_minor"),
 )
+# The customer list by amount, largest first within each currency, reads its page from these (0013).
+Index("ix_customer_balances_currency_overdue", customer_balances.c.currency, customer_balances.c.overdue_minor.desc())
+Index(
+    "ix_customer_balances_currency_outstanding",
+    customer_balances.c.currency,
+    customer_balances.c.outstanding_minor.desc(),
+)
 
 
 # -- automation: workflows, the outbox, the daily cycle ------------------------------------------------

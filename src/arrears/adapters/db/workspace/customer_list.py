@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, func, literal, literal_column, or_, select, union, union_all
 
 from ....services.workspace_ports import CustomerFilter, CustomerListRow, Page
 from .. import tables as t
@@ -12,6 +12,9 @@ from .common import SqlArea
 
 SPACE: ColumnElement[str] = literal_column("' '")
 EMPTY: ColumnElement[str] = literal_column("''")
+COLLECTOR = t.users.c.id == t.customers.c.collector_id
+# The sorts by an amount, largest first within each currency, and the column each sorts by.
+AMOUNT_SORTS = {"-overdue": "overdue_minor", "-outstanding": "outstanding_minor"}
 
 
 def customer_haystack(c: Any) -> ColumnElement[str]:
@@ -40,7 +43,7 @@ def _like_pattern(needle: str) -> str:
 
 class SqlCustomerList(SqlArea):
     def customers(self, flt: CustomerFilter, sort: str, limit: int, offset: int) -> Page:
-        query, order = self._query(flt, sort)
+        query, order = self._query(flt, sort, offset + limit + 1)
         rows = list(self.connection.execute(query.order_by(*order).limit(limit + 1).offset(offset)))
         disputed = self._disputed([row.id for row in rows[:limit]])
         items = [
@@ -63,29 +66,67 @@ class SqlCustomerList(SqlArea):
         ]
         return Page(items, offset + limit if len(rows) > limit else None)
 
-    def _query(self, flt: CustomerFilter, sort: str) -> tuple[Select[Any], tuple[Any, ...]]:
-        c, b, u, i = t.customers, t.customer_balances, t.users, t.invoices
-        overdue = func.coalesce(b.c.overdue_minor, 0)
-        outstanding = func.coalesce(b.c.outstanding_minor, 0)
-        query = (
-            select(
-                c.c.id,
-                c.c.external_id,
-                c.c.name,
-                c.c.currency,
-                u.c.name.label("collector"),
-                b.c.outstanding_invoice_count.label("open_invoice_count"),
-                outstanding.label("outstanding_minor"),
-                overdue.label("overdue_minor"),
-                c.c.on_hold,
-                c.c.tags,
-                c.c.phone,
-                c.c.email,
-            )
-            .select_from(c)
-            .outerjoin(b, b.c.customer_id == c.c.id)
-            .outerjoin(u, u.c.id == c.c.collector_id)
-        )
+    def _query(self, flt: CustomerFilter, sort: str, rows: int) -> tuple[Select[Any], tuple[Any, ...]]:
+        """The list's statement and its order; `rows` is as many as the page reads (its offset, its
+        rows and one more)."""
+        c, b, u = t.customers, t.customer_balances, t.users
+        if sort in AMOUNT_SORTS:
+            return self._by_amount(flt, AMOUNT_SORTS[sort], rows)
+        query = self._filtered(self._select(c.outerjoin(b, b.c.customer_id == c.c.id).outerjoin(u, COLLECTOR)), flt)
+        sorts: dict[str, tuple[Any, ...]] = {
+            "name": (c.c.name.asc(), c.c.id.asc()),
+            "-name": (c.c.name.desc(), c.c.id.desc()),
+            "external_id": (c.c.external_id.asc(),),
+        }
+        return query, sorts[sort]
+
+    def _by_amount(self, flt: CustomerFilter, amount: str, rows: int) -> tuple[Select[Any], tuple[Any, ...]]:
+        """Largest amount first, currency by currency (amounts compare within a currency), as one
+        union: the customers with balances in their own currency, which PostgreSQL reads in order
+        from the index on (currency, amount descending) (migration 0013) and stops after the page,
+        and the few others (no balances yet, or balances still in a former currency), sorted on
+        their own; a merge of the two yields the page. The same rows, in the same order, as sorting
+        every customer by (currency, coalesce(amount, 0) descending, name, id)."""
+        c, b, u = t.customers, t.customer_balances, t.users
+        in_own_currency = c.join(b, and_(b.c.customer_id == c.c.id, b.c.currency == c.c.currency))
+        others = c.outerjoin(b, b.c.customer_id == c.c.id)
+        mine = b.alias("own_balances")
+        own = select(mine.c.customer_id).where(mine.c.customer_id == c.c.id, mine.c.currency == c.c.currency).exists()
+        first = self._filtered(self._select(in_own_currency.outerjoin(u, COLLECTOR), coalesce=False), flt)
+        first = first.order_by(c.c.currency.asc(), b.c[amount].desc(), c.c.name.asc(), c.c.id.asc()).limit(rows)
+        first_rows = first.subquery("in_own_currency")
+        listed = union_all(
+            select(*first_rows.c), self._filtered(self._select(others.outerjoin(u, COLLECTOR)), flt).where(~own)
+        ).subquery("listed")
+        order = (listed.c.currency.asc(), listed.c[amount].desc(), listed.c.name.asc(), listed.c.id.asc())
+        return select(*listed.c), order
+
+    @staticmethod
+    def _select(joined: Any, coalesce: bool = True) -> Select[Any]:
+        """The list's columns; a missing balance reads as nothing outstanding or overdue (an inner
+        join to the balances leaves the amounts bare, so that their index can order them)."""
+        c, b, u = t.customers, t.customer_balances, t.users
+
+        def amount(column: Any) -> Any:
+            return func.coalesce(column, 0) if coalesce else column
+
+        return select(
+            c.c.id,
+            c.c.external_id,
+            c.c.name,
+            c.c.currency,
+            u.c.name.label("collector"),
+            b.c.outstanding_invoice_count.label("open_invoice_count"),
+            amount(b.c.outstanding_minor).label("outstanding_minor"),
+            amount(b.c.overdue_minor).label("overdue_minor"),
+            c.c.on_hold,
+            c.c.tags,
+            c.c.phone,
+            c.c.email,
+        ).select_from(joined)
+
+    def _filtered(self, query: Select[Any], flt: CustomerFilter) -> Select[Any]:
+        c, b, i = t.customers, t.customer_balances, t.invoices
         if flt.q and flt.q.strip():
             query = query.where(c.c.id.in_(self._matching(flt.q.strip())))
         if flt.collector_id is not None:
@@ -102,15 +143,7 @@ class SqlCustomerList(SqlArea):
             )
         if flt.tag:
             query = query.where((literal(";") + c.c.tags + literal(";")).contains(f";{flt.tag};", autoescape=True))
-        sorts: dict[str, tuple[Any, ...]] = {
-            "name": (c.c.name.asc(), c.c.id.asc()),
-            "-name": (c.c.name.desc(), c.c.id.desc()),
-            "external_id": (c.c.external_id.asc(),),
-            # amounts compare within a currency: the list runs currency by currency
-            "-overdue": (c.c.currency.asc(), overdue.desc(), c.c.name.asc(), c.c.id.asc()),
-            "-outstanding": (c.c.currency.asc(), outstanding.desc(), c.c.name.asc(), c.c.id.asc()),
-        }
-        return query, sorts[sort]
+        return query
 
     def _disputed(self, customer_ids: list[int]) -> dict[int, int]:
         """How many open invoices in dispute each customer of a page has (read for the page alone,
