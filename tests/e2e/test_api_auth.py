@@ -4,6 +4,7 @@ ends them; every call without a valid token is a 401 with a JSON error."""
 from __future__ import annotations
 
 import hashlib
+import json
 
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -62,3 +63,21 @@ def test_a_token_for_an_unknown_user_is_a_user_error(api: Api) -> None:
 
     assert result.exit_code == 1
     assert "no user named 'nobody'" in result.stderr
+
+
+def test_the_cli_lists_the_tokens_and_revokes_one_leaving_the_others(api: Api) -> None:
+    first = arrears_cli(api, "users", "token", "maria", "--label", "erp-sync").strip()
+    second = arrears_cli(api, "users", "token", "maria", "--label", "bi-export").strip()
+
+    listed = json.loads(arrears_cli(api, "users", "tokens", "--format", "json"))
+    [sync] = [row for row in listed if row["label"] == "erp-sync"]
+    out = arrears_cli(api, "users", "revoke-token", str(sync["id"]))
+    after = {
+        row["label"]: row["revoked_at"] for row in json.loads(arrears_cli(api, "users", "tokens", "--format", "json"))
+    }
+
+    assert first not in json.dumps(listed) and second not in json.dumps(listed)  # never the token itself
+    assert out.strip() == f"revoked API token {sync['id']} of maria (erp-sync)"
+    assert after["erp-sync"] and not after["bi-export"]
+    assert_error(api.get("/tasks", as_=None, headers={"Authorization": f"Bearer {first}"}), 401, "unauthorized")
+    assert api.get("/tasks", as_=None, headers={"Authorization": f"Bearer {second}"}).status_code == 200

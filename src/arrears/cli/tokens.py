@@ -1,13 +1,18 @@
-"""`arrears users token NAME` and `arrears users revoke NAME`: API tokens, stored hashed."""
+"""`arrears users token NAME`, `arrears users tokens`, `arrears users revoke NAME` and
+`arrears users revoke-token ID`: API tokens, stored hashed."""
 
 from __future__ import annotations
 
+import csv
+import json
+import sys
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from ..services import accounts
-from .app import DatabaseUrl, err, fails_cleanly, workspace
+from .app import OPERATOR, DatabaseUrl, TableFormat, err, fails_cleanly, output, workspace
 from .users import users_app
 
 
@@ -40,3 +45,55 @@ def users_revoke(
     with workspace(database_url) as arrears:
         count = accounts.revoke_tokens(arrears.uow(), name)
     typer.echo(f"revoked {count} API token{'s' if count != 1 else ''} of {name}")
+
+
+COLUMNS = ["id", "user", "label", "created_at", "last_used_at", "revoked_at"]
+
+
+@users_app.command("tokens")
+@fails_cleanly
+def users_tokens(
+    fmt: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List every API token: its id, user, label, when made, last used and revoked. Never the token.
+
+    Example: [bold]arrears users tokens --format csv[/bold], then [bold]arrears users revoke-token ID[/bold].
+    """
+    with workspace(database_url) as arrears:
+        found = accounts.list_tokens(arrears.uow(), OPERATOR)
+    rows = [
+        {
+            "id": row.id,
+            "user": row.user_name,
+            "label": row.label or "",
+            "created_at": row.created_at.isoformat(timespec="seconds"),
+            "last_used_at": row.last_used_at.isoformat(timespec="seconds") if row.last_used_at else "",
+            "revoked_at": row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else "",
+        }
+        for row in found
+    ]
+    if fmt is TableFormat.json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if fmt is TableFormat.csv:
+        writer = csv.DictWriter(sys.stdout, COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    table = Table(*COLUMNS)
+    for row in rows:
+        table.add_row(*(str(row[column]) for column in COLUMNS))
+    output(width=None).print(table if rows else "no API tokens yet: make one with `arrears users token NAME`")
+
+
+@users_app.command("revoke-token")
+@fails_cleanly
+def users_revoke_token(
+    token_id: Annotated[int, typer.Argument(help="The token's id, from `arrears users tokens`.", min=1)],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke one API token, at once (the user's other tokens keep working)."""
+    with workspace(database_url) as arrears:
+        row = accounts.revoke_token(arrears.uow(), OPERATOR, token_id)
+    typer.echo(f"revoked API token {row.id} of {row.user_name}" + (f" ({row.label})" if row.label else ""))
