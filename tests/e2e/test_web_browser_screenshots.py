@@ -129,6 +129,7 @@ def test_the_workflows_page_previews_tomorrows_cycle(showcase: Served, page: pla
     page.get_by_role("button", name="Preview the cycle (dry run)").click()
     page.wait_for_url(f"{base}/workflows/preview?as_of=2026-07-03")
     expect(page.get_by_role("heading", name="Dry run of 2026-07-03")).to_be_visible()
+    expect(page.locator("p.assumed")).to_contain_text("As if the cycles of 2026-07-01 to 2026-07-02 had run")
     expect(page.locator("table.planned tbody tr").first).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "workflows.png"), full_page=True)
 

@@ -164,9 +164,10 @@ def test_the_workflow_preview_shows_hostile_invoice_numbers_as_text(db_url: str,
     try:
         ledger = Ledger(plain.arrears, tmp_path)
         ledger.load("contacts", [contact("C3", IMG, email="ap@script.test")])
-        ledger.load("invoices", [invoice("S2", "C3", due=date(2026, 5, 20), amount="30.00", number=IMG)])
+        ledger.load("invoices", [invoice("S2", "C3", due=date(2026, 5, 17), amount="30.00", number=IMG)])
 
-        # S1 (numbered like a script) 30 days late, S2 41: both listed in C3's one past-due email
+        # S1 (numbered like a script) 30 days late, S2 45: both reach a step that day (the preview
+        # of a later day shows only its own steps), both listed in C3's one past-due email
         page = plain.signed_in("olivia").get("/workflows/preview", params={"as_of": "2026-07-01"})
 
         assert page.status_code == 200

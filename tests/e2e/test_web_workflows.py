@@ -1,6 +1,7 @@
 """The workflows page (TestClient, both databases): the steps in force, saving the TOML file (managers and
 owners; errors name their line and keep the old file), and the dry-run preview of a cycle, which lists
-what `arrears cycle --dry-run` lists and writes nothing."""
+what `arrears cycle --dry-run` lists for the next cycle's day, shows a later day as if the cycles
+before it had run (saying so), and writes nothing."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from arrears.services import workflows
+from arrears.services import cycle, workflows
 from tests.e2e.conftest import Cli
 from tests.ledger import Ledger, contact
-from tests.web import SCRIPT, Site, csrf_of, row_counts
+from tests.web import SCRIPT, TODAY, Site, csrf_of, row_counts
 
 
 def visible(page: str) -> str:
@@ -153,10 +154,11 @@ def test_the_preview_lists_what_the_cli_dry_run_lists_and_writes_nothing(
     site: Site, db_url: str, tmp_path: Path
 ) -> None:
     Ledger(site.arrears, tmp_path).load("contacts", [contact("C3", SCRIPT, email="ap@script.test")])
+    cycle.run_cycle(site.arrears.uow, site.arrears.workflows(), site.arrears.mailer(), TODAY)  # today's ran
     client = site.signed_in("morgan")
     before = row_counts(site)
 
-    page = client.get("/workflows/preview", params={"as_of": "2026-07-01"})  # S1 is 30 days late
+    page = client.get("/workflows/preview", params={"as_of": "2026-07-01"})  # the next cycle: S1 is 30 days late
 
     assert page.status_code == 200
     assert row_counts(site) == before
@@ -185,23 +187,65 @@ def test_the_preview_lists_what_the_cli_dry_run_lists_and_writes_nothing(
     )
     assert any(item["invoices"] == [SCRIPT] for item in planned)
     assert "<script>" not in page.text  # the invoice numbered like a script is text
+    assert "As if the" not in summary  # the next cycle's day assumes nothing
     assert row_counts(site) == before
 
 
-def test_the_preview_shows_the_reminders_and_the_script_named_customer_as_text(site: Site, tmp_path: Path) -> None:
+def test_the_preview_of_today_shows_its_reminders(site: Site) -> None:
+    client = site.signed_in("olivia")
+
+    page = client.get("/workflows/preview", params={"as_of": TODAY.isoformat()})
+
+    shown = visible(page.text)
+    assert "Dry run of 2026-06-30" in shown and "As if the" not in shown
+    assert re.search(r"email past_due C1 standard · past-due-30 INV-1001 pat@acme\.test", shown), shown
+    assert re.search(r"call task C1 standard · past-due-30 INV-1001 maria due 2026-07-02", shown), shown
+
+
+def test_a_later_day_is_previewed_as_if_the_cycles_before_it_had_run(site: Site, tmp_path: Path) -> None:
     Ledger(site.arrears, tmp_path).load("contacts", [contact("C3", SCRIPT, email="ap@script.test")])
     client = site.signed_in("olivia")
+    before = row_counts(site)
 
     page = client.get("/workflows/preview", params={"as_of": "2026-07-01"})
 
     shown = visible(page.text)
     assert "Dry run of 2026-07-01" in shown
-    assert re.search(r"email past_due C1 standard · past-due-30 INV-1001 pat@acme\.test", shown), shown
-    assert re.search(r"call task C1 standard · past-due-30 INV-1001 maria due 2026-07-03", shown), shown
+    assert "As if the cycle of 2026-06-30 had run" in shown
+    # INV-1001 reaches 30 days today: its reminder goes out in today's cycle, not tomorrow's.
+    assert "INV-1001" not in shown.partition("As if the")[2].partition("Workflow file")[0]
     assert re.search(r"email past_due C3 standard · past-due-30 <script>alert\(1\)</script> ap@script\.test", shown), (
         shown
     )
     assert "<script>" not in page.text
+    assert row_counts(site) == before
+
+
+def test_a_step_that_joins_a_task_an_earlier_previewed_cycle_opens_says_so(site: Site) -> None:
+    client = site.signed_in("morgan")
+
+    # INV-1001 45 days late, INV-1002 30: the call task today's cycle opens for INV-1001 is still open.
+    page = client.get("/workflows/preview", params={"as_of": "2026-07-15"})
+
+    shown = visible(page.text)
+    assert "As if the cycles of 2026-06-30 to 2026-07-14 had run" in shown
+    assert re.search(r"email past_due C1 standard · past-due-45 INV-1001, INV-1002 pat@acme\.test", shown), shown
+    assert re.search(
+        r"call task C1 standard · past-due-45 INV-100[12], INV-100[12] maria added to the task the cycle "
+        r"of 2026-06-30 opens",
+        shown,
+    ), shown
+
+
+def test_a_preview_too_far_ahead_is_refused(site: Site) -> None:
+    client = site.signed_in("morgan")
+    before = row_counts(site)
+
+    page = client.get("/workflows/preview", params={"as_of": "2026-09-30"})
+
+    assert page.status_code == 400
+    assert "at most 31 days" in html.unescape(page.text)
+    assert row_counts(site) == before
 
 
 def test_a_contributor_may_not_preview_a_cycle(site: Site) -> None:

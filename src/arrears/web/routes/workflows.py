@@ -15,7 +15,7 @@ from ...domain.permissions import Action, allowed
 from ...domain.users import User
 from ...domain.workflows import WorkflowError
 from ...services import users, workflows
-from ...services.cycle import CycleReport
+from ...services.workflows import CyclePreview
 from ..pages import BadForm, Form, WebRoute, WebState, WebUser, parse_day, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -39,11 +39,12 @@ def _page(
     status: int = 200,
     *,
     as_of: date | None = None,
-    report: CycleReport | None = None,
+    preview: CyclePreview | None = None,
     edited: str | None = None,
     problems: WorkflowError | None = None,
 ) -> Response:
     given, default = _sources(arrears)
+    report = preview.report if preview else None
     shown = workflows.in_force(arrears.uow(), user, given, default, arrears.template_names())
     names = {person.id: person.name for person in users.list_users(arrears.uow())} if report else {}
     assert arrears.clock is not None
@@ -58,6 +59,9 @@ def _page(
         can_manage=allowed(user, Action.MANAGE_WORKFLOWS),
         as_of=as_of or arrears.clock.today(),
         report=report,
+        assumed=preview.assumed if preview else (),
+        opened_on=preview.opened_on if preview else {},
+        business_days_only=arrears.settings.cycle_business_days_only,
         planned=report.planned[:PREVIEW_ITEMS] if report else [],
         names=names,
         limit=PREVIEW_ITEMS,
@@ -91,12 +95,21 @@ def preview(
     web: WebState,
     as_of: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    """What the cycle of `as_of` (default today) would send and create; nothing is written."""
+    """What the cycle of `as_of` (default today) would send and create, once the cycles of the days
+    before it have run (`workflows.preview_cycle`); nothing is written."""
     arrears = web.arrears
     assert arrears.clock is not None
     arrears.refresh_workspace()  # the company, locale, sender and time zone an owner stored, as of now
     day = parse_day(as_of, "day to preview") or arrears.clock.today()
     active = arrears.workflows()
     with arrears.dry_run() as uow_factory:
-        report = workflows.preview_cycle(uow_factory, user, active, arrears.mailer(), day)
-    return _page(request, user, arrears, as_of=day, report=report)
+        shown = workflows.preview_cycle(
+            uow_factory,
+            user,
+            active,
+            arrears.mailer(),
+            day,
+            today=arrears.clock.today(),
+            business_days_only=arrears.settings.cycle_business_days_only,
+        )
+    return _page(request, user, arrears, as_of=day, preview=shown)
