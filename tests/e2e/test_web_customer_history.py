@@ -231,3 +231,37 @@ def test_a_collector_is_offered_neither_and_refused_both(site: Site) -> None:
     assert site.row(site.tasks["acme"]).assignee == "maria"
     with site.arrears.engine.connect() as connection:
         assert connection.execute(t.customers.select().where(t.customers.c.workflow_paused)).first() is None
+
+
+def test_a_manager_excludes_an_invoice_from_chasing_and_includes_it_again(site: Site) -> None:
+    client = site.signed_in("morgan")
+    page = page_of(client, "/customers/C1")
+    csrf = csrf_of(page)
+
+    excluded = client.post("/customers/C1/invoices/I1/excluded", data={"csrf": csrf, "excluded": "1"})
+    after = page_of(client, "/customers/C1")
+    included = client.post("/customers/C1/invoices/I1/excluded", data={"csrf": csrf, "excluded": "0"})
+
+    assert 'form="exclude-I1">Exclude from chasing</button>' in page
+    assert (excluded.status_code, included.status_code) == (303, 303)
+    row = after.split('<tr data-invoice="I1">')[1].split("</tr>")[0]
+    assert "Not chased" in row and "Chase again" in row
+    assert "Invoice I1 excluded from chasing" in after
+    assert "Not chased" not in page_of(client, "/customers/C1").split('<tr data-invoice="I1">')[1].split("</tr>")[0]
+
+
+def test_another_customers_invoice_is_not_found_through_this_one_and_a_collector_is_refused(site: Site) -> None:
+    manager = site.signed_in("morgan")
+    csrf = csrf_of(page_of(manager, "/customers/C1"))
+    collector = site.signed_in("maria")
+    collector_csrf = csrf_of(page_of(collector, "/customers/C1"))
+    before = row_counts(site)
+
+    elsewhere = manager.post("/customers/C1/invoices/B1/excluded", data={"csrf": csrf, "excluded": "1"})
+    refused = collector.post("/customers/C1/invoices/I1/excluded", data={"csrf": collector_csrf, "excluded": "1"})
+
+    assert (elsewhere.status_code, refused.status_code) == (404, 403)
+    assert "Exclude from chasing" not in page_of(collector, "/customers/C1")
+    assert row_counts(site) == before
+    with site.arrears.engine.connect() as connection:
+        assert connection.execute(t.invoices.select().where(t.invoices.c.excluded)).first() is None

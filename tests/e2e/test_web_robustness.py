@@ -235,6 +235,9 @@ ROUTES: dict[tuple[str, str], Make] = {
         {"external_id": "C1"}, {"collector": "sam"}
     ),
     ("POST", "/customers/{external_id:path}/chasing"): lambda site: Sample({"external_id": "C1"}, {"paused": "1"}),
+    ("POST", "/customers/{external_id:path}/invoices/{invoice_external_id}/excluded"): lambda site: Sample(
+        {"external_id": "C1", "invoice_external_id": "I1"}, {"excluded": "1"}
+    ),
     ("GET", "/customers/{external_id:path}/history"): lambda site: Sample(
         {"external_id": "C1"}, {"kind": "email", "invoice": "I1", "step": "reminder", "page": "1"}
     ),

@@ -12,8 +12,18 @@ from .ports import UnitOfWork
 FLAGS = {"paused": "workflow_paused", "excluded": "excluded"}
 
 
-def set_chasing(uow: UnitOfWork, user: User, kind: str, external_id: str, flag: str, value: bool) -> None:
-    """Pause or resume a customer's or an invoice's workflows; exclude or include an invoice."""
+def set_chasing(
+    uow: UnitOfWork,
+    user: User,
+    kind: str,
+    external_id: str,
+    flag: str,
+    value: bool,
+    *,
+    customer_external_id: str | None = None,
+) -> None:
+    """Pause or resume a customer's or an invoice's workflows; exclude or include an invoice (of
+    `customer_external_id` when given: another customer's invoice is not found through it)."""
     require(user, Action.WRITE_LEDGER)
     if kind not in ("customer", "invoice"):
         raise InvalidValue("chasing is paused for a customer or an invoice")
@@ -21,7 +31,8 @@ def set_chasing(uow: UnitOfWork, user: User, kind: str, external_id: str, flag: 
         raise InvalidValue("a customer or an invoice is paused; only an invoice is excluded")
     with uow:
         customer_id = uow.ledger.set_flag(kind, external_id, FLAGS[flag], value)
-        if customer_id is None:
+        owner = uow.ledger.customer(customer_external_id) if customer_external_id is not None else None
+        if customer_id is None or (customer_external_id is not None and (owner is None or owner.id != customer_id)):
             raise NotFound(f"no {kind} with external id {external_id!r}")
         verb = {
             ("paused", True): "paused",

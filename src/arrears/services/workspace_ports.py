@@ -278,6 +278,7 @@ class InvoiceRow:
     status: str  # open, paid, void, written_off
     disputed: bool
     plan_id: int | None
+    excluded: bool = False  # excluded from chasing (chasing.set_chasing): overdue nowhere
 
 
 @dataclass(frozen=True, slots=True)

@@ -308,6 +308,21 @@ def change_collector(request: Request, external_id: str, user: WebUser, web: Web
     return redirect(record_path(external_id))
 
 
+@router.post("/customers/{external_id:path}/invoices/{invoice_external_id}/excluded")
+def exclude_invoice(
+    request: Request, external_id: str, invoice_external_id: str, user: WebUser, web: WebState, form: Form
+) -> Response:
+    """Exclude one invoice from chasing (it counts as overdue nowhere), or include it again (managers)."""
+    excluded = form.get("excluded", "") == "1"
+    chasing.set_chasing(
+        web.arrears.uow(), user, "invoice", invoice_external_id, "excluded", excluded, customer_external_id=external_id
+    )
+    request.state.session.flash(
+        f"Invoice {invoice_external_id} {'excluded from chasing' if excluded else 'included in chasing again'}."
+    )
+    return redirect(record_path(external_id, "invoices"))
+
+
 @router.post("/customers/{external_id:path}/chasing")
 def pause_chasing(request: Request, external_id: str, user: WebUser, web: WebState, form: Form) -> Response:
     """Pause the customer's reminders and workflow tasks, or resume them (managers)."""

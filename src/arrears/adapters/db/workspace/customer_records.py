@@ -119,6 +119,7 @@ class SqlCustomerRecords(SqlArea):
                 i.c.status,
                 i.c.disputed,
                 i.c.plan_id,
+                i.c.excluded,
                 func.count().over(),
             )
             .join(c, c.c.id == i.c.customer_id)
