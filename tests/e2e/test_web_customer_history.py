@@ -18,6 +18,7 @@ from arrears.adapters.db import tables as t
 from arrears.domain.audit import SYSTEM, AuditEntry
 from arrears.services import plans
 from arrears.services.automation_ports import NewEmail
+from arrears.services.workspace_ports import DisputeFilter
 from tests.ledger import Ledger, payment
 from tests.web import NOW, SCRIPT, TODAY, Site, csrf_of, open_site, row_counts
 
@@ -265,3 +266,21 @@ def test_another_customers_invoice_is_not_found_through_this_one_and_a_collector
     assert row_counts(site) == before
     with site.arrears.engine.connect() as connection:
         assert connection.execute(t.invoices.select().where(t.invoices.c.excluded)).first() is None
+
+
+def test_disputing_selected_invoices_gives_them_an_owner_and_a_note(site: Site) -> None:
+    client = site.signed_in("maria")
+    csrf = csrf_of(page_of(client, "/customers/C1"))
+
+    answer = client.post(
+        "/customers/C1/disputes",
+        data={"csrf": csrf, "invoice": ["I1", "I2"], "reason": "pricing", "owner": "sam", "note": "PO says 90.00"},
+    )
+
+    assert answer.status_code == 303
+    with site.arrears.uow() as uow:
+        rows = uow.disputes.disputes(DisputeFilter(status="open"), 10, 0).items
+    assert sorted((d.invoice_external_id, d.owner, d.note) for d in rows) == [
+        ("I1", "sam", "PO says 90.00"),
+        ("I2", "sam", "PO says 90.00"),
+    ]

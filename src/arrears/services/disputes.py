@@ -38,10 +38,18 @@ def open_dispute(
 
 
 def open_disputes(
-    uow: UnitOfWork, user: User, customer_external_id: str, invoice_external_ids: Sequence[str], reason: str
+    uow: UnitOfWork,
+    user: User,
+    customer_external_id: str,
+    invoice_external_ids: Sequence[str],
+    reason: str,
+    *,
+    note: str | None = None,
+    owner: str | None = None,
 ) -> list[DisputeRow]:
     """Disputes for one reason on several invoices of one customer (the customer record's "dispute
-    selected"), each of their whole outstanding amount: all are opened, or none."""
+    selected"), each of their whole outstanding amount, with the same note and owner (the one who
+    opens them when None): all are opened, or none."""
     require(user, Action.OPEN_DISPUTE)
     wanted = list(dict.fromkeys(invoice_external_ids))
     if not wanted:
@@ -52,7 +60,10 @@ def open_disputes(
         customer = uow.ledger.customer(customer_external_id)
         if customer is None:
             raise NotFound(f"no customer with external id {customer_external_id!r}")
-        opened = [_open(uow, user, external_id, reason, customer_id=customer.id) for external_id in wanted]
+        opened = [
+            _open(uow, user, external_id, reason, note=note, owner=owner, customer_id=customer.id)
+            for external_id in wanted
+        ]
         uow.commit()
         rows = [uow.disputes.dispute(dispute_id) for dispute_id in opened]
     return [row for row in rows if row is not None]

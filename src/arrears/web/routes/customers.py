@@ -250,7 +250,15 @@ def _dispute_selected(
     if not selected:
         raise BadForm("select one or more open invoices to dispute")
     reason = form.get("reason", "").strip()
-    opened = disputes.open_disputes(web.arrears.uow(), user, external_id, selected, reason)
+    opened = disputes.open_disputes(
+        web.arrears.uow(),
+        user,
+        external_id,
+        selected,
+        reason,
+        note=form.get("note", "").strip() or None,
+        owner=form.get("owner", "").strip() or None,
+    )
     numbers = ", ".join(row.invoice_external_id for row in opened)
     request.state.session.flash(f"Dispute opened ({reason}) on {numbers}: those invoices are not chased meanwhile.")
     return redirect(record_path(external_id, "invoices"))
