@@ -1335,6 +1335,13 @@ class FakeCustomerRecords:
         found = self.contacts.get(contact_id)
         return found is not None and found.customer_id == customer_id
 
+    def contact(self, customer_id: int, contact_id: int) -> ContactRow | None:
+        return (
+            next((row for row in self.contact_rows() if row.id == contact_id), None)
+            if self.contact_of(customer_id, contact_id)
+            else None
+        )
+
     def add_contact(
         self,
         customer_id: int,

@@ -14,26 +14,15 @@ from ..domain.errors import NotFound
 from ..domain.permissions import Action, require
 from ..domain.users import User
 from .ports import UnitOfWork
-from .tasks import NewContact, checked_contact, record_audit, user_id_named
+from .tasks import NewContact, checked_contact, customer_named, record_audit, user_id_named
 from .workspace_ports import ContactRow, CustomerRef
 
 
-def _customer(uow: UnitOfWork, external_id: str) -> CustomerRef:
-    customer = uow.ledger.customer(external_id)
-    if customer is None:
-        raise NotFound(f"no customer with external id {external_id!r}")
-    return customer
-
-
 def _contact(uow: UnitOfWork, customer: CustomerRef, contact_id: int) -> ContactRow:
-    found = [
-        row
-        for row in uow.ledger.ledger_records("contacts", 500, 0, customer_external_id=customer.external_id).items
-        if isinstance(row, ContactRow) and row.id == contact_id
-    ]
-    if not found:
+    found = uow.customer_records.contact(customer.id, contact_id)
+    if found is None:
         raise NotFound(f"no contact {contact_id} on customer {customer.external_id!r}")
-    return found[0]
+    return found
 
 
 def _fields(contact: NewContact | ContactRow) -> dict[str, Any]:
@@ -51,7 +40,7 @@ def add_contact(uow: UnitOfWork, user: User, external_id: str, new: NewContact) 
     require(user, Action.CREATE_TASK)
     contact = checked_contact(new)
     with uow:
-        customer = _customer(uow, external_id)
+        customer = customer_named(uow, external_id)
         contact_id = uow.customer_records.add_contact(
             customer.id, contact.name, contact.email, contact.phone, contact.role, contact.receives_reminders
         )
@@ -67,7 +56,7 @@ def edit_contact(uow: UnitOfWork, user: User, external_id: str, contact_id: int,
     require(user, Action.CREATE_TASK)
     contact = checked_contact(change)
     with uow:
-        customer = _customer(uow, external_id)
+        customer = customer_named(uow, external_id)
         before = _fields(_contact(uow, customer, contact_id))
         after = _fields(contact)
         changes = {key: [before[key], value] for key, value in after.items() if before[key] != value}
@@ -92,7 +81,7 @@ def remove_contact(uow: UnitOfWork, user: User, external_id: str, contact_id: in
     """Remove a contact (the tasks that named it keep their notes)."""
     require(user, Action.CREATE_TASK)
     with uow:
-        customer = _customer(uow, external_id)
+        customer = customer_named(uow, external_id)
         before = _contact(uow, customer, contact_id)
         uow.customer_records.remove_contact(contact_id)
         record_audit(
@@ -106,7 +95,7 @@ def set_collector(uow: UnitOfWork, user: User, external_id: str, collector: str 
     the previous collector held move with it; returns how many moved."""
     require(user, Action.WRITE_LEDGER)
     with uow:
-        customer = _customer(uow, external_id)
+        customer = customer_named(uow, external_id)
         new_id = user_id_named(uow, collector, "collector") if collector else None  # active users only
         if new_id == customer.collector_id:
             return 0

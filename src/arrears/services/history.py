@@ -11,6 +11,7 @@ from ..domain.errors import InvalidValue, NotFound
 from ..domain.permissions import Action, require
 from ..domain.users import User
 from .ports import UnitOfWork
+from .tasks import customer_named
 from .workspace_ports import CustomerRef, EmailFilter, EmailView, Page, TimelineFilter
 
 PAGE_SIZE = 50
@@ -32,13 +33,6 @@ class Emails:
     page: Page  # EmailRow, newest first; `total` counts every email that matches
     where: EmailFilter
     invoice: str | None
-
-
-def _customer(uow: UnitOfWork, external_id: str) -> CustomerRef:
-    customer = uow.ledger.customer(external_id)
-    if customer is None:
-        raise NotFound(f"no customer with external id {external_id!r}")
-    return customer
 
 
 def _invoice_id(uow: UnitOfWork, customer: CustomerRef, external_id: str | None) -> int | None:
@@ -70,7 +64,7 @@ def timeline(
     """A page of the customer's timeline (the API's), newest first, narrowed as `history` narrows it."""
     require(user, Action.READ)
     with uow:
-        customer = _customer(uow, external_id)
+        customer = customer_named(uow, external_id)
         where = TimelineFilter(kind or None, _invoice_id(uow, customer, invoice), step or None)
         return uow.audit.timeline(customer.id, limit, offset, where)
 
@@ -89,7 +83,7 @@ def history(
     require(user, Action.READ)
     offset = _offset(page)
     with uow:
-        customer = _customer(uow, external_id)
+        customer = customer_named(uow, external_id)
         where = TimelineFilter(kind or None, _invoice_id(uow, customer, invoice), step or None)
         found = uow.audit.timeline(customer.id, PAGE_SIZE, offset, where)
         kinds = uow.audit.timeline_kinds(customer.id)
@@ -112,7 +106,7 @@ def emails(
         raise InvalidValue(f"an email's status is one of {', '.join(EMAIL_STATUSES)}")
     offset = _offset(page)
     with uow:
-        customer = _customer(uow, external_id)
+        customer = customer_named(uow, external_id)
         where = EmailFilter(status or None, step or None, _invoice_id(uow, customer, invoice))
         found = uow.customer_records.customer_emails(customer.id, PAGE_SIZE, offset, where)
     return Emails(customer, found, where, invoice or None)

@@ -21,13 +21,14 @@ from typing import Any
 from ..domain.aging import days_past_due
 from ..domain.audit import Actor, AuditEntry
 from ..domain.currencies import minor_unit
-from ..domain.errors import ArrearsError, InvalidValue, NotFound
+from ..domain.errors import ArrearsError, InvalidValue
 from ..domain.permissions import Action, require
 from ..domain.users import User
 from . import outbox
 from .automation_ports import NewEmail
 from .cycle import Mailer
 from .ports import UnitOfWork
+from .tasks import customer_named
 from .workspace_ports import ContactRow, CustomerRef, CustomerRow, InvoiceRow
 
 FREE_TEXT = "_free_text"  # the built-in template of a written email (it has no subject part: no workflow names it)
@@ -83,9 +84,7 @@ class Queued:
 
 
 def _customer(uow: UnitOfWork, external_id: str) -> tuple[CustomerRef, CustomerRow]:
-    ref = uow.ledger.customer(external_id)
-    if ref is None:
-        raise NotFound(f"no customer with external id {external_id!r}")
+    ref = customer_named(uow, external_id)
     row = uow.ledger.ledger_records("customers", 1, 0, external_id=ref.external_id).items[0]
     assert isinstance(row, CustomerRow)
     return ref, row

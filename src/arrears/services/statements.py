@@ -20,6 +20,7 @@ from ..domain.permissions import Action, require
 from ..domain.users import User
 from .automation_ports import Renderer
 from .ports import UnitOfWork
+from .tasks import customer_named
 from .workspace_ports import CustomerRef, InvoiceRow
 
 STATEMENT_DAYS = 90
@@ -104,18 +105,11 @@ def invoice_context(invoice: InvoiceRow, customer_name: str, as_of: date) -> dic
     }
 
 
-def _customer(uow: UnitOfWork, external_id: str) -> CustomerRef:
-    found = uow.ledger.customer(external_id)
-    if found is None:
-        raise NotFound(f"no customer with external id {external_id!r}")
-    return found
-
-
 def statement_pdf(uow: UnitOfWork, user: User, templates: Renderer, external_id: str) -> Document:
     """The customer's statement as of today, as a PDF. Any signed-in role may download it."""
     require(user, Action.READ)
     with uow:
-        customer = _customer(uow, external_id)
+        customer = customer_named(uow, external_id)
         today = uow.clock.today()
         context = statement_context(uow, customer, today)
     return Document(pdf_name("statement", customer.external_id, today.isoformat()), templates.statement_pdf(context))
@@ -127,7 +121,7 @@ def invoice_pdf(
     """A copy of one of the customer's invoices, as a PDF; NotFound for an invoice of another customer."""
     require(user, Action.READ)
     with uow:
-        customer = _customer(uow, external_id)
+        customer = customer_named(uow, external_id)
         rows = uow.ledger.ledger_records("invoices", 1, 0, external_id=invoice_external_id).items
         invoice = rows[0] if rows else None
         if not isinstance(invoice, InvoiceRow) or invoice.customer_external_id != customer.external_id:

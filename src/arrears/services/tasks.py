@@ -56,7 +56,8 @@ class NewTask:
     follow_up_date: date | None = None
 
 
-def _customer(uow: UnitOfWork, external_id: str) -> CustomerRef:
+def customer_named(uow: UnitOfWork, external_id: str) -> CustomerRef:
+    """The customer of that external id, or NotFound (in the caller's transaction)."""
     customer = uow.ledger.customer(external_id)
     if customer is None:
         raise NotFound(f"no customer with external id {external_id!r}")
@@ -117,7 +118,7 @@ def create_task(uow: UnitOfWork, user: User, new: NewTask) -> TaskRow:
     task_type = parse_task_type(new.type)
     with uow:
         today = uow.clock.today()
-        customer = _customer(uow, new.customer_external_id)
+        customer = customer_named(uow, new.customer_external_id)
         assignee_id = user_id_named(uow, new.assignee) if new.assignee else (customer.collector_id or user.id)
         invoice_ids = _tagged_invoices(uow, customer, new.invoice_external_ids)
         contact_id = _contact(uow, customer, new, user)

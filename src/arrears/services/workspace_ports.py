@@ -508,6 +508,9 @@ class CustomerRecords(Protocol):
 
     def contact_of(self, customer_id: int, contact_id: int) -> bool: ...
 
+    def contact(self, customer_id: int, contact_id: int) -> ContactRow | None:
+        """The customer's contact of that id (None: no such contact of this customer)."""
+
     def add_contact(
         self,
         customer_id: int,

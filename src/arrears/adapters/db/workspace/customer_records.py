@@ -21,6 +21,7 @@ from sqlalchemy import (
 from ....domain.aging import BUCKETS, bucket_due_dates
 from ....services.workspace_ports import (
     CashLine,
+    ContactRow,
     EmailFilter,
     EmailRow,
     EmailView,
@@ -33,7 +34,7 @@ from ....services.workspace_ports import (
 )
 from .. import tables as t
 from ..receivables import outstanding
-from .common import SqlArea, timeline_row
+from .common import SqlArea, contact_row, timeline_row
 from .statements import cash_lines, statement_lines
 
 
@@ -42,6 +43,15 @@ class SqlCustomerRecords(SqlArea):
         k = t.contacts
         query = select(k.c.id).where(k.c.id == contact_id, k.c.customer_id == customer_id)
         return self.connection.execute(query).first() is not None
+
+    def contact(self, customer_id: int, contact_id: int) -> ContactRow | None:
+        k, c = t.contacts, t.customers
+        row = self.connection.execute(
+            select(k, c.c.external_id.label("customer_external_id"))
+            .join(c, c.c.id == k.c.customer_id)
+            .where(k.c.id == contact_id, k.c.customer_id == customer_id)
+        ).first()
+        return None if row is None else contact_row(row)
 
     def add_contact(
         self,

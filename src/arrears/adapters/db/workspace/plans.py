@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
@@ -19,7 +20,7 @@ from ....services.workspace_ports import (
 )
 from .. import tables as t
 from ..receivables import paid_on_plan
-from .common import SqlArea
+from .common import SqlArea, chunks
 
 
 class SqlPlans(SqlArea):
@@ -60,38 +61,37 @@ class SqlPlans(SqlArea):
         if where is not None:
             query = query.where(where)
         plans = list(self.connection.execute(query.order_by(p.c.id)))
-        out = []
-        for plan in plans:
-            invoice_rows = list(
-                self.connection.execute(
-                    select(i.c.external_id)
-                    .join(pi, pi.c.invoice_id == i.c.id)
-                    .where(pi.c.plan_id == plan.id)
-                    .order_by(i.c.external_id)
-                )
+        # Their invoices and instalments in one statement each, whatever the number of plans.
+        invoices: dict[int, list[str]] = defaultdict(list)
+        instalments: dict[int, list[Instalment]] = defaultdict(list)
+        for chunk in chunks([plan.id for plan in plans]):
+            for plan_id, external_id in self.connection.execute(
+                select(pi.c.plan_id, i.c.external_id)
+                .join(i, i.c.id == pi.c.invoice_id)
+                .where(pi.c.plan_id.in_(chunk))
+                .order_by(pi.c.plan_id, i.c.external_id)
+            ):
+                invoices[plan_id].append(external_id)
+            for plan_id, due_date, amount_minor in self.connection.execute(
+                select(inst.c.plan_id, inst.c.due_date, inst.c.amount_minor)
+                .where(inst.c.plan_id.in_(chunk))
+                .order_by(inst.c.plan_id, inst.c.due_date)
+            ):
+                instalments[plan_id].append(Instalment(due_date, amount_minor))
+        return [
+            PlanRow(
+                plan.id,
+                plan.customer_external_id,
+                plan.currency,
+                plan.status,
+                plan.start_date,
+                plan.total_minor,
+                int(plan.paid_on_plan),
+                invoices[plan.id],
+                instalments[plan.id],
             )
-            instalments = [
-                Instalment(row.due_date, row.amount_minor)
-                for row in self.connection.execute(
-                    select(inst.c.due_date, inst.c.amount_minor)
-                    .where(inst.c.plan_id == plan.id)
-                    .order_by(inst.c.due_date)
-                )
-            ]
-            out.append(
-                PlanRow(
-                    plan.id,
-                    plan.customer_external_id,
-                    plan.currency,
-                    plan.status,
-                    plan.start_date,
-                    plan.total_minor,
-                    int(plan.paid_on_plan),
-                    [row.external_id for row in invoice_rows],
-                    instalments,
-                )
-            )
-        return out
+            for plan in plans
+        ]
 
     def plan(self, plan_id: int) -> PlanRow | None:
         rows = self._plan_rows(t.payment_plans.c.id == plan_id)
