@@ -129,32 +129,30 @@ class FormProblem:
     selected: tuple[str, ...]
 
 
+FormAction = Callable[[Request, str, User, Web, dict[str, str], tuple[str, ...]], Response]
+
+
 def in_place(
+    which: str,
+    action: FormAction,
     request: Request,
     external_id: str,
     user: User,
     web: Web,
     form: dict[str, str],
     selected: tuple[str, ...],
-    which: str,
-) -> Callable[[Callable[[], Response]], Response]:
+) -> Response:
     """Run a form's action; a value refused (400) re-renders the record with the error beside the
     form and the input kept, when the form came from the record (not from the task list)."""
-
-    def run(action: Callable[[], Response]) -> Response:
-        try:
-            return action()
-        except (BadForm, InvalidValue) as error:
-            status = error.status if isinstance(error, BadForm) else 400
-            came_from_record = local_path(form.get("back"), record_path(external_id)).startswith(
-                record_path(external_id)
-            )
-            if status != 400 or not came_from_record:
-                raise
-            problem = FormProblem(which, error.message, form, selected)
-            return record_page(request, external_id, user, web, problem=problem)
-
-    return run
+    try:
+        return action(request, external_id, user, web, form, selected)
+    except (BadForm, InvalidValue) as error:
+        status = error.status if isinstance(error, BadForm) else 400
+        came_from_record = local_path(form.get("back"), record_path(external_id)).startswith(record_path(external_id))
+        if status != 400 or not came_from_record:
+            raise
+        problem = FormProblem(which, error.message, form, selected)
+        return record_page(request, external_id, user, web, problem=problem)
 
 
 def record_path(external_id: str, section: str = "") -> str:
@@ -167,9 +165,7 @@ def promise(
 ) -> Response:
     """A promise to pay (an expected payment task) on the customer, tagging the invoices named (the
     `invoices` field of a task's actions) or selected in the record."""
-    return in_place(request, external_id, user, web, form, selected, "promise")(
-        lambda: _promise(request, external_id, user, web, form, selected)
-    )
+    return in_place("promise", _promise, request, external_id, user, web, form, selected)
 
 
 def _promise(
@@ -203,9 +199,7 @@ def create_task_for_selected(
     request: Request, external_id: str, user: WebUser, web: WebState, form: Form, selected: Selected
 ) -> Response:
     """One task on the customer, tagged with the invoices selected in the record."""
-    return in_place(request, external_id, user, web, form, selected, "task")(
-        lambda: _task_for_selected(request, external_id, user, web, form, selected)
-    )
+    return in_place("task", _task_for_selected, request, external_id, user, web, form, selected)
 
 
 def _task_for_selected(
@@ -239,9 +233,7 @@ def dispute_selected(
     request: Request, external_id: str, user: WebUser, web: WebState, form: Form, selected: Selected
 ) -> Response:
     """A dispute, for one of the configured reasons, on each invoice selected in the record."""
-    return in_place(request, external_id, user, web, form, selected, "dispute")(
-        lambda: _dispute_selected(request, external_id, user, web, form, selected)
-    )
+    return in_place("dispute", _dispute_selected, request, external_id, user, web, form, selected)
 
 
 def _dispute_selected(
