@@ -29,10 +29,12 @@ from arrears.domain.audit import AuditEntry
 from arrears.domain.email_templates import StoredPart
 from arrears.domain.errors import Conflict
 from arrears.domain.plans import Instalment, overdue_on_plan
+from arrears.domain.portal import PortalLink
 from arrears.domain.tasks import Task, TaskStatus, TaskType
 from arrears.domain.users import Role, User
 from arrears.services.automation_ports import NewEmail, OutboxEmail, Rendered
 from arrears.services.ledger_ports import InboxEvent
+from arrears.services.portal_ports import OnlinePayment
 from arrears.services.ports import Clock, PasswordHasher, UnitOfWork
 from arrears.services.workspace_ports import (
     AgingTotal,
@@ -1699,6 +1701,148 @@ class FakeEmailTemplates:
         return len(removed)
 
 
+# -- the customer portal --------------------------------------------------------------------------
+
+
+@dataclass
+class StoredLink:
+    link: PortalLink
+    token_hash: str
+    issued_by: str
+    last_seen_at: datetime | None = None
+
+
+class FakePortal:
+    """The portal's links and the online payments, in memory; a payment's `payment_pending` cache
+    is kept on the ledger's invoice references, as the SQL adapter keeps it on the invoices."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.links: dict[int, StoredLink] = {}
+        self.payments: dict[int, OnlinePayment] = {}
+
+    def add_link(
+        self,
+        customer_id: int,
+        contact_id: int | None,
+        token_hash: str,
+        issued_at: datetime,
+        expires_at: datetime,
+        issued_by: str,
+    ) -> int:
+        link_id = len(self.links) + 1
+        link = PortalLink(link_id, customer_id, contact_id, issued_at, expires_at, None)
+        self.links[link_id] = StoredLink(link, token_hash, issued_by)
+        return link_id
+
+    def link(self, token_hash: str) -> PortalLink | None:
+        return next((s.link for s in self.links.values() if s.token_hash == token_hash), None)
+
+    def mark_seen(self, link_id: int, at: datetime, quiet_for: float) -> bool:
+        stored = self.links[link_id]
+        quiet = stored.last_seen_at is None or stored.last_seen_at <= at - timedelta(seconds=quiet_for)
+        stored.last_seen_at = at
+        return quiet
+
+    def revoke_links(self, customer_id: int, at: datetime) -> int:
+        revoked = 0
+        for stored in self.links.values():
+            if stored.link.customer_id == customer_id and stored.link.revoked_at is None:
+                stored.link = replace(stored.link, revoked_at=at)
+                revoked += 1
+        return revoked
+
+    def active_links(self, customer_id: int, at: datetime) -> int:
+        return sum(1 for s in self.links.values() if s.link.customer_id == customer_id and s.link.valid_at(at))
+
+    def add_payment(
+        self,
+        provider: str,
+        customer_id: int,
+        currency: str,
+        amount_minor: int,
+        invoice_ids: Sequence[int],
+        at: datetime,
+        *,
+        portal_link_id: int | None = None,
+        checkout_session_id: str | None = None,
+        payment_intent_id: str | None = None,
+        status: str = "started",
+    ) -> int:
+        for other in self.payments.values():
+            same_session = checkout_session_id and other.checkout_session_id == checkout_session_id
+            same_intent = payment_intent_id and other.payment_intent_id == payment_intent_id
+            if other.provider == provider and (same_session or same_intent):
+                raise Conflict("an online payment of that session or payment intent exists")
+        payment_id = len(self.payments) + 1
+        self.payments[payment_id] = OnlinePayment(
+            payment_id,
+            provider,
+            customer_id,
+            currency,
+            amount_minor,
+            status,
+            checkout_session_id,
+            payment_intent_id,
+            tuple(sorted(set(invoice_ids))),
+            at,
+            at,
+        )
+        self._flag_pending(invoice_ids)
+        return payment_id
+
+    def set_checkout_session(self, payment_id: int, checkout_session_id: str, at: datetime) -> None:
+        self.payments[payment_id] = replace(
+            self.payments[payment_id], checkout_session_id=checkout_session_id, updated_at=at
+        )
+
+    def payment(self, payment_id: int) -> OnlinePayment | None:
+        return self.payments.get(payment_id)
+
+    def payment_for_update(
+        self, provider: str, *, checkout_session_id: str | None = None, payment_intent_id: str | None = None
+    ) -> OnlinePayment | None:
+        for key, value in (("checkout_session_id", checkout_session_id), ("payment_intent_id", payment_intent_id)):
+            if value:
+                for payment in self.payments.values():
+                    if payment.provider == provider and getattr(payment, key) == value:
+                        return payment
+        return None
+
+    def update_payment(
+        self,
+        payment_id: int,
+        status: str,
+        at: datetime,
+        *,
+        payment_intent_id: str | None = None,
+        event_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        payment = self.payments[payment_id]
+        self.payments[payment_id] = replace(
+            payment,
+            status=status,
+            updated_at=at,
+            error=error,
+            payment_intent_id=payment_intent_id if payment_intent_id is not None else payment.payment_intent_id,
+        )
+        self._flag_pending(payment.invoice_ids)
+
+    def _flag_pending(self, invoice_ids: Sequence[int]) -> None:
+        ledger = self._workspace.ledger
+        for invoice_id in invoice_ids:
+            pending = any(p.status == "pending" and invoice_id in p.invoice_ids for p in self.payments.values())
+            invoice = ledger.invoice_refs.get(invoice_id)
+            if invoice is not None and invoice.payment_pending != pending:
+                ledger.invoice_refs[invoice_id] = replace(invoice, payment_pending=pending)
+                self._workspace.changed.add(invoice.customer_id)
+
+    def customer_payments(self, customer_id: int, limit: int) -> list[OnlinePayment]:
+        mine = [p for p in self.payments.values() if p.customer_id == customer_id]
+        return sorted(mine, key=lambda p: p.id, reverse=True)[:limit]
+
+
 class FakeWorkspace:
     """Every area's data in one object, so that a transaction copies it whole and the areas keep
     reading each other (a dispute marks its invoice, a stale task looks for its alert)."""
@@ -1721,6 +1865,7 @@ class FakeWorkspace:
         self.dashboard = FakeDashboard(self)
         self.outbox = FakeOutbox(self)
         self.email_templates = FakeEmailTemplates(self)
+        self.portal = FakePortal(self)
         self.changed: set[int] = set()  # customers whose balances this transaction's writes moved
 
     def copy(self) -> FakeWorkspace:
@@ -1828,6 +1973,10 @@ class FakeUnitOfWork:
     @property
     def disputes(self) -> FakeDisputes:
         return self._now.disputes
+
+    @property
+    def portal(self) -> FakePortal:
+        return self._now.portal
 
     @property
     def accounts(self) -> FakeAccounts:

@@ -31,3 +31,10 @@ class Settings(BaseSettings):
     locale: str = "en_US"
     # Bank-transfer instructions (free text) printed on statements: ARREARS_BANK_DETAILS.
     bank_details: str = ""
+    # The customer portal: how many days a link stays valid (ARREARS_PORTAL_LINK_DAYS).
+    portal_link_days: int = 30
+    # Online payment through Stripe Checkout: offered on the portal when the secret key is set; the
+    # webhook endpoint answers only with its signing secret; another API base serves tests.
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""

@@ -133,20 +133,23 @@ def test_a_payment_recorded_for_a_system_names_it_and_its_origin(ledger: Ledger)
     ledger.load("invoices", [invoice("I1")])
     provider = Actor(ActorKind.SYSTEM, None, "payments provider")
 
-    ledger_service.record_payments(
-        ledger.arrears.uow(),
-        provider,
-        "event evt_42",
-        [
-            {
-                "external_id": "PP-1",
-                "customer_external_id": "C1",
-                "date": "2026-06-01",
-                "amount": "25.00",
-                "invoice_external_id": "I1",
-            }
-        ],
-    )
+    uow = ledger.arrears.uow()
+    with uow:
+        ledger_service.record_payments(
+            uow,
+            provider,
+            "event evt_42",
+            [
+                {
+                    "external_id": "PP-1",
+                    "customer_external_id": "C1",
+                    "date": "2026-06-01",
+                    "amount": "25.00",
+                    "invoice_external_id": "I1",
+                }
+            ],
+        )
+        uow.commit()
 
     entry = _imported(ledger)[-1]
     assert (entry.actor_kind, entry.actor, entry.summary) == (

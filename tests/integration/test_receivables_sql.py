@@ -1,7 +1,7 @@
 """Each receivables rule and its SQL twin agree (domain/receivables.py, adapters/db/receivables.py).
 
 Hypothesis builds random ledgers: customers in several currencies, on hold or paused, with tags;
-invoices paid in part, credited, written off, void, disputed, excluded, paused; payment plans of
+invoices paid in part, credited, written off, void, disputed, excluded, paused, with a payment pending; payment plans of
 every status with instalments; promises to pay and other tasks, on invoices or whole accounts. Each
 ledger is written with SQLAlchemy Core into the tables, on SQLite and on PostgreSQL, read back
 through the twins (and through the cycle's selection and the balances the task list reads) for a
@@ -130,6 +130,7 @@ def ledgers(draw: st.DrawFn) -> Ledger:
             "disputed": draw(flag),
             "excluded": draw(flag),
             "paused": draw(flag),
+            "payment_pending": draw(flag),
         }
         invoices.append((row, moves))
         ledger.allocations += moves

@@ -150,8 +150,9 @@ def test_an_invoice_not_yet_due_is_chaseable_too_the_steps_decide_when() -> None
         {"excluded": True},
         {"paused": True},
         {"plan_id": 7},
+        {"payment_pending": True},
     ],
-    ids=["paid", "written_off", "void", "disputed", "excluded", "paused", "on_a_plan"],
+    ids=["paid", "written_off", "void", "disputed", "excluded", "paused", "on_a_plan", "payment_pending"],
 )
 def test_an_invoice_held_back_is_not_chaseable(fields: dict[str, Any]) -> None:
     assert not is_chaseable(make_invoice(**fields), ACME, [], AS_OF)

@@ -16,6 +16,7 @@ class ActorKind(StrEnum):
     WORKFLOW = "workflow"
     IMPORT = "import"
     SYSTEM = "system"
+    CUSTOMER = "customer"  # the customer, on the portal
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ class Invoice:
     excluded: bool = False  # excluded from chasing (it counts as overdue nowhere)
     paused: bool = False  # its workflows paused
     plan_id: int | None = None  # the active payment plan it is on; a plan that ends lets go of it
+    payment_pending: bool = False  # an online payment by a delayed method (ACH, SEPA debit) is on its way
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +137,11 @@ def is_chaseable(
 ) -> bool:
     """Whether the daily cycle of `as_of` chases the invoice (docs/workflows.md):
     open with something outstanding, not disputed, not excluded, not on a payment plan (plans are
-    chased by instalment), not paused, its customer neither on hold nor paused, and no promise to
-    pay covering it (`is_promised`; `tasks` are the customer's). With `workflows` (the workflow file,
-    in order), also that the customer falls to `workflows[index]` (`first_match`). When the
-    invoice's steps come due is the workflow's rule (`workflows.step_to_fire`), not this one."""
+    chased by instalment), not paused, no online payment pending on it (a bank debit on its way),
+    its customer neither on hold nor paused, and no promise to pay covering it (`is_promised`;
+    `tasks` are the customer's). With `workflows` (the workflow file, in order), also that the
+    customer falls to `workflows[index]` (`first_match`). When the invoice's steps come due is the
+    workflow's rule (`workflows.step_to_fire`), not this one."""
     return (
         invoice_status(invoice) is InvoiceStatus.OPEN
         and outstanding(invoice).minor > 0
@@ -147,6 +149,7 @@ def is_chaseable(
         and not invoice.excluded
         and invoice.plan_id is None
         and not invoice.paused
+        and not invoice.payment_pending
         and not customer.on_hold
         and not customer.paused
         and (not workflows or first_match(workflows, index, customer))

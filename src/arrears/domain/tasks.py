@@ -45,6 +45,7 @@ class TaskSource(StrEnum):
     WORKFLOW = "workflow"
     RULE = "rule"
     IMPORT = "import"
+    PORTAL = "portal"  # the customer, on the portal (a promise to pay)
 
 
 class PromiseState(StrEnum):

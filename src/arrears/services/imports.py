@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import heapq
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -175,16 +176,19 @@ def write_rows(
     dry_run: bool = False,
     empty: str = "no rows",
     customers_wanted: Collection[str] | None = None,
+    in_transaction: bool = False,
 ) -> ImportSummary:
     """Write ledger rows of one kind, all or nothing: the one path of every ledger write (a CSV file,
     an API call). Each row is parsed by the domain's rules; good rows are staged in batches, checked
     set-based against the whole batch and the ledger, then upserted by external id and audited as
     `stamp` says, in one transaction that locks the customers it touches. Raises ImportRejected with
     every problem found (by line or row number), having written nothing. `customers_wanted`: the
-    customers the rows can refer to, when known in advance (else every customer is looked up)."""
+    customers the rows can refer to, when known in advance (else every customer is looked up).
+    `in_transaction`: inside the caller's open unit of work, which commits (or rolls back) the rows
+    with its own writes (a provider's event applied from the inbox)."""
     parse = PARSERS[kind]
     count = 0
-    with uow:
+    with nullcontext(uow) if in_transaction else uow:
         batch = uow.import_batch(kind, frozenset(columns))
         lookups = batch.lookups(customers_wanted)
         pending: list[tuple[object, ...]] = []
@@ -214,7 +218,7 @@ def write_rows(
             raise ImportRejected(report)
         if dry_run:
             uow.rollback()
-        else:
+        elif not in_transaction:
             uow.commit()
     return ImportSummary(kind, report.filename, count, counts, dry_run)
 

@@ -71,12 +71,21 @@ def upsert_rows(
 def record_payments(uow: UnitOfWork, actor: Actor, origin: str, rows: Sequence[Mapping[str, str]]) -> ImportSummary:
     """Record payments that arrive from a system rather than a person (a payment provider's event,
     applied from the inbox): the same rules, locks and audit as any ledger write, on behalf of
-    `actor` through `origin` (e.g. the provider's event id). Rows are as `upsert_rows` takes them."""
-    return _write(uow, "payments", rows, origin, AuditStamp(uow.clock.now(), actor, origin))
+    `actor` through `origin` (e.g. the provider's event id). Rows are as `upsert_rows` takes them.
+    Written inside the caller's open unit of work, which commits them with the rest of the event's
+    effects (or rolls all of it back)."""
+    stamp = AuditStamp(uow.clock.now(), actor, origin)
+    return _write(uow, "payments", rows, origin, stamp, in_transaction=True)
 
 
 def _write(
-    uow: UnitOfWork, kind: str, rows: Sequence[Mapping[str, str]], source: str, stamp: AuditStamp
+    uow: UnitOfWork,
+    kind: str,
+    rows: Sequence[Mapping[str, str]],
+    source: str,
+    stamp: AuditStamp,
+    *,
+    in_transaction: bool = False,
 ) -> ImportSummary:
     _check_kind(kind)
     if not rows:
@@ -91,7 +100,9 @@ def _write(
         raise ImportRejected(report)
     key = "external_id" if kind == "customers" else "customer_external_id"
     wanted = {fields[key].strip() for _, fields in numbered if fields is not None and fields.get(key)}
-    return write_rows(uow, kind, columns, iter(numbered), report, stamp, customers_wanted=wanted)
+    return write_rows(
+        uow, kind, columns, iter(numbered), report, stamp, customers_wanted=wanted, in_transaction=in_transaction
+    )
 
 
 def put_record(

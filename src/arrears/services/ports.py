@@ -13,6 +13,7 @@ from ..domain.records import Lookups
 from ..domain.users import Role, User
 from .automation_ports import CycleRuns, Outbox, Selection, StepRuns
 from .ledger_ports import Ledger
+from .portal_ports import PortalStore
 from .template_ports import EmailTemplates
 from .workspace_ports import (
     Accounts,
@@ -205,6 +206,10 @@ class UnitOfWork(Protocol):
     @property
     def ledger(self) -> Ledger:
         """Customers and invoices as references, ledger records, chasing flags, customer locks, the inbox."""
+
+    @property
+    def portal(self) -> PortalStore:
+        """The customer portal's links and the online payments started on it."""
 
     @property
     def reports(self) -> Reports: ...

@@ -38,6 +38,7 @@ class InvoiceRef:
     outstanding_minor: int
     disputed: bool
     plan_id: int | None
+    payment_pending: bool = False  # an online payment by a delayed method is on its way (not paid yet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +280,7 @@ class InvoiceRow:
     disputed: bool
     plan_id: int | None
     excluded: bool = False  # excluded from chasing (chasing.set_chasing): overdue nowhere
+    payment_pending: bool = False  # an online payment by a delayed method is on its way (not paid yet)
 
 
 @dataclass(frozen=True, slots=True)

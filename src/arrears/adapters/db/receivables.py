@@ -107,8 +107,9 @@ def is_chaseable(
     c: Any = t.customers,
 ) -> ColumnElement[bool]:
     """`receivables.is_chaseable`, a WHERE clause over an invoice `i` joined to its customer `c`:
-    open, outstanding above zero, not disputed, excluded, on a plan or paused; the customer neither
-    on hold nor paused; with `workflows`, falling to `workflows[index]`; no promise covering it."""
+    open, outstanding above zero, not disputed, excluded, on a plan, paused or with a payment
+    pending; the customer neither on hold nor paused; with `workflows`, falling to
+    `workflows[index]`; no promise covering it."""
     return and_(
         is_open(i),
         outstanding(i) > 0,
@@ -116,6 +117,7 @@ def is_chaseable(
         i.c.excluded == false(),
         i.c.plan_id.is_(None),
         i.c.workflow_paused == false(),
+        i.c.payment_pending == false(),
         c.c.on_hold == false(),
         c.c.workflow_paused == false(),
         first_match(workflows, index, c) if workflows else true(),

@@ -361,6 +361,8 @@ disputes = Table(
     *_timestamps(),
     CheckConstraint("status IN ('open', 'resolved', 'rejected')", name="status"),
 )
+# Where a dispute was opened: workspace (a page, the API, the CLI) or portal (the customer) (0014).
+disputes.append_column(Column("source", String(16), nullable=False, server_default="workspace"))
 
 alerts = Table(
     "alerts",
@@ -572,3 +574,54 @@ inbox_events = Table(
         sqlite_where=text("status = 'pending'"),
     ),
 )
+
+# The customer portal's links: only the SHA-256 of each token is kept (migration 0014).
+portal_links = Table(
+    "portal_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("contact_id", Integer, ForeignKey("contacts.id", ondelete="SET NULL")),
+    Column("token_hash", String(64), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+    Column("last_seen_at", UTCDateTime()),
+    Column("issued_by", String(200), nullable=False),  # a user's name, or what issued it (an email)
+    UniqueConstraint("token_hash", name="uq_portal_links_token_hash"),
+)
+
+# Online payments started on the portal, from the checkout session to the provider's verdict: one per
+# payment intent, whatever the order or number of webhook deliveries (migration 0014).
+online_payments = Table(
+    "online_payments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    # started (a checkout session made), pending (a delayed method: chasing pauses), succeeded
+    # (recorded on the ledger), failed, expired.
+    Column("status", String(16), nullable=False, server_default="started"),
+    Column("checkout_session_id", String(255)),
+    Column("payment_intent_id", String(255)),
+    Column("portal_link_id", Integer, ForeignKey("portal_links.id", ondelete="SET NULL")),
+    Column("last_event_id", String(255)),
+    Column("error", Text),
+    *_timestamps(),
+    UniqueConstraint("provider", "checkout_session_id", name="uq_online_payments_provider_session"),
+    UniqueConstraint("provider", "payment_intent_id", name="uq_online_payments_provider_intent"),
+    CheckConstraint("status IN ('started', 'pending', 'succeeded', 'failed', 'expired')", name="status"),
+    CheckConstraint("amount_minor > 0", name="amount_positive"),
+)
+
+online_payment_invoices = Table(
+    "online_payment_invoices",
+    metadata,
+    Column("online_payment_id", Integer, ForeignKey("online_payments.id", ondelete="CASCADE"), primary_key=True),
+    Column("invoice_id", Integer, ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+# A payment by a delayed method is pending on these invoices: chasing pauses, they are not paid
+# (a cache of the pending online payments that name the invoice, kept by their writes; 0014).
+invoices.append_column(Column("payment_pending", Boolean, nullable=False, server_default=text("false")))

@@ -21,6 +21,7 @@ from .automation.step_runs import SqlStepRuns
 from .export import SqlExport
 from .importer import SqlImportBatch
 from .ledger import SqlLedger
+from .portal import SqlPortal
 from .reports import aging_rows
 from .users import SqlUsers
 from .workspace.accounts import SqlAccounts
@@ -78,6 +79,7 @@ class SqlUnitOfWork:
     cycle_runs: SqlCycleRuns
     email_templates: SqlEmailTemplates
     ledger: SqlLedger
+    portal: SqlPortal
 
     def __init__(self, engine: Engine, clock: Clock, shared: Connection | None = None) -> None:
         """With `shared`, every use case runs in a savepoint of that connection's transaction, which
@@ -115,6 +117,7 @@ class SqlUnitOfWork:
         self.cycle_runs = SqlCycleRuns(self.connection)
         self.email_templates = SqlEmailTemplates(self.connection)
         self.ledger = SqlLedger(self.connection, changed)
+        self.portal = SqlPortal(self.connection, changed)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

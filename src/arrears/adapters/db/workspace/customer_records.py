@@ -130,6 +130,7 @@ class SqlCustomerRecords(SqlArea):
                 i.c.disputed,
                 i.c.plan_id,
                 i.c.excluded,
+                i.c.payment_pending,
                 func.count().over(),
             )
             .join(c, c.c.id == i.c.customer_id)

@@ -49,6 +49,7 @@ class SqlLedgerReads(SqlArea):
             outstanding(i),
             i.c.disputed,
             i.c.plan_id,
+            i.c.payment_pending,
         ).where(where)
         return [InvoiceRef(*row) for row in self.connection.execute(query)]
 

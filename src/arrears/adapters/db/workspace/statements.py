@@ -32,6 +32,8 @@ def statement_lines(connection: Connection, customer_id: int, as_of: date, since
             i.c.status,
             i.c.disputed,
             i.c.plan_id,
+            i.c.excluded,
+            i.c.payment_pending,
             func.count().over(),
         )
         .join(c, c.c.id == i.c.customer_id)
