@@ -347,6 +347,9 @@ class FakeLedger:
         self.events[new_id] = StoredEvent(new_id, provider, event_id, kind, stored, at, at)
         return True
 
+    def inbox_id(self, provider: str, event_id: str) -> int | None:
+        return next((e.id for e in self.events.values() if (e.provider, e.event_id) == (provider, event_id)), None)
+
     def next_event(self, at: datetime) -> InboxEvent | None:
         due = [e for e in self.events.values() if e.status == "pending" and e.next_attempt_at <= at]
         if not due:
@@ -950,6 +953,7 @@ class StoredDispute:
     status: str = "open"
     resolution: str | None = None
     closed_at: datetime | None = None
+    source: str = "workspace"
 
 
 class FakeDisputes:
@@ -966,6 +970,7 @@ class FakeDisputes:
         note: str | None,
         by: int | None,
         at: datetime,
+        source: str = "workspace",
     ) -> int:
         dispute_id = max(self.rows, default=0) + 1
         self.rows[dispute_id] = StoredDispute(
@@ -979,6 +984,7 @@ class FakeDisputes:
             note,
             by,
             at,
+            source=source,
         )
         self._set_disputed(invoice.id)
         self._workspace.changed.add(invoice.customer_id)
@@ -1006,6 +1012,7 @@ class FakeDisputes:
             d.closed_at,
             ledger.customer_refs[d.customer_id].name,
             ledger.invoice_details[d.invoice_id].number,
+            d.source,
         )
 
     def dispute(self, dispute_id: int) -> DisputeRow | None:

@@ -30,7 +30,7 @@ def open_dispute(
 ) -> DisputeRow:
     require(user, Action.OPEN_DISPUTE)
     with uow:
-        dispute_id = _open(uow, user, invoice_external_id, reason, amount=amount, note=note, owner=owner)
+        dispute_id = open_in(uow, user, invoice_external_id, reason, amount=amount, note=note, owner=owner)
         uow.commit()
         row = uow.disputes.dispute(dispute_id)
         assert row is not None
@@ -61,7 +61,7 @@ def open_disputes(
         if customer is None:
             raise NotFound(f"no customer with external id {customer_external_id!r}")
         opened = [
-            _open(uow, user, external_id, reason, note=note, owner=owner, customer_id=customer.id)
+            open_in(uow, user, external_id, reason, note=note, owner=owner, customer_id=customer.id)
             for external_id in wanted
         ]
         uow.commit()
@@ -69,9 +69,9 @@ def open_disputes(
     return [row for row in rows if row is not None]
 
 
-def _open(
+def open_in(
     uow: UnitOfWork,
-    user: User,
+    user: User | Actor,
     invoice_external_id: str,
     reason: str,
     *,
@@ -79,9 +79,11 @@ def _open(
     note: str | None = None,
     owner: str | None = None,
     customer_id: int | None = None,
+    source: str = "workspace",
 ) -> int:
-    """Open one dispute in the caller's transaction; returns its id. With `customer_id`, an invoice
-    of another customer is refused."""
+    """Open one dispute in the caller's open unit of work (no commit); returns its id. With `customer_id`, an invoice
+    of another customer is refused. `user` opens it and owns it unless `owner` is named; an Actor
+    that is no user (the customer, on the portal) leaves it to the customer's collector."""
     found = uow.ledger.invoices([invoice_external_id])
     if not found:
         raise NotFound(f"no invoice with external id {invoice_external_id!r}")
@@ -93,39 +95,40 @@ def _open(
         raise Conflict(f"invoice {invoice_external_id!r} already has an open dispute")
     minor = parse_amount(amount, invoice.currency, allow_zero=False) if amount is not None else None
     disputed = check_dispute_amount(minor, invoice.outstanding_minor, invoice.status)
-    owner_id = None
+    customer = uow.ledger.customer_by_id(invoice.customer_id)
+    actor = user if isinstance(user, Actor) else Actor.of(user)
+    owner_id = actor.user_id if actor.user_id is not None else (customer.collector_id if customer else None)
     if owner:
         owner_user = uow.accounts.user(owner)
         if owner_user is None:
             raise InvalidValue(f"no user named {owner!r} to own the dispute")
         owner_id = owner_user.id
-    dispute_id = uow.disputes.add_dispute(
-        invoice, reason, disputed, owner_id or user.id, note, user.id, uow.clock.now()
-    )
+    now = uow.clock.now()
+    dispute_id = uow.disputes.add_dispute(invoice, reason, disputed, owner_id, note, actor.user_id, now, source)
     what = f"{format_minor(disputed, invoice.currency)} {invoice.currency}"
+    by_customer = " by the customer on the portal" if source == "portal" else ""
     uow.audit.record(
         AuditEntry(
-            uow.clock.now(),
-            Actor.of(user),
+            now,
+            actor,
             "dispute",
             str(dispute_id),
             "opened",
-            f"Dispute opened on invoice {invoice.external_id} ({reason}, {what})",
+            f"Dispute opened{by_customer} on invoice {invoice.external_id} ({reason}, {what})",
             invoice.customer_id,
-            {"reason": reason, "amount": what, "note": note},
+            {"reason": reason, "amount": what, "note": note, **({"source": source} if by_customer else {})},
         )
     )
-    customer = uow.ledger.customer_by_id(invoice.customer_id)
     # For the customer's collector (and the managers, who see every alert); without a collector,
     # for the managers alone.
     uow.alerts.raise_alert(
         "dispute_opened",
         f"dispute:{dispute_id}",
-        f"{customer.name if customer else ''} disputes invoice {invoice.external_id}: {reason}, {what}",
+        f"{customer.name if customer else ''} disputes invoice {invoice.external_id}{by_customer}: {reason}, {what}",
         customer_id=invoice.customer_id,
         task_id=None,
         user_id=customer.collector_id if customer else None,
-        at=uow.clock.now(),
+        at=now,
     )
     return dispute_id
 

@@ -168,6 +168,7 @@ class DisputeRow:
     closed_at: datetime | None
     customer_name: str = ""
     invoice_number: str = ""  # the number the customer knows (the external id is the ERP's key)
+    source: str = "workspace"  # where it was opened: workspace or portal
 
 
 @dataclass(frozen=True, slots=True)
@@ -732,8 +733,10 @@ class Disputes(Protocol):
         note: str | None,
         by: int | None,
         at: datetime,
+        source: str = "workspace",
     ) -> int:
-        """A dispute opened at `at` (the workspace's clock, as every record it keeps)."""
+        """A dispute opened at `at` (the workspace's clock, as every record it keeps), from `source`:
+        workspace (a page, the API, the CLI) or portal (the customer)."""
 
     def dispute(self, dispute_id: int) -> DisputeRow | None: ...
 

@@ -33,6 +33,7 @@ class SqlDisputes(SqlArea):
         note: str | None,
         by: int | None,
         at: datetime,
+        source: str = "workspace",
     ) -> int:
         d = t.disputes
         dispute_id = int(
@@ -47,6 +48,7 @@ class SqlDisputes(SqlArea):
                     owner_id=owner_id,
                     note=note,
                     opened_by=by,
+                    source=source,
                     created_at=at,
                     updated_at=at,
                 )
@@ -75,6 +77,7 @@ class SqlDisputes(SqlArea):
                 d.c.closed_at,
                 c.c.name,
                 i.c.number,
+                d.c.source,
             )
             .join(i, i.c.id == d.c.invoice_id)
             .join(c, c.c.id == d.c.customer_id)
