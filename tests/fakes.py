@@ -1417,6 +1417,7 @@ class FakeCustomerRecords:
             invoice.status,
             invoice.disputed,
             invoice.plan_id,
+            payment_pending=invoice.payment_pending,
         )
 
     def customer_aging(self, customer_id: int, as_of: date) -> tuple[int, ...]:
