@@ -240,7 +240,13 @@ def dispute(uow: UnitOfWork, token: str, invoice_external_id: str, reason: str, 
         if invoice_external_id not in _own_invoices(uow, who, [invoice_external_id]):
             raise NotFound(f"there is no invoice {invoice_external_id!r} on this account")
         dispute_id = disputes.open_in(
-            uow, who.actor, invoice_external_id, reason, note=message or None, customer_id=who.customer.id
+            uow,
+            who.actor,
+            invoice_external_id,
+            reason,
+            note=message or None,
+            customer_id=who.customer.id,
+            source="portal",
         )
         uow.commit()
         row = uow.disputes.dispute(dispute_id)
