@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -18,9 +18,11 @@ from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
 from .config import Settings
 from .domain.workflows import Workflow
-from .services import email_templates, inbox, workflows
+from .services import email_templates, inbox, online_payments, workflows
 from .services import settings as stored_settings
 from .services.cycle import Mailer
+from .services.ledger_ports import InboxEvent
+from .services.portal_ports import PaymentGateway
 from .services.ports import Clock, UnitOfWork
 
 if TYPE_CHECKING:
@@ -107,9 +109,33 @@ class Arrears:
         return Mailer(self.templates, transport_from_url(self.settings.email_url), self.workspace.email_from)
 
     def inbox_handlers(self) -> dict[str, inbox.Handler]:
-        """What applies the events of each provider received in the inbox (none is connected yet:
-        an event of a provider without a handler is retried, then marked failed)."""
-        return {}
+        """What applies the events of each provider received in the inbox (an event of a provider
+        without a handler is retried, then marked failed). Stripe's events date payments in the
+        workspace's time zone in force when they are applied."""
+
+        def stripe(uow: UnitOfWork, event: InboxEvent) -> None:
+            online_payments.apply_stripe_event(uow, event, timezone=self.workspace.timezone)
+
+        return {"stripe": stripe}
+
+    def payment_gateway(self) -> PaymentGateway | None:
+        """Stripe Checkout when ARREARS_STRIPE_SECRET_KEY is set (at ARREARS_STRIPE_API_BASE when
+        that is); None: the portal offers no online payment."""
+        if not self.settings.stripe_secret_key:
+            return None
+        if "_gateway" not in self.__dict__:  # one client (and its connection pool) per process
+            from .adapters.stripe_gateway import StripeGateway  # the SDK loads when a payment starts
+
+            self.__dict__["_gateway"] = StripeGateway(self.settings.stripe_secret_key, self.settings.stripe_api_base)
+        gateway: PaymentGateway = self.__dict__["_gateway"]
+        return gateway
+
+    def verify_stripe_event(self, payload: bytes, signature_header: str) -> dict[str, Any]:
+        """The Stripe event of a webhook's body, once its signature is checked against
+        ARREARS_STRIPE_WEBHOOK_SECRET (InvalidValue when it is missing, forged or stale)."""
+        from .adapters.stripe_gateway import verify_event
+
+        return verify_event(payload, signature_header, self.settings.stripe_webhook_secret)
 
     def workflows(self) -> tuple[Workflow, ...]:
         """The workflows in force: ARREARS_WORKFLOWS, else the stored file, else the built-in default."""

@@ -30,7 +30,9 @@ from arrears.services.automation_ports import NewEmail
 from tests.ledger import Ledger, csv_bytes, customer
 from tests.web import Site, csrf_of, open_site, password
 
-NOT_WEB = ("/api", "/docs", "/openapi.json", "/static", "/redoc")
+# Not session pages: /webhooks/stripe has no sign-in or CSRF token (Stripe signs each body); its
+# hostile input (no, forged or stale signature, bad or huge body) is tests/e2e/test_stripe_checkout.py's.
+NOT_WEB = ("/api", "/docs", "/openapi.json", "/static", "/redoc", "/webhooks/")
 PUBLIC = {("GET", "/signin"), ("POST", "/signin")}
 
 

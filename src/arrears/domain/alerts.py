@@ -1,7 +1,8 @@
 """The kinds of alert: what a person must look at, and what each is called on a page.
 
 The rules that raise them live where their condition is decided (stale tasks and broken promises in
-the collection rules, disputes when one is opened, failed emails in the outbox); this names them once.
+the collection rules, disputes when one is opened, failed emails in the outbox, the payment provider's
+verdicts in services/online_payments.py); this names them once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ class AlertKind(StrEnum):
     DISPUTE_OPENED = "dispute_opened"  # an invoice went into dispute [001]
     PROMISE_BROKEN = "promise_broken"  # a promise to pay passed its date unpaid
     EMAIL_FAILED = "email_failed"  # an email could not be sent [004]
+    PAYMENT_FAILED = "payment_failed"  # an online payment by bank debit failed: chasing resumes
+    PAYMENT_REFUNDED = "payment_refunded"  # the provider refunded an online payment (never netted by itself)
+    CHARGEBACK = "chargeback"  # the payer's bank disputed an online payment
+    PAYMENT_UNMATCHED = "payment_unmatched"  # money received for an unknown customer or invoice: nothing recorded
 
 
 LABELS: dict[str, str] = {
@@ -23,6 +28,10 @@ LABELS: dict[str, str] = {
     AlertKind.DISPUTE_OPENED: "Dispute opened",
     AlertKind.PROMISE_BROKEN: "Promise broken",
     AlertKind.EMAIL_FAILED: "Email failed",
+    AlertKind.PAYMENT_FAILED: "Online payment failed",
+    AlertKind.PAYMENT_REFUNDED: "Payment refunded",
+    AlertKind.CHARGEBACK: "Chargeback",
+    AlertKind.PAYMENT_UNMATCHED: "Payment not matched",
 }
 
 

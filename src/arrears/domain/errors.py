@@ -39,3 +39,10 @@ class Conflict(ArrearsError):
 
 class PermissionDenied(ArrearsError):
     code = "forbidden"
+
+
+class PaymentProviderError(ArrearsError):
+    """The payment provider refused or did not answer: nothing was paid; trying again later may work
+    (a page answers 502, not a trace)."""
+
+    code = "payment_provider"

@@ -27,6 +27,9 @@ class Ledger(LedgerReads, Protocol):
     def receive_event(self, provider: str, event_id: str, kind: str, payload: dict[str, Any], at: datetime) -> bool:
         """Store an event as received; False (and nothing changed) when it was received before."""
 
+    def inbox_id(self, provider: str, event_id: str) -> int | None:
+        """The inbox's own id of that provider's event (None: never received), to mark it."""
+
     def next_event(self, at: datetime) -> InboxEvent | None:
         """The oldest pending event due to be tried at `at`, held by this transaction (another worker
         takes the next one)."""

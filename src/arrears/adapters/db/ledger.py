@@ -42,6 +42,13 @@ class SqlLedger(SqlLedgerReads):
         statement = insert(e).values(**values).on_conflict_do_nothing(index_elements=["provider", "event_id"])
         return bool(self.connection.execute(statement.returning(e.c.id)).first())
 
+    def inbox_id(self, provider: str, event_id: str) -> int | None:
+        e = t.inbox_events
+        found = self.connection.execute(
+            select(e.c.id).where(e.c.provider == provider, e.c.event_id == event_id)
+        ).scalar_one_or_none()
+        return None if found is None else int(found)
+
     def next_event(self, at: datetime) -> InboxEvent | None:
         e = t.inbox_events
         query = (

@@ -1,11 +1,25 @@
 """The pages, one module per area; `router` holds them all.
 
 Each route reads its input, calls one service and renders or redirects (POST, then redirect, so a
-reload never repeats an action). Roles are checked by the services, not here."""
+reload never repeats an action). Roles are checked by the services, not here. The payment providers'
+webhooks (`webhooks`) are no pages: they are verified by the provider's signature."""
 
 from fastapi import APIRouter
 
-from . import admin, alerts, auth, customers, dashboard, disputes, email_templates, history, imports, tasks, workflows
+from . import (
+    admin,
+    alerts,
+    auth,
+    customers,
+    dashboard,
+    disputes,
+    email_templates,
+    history,
+    imports,
+    tasks,
+    webhooks,
+    workflows,
+)
 from .sending import router as sending_router
 
 router = APIRouter(include_in_schema=False)
@@ -13,3 +27,5 @@ router = APIRouter(include_in_schema=False)
 router.include_router(sending_router)
 for area in (auth, tasks, history, customers, disputes, imports, workflows, email_templates, dashboard, alerts, admin):
     router.include_router(area.router)
+# Signed by the provider, not a session's page: no sign-in, no CSRF token (web/routes/webhooks.py).
+router.include_router(webhooks.router)
