@@ -26,7 +26,7 @@ def portal_link(
         int | None,
         typer.Option(
             "--days",
-            help=f"How many days the link stays valid, 1 to {MAX_LINK_DAYS} (default: $ARREARS_PORTAL_LINK_DAYS, else 30).",
+            help=f"Days the link stays valid, 1 to {MAX_LINK_DAYS} (default: $ARREARS_PORTAL_LINK_DAYS, else 30).",
             show_default=False,
         ),
     ] = None,
