@@ -22,6 +22,7 @@ from .services import email_templates, inbox, online_payments, workflows
 from .services import settings as stored_settings
 from .services.cycle import Mailer
 from .services.ledger_ports import InboxEvent
+from .services.outbox import PortalLinks
 from .services.portal_ports import PaymentGateway
 from .services.ports import Clock, UnitOfWork
 
@@ -101,12 +102,19 @@ class Arrears:
         return transport_from_url(self.settings.email_url)
 
     def mailer(self) -> Mailer:
-        return Mailer(self.templates, self.sender, self.workspace.email_from)
+        return Mailer(self.templates, self.sender, self.workspace.email_from, self.portal_links())
 
     def own_mailer(self) -> Mailer:
         """A mailer with a transport of its own: for an email sent from a page while other requests
         send theirs (`sender` keeps one SMTP connection, which two threads cannot share)."""
-        return Mailer(self.templates, transport_from_url(self.settings.email_url), self.workspace.email_from)
+        return Mailer(
+            self.templates, transport_from_url(self.settings.email_url), self.workspace.email_from, self.portal_links()
+        )
+
+    def portal_links(self) -> PortalLinks:
+        """Where the emails' links to the customer portal point (ARREARS_BASE_URL) and how many days
+        they last (ARREARS_PORTAL_LINK_DAYS)."""
+        return PortalLinks(self.settings.base_url, self.settings.portal_link_days)
 
     def inbox_handlers(self) -> dict[str, inbox.Handler]:
         """What applies the events of each provider received in the inbox (an event of a provider

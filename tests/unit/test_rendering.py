@@ -32,6 +32,7 @@ def context(
         "step": {"name": "past-due-30", "days": 30},
         "as_of": date(2026, 6, 30),
         "invoice": invoice,
+        "portal_url": "",
     }
 
 
@@ -101,3 +102,28 @@ def test_amounts_are_formatted_as_babel_formats_them_for_every_currency_and_loca
             assert templates.money(amount, currency) == format_currency(amount, currency, locale=locale)
     for _ in range(2):  # the second time from the cache
         assert templates.day(date(2026, 6, 30)) == format_date(date(2026, 6, 30), format="medium", locale=locale)
+
+
+@pytest.mark.parametrize("name", ["courtesy_reminder", "past_due", "final_notice", "invoice"])
+def test_a_reminder_links_to_the_customers_portal_escaped_in_html(name: str) -> None:
+    url = 'https://ar.example/portal/T?a=1&b="x"'
+
+    email = Templates().email(name, {**context(), "portal_url": url})
+
+    assert f"See, pay or dispute your invoices online: {url}\n" in email.text
+    escaped = "https://ar.example/portal/T?a=1&amp;b=&#34;x&#34;"
+    assert f'<a href="{escaped}">{escaped}</a>' in email.html
+
+
+@pytest.mark.parametrize("name", ["courtesy_reminder", "past_due", "final_notice", "invoice", "welcome"])
+def test_without_a_portal_link_no_line_speaks_of_one(name: str) -> None:
+    email = Templates().email(name, context())
+
+    assert "online" not in email.text and "online" not in email.html
+    assert "\n\n\n" not in email.text
+
+
+def test_a_welcome_has_no_portal_line_even_with_a_link() -> None:
+    email = Templates().email("welcome", {**context(), "portal_url": "https://ar.example/portal/T"})
+
+    assert "/portal/" not in email.text and "/portal/" not in email.html

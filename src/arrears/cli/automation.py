@@ -143,7 +143,15 @@ def preview(
     """
     with workspace(database_url) as arrears:
         day = parse_date(as_of, "--as-of") if as_of else workspace_today(arrears)
-        rendered, to = previews.preview(arrears.uow(), arrears.templates, arrears.workflows(), step, customer, day)
+        rendered, to = previews.preview(
+            arrears.uow(),
+            arrears.templates,
+            arrears.workflows(),
+            step,
+            customer,
+            day,
+            base_url=arrears.settings.base_url,
+        )
     typer.echo(f"To: {', '.join(to) or '(no address: this customer would get no email)'}")
     typer.echo(f"Subject: {rendered.subject}\n")
     typer.echo(rendered.html if html else rendered.text)
@@ -158,7 +166,9 @@ def send(database_url: DatabaseUrl = None) -> None:
     """
     with workspace(database_url) as arrears:
         mailer = arrears.mailer()
-        report = outbox.send_due(arrears.uow, mailer.sender, mailer.templates, mailer.sender_address)
+        report = outbox.send_due(
+            arrears.uow, mailer.sender, mailer.templates, mailer.sender_address, links=mailer.links
+        )
     typer.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed")
 
 

@@ -76,9 +76,10 @@ class TemplateRefused(ArrearsError):
         return [p for p in self.problems if p.part == part]
 
 
-def sample_context(as_of: date, currency: str) -> dict[str, Any]:
+def sample_context(as_of: date, currency: str, portal_url: str) -> dict[str, Any]:
     """What an edited template is tried on: a sample customer with two overdue invoices, as the
-    cycle would give a past-due step (templates/README.md lists the names)."""
+    cycle would give a past-due step (templates/README.md lists the names), and `portal_url`, an
+    example of the link to the customer's portal that every email sent carries."""
     invoices = [
         {
             "number": "INV-1001",
@@ -105,4 +106,5 @@ def sample_context(as_of: date, currency: str) -> dict[str, Any]:
         "currency": currency,
         "step": {"name": "past-due-30", "days": 30},
         "as_of": as_of,
+        "portal_url": portal_url,
     }

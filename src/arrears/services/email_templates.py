@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from ..domain.audit import Actor, AuditEntry
 from ..domain.email_templates import (
@@ -26,6 +27,7 @@ from ..domain.email_templates import (
 from ..domain.errors import InvalidValue
 from ..domain.permissions import Action, require
 from ..domain.users import User
+from . import portal
 from .automation_ports import Rendered, Renderer
 from .ports import UnitOfWork
 
@@ -133,19 +135,39 @@ def _checked(name: str, parts: Mapping[str, str]) -> dict[str, str]:
     return {part: parts.get(part, "") for part in PARTS}
 
 
+def _sample(templates: Renderer, as_of: date, base_url: str) -> dict[str, Any]:
+    """The sample customer, in the locale's currency, with an example portal link (none is issued)."""
+    return sample_context(as_of, templates.currency, portal.example_url(base_url))
+
+
 def preview(
-    uow: UnitOfWork, user: User | None, templates: Renderer, name: str, parts: Mapping[str, str], as_of: date
+    uow: UnitOfWork,
+    user: User | None,
+    templates: Renderer,
+    name: str,
+    parts: Mapping[str, str],
+    as_of: date,
+    *,
+    base_url: str = "",
 ) -> Rendered:
-    """The email `parts` make for the sample customer (two overdue invoices, in the locale's currency),
-    without saving anything; raises TemplateRefused naming each part that fails, with its line."""
+    """The email `parts` make for the sample customer (two overdue invoices, in the locale's currency,
+    and an example portal link under `base_url`, ARREARS_BASE_URL), without saving anything; raises
+    TemplateRefused naming each part that fails, with its line."""
     require(user, Action.MANAGE_WORKFLOWS)
     edited = _checked(name, parts)
     load_stored(uow, templates)
-    return templates.trial(name, edited, sample_context(as_of, templates.currency))
+    return templates.trial(name, edited, _sample(templates, as_of, base_url))
 
 
 def save(
-    uow: UnitOfWork, user: User, templates: Renderer, name: str, parts: Mapping[str, str], as_of: date
+    uow: UnitOfWork,
+    user: User,
+    templates: Renderer,
+    name: str,
+    parts: Mapping[str, str],
+    as_of: date,
+    *,
+    base_url: str = "",
 ) -> list[str]:
     """Store the parts of template `name` that differ from the folder's or the built-in ones, once
     they parse and render with the sample; returns the parts stored. A refused template (TemplateRefused)
@@ -153,7 +175,7 @@ def save(
     require(user, Action.MANAGE_WORKFLOWS)
     edited = _checked(name, parts)
     load_stored(uow, templates)
-    templates.trial(name, edited, sample_context(as_of, templates.currency))
+    templates.trial(name, edited, _sample(templates, as_of, base_url))
     changed = {
         part: text for part, text in edited.items() if not _same(part, text, templates.source(name, part, stored=False))
     }

@@ -23,13 +23,38 @@ from ..domain.audit import SYSTEM, AuditEntry
 from ..domain.currencies import minor_unit
 from ..domain.emails import PermanentFailure, TemporaryFailure, retry_after
 from ..domain.errors import ArrearsError
+from ..domain.portal import check_link_days
 from ..domain.workflows import Step
-from . import email_templates
+from . import email_templates, portal
 from .automation_ports import DueSubject, OutboxEmail, Rendered, Renderer, Sender
 from .ports import UnitOfWork
 from .statements import pdf_name, statement_context
 
 UowFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True, slots=True)
+class PortalLinks:
+    """How emails link to the customer portal: under ARREARS_BASE_URL, valid ARREARS_PORTAL_LINK_DAYS.
+
+    Every email rendered at send time gets a link of its own, issued in the transaction that sends
+    it (the template's `portal_url`); a template that does not use it leaves an unused link behind,
+    as does an email put back for another try: a token that never left has no holder."""
+
+    base_url: str
+    days: int
+
+    def __post_init__(self) -> None:
+        check_link_days(self.days)  # a bad ARREARS_PORTAL_LINK_DAYS stops here, not at each email
+
+    def example(self) -> str:
+        """What `portal_url` is where nothing is sent (the render that checks a template before an
+        email is queued): an example that opens nothing."""
+        return portal.example_url(self.base_url)
+
+    def issue(self, uow: UnitOfWork, email: OutboxEmail) -> str:
+        token = portal.issue_for_email(uow, email.customer_id, None, self.days, f"email {email.id}")
+        return portal.portal_url(self.base_url, token)
 
 
 @dataclass
@@ -106,12 +131,14 @@ def email_context(
     }
 
 
-def render_stored(templates: Renderer, template: str, frozen: str, subject: str) -> Rendered:
-    """An email's body as the send loop renders it: from the context as stored, under its subject."""
-    return templates.body(template, thaw(frozen), subject)
+def render_stored(templates: Renderer, template: str, frozen: str, subject: str, *, portal_url: str) -> Rendered:
+    """An email's body as the send loop renders it: from the context as stored, under its subject,
+    with `portal_url` (the email's own link to the portal; an example where nothing is sent; "" for
+    a mailer without links)."""
+    return templates.body(template, {**thaw(frozen), "portal_url": portal_url}, subject)
 
 
-def body(email: OutboxEmail, templates: Renderer) -> Rendered | None:
+def body(email: OutboxEmail, templates: Renderer, portal_url: str = "") -> Rendered | None:
     """The body to send: rendered now from the email's template and stored context, under the
     subject it was queued with; None for an email queued with its body (before migration 0008).
     Whatever fails here fails this email (PermanentFailure: a later try would fail the same way),
@@ -119,7 +146,7 @@ def body(email: OutboxEmail, templates: Renderer) -> Rendered | None:
     if email.context is None:
         return None
     try:
-        return render_stored(templates, email.template, email.context, email.subject)
+        return render_stored(templates, email.template, email.context, email.subject, portal_url=portal_url)
     # a template's error, or a stored context that does not read back (JSON, a date, a decimal)
     except (ArrearsError, ValueError, TypeError, KeyError, ArithmeticError) as error:
         raise PermanentFailure(f"{error}") from None
@@ -226,15 +253,22 @@ def _statement(uow: UnitOfWork, templates: Renderer, customer_id: int) -> tuple[
 
 
 def send_due(
-    uow_factory: UowFactory, sender: Sender, templates: Renderer, sender_address: str, *, limit: int | None = None
+    uow_factory: UowFactory,
+    sender: Sender,
+    templates: Renderer,
+    sender_address: str,
+    *,
+    limit: int | None = None,
+    links: PortalLinks | None = None,
 ) -> SendReport:
     """Send queued emails whose time has come, one transaction each, until none is left (or `limit`
     have been tried). An email put back for a later try comes due again only after its wait (a
-    minute, then longer, a few tries in all), so a call that runs that long may try it again."""
+    minute, then longer, a few tries in all), so a call that runs that long may try it again. With
+    `links`, each email rendered now carries a fresh link to its customer's portal."""
     report = SendReport()
     email_templates.load_stored(uow_factory(), templates)  # those saved since the last send
     try:
-        _send(uow_factory, sender, templates, sender_address, limit, report)
+        _send(uow_factory, sender, templates, sender_address, limit, links, report)
     finally:
         sender.close()
     return report
@@ -246,6 +280,7 @@ def _send(
     templates: Renderer,
     sender_address: str,
     limit: int | None,
+    links: PortalLinks | None,
     report: SendReport,
 ) -> None:
     for _ in itertools.count() if limit is None else range(limit):
@@ -254,12 +289,18 @@ def _send(
             due = uow.outbox.due_emails(now, 1)
             if not due:
                 break
-            _send_one(uow, due[0], now, sender, templates, sender_address, report)
+            _send_one(uow, due[0], now, sender, templates, sender_address, links, report)
             uow.commit()
 
 
 def send_email(
-    uow_factory: UowFactory, sender: Sender, templates: Renderer, sender_address: str, email_id: int
+    uow_factory: UowFactory,
+    sender: Sender,
+    templates: Renderer,
+    sender_address: str,
+    email_id: int,
+    *,
+    links: PortalLinks | None = None,
 ) -> SendReport:
     """Send the one queued email `email_id` now, as the loop of `send_due` would (an email queued by
     hand goes at once); nothing if it is not due (sent, or taken by a worker at this moment). A
@@ -270,7 +311,7 @@ def send_email(
             now = uow.clock.now()
             email = uow.outbox.due_email(email_id, now)
             if email is not None:
-                _send_one(uow, email, now, sender, templates, sender_address, report)
+                _send_one(uow, email, now, sender, templates, sender_address, links, report)
                 uow.commit()
     finally:
         sender.close()
@@ -284,13 +325,16 @@ def _send_one(
     sender: Sender,
     templates: Renderer,
     sender_address: str,
+    links: PortalLinks | None,
     report: SendReport,
 ) -> None:
-    """Send one email taken from the queue and mark it (sent, to retry, or failed), in `uow`."""
+    """Send one email taken from the queue and mark it (sent, to retry, or failed), in `uow`; an
+    email rendered now gets a fresh portal link, issued in `uow` (none for one queued with its body)."""
     attempts = email.attempts + 1
     rendered: Rendered | None = None
     try:
-        rendered = body(email, templates)
+        link = links.issue(uow, email) if links is not None and email.context is not None else ""
+        rendered = body(email, templates, link)
         attachments = _attachments(uow, templates, email)
         sender.send(build_message(email, sender_address, attachments, now, rendered))
     except TemporaryFailure as failure:

@@ -82,6 +82,15 @@ def portal_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/portal/{token}"
 
 
+# The token of the link a preview shows (a template tried on the sample, `arrears email preview`):
+# not the shape of a token, so it opens nothing; a real email carries a link of its own.
+EXAMPLE_TOKEN = "EXAMPLE-LINK"  # noqa: S105 (a placeholder, not a secret)
+
+
+def example_url(base_url: str) -> str:
+    return portal_url(base_url, EXAMPLE_TOKEN)
+
+
 # -- links, for the staff --------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from ..domain.errors import InvalidValue, NotFound
 from ..domain.workflows import Workflow
-from . import email_templates, outbox
+from . import email_templates, outbox, portal
 from .automation_ports import Rendered, Renderer
 from .cycle.planning import is_past_due_step
 from .ports import UnitOfWork
@@ -20,13 +20,16 @@ def preview(
     step_name: str,
     customer_external_id: str,
     as_of: date,
+    *,
+    base_url: str = "",
 ) -> tuple[Rendered, tuple[str, ...]]:
     """The email the step would send the customer on `as_of`, and to whom. It lists the invoices the
     cycle would chase under the step's workflow that day (`receivables.is_chaseable`): not the
     disputed, excluded, paused or promised ones, nor those on a payment plan (chased by instalment),
     and none if the customer is on hold or falls to another workflow. A step before the due date
     lists those not yet past due (it never speaks of a late one); a past-due step lists the past-due
-    ones, as the customer's one past-due email of a day does."""
+    ones, as the customer's one past-due email of a day does. Its `portal_url` is an example under
+    `base_url` (ARREARS_BASE_URL) that opens nothing: a preview issues no link."""
     steps = [(index, s) for index, w in enumerate(workflows) for s in w.steps if s.name == step_name]
     if not steps:
         known = ", ".join(s.name for w in workflows for s in w.steps)
@@ -49,4 +52,6 @@ def preview(
     )
     # As the email would go: the subject from the context, the body from its stored (JSON) form.
     subject = templates.subject(step.email, context)
-    return outbox.render_stored(templates, step.email, outbox.freeze(context), subject), recipient.addresses
+    example = portal.example_url(base_url)
+    rendered = outbox.render_stored(templates, step.email, outbox.freeze(context), subject, portal_url=example)
+    return rendered, recipient.addresses

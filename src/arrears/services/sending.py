@@ -246,7 +246,7 @@ def queue_email(uow: UnitOfWork, user: User, mailer: Mailer, external_id: str, e
             template, (subject, context["message"]) = FREE_TEXT, written
         frozen = outbox.freeze(context)
         try:  # rendered whole now, as the cycle does: a template that fails queues nothing
-            outbox.render_stored(mailer.templates, template, frozen, subject)
+            outbox.render_stored(mailer.templates, template, frozen, subject, portal_url=mailer.example_portal_url())
         except ArrearsError as error:
             raise InvalidValue(f"{error.message}") from None
         email_id = uow.outbox.queue_email(
@@ -309,6 +309,8 @@ def send_email(
     queued = queue_email(uow_factory(), user, mailer, external_id, email)
     if queued.email_id is None:
         return Sent(queued, "")
-    report = outbox.send_email(uow_factory, mailer.sender, mailer.templates, mailer.sender_address, queued.email_id)
+    report = outbox.send_email(
+        uow_factory, mailer.sender, mailer.templates, mailer.sender_address, queued.email_id, links=mailer.links
+    )
     delivery = "sent" if report.sent else "failed" if report.failed else "retry" if report.retried else "queued"
     return Sent(queued, delivery)

@@ -274,7 +274,7 @@ def _new_email(mailer: Mailer, output: _Output, as_of: date, now: datetime, chec
         # The first email of each template in a cycle is rendered whole, from its stored form: a
         # broken template stops the cycle here, as it did when every body was rendered in it,
         # before any email is queued with it (fix it, run the day again).
-        outbox.render_stored(mailer.templates, step.email, frozen, subject)
+        outbox.render_stored(mailer.templates, step.email, frozen, subject, portal_url=mailer.example_portal_url())
         checked.add(step.email)
     return NewEmail(
         lead.customer_id,

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from ..automation_ports import Renderer, Sender
+from ..outbox import PortalLinks
 
 
 @dataclass
@@ -63,6 +64,13 @@ class Mailer:
     templates: Renderer
     sender: Sender
     sender_address: str
+    # Where the emails' portal links point and how long they last (the composition root's, from the
+    # settings); None: the emails carry no link (their `portal_url` is empty).
+    links: PortalLinks | None = None
+
+    def example_portal_url(self) -> str:
+        """The `portal_url` a render that sends nothing is given (a check, a preview)."""
+        return self.links.example() if self.links is not None else ""
 
     def message_id(self) -> str:
         domain = self.sender_address.rpartition("@")[2] or "arrears.invalid"

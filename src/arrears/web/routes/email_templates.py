@@ -80,11 +80,20 @@ def preview_or_save(request: Request, name: TemplateName, user: WebUser, web: We
     assert arrears.clock is not None
     try:
         if form.get("action") == "save":
-            stored = email_templates.save(arrears.uow(), user, arrears.templates, name, parts, arrears.clock.today())
+            stored = email_templates.save(
+                arrears.uow(),
+                user,
+                arrears.templates,
+                name,
+                parts,
+                arrears.clock.today(),
+                base_url=arrears.settings.base_url,
+            )
             told = "it is the same as the built-in one" if not stored else "the next email sent uses it"
             request.state.session.flash(f"Template {name} saved: {told}.")
             return redirect(f"/templates/{name}")
-        rendered = email_templates.preview(arrears.uow(), user, arrears.templates, name, parts, arrears.clock.today())
+        today, base = arrears.clock.today(), arrears.settings.base_url
+        rendered = email_templates.preview(arrears.uow(), user, arrears.templates, name, parts, today, base_url=base)
     except TemplateRefused as error:
         return _editor(request, user, web, name, 422, edited=parts, refused=error)
     return _editor(request, user, web, name, edited=parts, preview=rendered)
@@ -98,7 +107,13 @@ def preview_html(name: TemplateName, user: WebUser, web: WebState, form: Form) -
     assert arrears.clock is not None
     try:
         rendered = email_templates.preview(
-            arrears.uow(), user, arrears.templates, name, _parts(form), arrears.clock.today()
+            arrears.uow(),
+            user,
+            arrears.templates,
+            name,
+            _parts(form),
+            arrears.clock.today(),
+            base_url=arrears.settings.base_url,
         )
         body, status = rendered.html, 200
         if "<html" not in body.lower():  # a fragment (no layout) is shown as a document of its own
