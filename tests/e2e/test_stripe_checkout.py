@@ -201,6 +201,39 @@ def test_stripe_refusing_the_session_is_a_provider_error_and_the_payment_is_fail
     assert payment.error is not None and "could not open a checkout page" in payment.error
 
 
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        (httpx.Response(200, json={"id": "cs_test_1", "object": "checkout.session"}), "without a checkout page"),
+        (httpx.ConnectError("connection refused"), "could not open a checkout page"),
+    ],
+)
+def test_stripe_out_of_reach_or_answering_without_a_page_is_a_provider_error(
+    shop: Shop, answer: httpx.Response | Exception, words: str
+) -> None:
+    gateway = shop.arrears.payment_gateway()
+    assert gateway is not None
+    with respx.mock(base_url=API_BASE) as stripe_api:
+        route = stripe_api.post("/v1/checkout/sessions").mock(side_effect=[answer] * 3)
+
+        with pytest.raises(PaymentProviderError, match=words):
+            online_payments.start_payment(
+                shop.arrears.uow(),
+                gateway,
+                customer_id=shop.acme_id(),
+                portal_link_id=None,
+                invoice_external_ids=["I1"],
+                amount=None,
+                success_url="https://arrears.test/ok",
+                cancel_url="https://arrears.test/back",
+            )
+
+    keys = {call.request.headers["idempotency-key"] for call in route.calls}
+    assert len(keys) == 1  # a retry after a network failure is the same request
+    [payment] = shop.online_payments()
+    assert payment.status == "failed"
+
+
 # -- the webhook -------------------------------------------------------------------------------------
 
 

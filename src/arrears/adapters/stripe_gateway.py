@@ -94,9 +94,11 @@ class StripeGateway:
             raise PaymentProviderError(
                 f"the payment provider could not open a checkout page ({reason}); nothing was paid: try again later"
             ) from error
-        if not session.id or not session.url:
+        answer: dict[str, Any] = session.to_dict()
+        session_id, url = answer.get("id"), answer.get("url")
+        if not isinstance(session_id, str) or not isinstance(url, str) or not session_id or not url:
             raise PaymentProviderError("the payment provider answered without a checkout page; nothing was paid")
-        return CheckoutSession(session.id, session.url)
+        return CheckoutSession(session_id, url)
 
 
 def verify_event(payload: bytes, signature_header: str, secret: str) -> dict[str, Any]:
