@@ -15,6 +15,10 @@ from arrears.domain.errors import InvalidValue
         ("dispute_opened", "Dispute opened"),
         ("promise_broken", "Promise broken"),
         ("email_failed", "Email failed"),
+        ("payment_failed", "Online payment failed"),
+        ("payment_refunded", "Payment refunded"),
+        ("chargeback", "Chargeback"),
+        ("payment_unmatched", "Payment not matched"),
     ],
 )
 def test_each_kind_of_alert_has_its_label(kind: str, text: str) -> None:
@@ -45,5 +49,6 @@ def test_an_unknown_kind_is_refused_naming_the_known_ones() -> None:
         parse_alert_kind("stale")
 
     assert caught.value.message == (
-        "'stale' is not a kind of alert: use one of stale_task, dispute_opened, promise_broken, email_failed"
+        "'stale' is not a kind of alert: use one of stale_task, dispute_opened, promise_broken, email_failed, "
+        "payment_failed, payment_refunded, chargeback, payment_unmatched"
     )
