@@ -664,12 +664,28 @@ def test_the_worker_applies_a_deferred_event_when_it_tries_again(
     assert receive(uow, session_event()) == "duplicate"
 
 
-def test_a_malformed_session_is_deferred_not_a_crash(uow: PayingUnitOfWork) -> None:
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("amount_total", None), ("amount_total", "350.00"), ("amount_total", -1), ("amount_total", True), ("id", 7)],
+)
+def test_a_malformed_session_is_deferred_not_a_crash(uow: PayingUnitOfWork, key: str, value: object) -> None:
     event = session_event()
-    del event["data"]["object"]["amount_total"]
+    event["data"]["object"][key] = value
 
     assert receive(uow, event) == "deferred"
-    assert rows_of(uow) == []
+    assert (rows_of(uow), uow.portal.payments) == ([], {})
+
+
+def test_an_event_without_an_object_is_deferred_not_a_crash(uow: PayingUnitOfWork) -> None:
+    assert receive(uow, {"id": "evt_9", "type": "checkout.session.completed", "data": []}) == "deferred"
+
+
+def test_money_in_a_currency_this_version_does_not_know_is_alerted_in_minor_units(uow: PayingUnitOfWork) -> None:
+    receive(uow, session_event(currency="xts", amount=123))
+
+    [alert] = alerts_of(uow)
+    assert alert.kind == "payment_unmatched"
+    assert "123 minor units of XTS" in alert.message
 
 
 # -- what Stripe is told --------------------------------------------------------------------------
