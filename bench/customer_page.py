@@ -86,11 +86,11 @@ def csv_file(header: list[str], rows: list[list[object]]) -> io.BytesIO:
     return io.BytesIO(("\n".join(lines) + "\n").encode())
 
 
-def fresh(backend: str, postgres_url: str) -> str:
-    """A fresh, migrated database; returns its URL."""
+def fresh(backend: str, postgres_url: str, name: str = "customer-page") -> str:
+    """A fresh, migrated database (SQLite: bench/out/NAME.db); returns its URL."""
     if backend == "sqlite":
         OUT.mkdir(parents=True, exist_ok=True)
-        path = OUT / "customer-page.db"
+        path = OUT / f"{name}.db"
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date
-from itertools import count
 from typing import Any
 
 from sqlalchemy import (
@@ -18,7 +17,6 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Connection,
-    Index,
     Integer,
     MetaData,
     Select,
@@ -44,7 +42,29 @@ from .import_kinds import KINDS, LOCKING_KINDS, Field
 from .locks import lock_customers
 from .receivables import invoice_status, outstanding
 
-_staging_names = count(1)
+# The staging tables, one definition per kind, made once per process: a statement over the same Table
+# object is compiled once and then found in SQLAlchemy's cache (a new table per import made every
+# statement of a one-row API write compile afresh: most of its time). Each is a temporary table of
+# the connection's session, dropped before it is made again, so two imports never meet: a session is
+# one connection, and its imports run one after the other.
+_STAGING = MetaData()
+
+
+def _temporary(name: str, *columns: Column[Any]) -> Table:
+    """The temporary table `name`, defined once (the columns of a later call are those of the first)."""
+    if name in _STAGING.tables:
+        return _STAGING.tables[name]
+    return Table(name, _STAGING, *columns, prefixes=["TEMPORARY"], postgresql_on_commit="DROP", keep_existing=True)
+
+
+def _fresh(connection: Connection, table: Table) -> None:
+    """Make the temporary table anew in this session (an earlier import's, if any, goes first:
+    SQLite keeps a session's temporary tables past the commit)."""
+    schema = "temp." if connection.dialect.name == "sqlite" else ""
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {schema}{table.name}")
+    table.create(connection)
+
+
 # Staged rows from which the planner is told about them (ANALYZE): a few rows need no statistics.
 ANALYZE_FROM = 1_000
 
@@ -67,15 +87,12 @@ class SqlImportBatch:
         self.dialect = connection.dialect.name
         # Fields filled from the parsed record, in record order (invoice_id is resolved later).
         self.record_fields = [f for f in self.kind.fields if f.name != "invoice_id"]
-        self.staging = Table(
-            f"staging_{kind.replace('-', '_')}_{next(_staging_names)}",
-            MetaData(),
+        self.staging = _temporary(
+            f"staging_{kind.replace('-', '_')}",
             Column("line", Integer, nullable=False),
             *(Column(f.name, f.type) for f in self.kind.fields),
-            prefixes=["TEMPORARY"],
-            postgresql_on_commit="DROP",
         )
-        self.staging.create(connection)
+        _fresh(connection, self.staging)
         self.staged = 0
         self._affected: Table | None = None
 
@@ -111,7 +128,8 @@ class SqlImportBatch:
     def _prepare(self) -> None:
         """Index the staged rows and resolve invoice references, once everything is staged."""
         s = self.staging
-        Index(f"ix_{s.name}_key", *(s.c[k] for k in self.kind.key)).create(self.connection)
+        # In DDL text, not an Index object: one would stay on the shared Table and be made with it next time.
+        self.connection.exec_driver_sql(f"CREATE INDEX ix_{s.name}_key ON {s.name} ({', '.join(self.kind.key)})")
         if "invoice_id" in s.c and "invoice_external_id" in self.columns:
             self.connection.execute(
                 update(s)
@@ -383,14 +401,8 @@ class SqlImportBatch:
         """Invoices whose paid or credited amount this file can change: the ones it allocates to,
         and the ones its rows were allocated to before (an allocation can move)."""
         s, target = self.staging, self.kind.table
-        self._affected = Table(
-            f"{s.name}_invoices",
-            MetaData(),
-            Column("id", Integer, primary_key=True),
-            prefixes=["TEMPORARY"],
-            postgresql_on_commit="DROP",
-        )
-        self._affected.create(self.connection)
+        self._affected = _temporary(f"{s.name}_invoices", Column("id", Integer, primary_key=True))
+        _fresh(self.connection, self._affected)
         new = select(s.c.invoice_id).where(s.c.invoice_id.is_not(None))
         old = (
             select(target.c.invoice_id)
