@@ -1,4 +1,4 @@
-"""`arrears serve`: the API and the web workspace (and, as it arrives, the portal) over HTTP."""
+"""`arrears serve`: the API, the web workspace and the customer portal over HTTP."""
 
 from __future__ import annotations
 
@@ -45,8 +45,10 @@ def run_server(arrears: Arrears, host: str, port: int, sign_in: str | None = Non
 
 
 def server_app(arrears: Arrears) -> FastAPI:
-    """What `arrears serve` serves: the API under /api/v1 and the web workspace's pages beside it."""
+    """What `arrears serve` serves: the API under /api/v1, the web workspace's pages beside it, and
+    the customer portal under /portal (installed last: its error pages and headers win there)."""
     from ..api.app import create_app
-    from ..web.app import install
+    from ..portal.app import install as install_portal
+    from ..web.app import install as install_web
 
-    return install(create_app(arrears), arrears)
+    return install_portal(install_web(create_app(arrears), arrears), arrears)
