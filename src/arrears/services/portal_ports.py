@@ -122,6 +122,6 @@ class CheckoutSession:
 
 
 class PaymentGateway(Protocol):
-    """A payment provider's hosted checkout (adapters/stripe.py)."""
+    """A payment provider's hosted checkout (adapters/stripe_gateway.py)."""
 
     def create_checkout_session(self, request: CheckoutRequest) -> CheckoutSession: ...
