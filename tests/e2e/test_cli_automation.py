@@ -7,6 +7,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+from arrears.services import inbox
 from tests.e2e.conftest import Cli
 from tests.ledger import Ledger, contact, customer, invoice
 
@@ -151,3 +152,32 @@ def test_outbox_send_with_nothing_waiting(cli: Cli) -> None:
     result = cli("outbox", "send")
 
     assert result.exit_code == 0 and result.stdout.startswith("0 sent")
+
+
+def test_inbox_process_applies_a_payment_event_that_waits(cli: Cli, ledger: Ledger) -> None:
+    accounts(ledger)
+    paid = {
+        "id": "evt_waiting",
+        "type": "checkout.session.completed",
+        "created": 1782810000,  # 2026-06-30 in UTC
+        "data": {
+            "object": {
+                "id": "cs_1",
+                "payment_status": "paid",
+                "payment_intent": "pi_waiting",
+                "amount_total": 12000,
+                "currency": "usd",
+                "client_reference_id": "C1",
+                "metadata": {"arrears_invoices": "I1"},
+            }
+        },
+    }
+    inbox.receive(ledger.arrears.uow(), "stripe", "evt_waiting", paid["type"], paid)  # as a deferred event waits
+
+    first, again = cli("inbox", "process"), cli("inbox", "process")
+
+    assert (first.exit_code, again.exit_code) == (0, 0)
+    assert first.stdout.strip() == "1 applied, 0 to retry later, 0 failed; 0 waiting, 0 failed in all"
+    assert again.stdout.startswith("0 applied")
+    assert ledger.invoice("I1") == ("paid", "0.00")
+    assert [row["external_id"] for row in ledger.exported_rows("payments")] == ["pi_waiting-1"]

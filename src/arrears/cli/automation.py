@@ -1,4 +1,5 @@
-"""`arrears cycle`, `arrears workflow validate`, `arrears email preview`, `arrears outbox send`."""
+"""`arrears cycle`, `arrears workflow validate`, `arrears email preview`, `arrears outbox send`,
+`arrears inbox process`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..domain.errors import ArrearsError
-from ..services import cycle, outbox, previews, users, workflows
+from ..services import cycle, inbox, outbox, previews, users, workflows
 from .app import (
     OPERATOR,
     DatabaseUrl,
@@ -28,7 +29,9 @@ email_app = typer.Typer(help="Email templates: preview what a step sends.", no_a
 outbox_app = typer.Typer(help="The email outbox: send what is waiting.", no_args_is_help=True)
 app.add_typer(workflow_app, name="workflow")
 app.add_typer(email_app, name="email")
+inbox_app = typer.Typer(help="Events received from outside (payment webhooks): apply what waits.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(inbox_app, name="inbox")
 
 CONTRACT_KEYS = ("as_of", "emails_queued", "emails_sent", "tasks_created", "tasks_closed", "alerts_raised")
 
@@ -170,6 +173,24 @@ def send(database_url: DatabaseUrl = None) -> None:
             arrears.uow, mailer.sender, mailer.templates, mailer.sender_address, links=mailer.links
         )
     typer.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed")
+
+
+@inbox_app.command("process")
+@fails_cleanly
+def process_inbox(database_url: DatabaseUrl = None) -> None:
+    """Apply the received events that wait to be tried again (a payment webhook whose first try
+    failed); the worker does this every minute. Without a worker (SQLite), run it from a scheduler.
+
+    Example: [bold]arrears inbox process[/bold]
+    """
+    with workspace(database_url) as arrears:
+        report = inbox.process_pending(arrears.uow, arrears.inbox_handlers())
+        with arrears.uow() as uow:
+            counts = uow.ledger.event_counts()
+    typer.echo(
+        f"{report.processed} applied, {report.retried} to retry later, {report.failed} failed; "
+        f"{counts.get('pending', 0)} waiting, {counts.get('failed', 0)} failed in all"
+    )
 
 
 @app.command("worker")
