@@ -509,10 +509,12 @@ def test_an_address_that_tries_too_many_links_that_do_not_work_is_refused_for_a_
     assert neighbour.get(f"/portal/{token}").status_code == 200
 
 
-def test_a_euro_balance_with_an_iban_in_the_bank_details_gets_a_transfer_qr_code(site: Site) -> None:
+def test_a_euro_balance_with_an_iban_in_the_bank_details_gets_a_transfer_qr_code(site: Site, tmp_path: Path) -> None:
     site.arrears.settings = site.arrears.settings.model_copy(
         update={"bank_details": f"Example Bank\nIBAN: {IBAN}\nBIC: COBADEFFXXX"}
     )
+    Ledger(site.arrears, tmp_path).load("invoices", [invoice("B2", "C2", due=date(2026, 6, 1), amount="60.00")])
+    disputes.open_dispute(site.arrears.uow(), site.people["olivia"], "B2", "pricing")
     euro, dollar = link(site, "C2"), link(site, "C1")
     client = site.client()
 
@@ -524,5 +526,7 @@ def test_a_euro_balance_with_an_iban_in_the_bank_details_gets_a_transfer_qr_code
     assert "IBAN: DE89 3704 0044 0532 0130 00\nBIC: COBADEFFXXX" in euro_page  # as written, lines kept
     assert qr.status_code == 200 and qr.headers["content-type"] == "image/svg+xml"
     assert qr.content.startswith(b"<svg")
+    assert "(€40.00: the invoices in euros that are not disputed" in euro_page  # B2 (disputed) left out
+    assert 'Reference: <strong class="reference">C2: B1</strong>' in euro_page
     assert "transfer-qr.svg" not in dollar_page and "IBAN: DE89" in dollar_page
     assert client.get(f"/portal/{dollar}/transfer-qr.svg").status_code == 404

@@ -24,6 +24,7 @@ from ..domain.iban import find_iban
 from ..services import online_payments, statements
 from ..services import portal as portal_service
 from ..services.portal import MAX_MESSAGE, PortalView, portal_url
+from ..services.workspace_ports import InvoiceRow
 from .pages import BadForm, FormData, PortalRoute, error_page, portal_of, read_form, render, status_of
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
@@ -79,7 +80,8 @@ class Transfer:
     details: str
     iban: str | None
     eur_minor: int
-    reference: str
+    reference: str  # shown: the customer and the invoices to pay
+    qr_reference: str  # in the QR code: the customer and the invoices in euros
 
     @property
     def qr(self) -> bool:
@@ -88,15 +90,30 @@ class Transfer:
     def svg(self, company: str) -> bytes | None:
         if self.iban is None or self.eur_minor <= 0:
             return None
-        return epc_qr_svg(company, self.iban, Decimal(self.eur_minor).scaleb(-minor_unit("EUR")), self.reference)
+        return epc_qr_svg(company, self.iban, Decimal(self.eur_minor).scaleb(-minor_unit("EUR")), self.qr_reference)
 
 
 def transfer_of(arrears: Arrears, view: PortalView) -> Transfer:
+    """What to pay by transfer: the listed invoices that are not disputed, on a plan (paid by its
+    instalments) or already being paid online; the QR code asks for those in euros, in full. The
+    reference is the customer's id and the invoices' numbers."""
     details = arrears.settings.bank_details.strip()
-    eur = dict(view.totals).get("EUR", 0)
-    numbers = ", ".join(invoice.number for invoice in view.invoices if invoice.currency == "EUR")
-    reference = f"{view.customer_external_id}: {numbers}" if numbers else view.customer_external_id
-    return Transfer(details, find_iban(details) if details else None, eur, reference)
+    payable = [
+        invoice for invoice in view.invoices if not (invoice.disputed or invoice.plan_id or invoice.payment_pending)
+    ]
+    euros = [invoice for invoice in payable if invoice.currency == "EUR"]
+
+    def reference(invoices: list[InvoiceRow]) -> str:
+        numbers = ", ".join(invoice.number for invoice in invoices)
+        return f"{view.customer_external_id}: {numbers}" if numbers else view.customer_external_id
+
+    return Transfer(
+        details,
+        find_iban(details) if details else None,
+        sum(invoice.outstanding_minor for invoice in euros),
+        reference(payable),
+        reference(euros),
+    )
 
 
 def page(
