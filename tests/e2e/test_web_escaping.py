@@ -224,3 +224,21 @@ def test_a_refused_form_of_the_record_shows_what_was_typed_as_text(site: Site) -
 
     assert answer.status_code == 400
     assert_inert(answer.text, "a refused task form", "Call &#34;&gt;&lt;img src=x onerror=alert(1)&gt;")
+
+
+def test_the_records_portal_section_shows_a_new_link_and_online_payments_as_text(site: Site) -> None:
+    """The link shown once names the customer; the online payments name their invoices."""
+    with site.arrears.uow() as uow:
+        c3 = uow.ledger.customer("C3")
+        assert c3 is not None
+        [s2] = uow.ledger.invoices(["S2"])
+        uow.portal.add_payment("stripe", c3.id, "USD", 3000, [s2.id], uow.clock.now(), status="pending")
+        uow.commit()
+    client = site.signed_in("maria")
+
+    page = client.post("/customers/C3/portal-link", data={"csrf": csrf_of(client.get("/customers/C3").text)})
+
+    assert page.status_code == 200
+    assert_inert(page.text, "the record with a new portal link", f"A new link to {SCRIPT_SHOWN}'s portal")
+    payments = page.text.split('<table class="online-payments">', 1)[1].split("</table>", 1)[0]
+    assert f'<td data-label="Invoices">&#34;&gt;{IMG_SHOWN}</td>' in payments

@@ -237,6 +237,8 @@ ROUTES: dict[tuple[str, str], Make] = {
         {"external_id": "C1"}, {"collector": "sam"}
     ),
     ("POST", "/customers/{external_id:path}/chasing"): lambda site: Sample({"external_id": "C1"}, {"paused": "1"}),
+    ("POST", "/customers/{external_id:path}/portal-link"): lambda site: Sample({"external_id": "C1"}),
+    ("POST", "/customers/{external_id:path}/portal-links/revoke"): lambda site: Sample({"external_id": "C1"}),
     ("POST", "/customers/{external_id:path}/invoices/{invoice_external_id}/excluded"): lambda site: Sample(
         {"external_id": "C1", "invoice_external_id": "I1"}, {"excluded": "1"}
     ),

@@ -6,6 +6,7 @@ and issues none. On SQLite and PostgreSQL, through the mailer the composition ro
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from email.message import Message
@@ -58,7 +59,7 @@ class Sent:
 
 
 @pytest.fixture
-def northwind(desk: Desk, db_url: str) -> Arrears:
+def northwind(desk: Desk, db_url: str) -> Iterator[Arrears]:
     """Acme (C1: one invoice 30 days late, one due in 2 days) and Beta (C2: one 30 days late), and the
     workspace as `arrears serve` or the worker builds it, with ARREARS_BASE_URL and
     ARREARS_PORTAL_LINK_DAYS set."""

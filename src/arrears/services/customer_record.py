@@ -2,7 +2,8 @@
 limit, collector, hold, paused), the invoices with days past due, their dispute and plan markers and
 how often they were reminded, the payments and credit notes with the invoice each went to, the plans
 with their instalments, the promises with their state, the contacts, the account notes, the open
-issues, the emails with their delivery state, and the latest of the timeline.
+issues, the emails with their delivery state, the customer portal (how many links are valid, the
+online payments made there) and the latest of the timeline.
 And the one write that belongs to the record itself: adding a note to the account.
 
 Every list is bounded (MAX_ROWS, or the timeline's limit) and each is one statement, so the page costs
@@ -21,6 +22,7 @@ from ..domain.tasks import TaskType
 from ..domain.users import User
 from . import settings as workspace_settings
 from .dashboard import PromiseLine, promise_state
+from .portal_ports import OnlinePayment
 from .ports import UnitOfWork
 from .workspace_ports import (
     CashLine,
@@ -41,6 +43,15 @@ MAX_NOTES = 50
 MAX_EMAILS = 50
 MAX_CASH = 100
 MAX_PROMISES = 50
+MAX_ONLINE_PAYMENTS = 50
+# An online payment's state as the record says it (services/portal_ports.OnlinePayment.status).
+PAYMENT_STATES = {
+    "started": "Started",  # the customer opened the provider's checkout page; nothing paid yet
+    "pending": "Processing",  # paid by a method that takes days (a bank debit): its invoices are not chased
+    "succeeded": "Paid",
+    "failed": "Failed",
+    "expired": "Abandoned",  # the checkout page expired unpaid
+}
 MAX_NOTE_CHARS = 5000
 BAR_WIDTH = 1000  # the aging bar's SVG viewBox width: segment widths are in these units
 # What "create task for selected" offers: every task type but the promise, which has its own form.
@@ -58,6 +69,18 @@ class InvoiceLine:
     def selectable(self) -> bool:
         """Open with something owed: what a task, a promise or a dispute can be about."""
         return self.invoice.status == "open" and self.invoice.outstanding_minor > 0
+
+
+@dataclass(frozen=True, slots=True)
+class OnlinePaymentLine:
+    """A payment started on the customer's portal, with the invoices it is for (external ids)."""
+
+    payment: OnlinePayment
+    invoice_external_ids: tuple[str, ...]
+
+    @property
+    def state(self) -> str:
+        return PAYMENT_STATES.get(self.payment.status, self.payment.status.capitalize())
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +118,8 @@ class CustomerRecord:
     reminded: dict[str, Reminded] = field(default_factory=dict)  # by invoice external id
     paused: bool = False  # its workflows are paused
     email_count: int = 0  # all its emails; `emails` holds the newest MAX_EMAILS
+    portal_links: int = 0  # links to its portal valid now
+    online_payments: list[OnlinePaymentLine] = field(default_factory=list)  # newest first
 
     @property
     def disputed_minor(self) -> int:
@@ -156,6 +181,9 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
         plans = uow.plans.plans(None, ref.id)
         promises = uow.dashboard.promises_due(None, None, today, None, MAX_ROWS, ref.id).items
         reminded = uow.customer_records.reminders(ref.id)
+        portal_links = uow.portal.active_links(ref.id, uow.clock.now())
+        online = uow.portal.customer_payments(ref.id, MAX_ONLINE_PAYMENTS)
+        paid_for = {i.id: i.external_id for i in uow.ledger.invoices_by_id([n for p in online for n in p.invoice_ids])}
     lines = [
         InvoiceLine(i, max(0, days_past_due(i.due_date, today)) if i.status == "open" and i.outstanding_minor else 0)
         for i in invoices.items
@@ -186,6 +214,10 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
         promises=[PromiseLine(row, promise_state(row, today)) for row in reversed(promises)][:MAX_PROMISES],
         reminded=reminded,
         paused=ref.paused,
+        portal_links=portal_links,
+        online_payments=[
+            OnlinePaymentLine(p, tuple(paid_for[i] for i in p.invoice_ids if i in paid_for)) for p in online
+        ],
     )
 
 

@@ -1,5 +1,6 @@
 """The customer list (search, filters, sorting), the customer record and what is done from it: a
-task, a promise or a dispute on the invoices selected in the record, and a note on the account."""
+task, a promise or a dispute on the invoices selected in the record, a note on the account, and a
+link to the customer's portal issued or every one withdrawn."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from ...domain.errors import InvalidValue
 from ...domain.permissions import Action, allowed
 from ...domain.users import User
-from ...services import chasing, customer_admin, customer_record, customers, disputes, task_list, tasks, users
+from ...services import chasing, customer_admin, customer_record, customers, disputes, portal, task_list, tasks, users
 from ..pages import (
     CALL_RESULTS,
     BadForm,
@@ -334,6 +335,32 @@ def pause_chasing(request: Request, external_id: str, user: WebUser, web: WebSta
     return redirect(record_path(external_id))
 
 
+@router.post("/customers/{external_id:path}/portal-link")
+def copy_portal_link(request: Request, external_id: str, user: WebUser, web: WebState, form: Form) -> Response:
+    """A new link to the customer's portal (valid ARREARS_PORTAL_LINK_DAYS), shown once on the record
+    to copy: only its hash is kept, so the page is not stored by the browser either."""
+    settings = web.arrears.settings
+    issued = portal.issue_link(
+        web.arrears.uow(), user, external_id, days=settings.portal_link_days, base_url=settings.base_url
+    )
+    page = record_page(request, external_id, user, web, issued=issued)
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+@router.post("/customers/{external_id:path}/portal-links/revoke")
+def revoke_portal_links(request: Request, external_id: str, user: WebUser, web: WebState, form: Form) -> Response:
+    """Withdraw every link to the customer's portal issued so far (by a person or in an email)."""
+    revoked = portal.revoke_links(web.arrears.uow(), user, external_id)
+    request.state.session.flash(
+        f"{revoked} portal link{'s' if revoked != 1 else ''} withdrawn: they open nothing from now on. "
+        "The next reminder carries a new one."
+        if revoked
+        else "No portal link was open: nothing to withdraw."
+    )
+    return redirect(record_path(external_id, "portal"))
+
+
 @router.get("/customers/{external_id:path}")
 def customer_page(request: Request, external_id: str, user: WebUser, web: WebState) -> Response:
     return record_page(request, external_id, user, web)
@@ -346,9 +373,10 @@ def record_page(
     web: Web,
     *,
     problem: FormProblem | None = None,
-) -> Response:
+    issued: portal.IssuedLink | None = None,
+) -> HTMLResponse:
     """The record; with `problem`, answered 400 with the refused form's error beside it and what
-    was typed and ticked kept."""
+    was typed and ticked kept; with `issued`, the portal link just issued, shown this once."""
     record = customer_record.customer_record(web.arrears.uow(), user, external_id)
     flt = task_list.task_filter(web.arrears.uow(), user, everyone=True, customer_external_id=external_id)
     open_tasks = task_list.list_tasks(web.arrears.uow(), user, flt, limit=100).items
@@ -366,5 +394,7 @@ def record_page(
         tomorrow=record.today + timedelta(days=1),
         may_close=disputes.may_close(user),
         may_manage=allowed(user, Action.WRITE_LEDGER),
+        may_link=allowed(user, Action.CREATE_TASK),
+        issued=issued,
         problem=problem or FormProblem("", "", {}, ()),
     )

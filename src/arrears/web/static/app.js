@@ -186,3 +186,34 @@
 
   document.querySelectorAll("form[data-upload]").forEach(setUp);
 })();
+
+// Copy a value shown once (a portal link on the customer record, customer.html): without the script
+// the readonly box is there to select and copy by hand. With it: a click in the box selects all of
+// it, and the box's "Copy" button (hidden otherwise) puts it on the clipboard and says so.
+(function copyButtons() {
+  document.querySelectorAll("input[data-copy]").forEach((box) => {
+    box.addEventListener("focus", () => box.select());
+  });
+  document.querySelectorAll("button[data-copy-from]").forEach((button) => {
+    const box = document.getElementById(button.dataset.copyFrom || "");
+    if (!box || !navigator.clipboard) {
+      return;
+    }
+    const label = button.textContent;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      navigator.clipboard.writeText(box.value).then(
+        () => {
+          button.textContent = "Copied";
+          window.setTimeout(() => {
+            button.textContent = label;
+          }, 2000);
+        },
+        () => {
+          box.focus();
+          box.select();
+        },
+      );
+    });
+  });
+})();
