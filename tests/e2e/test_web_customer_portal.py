@@ -121,3 +121,20 @@ def test_the_record_lists_online_payments_and_marks_invoices_whose_payment_is_on
     invoice_rows = dict(re.findall(r'<tr data-invoice="(\w+)">(.*?)</tr>', page, re.S))
     assert "Payment processing" in invoice_rows["I1"]
     assert "Payment processing" not in invoice_rows["I2"]
+
+
+def test_the_history_shows_portal_activity_with_a_kind_of_its_own(site: Site) -> None:
+    token = _issue(site)
+    portal.view(site.arrears.uow(), token)  # the customer opens the link
+    maria = site.signed_in("maria")
+
+    everything = maria.get("/customers/C1/history").text
+    visits = maria.get("/customers/C1/history", params={"kind": "portal"}).text
+    links = maria.get("/customers/C1/history", params={"kind": "portal_link"}).text
+
+    assert '<option value="portal" >customer portal (what the customer did there)</option>' in everything
+    assert '<option value="portal_link" >portal links (issued, revoked)</option>' in everything
+    assert re.search(r'<span class="who">Acme Ltd \(on the portal\)</span>\s*Portal opened', visits)
+    assert "Portal link issued" not in visits
+    assert "Portal link issued" in links and "Portal opened" not in links
+    assert "Acme Ltd (on the portal)" in maria.get("/customers/C1").text  # the record's latest events

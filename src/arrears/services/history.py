@@ -16,6 +16,12 @@ from .workspace_ports import CustomerRef, EmailFilter, EmailView, Page, Timeline
 
 PAGE_SIZE = 50
 EMAIL_STATUSES = ("queued", "sent", "failed", "bounced")
+# What the kind filter calls a kind of entry (an audit entity) where its name alone would not say:
+# others read as their name ("task", "email", "dispute", "credit hold").
+KIND_LABELS = {
+    "portal": "customer portal (what the customer did there)",
+    "portal_link": "portal links (issued, revoked)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,11 @@ class History:
     kinds: list[str]  # what the kind filter offers: the kinds of entries the account has
     where: TimelineFilter
     invoice: str | None  # the invoice filter, by external id
+
+    @property
+    def kind_choices(self) -> list[tuple[str, str]]:
+        """(kind, label) of each kind the filter offers."""
+        return [(kind, KIND_LABELS.get(kind, kind.replace("_", " "))) for kind in self.kinds]
 
 
 @dataclass(frozen=True, slots=True)
