@@ -32,7 +32,9 @@ from tests.web import Site, csrf_of, open_site, password
 
 # Not session pages: /webhooks/stripe has no sign-in or CSRF token (Stripe signs each body); its
 # hostile input (no, forged or stale signature, bad or huge body) is tests/e2e/test_stripe_checkout.py's.
-NOT_WEB = ("/api", "/docs", "/openapi.json", "/static", "/redoc", "/webhooks/")
+# The customer portal (/portal/TOKEN…) has no session either: its link is the principal, its forms
+# carry their own CSRF check; its hostile input is tests/e2e/test_portal_pages.py's.
+NOT_WEB = ("/api", "/docs", "/openapi.json", "/static", "/redoc", "/webhooks/", "/portal/")
 PUBLIC = {("GET", "/signin"), ("POST", "/signin")}
 
 
