@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from arrears.adapters.db import tables as t
 from tests.web import SCRIPT, Site, csrf_of
@@ -188,3 +188,21 @@ def test_template_text_is_shown_escaped(site: Site) -> None:
 
     assert SCRIPT not in page.text
     assert html.escape(SCRIPT, quote=False) in page.text or "&lt;script&gt;" in page.text
+
+
+def test_the_sample_carries_an_example_portal_link_and_saving_issues_none(site: Site) -> None:
+    client = site.signed_in("morgan")
+    parts = form(site, client, "past_due")
+    parts["text"] = "Pay here: {{ portal_url }}\n"
+    parts["html"] = '<p><a href="{{ portal_url }}">Your account</a></p>'
+    example = "http://127.0.0.1:8000/portal/EXAMPLE-LINK"
+
+    preview = client.post("/templates/past_due", data={**parts, "action": "preview"})
+    alone = client.post("/templates/past_due/html", data=parts)
+    saved = client.post("/templates/past_due", data={**parts, "action": "save"})
+
+    assert preview.status_code == 200 and f"Pay here: {example}" in visible(preview.text)
+    assert alone.text == f'<!doctype html><html><body><p><a href="{example}">Your account</a></p></body></html>'
+    assert saved.status_code == 303 and stored_parts(site)[("past_due", "text")] == parts["text"]
+    with site.arrears.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(t.portal_links)).scalar_one() == 0
