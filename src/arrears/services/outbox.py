@@ -22,7 +22,7 @@ from typing import Any
 from ..domain.audit import SYSTEM, AuditEntry
 from ..domain.currencies import minor_unit
 from ..domain.emails import PermanentFailure, TemporaryFailure, retry_after
-from ..domain.errors import ArrearsError
+from ..domain.errors import ArrearsError, InvalidValue
 from ..domain.portal import check_link_days
 from ..domain.workflows import Step
 from . import email_templates, portal
@@ -45,7 +45,10 @@ class PortalLinks:
     days: int
 
     def __post_init__(self) -> None:
-        check_link_days(self.days)  # a bad ARREARS_PORTAL_LINK_DAYS stops here, not at each email
+        try:  # a bad ARREARS_PORTAL_LINK_DAYS stops here, not at each email
+            check_link_days(self.days)
+        except InvalidValue as error:
+            raise InvalidValue(f"ARREARS_PORTAL_LINK_DAYS: {error.message}") from None
 
     def example(self) -> str:
         """What `portal_url` is where nothing is sent (the render that checks a template before an
