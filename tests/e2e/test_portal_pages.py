@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears
+from arrears.domain.errors import PaymentProviderError
 from arrears.domain.portal import new_token
 from arrears.services import disputes, plans
 from arrears.services import portal as portal_service
@@ -208,9 +209,8 @@ def test_a_link_that_does_not_work_gets_404_and_nothing_of_the_customer_on_every
     }
 
     answers = []
-    for number, (token, csrf) in enumerate(
-        ((expired, csrf_expired), (revoked, csrf_revoked), (new_token(), "x"), ("short", "x"))
-    ):
+    tried = ((expired, csrf_expired), (revoked, csrf_revoked), (new_token(), "x"), ("short", "x"), ("x" * 5000, "x"))
+    for number, (token, csrf) in enumerate(tried):
         # Each from an address of its own (the throttle would step in after 20), with the cookie.
         from_address = TestClient(site.app, cookies=client.cookies, client=(f"192.0.2.{number}", 50000))
         for path in ("", "/statement.pdf", "/invoices/I1.pdf", "/transfer-qr.svg"):
@@ -359,6 +359,36 @@ def test_paying_more_than_is_owed_or_in_two_currencies_is_refused_beside_the_for
 
     assert answer.status_code == 400 and 'id="selected-error"' in answer.text and 'value="100.01"' in answer.text
     assert gateway.requests == []
+
+
+def test_a_payment_provider_that_fails_is_a_502_beside_the_form_saying_nothing_was_paid(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Down:
+        def create_checkout_session(self, request: CheckoutRequest) -> CheckoutSession:
+            raise PaymentProviderError("the payment provider did not answer: nothing was paid; try again later")
+
+    monkeypatch.setattr(Arrears, "payment_gateway", lambda self: Down())
+    token = link(site)
+
+    answer = post(site.client(), token, "pay", {"invoice_external_ids": ["I1"]})
+
+    assert answer.status_code == 502
+    assert 'id="selected-error">the payment provider did not answer: nothing was paid' in answer.text
+    with site.arrears.engine.connect() as connection:
+        assert connection.execute(select(t.online_payments.c.status)).scalars().all() == ["failed"]
+
+
+def test_an_invoice_whose_id_has_a_slash_links_to_its_pdf(site: Site, tmp_path: Path) -> None:
+    Ledger(site.arrears, tmp_path).load("invoices", [invoice("2026/7", "C1", due=TODAY, amount="9.00", number="A/7")])
+    token = link(site)
+    client = site.client()
+
+    html = opened(client, token)
+    answer = client.get(f"/portal/{token}/invoices/2026%2F7.pdf")
+
+    assert f'href="/portal/{token}/invoices/2026%2F7.pdf"' in html
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
 
 
 def test_without_a_payment_provider_there_is_no_pay_form_and_paying_is_not_found(site: Site) -> None:

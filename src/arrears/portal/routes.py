@@ -29,7 +29,7 @@ from .pages import BadForm, FormData, PortalRoute, error_page, portal_of, read_f
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 
-Token = Annotated[str, PathParam(max_length=100)]
+Token = Annotated[str, PathParam()]  # any text: one that is no token is a link that does not work (404)
 InvoiceId = Annotated[str, PathParam(max_length=200)]
 Flag = Annotated[str | None, Query(max_length=5)]
 Form = Annotated[FormData, Depends(read_form)]
