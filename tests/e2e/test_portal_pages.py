@@ -560,3 +560,14 @@ def test_a_euro_balance_with_an_iban_in_the_bank_details_gets_a_transfer_qr_code
     assert 'Reference: <strong class="reference">C2: B1</strong>' in euro_page
     assert "transfer-qr.svg" not in dollar_page and "IBAN: DE89" in dollar_page
     assert client.get(f"/portal/{dollar}/transfer-qr.svg").status_code == 404
+
+
+def test_a_reference_too_long_for_a_transfer_is_the_customers_id_alone(site: Site, tmp_path: Path) -> None:
+    site.arrears.settings = site.arrears.settings.model_copy(update={"bank_details": f"IBAN: {IBAN}"})
+    many = [invoice(f"B{n}", "C2", due=TODAY, amount="1.00", number=f"BETA-2026-{n:04}") for n in range(2, 14)]
+    Ledger(site.arrears, tmp_path).load("invoices", many)
+
+    html = opened(site.client(), link(site, "C2"))
+
+    assert 'Reference: <strong class="reference">C2</strong>' in html  # 13 numbers: over 140 characters
+    assert "transfer-qr.svg" in html

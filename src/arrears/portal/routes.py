@@ -43,6 +43,7 @@ NOTICES = {
     "confirms it.",
     "cancelled": "The payment was cancelled: nothing was charged.",
 }
+MAX_REFERENCE = 140  # characters of a SEPA transfer's remittance text
 PAYMENT_STATES = {
     "started": "Processing",
     "pending": "Processing",
@@ -104,8 +105,11 @@ def transfer_of(arrears: Arrears, view: PortalView) -> Transfer:
     euros = [invoice for invoice in payable if invoice.currency == "EUR"]
 
     def reference(invoices: list[InvoiceRow]) -> str:
+        """The customer's id and the invoices' numbers, or the id alone when they would not fit
+        the 140 characters of a transfer's remittance text."""
         numbers = ", ".join(invoice.number for invoice in invoices)
-        return f"{view.customer_external_id}: {numbers}" if numbers else view.customer_external_id
+        whole = f"{view.customer_external_id}: {numbers}"
+        return whole if numbers and len(whole) <= MAX_REFERENCE else view.customer_external_id
 
     return Transfer(
         details,
