@@ -21,7 +21,8 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Serve the web workspace (sign in at /) and the API under /api/v1 (docs at /docs) until Ctrl-C.
+    """Serve the web workspace (sign in at /), the API under /api/v1 (docs at /docs) and the customer
+    portal (/portal/TOKEN, the links of `arrears portal link`) until Ctrl-C.
 
     Clients authenticate with a token from [bold]arrears users token NAME[/bold].
 
