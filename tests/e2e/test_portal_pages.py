@@ -519,9 +519,12 @@ def test_portal_answers_carry_each_security_header_once(site: Site, monkeypatch:
 def test_the_form_cookie_is_http_only_strict_and_scoped_to_the_portal(site: Site) -> None:
     answer = site.client().get(f"/portal/{link(site)}")
 
+    over_https = TestClient(site.app, base_url="https://testserver").get(f"/portal/{link(site)}")
+
     cookie = answer.headers["set-cookie"]
     assert "arrears_portal_csrf=" in cookie
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/portal" in cookie
+    assert "Secure" not in cookie and "Secure" in over_https.headers["set-cookie"]
 
 
 def test_an_address_that_tries_too_many_links_that_do_not_work_is_refused_for_a_while(site: Site) -> None:
