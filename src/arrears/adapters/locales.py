@@ -3,13 +3,13 @@ browser asks for, and amounts and dates written in a locale (the customer portal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency
 
 MAX_ACCEPT_LANGUAGE = 500  # characters of an Accept-Language header read; the rest is ignored
 MAX_LANGUAGES = 12  # entries of it tried
@@ -57,11 +57,19 @@ def accepted_locale(accept_language: str | None, default: str) -> str:
 
 
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    """`amount` of `currency` as `locale` writes it ("$1,234.50", "1.234,50 €")."""
-    found = _parsed(locale) or Locale.parse("en_US")
-    return str(format_currency(amount, currency, locale=found))
+    """`amount` of `currency` as `locale` writes it ("$1,234.50", "1.234,50 €"), as Babel's
+    format_currency does (through the emails' faster formatter, made once per locale and currency)."""
+    return _money(locale, currency)(amount)
 
 
+@lru_cache(maxsize=256)
+def _money(locale: str, currency: str) -> Callable[[Decimal], str]:
+    from .rendering import money_formatter  # Jinja2 loads with it: only when an amount is written
+
+    return money_formatter(_parsed(locale) or Locale.parse("en_US"), currency)
+
+
+@lru_cache(maxsize=4096)
 def format_day(value: date, locale: str) -> str:
     """A date as `locale` writes it at medium length ("Jun 30, 2026", "30.06.2026")."""
     found = _parsed(locale) or Locale.parse("en_US")

@@ -133,6 +133,12 @@ def _money_formatter(locale: Locale, currency: str) -> Callable[[Decimal], str]:
     return format_amount_unquoted
 
 
+def money_formatter(locale: Locale, currency: str) -> Callable[[Decimal], str]:
+    """A function that writes amounts of `currency` in `locale` exactly as Babel's format_currency
+    does, at a third of its cost (the customer portal's pages, beside the emails)."""
+    return _money_formatter(locale, currency)
+
+
 MAX_REPEAT = 100_000  # the longest string or list `*` may make in a template
 MAX_EXPONENT = 1_000
 

@@ -25,7 +25,17 @@ from ..services import online_payments, statements
 from ..services import portal as portal_service
 from ..services.portal import MAX_MESSAGE, PortalView, portal_url
 from ..services.workspace_ports import InvoiceRow
-from .pages import BadForm, FormData, PortalRoute, error_page, portal_of, read_form, render, status_of
+from .pages import (
+    BadForm,
+    FormData,
+    PortalRoute,
+    error_page,
+    formats_for,
+    portal_of,
+    read_form,
+    render,
+    status_of,
+)
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 
@@ -120,6 +130,33 @@ def transfer_of(arrears: Arrears, view: PortalView) -> Transfer:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Line:
+    """An open invoice as its row shows it, written out once (the page may list 500 of them)."""
+
+    invoice: InvoiceRow
+    pdf: str
+    issued: str
+    due: str
+    late: int
+    outstanding: str
+
+
+def lines_of(request: Request, token: str, view: PortalView) -> list[Line]:
+    formats = formats_for(request)
+    return [
+        Line(
+            invoice,
+            invoice_pdf_path(token, invoice.external_id),
+            formats.day(invoice.issue_date),
+            formats.day(invoice.due_date),
+            view.days_past_due(invoice),
+            formats.money(invoice.outstanding_minor, invoice.currency),
+        )
+        for invoice in view.invoices
+    ]
+
+
 def page(
     request: Request,
     token: str,
@@ -137,19 +174,20 @@ def page(
     fresh = nonce is None
     nonce = nonce or secrets.token_urlsafe(32)
     kept = values or {}
+    lines = lines_of(request, token, view)
     response = render(
         request,
         "portal.html",
         status,
         view=view,
         base=base_path(token),
-        pdf_of=lambda invoice: invoice_pdf_path(token, invoice.external_id),
+        lines=lines,
         csrf=portal.form_token(nonce, token),
         notice=notice,
         errors=errors or {},
         values=kept,
         selected=set(kept.get("invoice_external_ids", ())),
-        disputable=[invoice for invoice in view.invoices if not invoice.disputed],
+        disputable=[line for line in lines if not line.invoice.disputed],
         reasons=[(code, reason_label(code)) for code in view.reasons],
         payments=[(payment, PAYMENT_STATES.get(payment.status, payment.status)) for payment in view.payments],
         can_pay=arrears.payment_gateway() is not None,
