@@ -14,7 +14,7 @@ import pytest
 
 from arrears.adapters.stripe_gateway import checkout_params, invoices_metadata
 from arrears.domain.audit import ActorKind
-from arrears.domain.errors import InvalidValue, PaymentProviderError
+from arrears.domain.errors import InvalidValue, NotFound, PaymentProviderError
 from arrears.domain.records import CashRecord, Lookups
 from arrears.services import inbox, online_payments
 from arrears.services import ledger as ledger_service
@@ -319,8 +319,8 @@ def test_an_amount_that_is_not_payable_is_refused_and_nothing_is_started(
     ("invoices", "reason"),
     [
         ([], "choose at least one invoice"),
-        (["B1"], "invoice B1 is not one of your invoices"),
-        (["NOPE"], "invoice NOPE is not one of your invoices"),
+        (["B1"], "there is no invoice 'B1' on this account"),
+        (["NOPE"], "there is no invoice 'NOPE' on this account"),
         (["I1", "I4"], r"one currency at a time \(these are in EUR, USD\)"),
         (["PAID"], "invoice PAID has nothing left to pay"),
         (["PENDING"], "a payment of invoice PENDING is already on its way"),
@@ -333,7 +333,7 @@ def test_invoices_that_cannot_be_paid_together_are_refused_in_the_customers_word
     uow.ledger.add_invoice(replace(make_invoice(id=16, external_id="PENDING"), payment_pending=True))
     gateway = FakeGateway()
 
-    with pytest.raises(InvalidValue, match=reason):
+    with pytest.raises((InvalidValue, NotFound), match=reason):
         online_payments.start_payment(
             uow,
             gateway,

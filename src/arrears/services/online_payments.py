@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from ..domain.alerts import AlertKind
 from ..domain.audit import Actor, ActorKind, AuditEntry
 from ..domain.emails import retry_after
-from ..domain.errors import ArrearsError, InvalidValue
+from ..domain.errors import ArrearsError, InvalidValue, NotFound
 from ..domain.money import format_minor, parse_amount
 from ..domain.portal import Allocation, Owed, allocate_oldest_first
 from . import ledger as ledger_service
@@ -137,7 +137,7 @@ def _payable(found: list[InvoiceRef], wanted: list[str], customer: CustomerRef) 
     for external_id in wanted:
         invoice = by_id.get(external_id)
         if invoice is None or invoice.customer_id != customer.id:
-            raise InvalidValue(f"invoice {external_id} is not one of your invoices")
+            raise NotFound(f"there is no invoice {external_id!r} on this account")
         if invoice.status != "open" or invoice.outstanding_minor <= 0:
             raise InvalidValue(f"invoice {external_id} has nothing left to pay")
         if invoice.payment_pending:
