@@ -59,6 +59,21 @@ class PortalLinks:
         token = portal.issue_for_email(uow, email.customer_id, None, self.days, f"email {email.id}")
         return portal.portal_url(self.base_url, token)
 
+    def withheld(self, rendered: Rendered, link: str) -> Rendered:
+        """The copy of a sent email that is kept (the timeline, the email page): its link replaced
+        by one that opens nothing, since only the token's hash may stay in the database."""
+        if not link:
+            return rendered
+        kept = portal.withheld_url(self.base_url)
+        return KeptCopy(rendered.subject, rendered.html.replace(link, kept), rendered.text.replace(link, kept))
+
+
+@dataclass(frozen=True, slots=True)
+class KeptCopy:
+    subject: str
+    html: str
+    text: str
+
 
 @dataclass
 class SendReport:
@@ -364,7 +379,7 @@ def _send_one(
                 f"Email sent to {', '.join(email.to)}: {email.subject}",
                 email.customer_id,
             ),
-            rendered,
+            links.withheld(rendered, link) if links is not None and rendered is not None else rendered,
         )
         report.sent += 1
 

@@ -91,6 +91,15 @@ def example_url(base_url: str) -> str:
     return portal_url(base_url, EXAMPLE_TOKEN)
 
 
+# What the stored copy of a sent email shows in place of its link: the token went to the customer
+# alone, and the database keeps only its hash (a copy of the database opens no portal).
+WITHHELD_TOKEN = "LINK-SENT-NOT-KEPT"  # noqa: S105 (a placeholder, not a secret)
+
+
+def withheld_url(base_url: str) -> str:
+    return portal_url(base_url, WITHHELD_TOKEN)
+
+
 # -- links, for the staff --------------------------------------------------------------------------
 
 
