@@ -36,13 +36,15 @@ lock upgrade-deps:
 		--custom-compile-command 'make lock' -o pylock.toml
 
 # The demo ledger (once), today's cycle (reminders land in ./mail as .eml files), an API token for
-# the demo owner, then the server until Ctrl-C.
+# the demo owner, a link to a customer's portal, then the server until Ctrl-C.
 demo: $(STAMP)
 	@test -f arrears.db || $(BIN)/arrears demo --no-serve
 	$(BIN)/arrears cycle
 	@echo "API token of the demo owner (Authorization: Bearer ...):"
 	@$(BIN)/arrears users token demo --label make-demo
 	@echo "Demo sign-in: demo (owner), morgan (manager), alex, sam or jordan (collectors); password demo-password."
+	@echo "A customer's portal, as its reminders link to it (valid 30 days):"
+	@$(BIN)/arrears portal link CUST-0001
 	$(BIN)/arrears serve
 
 postgres:
@@ -70,6 +72,7 @@ bench: $(STAMP) postgres
 	$(BIN)/python bench/run.py --sizes 10000
 	$(BIN)/python bench/task_list.py --customers 1000 --tasks 10000 --backend sqlite
 	$(BIN)/python bench/cycle.py --sizes 2000 --backends sqlite,postgresql
+	$(BIN)/python bench/portal.py --repeat 20
 
 bench-full: $(STAMP) postgres
 	$(BIN)/python bench/run.py --sizes 10000,100000,1000000 --write-docs
