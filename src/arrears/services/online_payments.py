@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -290,6 +290,31 @@ def _money(minor: int, currency: str) -> str:
         return f"{minor} minor units of {currency}"
 
 
+def _tell(
+    uow: UnitOfWork,
+    alert: AlertKind,
+    key: str,
+    message: str,
+    customer: CustomerRef | None,
+    entry: tuple[str | None, str, str, dict[str, Any]],
+) -> None:
+    """What a person must act on: an alert for the customer's collector (the managers alone when no
+    customer is known), and the line `entry` (entity id, action, summary, changes) on the timeline."""
+    now = uow.clock.now()
+    uow.alerts.raise_alert(
+        alert,
+        key[:100],
+        message,
+        customer_id=customer.id if customer else None,
+        task_id=None,
+        user_id=customer.collector_id if customer else None,
+        at=now,
+    )
+    entity_id, action, summary, changes = entry
+    record = AuditEntry(now, STRIPE, "online_payment", entity_id, action, summary, customer.id if customer else None)
+    uow.audit.record(replace(record, changes=changes))
+
+
 def _held(uow: UnitOfWork, session: _Session) -> tuple[CustomerRef | None, OnlinePayment | None]:
     """The customer of the session (locked, so that the events of one customer's payments apply one
     after the other) and its online payment, held by this transaction."""
@@ -413,32 +438,13 @@ def _payment_rows(session: _Session, customer: CustomerRef, day: date, allocatio
 
 def _unmatched(uow: UnitOfWork, event_id: str, session: _Session, customer: CustomerRef | None, problem: str) -> None:
     """Money received that cannot be put on the ledger: nothing is recorded, and a person is told."""
-    now = uow.clock.now()
     message = (
         f"Stripe received {_money(session.amount_minor, session.currency)} (payment {session.reference}, "
         f"checkout session {session.id}, event {event_id}) that was not recorded: {problem}. "
         "Record it by hand once you know whose it is."
     )
-    uow.alerts.raise_alert(
-        AlertKind.PAYMENT_UNMATCHED,
-        f"stripe:unmatched:{session.reference}"[:100],
-        message,
-        customer_id=customer.id if customer else None,
-        task_id=None,
-        user_id=customer.collector_id if customer else None,
-        at=now,
-    )
-    uow.audit.record(
-        AuditEntry(
-            now,
-            STRIPE,
-            "online_payment",
-            session.reference[:128],
-            "unmatched",
-            message,
-            customer.id if customer else None,
-        )
-    )
+    entry: tuple[str | None, str, str, dict[str, Any]] = (session.reference[:128], "unmatched", message, {})
+    _tell(uow, AlertKind.PAYMENT_UNMATCHED, f"stripe:unmatched:{session.reference}", message, customer, entry)
 
 
 def _pending(uow: UnitOfWork, event_id: str, session: _Session) -> None:
@@ -509,27 +515,9 @@ def _failed(uow: UnitOfWork, event_id: str, session: _Session) -> None:
     message = f"{what} failed: nothing was recorded, and chasing of its invoices resumes"
     if owner is not None:
         message = f"{owner.name}: {message}"
-    uow.alerts.raise_alert(
-        AlertKind.PAYMENT_FAILED,
-        f"stripe:{event_id}"[:100],
-        message,
-        customer_id=owner.id if owner else None,
-        task_id=None,
-        user_id=owner.collector_id if owner else None,
-        at=now,
-    )
-    uow.audit.record(
-        AuditEntry(
-            now,
-            STRIPE,
-            "online_payment",
-            str(online.id) if online else session.reference[:128],
-            "failed",
-            f"{what} failed: nothing was recorded",
-            owner.id if owner else None,
-            {"event": event_id},
-        )
-    )
+    entity_id = str(online.id) if online else session.reference[:128]
+    entry = (entity_id, "failed", f"{what} failed: nothing was recorded", {"event": event_id})
+    _tell(uow, AlertKind.PAYMENT_FAILED, f"stripe:{event_id}", message, owner, entry)
 
 
 def _expired(uow: UnitOfWork, event_id: str, obj: Mapping[str, Any]) -> None:
@@ -565,25 +553,13 @@ def _reversed(uow: UnitOfWork, event_id: str, kind: str, obj: Mapping[str, Any])
         message = f"{customer.name}: {message}"
     elif online is None:
         message = f"{message} (no customer is known for it)"
-    now = uow.clock.now()
-    uow.alerts.raise_alert(
+    entity_id = str(online.id) if online else (intent or "")[:128] or None
+    entry = (entity_id, "refunded" if refund else "chargeback", f"{what}: the ledger is unchanged", {"event": event_id})
+    _tell(
+        uow,
         AlertKind.PAYMENT_REFUNDED if refund else AlertKind.CHARGEBACK,
-        f"stripe:{event_id}"[:100],
+        f"stripe:{event_id}",
         message,
-        customer_id=customer.id if customer else None,
-        task_id=None,
-        user_id=customer.collector_id if customer else None,
-        at=now,
-    )
-    uow.audit.record(
-        AuditEntry(
-            now,
-            STRIPE,
-            "online_payment",
-            str(online.id) if online else (intent or "")[:128] or None,
-            "refunded" if refund else "chargeback",
-            f"{what}: the ledger is unchanged",
-            customer.id if customer else None,
-            {"event": event_id},
-        )
+        customer,
+        entry,
     )
