@@ -349,6 +349,19 @@ def test_paying_online_goes_to_the_providers_checkout_and_records_the_payment(
     assert "nothing was charged" in client.get(f"/portal/{token}?cancelled=1").text
 
 
+def test_an_amount_paid_without_choosing_invoices_goes_to_the_oldest_it_reaches(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gateway = with_gateway(monkeypatch)
+    token = link(site)
+
+    answer = post(site.client(), token, "pay", {"amount": "150.00"})
+
+    assert answer.status_code == 303
+    [request] = gateway.requests
+    assert request.invoice_external_ids == ("I1", "I2") and request.amount_minor == 15000
+
+
 def test_paying_more_than_is_owed_or_in_two_currencies_is_refused_beside_the_form(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:

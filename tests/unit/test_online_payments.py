@@ -15,6 +15,7 @@ import pytest
 from arrears.adapters.stripe_gateway import checkout_params, invoices_metadata
 from arrears.domain.audit import ActorKind
 from arrears.domain.errors import InvalidValue, NotFound, PaymentProviderError
+from arrears.domain.money import parse_amount
 from arrears.domain.records import CashRecord, Lookups
 from arrears.services import inbox, online_payments
 from arrears.services import ledger as ledger_service
@@ -285,6 +286,46 @@ def test_an_amount_of_ones_own_is_paid_up_to_the_invoices_total(uow: PayingUnitO
     assert payment.amount_minor == 120_50
 
 
+def paid_toward(uow: PayingUnitOfWork, amount: str) -> OnlinePayment:
+    """An amount paid on Acme's portal without choosing invoices."""
+    online_payments.start_payment(
+        uow,
+        FakeGateway(),
+        customer_id=1,
+        portal_link_id=None,
+        invoice_external_ids=[],
+        amount=amount,
+        success_url="s",
+        cancel_url="c",
+    )
+    return max(uow.portal.payments.values(), key=lambda p: p.id)
+
+
+@pytest.mark.parametrize(
+    ("amount", "invoices"),
+    [("50.00", ("I1",)), ("100.00", ("I1",)), ("100.01", ("I1", "I2")), ("430.00", ("I1", "I2", "I3"))],
+)
+def test_an_amount_without_invoices_goes_to_the_oldest_of_the_customers_currency_that_it_reaches(
+    uow: PayingUnitOfWork, amount: str, invoices: tuple[str, ...]
+) -> None:
+    payment = paid_toward(uow, amount)
+
+    assert tuple(uow.ledger.invoice_refs[i].external_id for i in payment.invoice_ids) == invoices
+    assert (payment.currency, payment.amount_minor) == ("USD", parse_amount(amount, "USD"))
+
+
+def test_an_amount_without_invoices_passes_over_disputed_ones_and_cannot_exceed_what_is_owed(
+    uow: PayingUnitOfWork,
+) -> None:
+    uow.ledger.change_invoice("I1", disputed=True)
+
+    payment = paid_toward(uow, "50.00")
+    with pytest.raises(InvalidValue, match=r"more than what these invoices owe \(330.00 USD\)"):
+        paid_toward(uow, "330.01")
+
+    assert [uow.ledger.invoice_refs[i].external_id for i in payment.invoice_ids] == ["I2"]
+
+
 @pytest.mark.parametrize(
     ("amount", "reason"),
     [
@@ -318,7 +359,7 @@ def test_an_amount_that_is_not_payable_is_refused_and_nothing_is_started(
 @pytest.mark.parametrize(
     ("invoices", "reason"),
     [
-        ([], "choose at least one invoice"),
+        ([], "choose at least one invoice to pay, or give an amount"),
         (["B1"], "there is no invoice 'B1' on this account"),
         (["NOPE"], "there is no invoice 'NOPE' on this account"),
         (["I1", "I4"], r"one currency at a time \(these are in EUR, USD\)"),

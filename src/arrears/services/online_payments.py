@@ -61,18 +61,21 @@ def start_payment(
     """The address of the provider's checkout page for paying the customer's invoices (their whole
     outstanding total, or `amount`, a decimal string no greater than it, spread oldest due first
     when the payment arrives). Every invoice must be the customer's, open with something
-    outstanding, in one currency, and not already being paid by a bank debit. The online payment is
-    recorded and committed before the provider is asked; a provider's failure marks it failed and
-    raises PaymentProviderError."""
+    outstanding, in one currency, and not already being paid by a bank debit. With an amount and no
+    invoice chosen, it goes to the oldest invoices of the customer's currency that it covers (not
+    those in dispute or already being paid). The online payment is recorded and committed before the
+    provider is asked; a provider's failure marks it failed and raises PaymentProviderError."""
     wanted = list(dict.fromkeys(external_id.strip() for external_id in invoice_external_ids if external_id.strip()))
-    if not wanted:
-        raise InvalidValue("choose at least one invoice to pay")
     if len(wanted) > MAX_INVOICES:
         raise InvalidValue(f"at most {MAX_INVOICES} invoices can be paid at once")
     with uow:
         customer = uow.ledger.customer_by_id(customer_id)
         if customer is None:
             raise InvalidValue("this payment link does not belong to a customer any more")
+        if not wanted and amount is not None and amount.strip():
+            wanted = _oldest_covered(uow, customer, amount.strip())
+        if not wanted:
+            raise InvalidValue("choose at least one invoice to pay, or give an amount")
         invoices = _payable(uow.ledger.invoices(wanted), wanted, customer)
         currency = invoices[0].currency
         total = sum(invoice.outstanding_minor for invoice in invoices)
@@ -129,6 +132,26 @@ def start_payment(
         uow.portal.set_checkout_session(payment_id, session.id, uow.clock.now())
         uow.commit()
     return session.url
+
+
+def _oldest_covered(uow: UnitOfWork, customer: CustomerRef, amount: str) -> list[str]:
+    """The customer's open invoices in its own currency, oldest due first, as many as `amount`
+    reaches into (at most MAX_INVOICES), leaving out those in dispute or already being paid."""
+    try:
+        minor = parse_amount(amount, customer.currency)
+    except ArrearsError as error:
+        raise InvalidValue(f"the amount to pay: {error.message}") from None
+    today = uow.clock.today()
+    owed = uow.customer_records.statement(customer.id, today, today, MAX_INVOICES).open_invoices
+    chosen: list[str] = []
+    covered = 0
+    for invoice in owed:
+        if covered >= minor:
+            break
+        if invoice.currency == customer.currency and not invoice.disputed and not invoice.payment_pending:
+            chosen.append(invoice.external_id)
+            covered += invoice.outstanding_minor
+    return chosen
 
 
 def _payable(found: list[InvoiceRef], wanted: list[str], customer: CustomerRef) -> list[InvoiceRef]:
