@@ -52,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from arrears.adapters.clock import FixedClock
 from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears, bootstrap
-from arrears.cli.serve import server_app
+from arrears.cli.serve import server_app, settle_memory
 from arrears.config import Settings
 from arrears.domain.users import TERMINAL
 from arrears.services import disputes, imports, portal, users
@@ -229,6 +229,7 @@ def run(backend: str, postgres_url: str, repeat: int, seed: int) -> list[str]:
             with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(), autocommit=True) as c:
                 c.execute("VACUUM ANALYZE")
         asgi = server_app(app)
+        settle_memory()  # as `arrears serve` does before it serves
         get = asgi_call(asgi, "GET", f"/portal/{token}")
         assert get() == 200
 
