@@ -351,25 +351,32 @@ def run(backend: str, postgres_url: str, repeat: int, seed: int) -> list[str]:
         app.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def bench_main(doc: str, default_url: str, run_one: Callable[[str, str, int, int], list[str]], targets: str) -> None:
+    """The command line and the report of a page benchmark (this one and bench/portal.py): run
+    `run_one(backend, postgres_url, repeat, seed)` on each backend asked for, then print the machine
+    and the table of its lines."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--seed", type=int, default=20260630)
     args = parser.parse_args()
-    postgres_url = os.environ.get("ARREARS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    postgres_url = os.environ.get("ARREARS_BENCH_POSTGRES_URL", default_url)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
-    lines = [line for backend in backends for line in run(backend, postgres_url, args.repeat, args.seed)]
+    lines = [line for backend in backends for line in run_one(backend, postgres_url, args.repeat, args.seed)]
     load1, load5, load15 = os.getloadavg()
     print()
     print(
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"load average {load1:.1f} {load5:.1f} {load15:.1f}; target {TARGET_MS:.0f} ms"
+        f"load average {load1:.1f} {load5:.1f} {load15:.1f}; {targets}"
     )
     print()
     print("| what | runs | wall p50 ms | wall p95 ms | CPU p50 ms | CPU p95 ms |")
     print("|---|---|---|---|---|---|")
     print("\n".join(lines))
+
+
+def main() -> None:
+    bench_main(__doc__ or "", DEFAULT_POSTGRES_URL, run, f"target {TARGET_MS:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -26,13 +26,10 @@ Reported, never asserted.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hashlib
 import hmac
 import json
-import os
-import platform
 import random
 import re
 import sqlite3
@@ -56,7 +53,7 @@ from arrears.cli.serve import server_app, settle_memory
 from arrears.config import Settings
 from arrears.domain.users import TERMINAL
 from arrears.services import disputes, imports, portal, users
-from customer_page import csv_file, fresh, line, log, timed
+from customer_page import bench_main, csv_file, fresh, line, log, timed
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/arrears_bench_portal"
 TODAY = date(2026, 6, 30)
@@ -299,25 +296,8 @@ def run(backend: str, postgres_url: str, repeat: int, seed: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument("--repeat", type=int, default=50)
-    parser.add_argument("--seed", type=int, default=20260630)
-    args = parser.parse_args()
-    postgres_url = os.environ.get("ARREARS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
-    lines = [line for backend in backends for line in run(backend, postgres_url, args.repeat, args.seed)]
-    load1, load5, load15 = os.getloadavg()
-    print()
-    print(
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"load average {load1:.1f} {load5:.1f} {load15:.1f}; targets: page {PAGE_TARGET_MS:.0f} ms, "
-        f"webhook {WEBHOOK_TARGET_MS:.0f} ms (p95)"
-    )
-    print()
-    print("| what | runs | wall p50 ms | wall p95 ms | CPU p50 ms | CPU p95 ms |")
-    print("|---|---|---|---|---|---|")
-    print("\n".join(lines))
+    targets = f"targets: page {PAGE_TARGET_MS:.0f} ms, webhook {WEBHOOK_TARGET_MS:.0f} ms (p95)"
+    bench_main(__doc__ or "", DEFAULT_POSTGRES_URL, run, targets)
 
 
 if __name__ == "__main__":
