@@ -102,13 +102,19 @@ class Arrears:
         return transport_from_url(self.settings.email_url)
 
     def mailer(self) -> Mailer:
-        return Mailer(self.templates, self.sender, self.workspace.email_from, self.portal_links())
+        return Mailer(
+            self.templates, self.sender, self.workspace.email_from, self.portal_links(), self.settings.reply_to
+        )
 
     def own_mailer(self) -> Mailer:
         """A mailer with a transport of its own: for an email sent from a page while other requests
         send theirs (`sender` keeps one SMTP connection, which two threads cannot share)."""
         return Mailer(
-            self.templates, transport_from_url(self.settings.email_url), self.workspace.email_from, self.portal_links()
+            self.templates,
+            transport_from_url(self.settings.email_url),
+            self.workspace.email_from,
+            self.portal_links(),
+            self.settings.reply_to,
         )
 
     def portal_links(self) -> PortalLinks:

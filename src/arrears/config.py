@@ -38,3 +38,8 @@ class Settings(BaseSettings):
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_api_base: str = ""
+    # Inbound mail: the AR mailbox replies land in (imap://user:pass@host:port/FOLDER or imaps://…),
+    # fetched by the worker every minute; the Reply-To of the emails sent ({token}: the email's reply
+    # token; empty: ARREARS_EMAIL_FROM plus-addressed, ar+TOKEN@…).
+    imap_url: str = ""
+    reply_to: str = ""

@@ -170,7 +170,12 @@ def send(database_url: DatabaseUrl = None) -> None:
     with workspace(database_url) as arrears:
         mailer = arrears.mailer()
         report = outbox.send_due(
-            arrears.uow, mailer.sender, mailer.templates, mailer.sender_address, links=mailer.links
+            arrears.uow,
+            mailer.sender,
+            mailer.templates,
+            mailer.sender_address,
+            links=mailer.links,
+            reply_to=mailer.reply_to,
         )
     typer.echo(f"{report.sent} sent, {report.retried} to retry later, {report.failed} failed")
 

@@ -73,7 +73,13 @@ def make_app(arrears: Arrears) -> App:
         arrears.refresh_workspace()  # the company, locale and sender an owner stored, as of now
         mailer = arrears.mailer()
         report = outbox.send_due(
-            arrears.uow, mailer.sender, mailer.templates, mailer.sender_address, limit=SEND_PER_JOB, links=mailer.links
+            arrears.uow,
+            mailer.sender,
+            mailer.templates,
+            mailer.sender_address,
+            limit=SEND_PER_JOB,
+            links=mailer.links,
+            reply_to=mailer.reply_to,
         )
         if report.sent or report.failed:
             log.info("outbox: %d sent, %d to retry, %d failed", report.sent, report.retried, report.failed)

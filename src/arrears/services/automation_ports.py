@@ -57,6 +57,7 @@ class OutboxEmail:
     message_id: str
     attempts: int
     attach_invoice_id: int | None
+    in_reply_to: str | None = None  # the received message this email answers (threaded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class NewEmail:
     queued_at: datetime
     attach_invoice_id: int | None = None
     id: int | None = None  # reserved beforehand (`Automation.reserve_ids`), else the database's
+    in_reply_to: str | None = None  # the Message-ID of the received message it answers
 
 
 @dataclass(frozen=True, slots=True)

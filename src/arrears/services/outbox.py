@@ -23,6 +23,7 @@ from ..domain.audit import SYSTEM, AuditEntry
 from ..domain.currencies import minor_unit
 from ..domain.emails import PermanentFailure, TemporaryFailure, retry_after
 from ..domain.errors import ArrearsError, InvalidValue
+from ..domain.inbound import reply_address, token_of
 from ..domain.portal import check_link_days
 from ..domain.workflows import Step
 from . import email_templates, portal
@@ -195,9 +196,14 @@ def build_message(
     attachments: Sequence[tuple[str, bytes]],
     now: datetime,
     rendered: Rendered | None = None,
+    *,
+    reply_to: str = "",
 ) -> Message:
     """The MIME message: text and HTML alternatives (`rendered`, or the email's stored body), then
-    the PDFs attached (name, data), if any.
+    the PDFs attached (name, data), if any. Its Reply-To carries the email's reply token (`reply_to`
+    the template, empty: the sender plus-addressed), so a reply finds its way back to the customer;
+    `Auto-Submitted: auto-generated` asks auto-responders not to answer (RFC 3834); an answer to a
+    received message names it in In-Reply-To and References.
     (email.mime is used rather than EmailMessage: it builds a message in a tenth of the time.)"""
     # Every part is base64 (utf-8 text, the PDF), and no base64 line starts with "--": a random
     # boundary cannot occur in them, so the generator's search for one (a regex per message) is spared.
@@ -215,10 +221,14 @@ def build_message(
             message.attach(pdf)
     message["From"] = sender_address
     message["To"] = ", ".join(email.to)
-    message["Reply-To"] = sender_address
+    message["Reply-To"] = reply_address(reply_to, sender_address, token_of(email.message_id))
     message["Subject"] = email.subject if email.subject.isascii() else Header(email.subject, "utf-8").encode()
     message["Message-ID"] = email.message_id
     message["Date"] = format_datetime(now)
+    message["Auto-Submitted"] = "auto-generated"
+    if email.in_reply_to:
+        message["In-Reply-To"] = email.in_reply_to
+        message["References"] = email.in_reply_to
     return message
 
 
@@ -278,15 +288,17 @@ def send_due(
     *,
     limit: int | None = None,
     links: PortalLinks | None = None,
+    reply_to: str = "",
 ) -> SendReport:
     """Send queued emails whose time has come, one transaction each, until none is left (or `limit`
     have been tried). An email put back for a later try comes due again only after its wait (a
     minute, then longer, a few tries in all), so a call that runs that long may try it again. With
-    `links`, each email rendered now carries a fresh link to its customer's portal."""
+    `links`, each email rendered now carries a fresh link to its customer's portal; `reply_to` is
+    ARREARS_REPLY_TO (`reply_address`)."""
     report = SendReport()
     email_templates.load_stored(uow_factory(), templates)  # those saved since the last send
     try:
-        _send(uow_factory, sender, templates, sender_address, limit, links, report)
+        _send(uow_factory, sender, templates, (sender_address, reply_to), limit, links, report)
     finally:
         sender.close()
     return report
@@ -296,7 +308,7 @@ def _send(
     uow_factory: UowFactory,
     sender: Sender,
     templates: Renderer,
-    sender_address: str,
+    addresses: tuple[str, str],
     limit: int | None,
     links: PortalLinks | None,
     report: SendReport,
@@ -307,7 +319,7 @@ def _send(
             due = uow.outbox.due_emails(now, 1)
             if not due:
                 break
-            _send_one(uow, due[0], now, sender, templates, sender_address, links, report)
+            _send_one(uow, due[0], now, sender, templates, addresses, links, report)
             uow.commit()
 
 
@@ -319,6 +331,7 @@ def send_email(
     email_id: int,
     *,
     links: PortalLinks | None = None,
+    reply_to: str = "",
 ) -> SendReport:
     """Send the one queued email `email_id` now, as the loop of `send_due` would (an email queued by
     hand goes at once); nothing if it is not due (sent, or taken by a worker at this moment). A
@@ -329,7 +342,7 @@ def send_email(
             now = uow.clock.now()
             email = uow.outbox.due_email(email_id, now)
             if email is not None:
-                _send_one(uow, email, now, sender, templates, sender_address, links, report)
+                _send_one(uow, email, now, sender, templates, (sender_address, reply_to), links, report)
                 uow.commit()
     finally:
         sender.close()
@@ -342,19 +355,20 @@ def _send_one(
     now: datetime,
     sender: Sender,
     templates: Renderer,
-    sender_address: str,
+    addresses: tuple[str, str],
     links: PortalLinks | None,
     report: SendReport,
 ) -> None:
     """Send one email taken from the queue and mark it (sent, to retry, or failed), in `uow`; an
-    email rendered now gets a fresh portal link, issued in `uow` (none for one queued with its body)."""
+    email rendered now gets a fresh portal link, issued in `uow` (none for one queued with its body).
+    `addresses`: the sender's address and the Reply-To template (ARREARS_REPLY_TO)."""
     attempts = email.attempts + 1
     rendered: Rendered | None = None
     try:
         link = links.issue(uow, email) if links is not None and email.context is not None else ""
         rendered = body(email, templates, link)
         attachments = _attachments(uow, templates, email)
-        sender.send(build_message(email, sender_address, attachments, now, rendered))
+        sender.send(build_message(email, addresses[0], attachments, now, rendered, reply_to=addresses[1]))
     except TemporaryFailure as failure:
         wait = retry_after(attempts)
         if wait is not None:

@@ -310,7 +310,13 @@ def send_email(
     if queued.email_id is None:
         return Sent(queued, "")
     report = outbox.send_email(
-        uow_factory, mailer.sender, mailer.templates, mailer.sender_address, queued.email_id, links=mailer.links
+        uow_factory,
+        mailer.sender,
+        mailer.templates,
+        mailer.sender_address,
+        queued.email_id,
+        links=mailer.links,
+        reply_to=mailer.reply_to,
     )
     delivery = "sent" if report.sent else "failed" if report.failed else "retry" if report.retried else "queued"
     return Sent(queued, delivery)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -115,14 +116,16 @@ customers = Table(
     Index("ix_customers_name", "name"),
 )
 
-# Indexes on expressions that migration 0010 makes on PostgreSQL only (the customer search); they are
-# not described here, and autogenerate leaves them alone (`include_object`).
+# Indexes on expressions that the migrations make in SQL: 0010's on PostgreSQL only (the customer
+# search), 0015's on both (addresses by their lower case, for threading received mail). They are not
+# described here, and autogenerate leaves them alone (`include_object`).
 POSTGRES_ONLY_INDEXES = frozenset({"ix_customers_search", "ix_contacts_search", "ix_invoices_number_lower"})
+EXPRESSION_INDEXES = POSTGRES_ONLY_INDEXES | {"ix_contacts_email_lower", "ix_customers_email_lower"}
 
 
 def include_object(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
-    """Alembic's filter of what autogenerate compares: all but `POSTGRES_ONLY_INDEXES`."""
-    return not (kind == "index" and name in POSTGRES_ONLY_INDEXES)
+    """Alembic's filter of what autogenerate compares: all but `EXPRESSION_INDEXES`."""
+    return not (kind == "index" and name in EXPRESSION_INDEXES)
 
 
 contacts = Table(
@@ -625,3 +628,93 @@ online_payment_invoices = Table(
 # A payment by a delayed method is pending on these invoices: chasing pauses, they are not paid
 # (a cache of the pending online payments that name the invoice, kept by their writes; 0014).
 invoices.append_column(Column("payment_pending", Boolean, nullable=False, server_default=text("false")))
+
+# -- mail received (migration 0015) ---------------------------------------------------------------
+# Every email we send can be answered: its Reply-To carries `reply_token` (the random part of its
+# Message-ID), and a reply names its Message-ID in In-Reply-To; both are index lookups. An email
+# written as an answer to a received message names that message's id (`in_reply_to`).
+emails.append_column(Column("reply_token", String(32)))
+emails.append_column(Column("in_reply_to", String(500)))
+Index("ix_emails_reply_token", emails.c.reply_token, unique=True)
+Index("ix_emails_message_id", emails.c.message_id)
+
+# Messages received in the AR mailbox (IMAP, or a mail server's pipe): unique on their Message-ID,
+# so a message fetched twice (two workers, a restart) is stored once. `customer_id` is null while
+# unmatched; `email_id` is the email of ours it answers or bounces. The raw message is kept (up to a
+# size) so it can be read again; the text is what a page shows, never its HTML.
+received_emails = Table(
+    "received_emails",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(500), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="SET NULL")),
+    Column("email_id", Integer, ForeignKey("emails.id", ondelete="SET NULL"), index=True),
+    Column("kind", String(16), nullable=False),  # reply, auto_reply, bounce
+    Column(
+        "matched_by", String(16), nullable=False
+    ),  # token, in_reply_to, references, from_address, assigned, unmatched
+    Column("from_address", String(320), nullable=False),
+    Column("from_name", String(200), nullable=False, server_default=""),
+    Column("to_addresses", Text, nullable=False),  # JSON list
+    Column("subject", Text, nullable=False),
+    Column("sent_at", UTCDateTime()),  # its Date header
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("text", Text, nullable=False),  # the whole body as text
+    Column("reply_text", Text, nullable=False),  # without the quoted message and the signature
+    Column("raw", LargeBinary),  # null when larger than kept
+    Column("raw_size", Integer, nullable=False),
+    Column("source", String(16), nullable=False),  # imap, pipe
+    Column("bounce_status", String(16)),
+    Column("bounce_diagnostic", Text),
+    Column("read_at", UTCDateTime()),
+    Column("read_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    UniqueConstraint("message_id", name="uq_received_emails_message_id"),
+    CheckConstraint("kind IN ('reply', 'auto_reply', 'bounce')", name="kind"),
+    Index("ix_received_emails_customer_received", "customer_id", "received_at"),
+    # unread mail, per customer (the task list's and the record's marker, the inbox, issues' auto-close)
+    Index(
+        "ix_received_emails_unread",
+        "customer_id",
+        postgresql_where=text("read_at IS NULL"),
+        sqlite_where=text("read_at IS NULL"),
+    ),
+)
+
+received_attachments = Table(
+    "received_attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "received_email_id", Integer, ForeignKey("received_emails.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+# Where fetching a mailbox's folder got to: the folder's UIDVALIDITY and the last UID stored. A
+# worker holds the row (FOR UPDATE) while it fetches, so two workers never fetch the same messages.
+mailbox_folders = Table(
+    "mailbox_folders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mailbox", String(320), nullable=False),  # user@host
+    Column("folder", String(200), nullable=False),
+    Column("uidvalidity", BigInteger, nullable=False, server_default=text("0")),
+    Column("last_uid", BigInteger, nullable=False, server_default=text("0")),
+    Column("fetched_at", UTCDateTime()),
+    UniqueConstraint("mailbox", "folder", name="uq_mailbox_folders_mailbox_folder"),
+)
+
+# Addresses that bounced: after BOUNCES_TO_FLAG permanent failures an address is flagged and gets
+# no more reminders until a user clears it (or the contact's address is changed).
+bounced_addresses = Table(
+    "bounced_addresses",
+    metadata,
+    Column("address", String(320), primary_key=True),  # lower-cased
+    Column("permanent_bounces", Integer, nullable=False, server_default=text("0")),
+    Column("last_bounce_at", UTCDateTime(), nullable=False),
+    Column("last_diagnostic", Text),
+    Column("flagged_at", UTCDateTime()),
+)

@@ -60,7 +60,14 @@ def run_cycle(
     report.alerts_raised += collection_rules.stale_task_alerts(uow_factory(), as_of).alerts_raised
     timer.lap("stale_alerts")
     if not dry_run:
-        sent = outbox.send_due(uow_factory, mailer.sender, mailer.templates, mailer.sender_address, links=mailer.links)
+        sent = outbox.send_due(
+            uow_factory,
+            mailer.sender,
+            mailer.templates,
+            mailer.sender_address,
+            links=mailer.links,
+            reply_to=mailer.reply_to,
+        )
         report.emails_sent, report.emails_failed = sent.sent, sent.failed
         report.alerts_raised += sent.alerts_raised
     timer.lap("send")

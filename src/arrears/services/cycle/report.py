@@ -67,6 +67,8 @@ class Mailer:
     # Where the emails' portal links point and how long they last (the composition root's, from the
     # settings); None: the emails carry no link (their `portal_url` is empty).
     links: PortalLinks | None = None
+    # The Reply-To template (ARREARS_REPLY_TO, `inbound.reply_address`): empty, the sender plus-addressed.
+    reply_to: str = ""
 
     def example_portal_url(self) -> str:
         """The `portal_url` a render that sends nothing is given (a check, a preview)."""

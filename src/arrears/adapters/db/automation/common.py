@@ -122,6 +122,7 @@ def _outbox(dialect: str) -> _OutboxStatements:
             e.c.message_id,
             e.c.attempts,
             e.c.attach_invoice_id,
+            e.c.in_reply_to,
         )
         .where(e.c.status == "queued", e.c.next_attempt_at <= bindparam("now", type_=e.c.next_attempt_at.type))
         .order_by(e.c.id)

@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from ....domain.audit import AuditEntry
+from ....domain.inbound import token_of
 from ....services.automation_ports import (
     NewEmail,
     OutboxEmail,
@@ -47,6 +48,8 @@ class SqlOutbox(SqlAutomationArea):
                 "step": email.step,
                 "cycle_date": email.cycle_date,
                 "message_id": email.message_id,
+                "reply_token": token_of(email.message_id),
+                "in_reply_to": email.in_reply_to,
                 "attach_invoice_id": email.attach_invoice_id,
                 "next_attempt_at": email.queued_at,
                 "created_at": email.queued_at,
@@ -107,6 +110,7 @@ class SqlOutbox(SqlAutomationArea):
                 row.message_id,
                 row.attempts,
                 row.attach_invoice_id,
+                row.in_reply_to,
             )
             for row in self.connection.execute(query, params)
         ]
