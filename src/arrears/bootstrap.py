@@ -22,6 +22,7 @@ from .services import email_templates, inbox, online_payments, workflows
 from .services import settings as stored_settings
 from .services.cycle import Mailer
 from .services.ledger_ports import InboxEvent
+from .services.mail_ports import Mailbox
 from .services.outbox import PortalLinks
 from .services.portal_ports import PaymentGateway
 from .services.ports import Clock, UnitOfWork
@@ -150,6 +151,14 @@ class Arrears:
         from .adapters.stripe_gateway import verify_event
 
         return verify_event(payload, signature_header, self.settings.stripe_webhook_secret)
+
+    def mailbox(self) -> Mailbox | None:
+        """The AR mailbox that replies land in (ARREARS_IMAP_URL); None when it is not set."""
+        if not self.settings.imap_url:
+            return None
+        from .adapters.imap import mailbox_from_url
+
+        return mailbox_from_url(self.settings.imap_url)
 
     def workflows(self) -> tuple[Workflow, ...]:
         """The workflows in force: ARREARS_WORKFLOWS, else the stored file, else the built-in default."""

@@ -17,6 +17,7 @@ class AlertKind(StrEnum):
     DISPUTE_OPENED = "dispute_opened"  # an invoice went into dispute [001]
     PROMISE_BROKEN = "promise_broken"  # a promise to pay passed its date unpaid
     EMAIL_FAILED = "email_failed"  # an email could not be sent [004]
+    EMAIL_BOUNCED = "email_bounced"  # a delivery report says an email sent did not arrive [004]
     PAYMENT_FAILED = "payment_failed"  # an online payment by bank debit failed: chasing resumes
     PAYMENT_REFUNDED = "payment_refunded"  # the provider refunded an online payment (never netted by itself)
     CHARGEBACK = "chargeback"  # the payer's bank disputed an online payment
@@ -28,6 +29,7 @@ LABELS: dict[str, str] = {
     AlertKind.DISPUTE_OPENED: "Dispute opened",
     AlertKind.PROMISE_BROKEN: "Promise broken",
     AlertKind.EMAIL_FAILED: "Email failed",
+    AlertKind.EMAIL_BOUNCED: "Email bounced",
     AlertKind.PAYMENT_FAILED: "Online payment failed",
     AlertKind.PAYMENT_REFUNDED: "Payment refunded",
     AlertKind.CHARGEBACK: "Chargeback",

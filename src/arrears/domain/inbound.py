@@ -51,6 +51,7 @@ class MatchedBy(StrEnum):
     TOKEN = "token"  # noqa: S105 (a way of matching, not a secret)
     IN_REPLY_TO = "in_reply_to"
     REFERENCES = "references"
+    BOUNCED = "bounced"  # a delivery report, by the copy of our email it carries
     FROM_ADDRESS = "from_address"
     ASSIGNED = "assigned"  # by a manager, from the unmatched mail
     UNMATCHED = "unmatched"
@@ -58,7 +59,8 @@ class MatchedBy(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Bounce:
-    permanent: bool  # 5.x.x: the address will not work; 4.x.x: delayed, the server keeps trying
+    failed: bool  # the server gave up on the message (False: only delayed, it keeps trying)
+    permanent: bool  # a 5.x.x failure: the address will not work (counts towards flagging it)
     status: str  # the enhanced status code, e.g. 5.1.1
     diagnostic: str  # the server's words, for the alert and the email's page
     recipients: tuple[str, ...]  # the addresses that failed
@@ -206,13 +208,14 @@ def is_auto_reply(message: Message) -> bool:
 
 
 def parse_bounce(message: Message) -> Bounce | None:
-    """The failure a delivery-status notification (RFC 3464) reports, or None for another message.
-    A report of only delayed or delivered messages is a notice, not a failure: None as well."""
+    """What a delivery-status notification (RFC 3464) reports: a failure (`failed`: the server gave
+    up; `permanent` when its status is 5.x.x) or a delay; None for another message, or a report of
+    messages delivered."""
     if message.get_content_type() != "multipart/report":
         return None
     if str(message.get_param("report-type", "", header="content-type")).lower() != "delivery-status":
         return None
-    failed: list[tuple[str, str, str]] = []  # (recipient, status, diagnostic)
+    failed: list[tuple[str, str, str, str]] = []  # (recipient, action, status, diagnostic)
     original: str | None = None
     for part in message.walk():
         kind = part.get_content_type()
@@ -222,20 +225,22 @@ def parse_bounce(message: Message) -> Bounce | None:
             original = _original_id(part)
     if not failed:
         return None
-    permanent = any(status.startswith("5") for _, status, _ in failed)
-    chosen = next((f for f in failed if f[1].startswith("5")), failed[0])
+    gave_up = [f for f in failed if f[1] == "failed"]
+    permanent = [f for f in gave_up if f[2].startswith("5")]
+    chosen = (permanent or gave_up or failed)[0]
     return Bounce(
-        permanent=permanent,
-        status=chosen[1],
-        diagnostic=chosen[2][:1000] or f"delivery failed ({chosen[1]})",
-        recipients=tuple(dict.fromkeys(r for r, _, _ in failed if r)),
+        failed=bool(gave_up),
+        permanent=bool(permanent),
+        status=chosen[2],
+        diagnostic=chosen[3][:1000] or f"delivery {'failed' if gave_up else 'delayed'} ({chosen[2]})",
+        recipients=tuple(dict.fromkeys(f[0] for f in (permanent or gave_up or failed) if f[0])),
         original_message_id=original,
     )
 
 
-def _failures(part: Message) -> list[tuple[str, str, str]]:
-    """The per-recipient fields of a delivery-status part whose action is `failed` (or a 5.x.x
-    status with no action, as some servers write)."""
+def _failures(part: Message) -> list[tuple[str, str, str, str]]:
+    """The per-recipient fields of a delivery-status part whose action is `failed` or `delayed`
+    (a status with no action, as some servers write, is a failure when 5.x.x, else a delay)."""
     payload = part.get_payload()
     blocks: list[str] = []
     if isinstance(payload, list):  # the parser splits the fields into one message per block
@@ -247,10 +252,13 @@ def _failures(part: Message) -> list[tuple[str, str, str]]:
         fields = _fields(block)
         action = fields.get("action", "").lower()
         status = fields.get("status", "").split()[0] if fields.get("status") else ""
-        if action == "failed" or (not action and status.startswith("5")):
+        if not action and status[:1] in ("4", "5"):
+            action = "failed" if status.startswith("5") else "delayed"
+        if action in ("failed", "delayed"):
             recipient = fields.get("final-recipient") or fields.get("original-recipient") or ""
             address = recipient.partition(";")[2].strip() or recipient.strip()
-            found.append((address.strip("<>").lower(), status or "5.0.0", fields.get("diagnostic-code", "")))
+            default = "5.0.0" if action == "failed" else "4.0.0"
+            found.append((address.strip("<>").lower(), action, status or default, fields.get("diagnostic-code", "")))
     return found
 
 

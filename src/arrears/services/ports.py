@@ -13,6 +13,7 @@ from ..domain.records import Lookups
 from ..domain.users import Role, User
 from .automation_ports import CycleRuns, Outbox, Selection, StepRuns
 from .ledger_ports import Ledger
+from .mail_ports import MailStore
 from .portal_ports import PortalStore
 from .template_ports import EmailTemplates
 from .workspace_ports import (
@@ -210,6 +211,10 @@ class UnitOfWork(Protocol):
     @property
     def portal(self) -> PortalStore:
         """The customer portal's links and the online payments started on it."""
+
+    @property
+    def mail(self) -> MailStore:
+        """Mail received, the emails it answers, bounced addresses, mailbox progress."""
 
     @property
     def reports(self) -> Reports: ...

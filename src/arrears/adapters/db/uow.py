@@ -21,6 +21,7 @@ from .automation.step_runs import SqlStepRuns
 from .export import SqlExport
 from .importer import SqlImportBatch
 from .ledger import SqlLedger
+from .mail import SqlMail
 from .portal import SqlPortal
 from .reports import aging_rows
 from .users import SqlUsers
@@ -80,6 +81,7 @@ class SqlUnitOfWork:
     email_templates: SqlEmailTemplates
     ledger: SqlLedger
     portal: SqlPortal
+    mail: SqlMail
 
     def __init__(self, engine: Engine, clock: Clock, shared: Connection | None = None) -> None:
         """With `shared`, every use case runs in a savepoint of that connection's transaction, which
@@ -118,6 +120,7 @@ class SqlUnitOfWork:
         self.email_templates = SqlEmailTemplates(self.connection)
         self.ledger = SqlLedger(self.connection, changed)
         self.portal = SqlPortal(self.connection, changed)
+        self.mail = SqlMail(self.connection)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
