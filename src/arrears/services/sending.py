@@ -74,6 +74,7 @@ class HandEmail:
     invoice_external_ids: tuple[str, ...] = ()
     attach_invoices: bool = False
     attach_statement: bool = False
+    in_reply_to: str | None = None  # the Message-ID of a received message it answers (the inbox's reply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +264,7 @@ def queue_email(uow: UnitOfWork, user: User, mailer: Mailer, external_id: str, e
                 mailer.message_id(),
                 tuple(invoice_id for _, invoice_id in chosen),
                 now,
+                in_reply_to=email.in_reply_to,
             )
         )
         if email_id is None:
