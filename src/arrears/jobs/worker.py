@@ -1,6 +1,6 @@
 """`arrears worker`: a procrastinate worker that sends the outbox, applies the inbox's pending
-events and rolls the task list's balances to today every minute, and runs the daily cycle once a
-day at the configured time in the company's time zone.
+events, fetches the AR mailbox (ARREARS_IMAP_URL) and rolls the task list's balances to today
+every minute, and runs the daily cycle once a day at the configured time in the company's time zone.
 
 Thin: each job calls one service. The jobs are periodic and idempotent, so a worker that died, or
 several workers at once, change nothing: the outbox locks each email while it is sent, and the cycle
@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from ..bootstrap import Arrears
 from ..domain.errors import ArrearsError
-from ..services import balances, cycle, inbox, outbox
+from ..services import balances, cycle, inbound_mail, inbox, outbox
 
 log = logging.getLogger("arrears.worker")
 
@@ -90,6 +90,16 @@ def make_app(arrears: Arrears) -> App:
         report = inbox.process_pending(arrears.uow, arrears.inbox_handlers())
         if report.processed or report.retried or report.failed:
             log.info("inbox: %d processed, %d to retry, %d failed", report.processed, report.retried, report.failed)
+
+    @app.periodic(cron="* * * * *", periodic_id="mail")
+    @app.task(name="arrears.fetch_mail", queueing_lock="arrears.fetch_mail")
+    def fetch_mail(timestamp: int) -> None:
+        mailbox = arrears.mailbox()
+        if mailbox is None:  # ARREARS_IMAP_URL not set: mail comes by `arrears mail receive`, if at all
+            return
+        report = inbound_mail.fetch_mailbox(arrears.uow, mailbox)
+        if report.stored or report.refused:
+            log.info("mail: %d stored, %d skipped", report.stored, len(report.refused))
 
     @app.periodic(cron="* * * * *", periodic_id="balances")
     @app.task(name="arrears.roll_balances", queueing_lock="arrears.roll_balances")
