@@ -145,7 +145,7 @@ def parse(raw: bytes) -> ReceivedMessage:
         from_address=address.lower()[:320],
         from_name=name[:200],
         to=_delivered_to(message),
-        subject=_header(message, "Subject")[:1000],
+        subject=" ".join(_header(message, "Subject").split())[:1000],
         sent_at=_date(_header(message, "Date")),
         in_reply_to=message_ids(_header(message, "In-Reply-To")),
         references=message_ids(_header(message, "References")),

@@ -591,7 +591,9 @@ class Tasks(Protocol):
 
     def close_tasks_with_invoices_settled(self, at: datetime) -> list[tuple[int, int]]: ...
 
-    def close_finished_issues(self, at: datetime) -> list[tuple[int, int]]: ...
+    def close_finished_issues(self, at: datetime) -> list[tuple[int, int]]:
+        """Close the open issues whose tasks are all closed, unless their customer has unread mail;
+        the (issue id, customer id) closed."""
 
     def stale_tasks(self, before: date) -> list[tuple[int, int, int | None, date, str]]: ...
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, func, literal, null, select, union_all
 
 from ...domain.money import format_minor
 from . import tables as t
@@ -178,18 +179,62 @@ def _listed(value: str | None) -> list[str]:
 
 
 def _emails() -> tuple[list[str], Select[Any], Callable[[Any], tuple[Any, ...]]]:
-    e, c, ei, i = t.emails, t.customers, t.email_invoices, t.invoices
+    """The emails sent (direction `out`, by id), then those received (`in`, by id): a received
+    message has its sender in `from`, whether it was `read`, status `received` and no template;
+    one not matched to a customer yet has no customer."""
+    e, c, ei, i, r = t.emails, t.customers, t.email_invoices, t.invoices, t.received_emails
     invoices = (
         select(func.aggregate_strings(i.c.external_id, ";"))
         .select_from(ei.join(i, i.c.id == ei.c.invoice_id))
         .where(ei.c.email_id == e.c.id)
         .scalar_subquery()
     )
-    query = (
-        select(e, c.c.external_id.label("customer_external_id"), invoices.label("invoice_external_ids"))
+    sent = (
+        select(
+            literal(0).label("direction"),
+            e.c.id,
+            c.c.external_id.label("customer_external_id"),
+            e.c.to_addresses,
+            e.c.subject,
+            e.c.template,
+            e.c.workflow,
+            e.c.step,
+            invoices.label("invoice_external_ids"),
+            e.c.status,
+            e.c.attempts,
+            e.c.last_error,
+            e.c.created_at,
+            e.c.sent_at,
+            null().label("from_address"),
+            null().label("read_at"),
+        )
+        .select_from(e)
         .join(c, c.c.id == e.c.customer_id)
-        .order_by(e.c.id)
     )
+    received = (
+        select(
+            literal(1).label("direction"),
+            r.c.id,
+            c.c.external_id,
+            r.c.to_addresses,
+            r.c.subject,
+            null(),
+            null(),
+            null(),
+            null(),
+            literal("received"),
+            literal(0),
+            r.c.bounce_diagnostic,
+            r.c.received_at,
+            r.c.sent_at,
+            r.c.from_address,
+            r.c.read_at,
+        )
+        .select_from(r)
+        .outerjoin(c, c.c.id == r.c.customer_id)
+    )
+    both = union_all(sent, received).subquery()
+    query = select(both).order_by(both.c.direction, both.c.id)
     header = [
         "id",
         "customer_external_id",
@@ -204,11 +249,14 @@ def _emails() -> tuple[list[str], Select[Any], Callable[[Any], tuple[Any, ...]]]
         "last_error",
         "created_at",
         "sent_at",
+        "direction",
+        "from",
+        "read",
     ]
-    return (
-        header,
-        query,
-        lambda r: (
+
+    def shape(r: Any) -> tuple[Any, ...]:
+        incoming = r.direction == 1
+        return (
             r.id,
             r.customer_external_id,
             json.loads(r.to_addresses),
@@ -220,10 +268,22 @@ def _emails() -> tuple[list[str], Select[Any], Callable[[Any], tuple[Any, ...]]]
             r.status,
             r.attempts,
             r.last_error,
-            r.created_at.isoformat(),
-            r.sent_at.isoformat() if r.sent_at else None,
-        ),
-    )
+            _stamp(r.created_at),
+            _stamp(r.sent_at),
+            "in" if incoming else "out",
+            r.from_address,
+            (r.read_at is not None) if incoming else None,
+        )
+
+    return header, query, shape
+
+
+def _stamp(value: Any) -> str | None:
+    """A timestamp as ISO 8601 in UTC (a union's column comes back from SQLite as text)."""
+    if value is None:
+        return None
+    stamp = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
 
 
 def _disputes() -> tuple[list[str], Select[Any], Callable[[Any], tuple[Any, ...]]]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    null,
     select,
     true,
     union_all,
@@ -224,19 +225,32 @@ class SqlSelection(SqlAutomationArea):
         return found[0] if found else None
 
     def recipients(self, customer_ids: Sequence[int]) -> dict[int, Recipient]:
-        """Who a customer's reminders go to: contacts who receive reminders, else the customer's own address."""
-        c, k = t.customers, t.contacts
+        """Who a customer's reminders go to: contacts who receive reminders, else the customer's own
+        address; never an address flagged after repeated bounces (until it is fixed)."""
+        c, k, b = t.customers, t.contacts, t.bounced_addresses
+        # the customer's own address, unless it is flagged
+        flagged = case(
+            (exists().where(b.c.address == func.lower(c.c.email), b.c.flagged_at.is_not(None)), null()),
+            else_=c.c.email,
+        )
         contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
         out: dict[int, Recipient] = {}
         for chunk in self._id_chunks(sorted(set(customer_ids))):
             for row in self.connection.execute(
                 select(k.c.customer_id, k.c.name, k.c.email)
-                .where(self._id_in(k.c.customer_id, chunk), k.c.receives_reminders == true(), k.c.email.is_not(None))
+                .where(
+                    self._id_in(k.c.customer_id, chunk),
+                    k.c.receives_reminders == true(),
+                    k.c.email.is_not(None),
+                    ~exists().where(b.c.address == func.lower(k.c.email), b.c.flagged_at.is_not(None)),
+                )
                 .order_by(k.c.customer_id, k.c.id)
             ):
                 contacts[row.customer_id].append((row.name, row.email))
             for customer in self.connection.execute(
-                select(c.c.id, c.c.external_id, c.c.name, c.c.collector_id, c.c.email).where(self._id_in(c.c.id, chunk))
+                select(c.c.id, c.c.external_id, c.c.name, c.c.collector_id, flagged.label("email")).where(
+                    self._id_in(c.c.id, chunk)
+                )
             ):
                 people = contacts.get(customer.id, [])
                 addresses = tuple(dict.fromkeys(email for _, email in people)) or (

@@ -175,11 +175,13 @@ class SqlTasks(SqlArea):
         return found
 
     def close_finished_issues(self, at: datetime) -> list[tuple[int, int]]:
-        s, k = t.issues, t.tasks
+        s, k, r = t.issues, t.tasks, t.received_emails
         query = select(s.c.id, s.c.customer_id).where(
             s.c.status == "open",
             exists().where(k.c.issue_id == s.c.id),
             ~exists().where(k.c.issue_id == s.c.id, k.c.status == "open"),
+            # not while the customer has mail nobody has read [004 "no unread email"]
+            ~exists().where(r.c.customer_id == s.c.customer_id, r.c.read_at.is_(None)),
         )
         found = [(row.id, row.customer_id) for row in self.connection.execute(query)]
         for chunk in chunks([issue_id for issue_id, _ in found]):
