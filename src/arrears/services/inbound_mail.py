@@ -26,7 +26,7 @@ from ..domain.alerts import AlertKind
 from ..domain.audit import SYSTEM, AuditEntry
 from ..domain.errors import InvalidValue
 from ..domain.inbound import MailKind, MatchedBy, ReceivedMessage
-from .mail_ports import Mailbox, MailStore, NewReceived
+from .mail_ports import Mailbox, NewReceived, Threading
 from .ports import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -71,7 +71,7 @@ def receive(uow: UnitOfWork, raw: bytes, source: str) -> Received:
     return received
 
 
-def thread(mail: MailStore, message: ReceivedMessage) -> tuple[int | None, int | None, MatchedBy]:
+def thread(mail: Threading, message: ReceivedMessage) -> tuple[int | None, int | None, MatchedBy]:
     """The customer and the email of ours a message belongs to, and how that was found."""
     token = inbound.token_in(message.to)
     if token is not None:

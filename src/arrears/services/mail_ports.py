@@ -88,8 +88,9 @@ class InboxPage:
     next_offset: int | None
 
 
-class MailStore(Protocol):
-    # -- threading -----------------------------------------------------------------------------------
+class Threading(Protocol):
+    """What threading a received message reads."""
+
     def sent_by_token(self, token: str) -> SentRef | None: ...
 
     def sent_by_message_ids(self, message_ids: Sequence[str]) -> SentRef | None:
@@ -103,6 +104,8 @@ class MailStore(Protocol):
         """The customers whose own address or a contact's is `address` (lower-cased), at most two:
         more than one is ambiguous."""
 
+
+class MailStore(Threading, Protocol):
     # -- storing -------------------------------------------------------------------------------------
     def store(self, message: NewReceived) -> int | None:
         """Store a received message and its attachments; None when one with its Message-ID is
