@@ -24,6 +24,7 @@ from arrears.adapters.db.tables import metadata
 from arrears.adapters.passwords import Argon2Hasher
 from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
+from tests.imap import imap, imap_server  # noqa: F401 (fixtures of the inbound mail tests)
 
 _PG_BASE = make_url(
     os.environ.get("ARREARS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/arrears_test")
