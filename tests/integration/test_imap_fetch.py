@@ -191,12 +191,6 @@ MANGLED = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="adapters/imap.py re-serialises each message (message.obj.as_bytes()), which raises on this one: "
-    "the batch fails, and so does every later fetch",
-)
 def test_a_message_the_standard_library_cannot_rewrite_does_not_block_the_mailbox(
     app: Arrears, imap: ImapFolder, run: str
 ) -> None:
@@ -208,10 +202,6 @@ def test_a_message_the_standard_library_cannot_rewrite_does_not_block_the_mailbo
     assert f"<answer-1-{run}@customer.example>" in stored_ids(app)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/imap.py keeps message.obj.as_bytes(), not the bytes the mailbox holds (CRLF becomes LF)",
-)
 def test_the_raw_message_kept_is_the_one_in_the_mailbox(app: Arrears, imap: ImapFolder, run: str) -> None:
     imap.append(reply(1, run))
 

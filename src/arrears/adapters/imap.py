@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
+import re
 import ssl
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from ..domain.errors import ArrearsError
 from ..services.mail_ports import FetchedMessage
 
 TIMEOUT_SECONDS = 60
+_UID = re.compile(rb"UID (\d+)")
 
 
 class MailboxError(ArrearsError):
@@ -37,13 +39,22 @@ class _Session:
         return sorted(int(uid) for uid in uids)
 
     def fetch(self, uids: Sequence[int]) -> list[FetchedMessage]:
+        """The messages' bytes as the mailbox holds them (never parsed and written out again)."""
         if not uids:
             return []
+        status, data = self.box.client.uid("FETCH", ",".join(str(uid) for uid in uids), "(UID BODY.PEEK[])")
+        if status != "OK":
+            raise imaplib.IMAP4.error(f"UID FETCH answered {status}: {data!r}")
         found = []
-        for message in self.box.fetch(
-            A(uid=",".join(str(uid) for uid in uids)), mark_seen=False, bulk=len(uids) if len(uids) > 1 else False
-        ):
-            found.append(FetchedMessage(int(message.uid or 0), message.obj.as_bytes()))
+        for index, item in enumerate(data):
+            if not isinstance(item, tuple):
+                continue
+            head, body = item
+            # the UID is before the message's literal, or (some servers) in the line after it
+            after = data[index + 1] if index + 1 < len(data) and isinstance(data[index + 1], bytes) else b""
+            uid = _UID.search(head) or _UID.search(after or b"")
+            if uid is not None and isinstance(body, bytes):
+                found.append(FetchedMessage(int(uid.group(1)), body))
         return sorted(found, key=lambda m: m.uid)
 
 

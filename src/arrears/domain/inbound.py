@@ -131,6 +131,16 @@ def parse(raw: bytes) -> ReceivedMessage:
     head = raw[:4096].lstrip()
     if not head or b":" not in head.split(b"\n", 1)[0]:
         raise NotAMessage("this is not an email message: it does not start with headers")
+    try:
+        return _parse(raw)
+    except NotAMessage:
+        raise
+    # a message broken in a way the standard library trips on: refused, so it cannot block a mailbox
+    except (ValueError, LookupError, UnicodeError, IndexError, TypeError, AttributeError) as error:
+        raise NotAMessage(f"this message cannot be read ({type(error).__name__}: {error})") from None
+
+
+def _parse(raw: bytes) -> ReceivedMessage:
     message = message_from_bytes(raw, policy=policy.default)
     assert isinstance(message, EmailMessage)
     if not _header(message, "From") and not _header(message, "Message-ID"):
