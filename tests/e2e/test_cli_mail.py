@@ -95,3 +95,21 @@ def test_fetch_with_a_mailbox_url_of_another_scheme_is_a_clear_error(
 
     assert result.exit_code == 1
     assert "use imap:// or imaps://" in result.stderr
+
+
+def test_unflag_sends_reminders_to_a_flagged_address_again_and_says_when_it_was_not(
+    cli: Cli, customers: Ledger, arrears: Arrears
+) -> None:
+    with arrears.uow() as uow:
+        for _ in range(2):
+            uow.mail.count_bounce("ann@acme.example", True, "550 5.1.1 user unknown", uow.clock.now(), 2)
+        uow.commit()
+
+    cleared = cli("mail", "unflag", "Ann@Acme.example")
+    again = cli("mail", "unflag", "ann@acme.example")
+
+    assert cleared.exit_code == 0, cleared.output
+    assert cleared.stdout.strip() == "reminders go to ann@acme.example again"
+    assert again.exit_code == 1 and "is not flagged" in again.stderr
+    with arrears.uow() as uow:
+        assert uow.mail.flagged_addresses(["ann@acme.example"]) == set()

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from ..domain.errors import InvalidValue
 from ..services import inbound_mail
-from .app import DatabaseUrl, app, err, fails_cleanly, workspace
+from .app import OPERATOR, DatabaseUrl, app, err, fails_cleanly, workspace
 
 mail_app = typer.Typer(
     help="Mail from customers: replies, auto-replies and bounces, threaded onto their customers.",
@@ -74,6 +74,25 @@ def fetch(database_url: DatabaseUrl = None) -> None:
         err.print(f"skipped {refused}", highlight=False, markup=False)
     restarted = " (the folder's UIDVALIDITY changed: it was read again from its start)" if report.restarted else ""
     typer.echo(f"{report.stored} stored, {report.duplicates} received before, {len(report.refused)} skipped{restarted}")
+
+
+@mail_app.command("unflag")
+@fails_cleanly
+def unflag(
+    address: Annotated[str, typer.Argument(help="The email address that bounced.", show_default=False)],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Send reminders to an address again after it was flagged for bouncing (fixed at the customer's end).
+
+    An address is flagged after two permanent bounces; changing the contact's address also ends it.
+
+    Example: [bold]arrears mail unflag ann@acme.example[/bold]
+    """
+    with workspace(database_url) as arrears:
+        cleared = inbound_mail.clear_flag(arrears.uow(), OPERATOR, address)
+    if not cleared:
+        raise InvalidValue(f"{address} is not flagged: reminders already go to it")
+    typer.echo(f"reminders go to {address.strip().lower()} again")
 
 
 @contextmanager

@@ -18,7 +18,7 @@ storing anything twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..domain import inbound
@@ -26,8 +26,11 @@ from ..domain.alerts import AlertKind
 from ..domain.audit import SYSTEM, AuditEntry
 from ..domain.errors import InvalidValue
 from ..domain.inbound import MailKind, MatchedBy, ReceivedMessage
+from ..domain.permissions import Action, require
+from ..domain.users import User
 from .mail_ports import Mailbox, NewReceived, Threading
 from .ports import UnitOfWork
+from .tasks import record_audit
 
 UowFactory = Callable[[], UnitOfWork]
 FETCH_BATCH = 100
@@ -167,6 +170,27 @@ def _bounced(
         user_id=None,
         at=now,
     )
+
+
+def clear_flag(uow: UnitOfWork, user: User, address: str) -> bool:
+    """Send reminders to a flagged address again (it was fixed at the customer's end); False when
+    it was not flagged. Its count of bounces starts again from zero."""
+    require(user, Action.WRITE_LEDGER)
+    wanted = address.strip().lower()
+    if "@" not in wanted:
+        raise InvalidValue(f"{address!r} is not an email address")
+    with uow:
+        cleared = uow.mail.clear_flag(wanted)
+        if cleared:
+            record_audit(uow, user, "bounced_address", wanted, "cleared", f"Reminders to {wanted} again", None)
+            uow.commit()
+    return cleared
+
+
+def flagged(uow: UnitOfWork, addresses: Sequence[str]) -> set[str]:
+    """Which of `addresses` are flagged (lower-cased): reminders skip them."""
+    with uow:
+        return uow.mail.flagged_addresses(addresses)
 
 
 def _audit(uow: UnitOfWork, received_id: int, action: str, summary: str, customer_id: int | None) -> None:
