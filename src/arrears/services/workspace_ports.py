@@ -117,6 +117,7 @@ class TaskRow:
     expected_amount_minor: int | None
     expected_date: date | None
     version: int
+    unread_mail: int = 0  # the customer's received messages nobody has read (the list's ✉ marker)
 
 
 @dataclass(frozen=True, slots=True)

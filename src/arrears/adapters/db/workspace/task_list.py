@@ -190,6 +190,16 @@ class SqlTaskList(SqlArea):
         ):
             if phone not in phones[customer_id]:
                 phones[customer_id].append(phone)
+        # The page's customers' unread mail, counted on the unread mail's partial index (one round trip).
+        r = t.received_emails
+        unread: dict[int, int] = {
+            customer_id: int(count)
+            for customer_id, count in self.connection.execute(
+                select(r.c.customer_id, func.count())
+                .where(r.c.customer_id.in_(customer_ids), r.c.read_at.is_(None))
+                .group_by(r.c.customer_id)
+            )
+        }
         return [
             TaskRow(
                 id=row.id,
@@ -218,6 +228,7 @@ class SqlTaskList(SqlArea):
                 expected_amount_minor=row.expected_amount_minor,
                 expected_date=row.expected_date,
                 version=row.version,
+                unread_mail=unread.get(row.customer_id, 0),
             )
             for row in rows
         ]
