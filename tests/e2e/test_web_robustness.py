@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from arrears.adapters.db.tables import metadata
 from arrears.bootstrap import DEFAULT_WORKFLOWS
-from arrears.services import accounts, disputes
+from arrears.services import accounts, disputes, inbound_mail
 from arrears.services.automation_ports import NewEmail
 from tests.ledger import Ledger, csv_bytes, customer
 from tests.web import Site, csrf_of, open_site, password
@@ -132,6 +132,31 @@ def _email(site: Site) -> str:
         )
         uow.commit()
     return str(email_id)
+
+
+def _received(site: Site) -> str:
+    """A new unread reply from an address of Acme's record that no sample removes, with one
+    attachment: its id."""
+    n = next(_SAMPLES)
+    raw = (
+        f"From: Acme AP <{_recipient(site)}>\r\nTo: ar@example.com\r\nSubject: Re: Past due\r\n"
+        f"Message-ID: <sample-{n}@acme.test>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nWe paid on Friday.\r\n"
+        '--b\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename="page.html"\r\n\r\n'
+        "<script>alert(1)</script>\r\n--b--\r\n"
+    )
+    received = inbound_mail.receive(site.arrears.uow(), raw.encode(), "pipe")
+    assert received.id is not None
+    return str(received.id)
+
+
+def _attachment(site: Site) -> dict[str, str]:
+    received_id = _received(site)
+    with site.arrears.uow() as uow:
+        row = uow.mail.received(int(received_id))
+    assert row is not None and row.attachments
+    return {"received_id": received_id, "attachment_id": str(row.attachments[0].id)}
 
 
 def _template_form(action: str) -> dict[str, str | list[str]]:
@@ -317,6 +342,21 @@ ROUTES: dict[tuple[str, str], Make] = {
             "email_from": "ar@acme.test",
         }
     ),
+    ("GET", "/inbox"): lambda site: Sample(fields={"view": "all", "unread": "1", "offset": "0"}),
+    ("GET", "/inbox/{received_id}"): lambda site: Sample({"received_id": _received(site)}),
+    ("GET", "/inbox/{received_id}/attachments/{attachment_id}"): lambda site: Sample(_attachment(site)),
+    ("POST", "/inbox/{received_id}/read"): lambda site: Sample({"received_id": _received(site)}, {"back": "/inbox"}),
+    ("POST", "/inbox/{received_id}/unread"): lambda site: Sample({"received_id": _received(site)}, {"back": "/inbox"}),
+    ("POST", "/inbox/{received_id}/reply"): lambda site: Sample(
+        {"received_id": _received(site)},
+        {"key": f"{next(_SAMPLES):032d}", "text": "Thank you, we see it."},
+    ),
+    ("POST", "/inbox/{received_id}/task"): lambda site: Sample(
+        {"received_id": _received(site)}, {"type": "call", "due_date": "2026-07-02"}
+    ),
+    ("POST", "/inbox/{received_id}/assign"): lambda site: Sample(
+        {"received_id": _received(site)}, {"customer": "C1", "add_contact": "on"}
+    ),
     ("GET", "/disputes"): lambda site: Sample(
         fields={"status": "open", "reason": "pricing", "owner": "olivia", "customer": "C1", "page": "1"}
     ),
@@ -438,7 +478,8 @@ def check(site: Site, what: str, answer: Any, before: str | None) -> str | None:
     if answer.status_code < 300 or answer.status_code >= 400:
         kind = answer.headers.get("content-type", "")
         pdf = "application/pdf" in kind and ".pdf " in what  # the statement and invoice downloads
-        assert "text/html" in kind or "/import/progress/" in what or pdf, f"{what}: {kind}"
+        download = "/attachments/{attachment_id} " in what  # a received email's attachment, as it came
+        assert "text/html" in kind or "/import/progress/" in what or pdf or download, f"{what}: {kind}"
         if "text/html" in kind:
             assert "<html" in answer.text, what
     if before is not None and answer.status_code >= 400:
@@ -460,11 +501,14 @@ def hostile_requests(
         yield f"field {key} repeated", sample.params, {**sample.fields, key: ["1", "two", "2026-01-01"]}
 
 
-@pytest.mark.parametrize("area", ["tasks", "customers", "other"])
+AREAS = {"/tasks": "tasks", "/customers": "customers", "/inbox": "inbox"}
+
+
+@pytest.mark.parametrize("area", ["tasks", "customers", "inbox", "other"])
 def test_hostile_input_is_a_4xx_or_a_page_never_a_500(site: Site, area: str) -> None:
     owner_client, owner_csrf = owner(site)
     for (method, template), make in ROUTES.items():
-        mine = "tasks" if template.startswith("/tasks") else "customers" if template.startswith("/customers") else ""
+        mine = next((name for start, name in AREAS.items() if template.startswith(start)), "")
         if (mine or "other") != area or template in ("/signout", "/signout/everywhere"):
             continue
         sample = make(site)

@@ -193,3 +193,19 @@ def reply(
         in_reply_to=row.message_id,
     )
     return sending.send_email(uow_factory, user, mailer, row.customer_external_id, email)
+
+
+def sender_on_record(uow: UnitOfWork, user: User, received_id: int, *, anywhere: bool = False) -> bool:
+    """Whether the message's sender is an address of its customer's record (its own or a
+    contact's), as a reply needs; with `anywhere` or for an unmatched message, of any customer's
+    (then `assign` adds no contact)."""
+    with uow:
+        row = _message(uow, user, received_id)
+        found = uow.mail.customers_with_address(row.from_address.lower()) if row.from_address else []
+    return bool(found) if anywhere or row.customer_id is None else row.customer_id in found
+
+
+def message(uow: UnitOfWork, user: User, received_id: int) -> ReceivedRow:
+    """The message as it is, without marking it read (a refused form shown again changes nothing)."""
+    with uow:
+        return _message(uow, user, received_id)

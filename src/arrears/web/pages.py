@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends, Query, Request
 from fastapi import Path as PathParam
@@ -26,7 +27,7 @@ from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from ..domain.permissions import Action, allowed, can_update_task
 from ..domain.tasks import CallResult
 from ..domain.users import User
-from ..services import signing_key, users
+from ..services import mail_inbox, signing_key, users
 from .sessions import Cookies, Session, SignInThrottle
 
 HERE = Path(__file__).parent
@@ -68,6 +69,8 @@ class Web:
         self.env.filters["money"] = self.money
         self.env.globals["can_update_task"] = can_update_task  # which actions a page offers; services decide
         self.env.globals["menu"] = menu
+        self.env.globals["inbox_unread"] = self.inbox_unread
+        self.env.filters["local_time"] = self.local_time
 
     def money(self, minor: int | None, currency: str) -> str:
         """Minor units as the workspace's locale writes the amount, as the emails do ("$1,234.50",
@@ -75,6 +78,28 @@ class Web:
         if minor is None:
             return ""
         return self.arrears.templates.money(Decimal(minor).scaleb(-minor_unit(currency)), currency)
+
+    def inbox_unread(self, user: User) -> int | None:
+        """The menu's count beside Inbox: the unread mail of the user's customers, and the unread
+        unmatched mail for managers and owners (two counts on the unread mail's partial index, in
+        one transaction). None when it cannot be read: the page (an error page too) still renders."""
+        try:
+            mine, unmatched = mail_inbox.unread_counts(self.arrears.uow(), user)
+        except Exception:  # the menu must not break a page, least of all the error page
+            log.warning("the inbox's unread count could not be read", exc_info=True)
+            return None
+        return mine + unmatched
+
+    def local_time(self, moment: datetime | None) -> str:
+        """A timestamp (UTC in the database) in the workspace's time zone (Admin → Settings), as
+        "2026-06-30 11:00"."""
+        if moment is None:
+            return ""
+        try:
+            zone = ZoneInfo(self.arrears.workspace.timezone)
+        except (ValueError, ZoneInfoNotFoundError):
+            zone = ZoneInfo("UTC")
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
     @cached_property
     def cookies(self) -> Cookies:
@@ -88,7 +113,13 @@ def web_of(request: Request) -> Web:
 
 def menu(user: User) -> list[tuple[str, str]]:
     """The main menu's pages for a user's role: Import and Workflows only for those who may use them."""
-    items = [("/tasks", "Tasks"), ("/customers", "Customers"), ("/disputes", "Disputes"), ("/dashboard", "Dashboard")]
+    items = [
+        ("/tasks", "Tasks"),
+        ("/inbox", "Inbox"),
+        ("/customers", "Customers"),
+        ("/disputes", "Disputes"),
+        ("/dashboard", "Dashboard"),
+    ]
     items.append(("/alerts", "Alerts"))
     if allowed(user, Action.WRITE_LEDGER):
         items.append(("/import", "Import"))

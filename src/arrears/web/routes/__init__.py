@@ -16,6 +16,7 @@ from . import (
     email_templates,
     history,
     imports,
+    inbox,
     tasks,
     webhooks,
     workflows,
@@ -25,7 +26,20 @@ from .sending import router as sending_router
 router = APIRouter(include_in_schema=False)
 # First: the record's route (`customers`, /customers/{external_id:path}) would take its addresses.
 router.include_router(sending_router)
-for area in (auth, tasks, history, customers, disputes, imports, workflows, email_templates, dashboard, alerts, admin):
+for area in (
+    auth,
+    tasks,
+    inbox,
+    history,
+    customers,
+    disputes,
+    imports,
+    workflows,
+    email_templates,
+    dashboard,
+    alerts,
+    admin,
+):
     router.include_router(area.router)
 # Signed by the provider, not a session's page: no sign-in, no CSRF token (web/routes/webhooks.py).
 router.include_router(webhooks.router)

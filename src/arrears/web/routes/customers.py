@@ -17,7 +17,18 @@ from starlette.responses import HTMLResponse, Response
 from ...domain.errors import InvalidValue
 from ...domain.permissions import Action, allowed
 from ...domain.users import User
-from ...services import chasing, customer_admin, customer_record, customers, disputes, portal, task_list, tasks, users
+from ...services import (
+    chasing,
+    customer_admin,
+    customer_record,
+    customers,
+    disputes,
+    mail_inbox,
+    portal,
+    task_list,
+    tasks,
+    users,
+)
 from ..pages import (
     CALL_RESULTS,
     BadForm,
@@ -37,6 +48,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 MAX_SELECTED = 1000
 ContactId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
+MAIL_SHOWN = 10  # the record's "Mail received": the newest messages (the inbox has them all)
 
 
 async def selected_invoices(request: Request) -> tuple[str, ...]:
@@ -388,6 +400,7 @@ def record_page(
         record=record,
         c=record.customer,
         tasks=open_tasks,
+        mail=mail_inbox.customer_mail(web.arrears.uow(), user, external_id, limit=MAIL_SHOWN),
         call_results=CALL_RESULTS,
         people=users.list_users(web.arrears.uow()),
         back=record_path(external_id),
