@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import re
+from datetime import datetime
 from email.message import EmailMessage, Message
 from email.utils import format_datetime
 from pathlib import Path
@@ -58,12 +59,13 @@ def raw_mail(
     message_id: str | None = None,
     files: tuple[tuple[str, str, bytes], ...] = (),
     headers: dict[str, str] | None = None,
+    written: datetime = NOW,
 ) -> bytes:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = "ar@example.com"
     message["Subject"] = subject
-    message["Date"] = format_datetime(NOW)
+    message["Date"] = format_datetime(written)
     message["Message-ID"] = message_id or f"<{abs(hash((sender, subject, text)))}@customer.test>"
     if in_reply_to:
         message["In-Reply-To"] = in_reply_to
