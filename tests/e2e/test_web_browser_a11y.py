@@ -92,6 +92,8 @@ PAGES = [
     "/customers/C1/emails",
     "/dashboard",
     "/alerts",
+    "/inbox",
+    "/inbox?view=all&unread=1",
     "/import",
     "/workflows",
     "/workflows/preview?as_of=2026-06-30",
