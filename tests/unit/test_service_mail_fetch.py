@@ -249,3 +249,23 @@ def test_what_is_not_a_message_is_reported_by_uid_and_the_rest_stored(desk: Mail
     assert [refused.split(":")[0] for refused in report.refused] == ["UID 102", "UID 104"]
     assert "not an email message" in report.refused[0]
     assert "at most 5,000,000" in report.refused[1]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=OverflowError,
+    reason="domain/inbound.py's _date catches TypeError, ValueError and IndexError, not the OverflowError of a "
+    "Date in year 9999 moved to UTC: the batch fails, and so does every later fetch",
+)
+def test_a_date_beyond_the_calendar_does_not_block_the_mailbox(desk: MailDesk) -> None:
+    mailbox = FakeMailbox()
+    mailbox.deliver(
+        b"From: ann@customer.example\r\nMessage-ID: <far@customer.example>\r\n"
+        b"Date: Fri, 31 Dec 9999 23:00:00 -1400\r\n\r\nOK\r\n",
+        note(1),
+    )
+
+    report = inbound_mail.fetch_mailbox(desk.fresh, mailbox)
+
+    assert report.stored + len(report.refused) == 2
+    assert "<note-1@customer.example>" in stored(desk)
