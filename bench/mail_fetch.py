@@ -329,6 +329,7 @@ def main() -> None:
             fetch_lines += fetch_bench(backend, postgres_url, server, args.messages)
     finally:
         server.stop()
+        server.log.unlink(missing_ok=True)
     lookup_lines = lookup_bench(postgres_url, args.emails, args.lookups, args.seed)
 
     load1, load5, load15 = os.getloadavg()

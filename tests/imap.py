@@ -169,6 +169,7 @@ def imap_server() -> Iterator[ImapServer]:
     server = ImapServer().start()
     yield server
     server.stop()
+    server.log.unlink(missing_ok=True)
 
 
 @pytest.fixture
