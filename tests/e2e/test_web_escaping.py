@@ -1,18 +1,21 @@
 """Every page that can show a customer-supplied string shows it as text (TestClient, both databases):
 the customer C3 named `<script>alert(1)</script>`, and a contact, a note, a task, a dispute note, an
-invoice number, a saved view, a sign-in name, an email template's source and a bad form value that
-break out of an attribute with `"><img src=x onerror=alert(1)>`. Each page must show the escaped
-text (so the test would see it) and never the raw markup."""
+invoice number, a received email (its sender, subject, text and attachment), a saved view, a sign-in
+name, an email template's source and a bad form value that break out of an attribute with
+`"><img src=x onerror=alert(1)>`. Each page must show the escaped text (so the test would see it)
+and never the raw markup."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from email.message import EmailMessage
+from email.utils import formataddr
 from pathlib import Path
 
 import pytest
 
-from arrears.services import accounts, customer_record, disputes, email_templates, tasks
+from arrears.services import accounts, customer_record, disputes, email_templates, inbound_mail, tasks
 from arrears.services.automation_ports import NewEmail
 from tests.ledger import Ledger, contact, csv_bytes, invoice
 from tests.web import SCRIPT, TODAY, Site, csrf_of, open_site
@@ -53,6 +56,14 @@ def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
                      f"step{IMG}", TODAY, "<hostile@arrears.test>", (), at)
         )  # fmt: skip
         work.commit()
+    hostile_mail = EmailMessage()  # a reply from C3's contact: its name, subject, text and file's name hostile
+    hostile_mail["From"] = formataddr((IMG, "ap@script.test"))
+    hostile_mail["To"] = "ar@example.com"
+    hostile_mail["Subject"] = f"Re: {SCRIPT} {IMG}"
+    hostile_mail["Message-ID"] = "<hostile-reply@script.test>"
+    hostile_mail.set_content(f"We wrote {SCRIPT} and {IMG}\n")
+    hostile_mail.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename=f"{IMG}.pdf")
+    assert inbound_mail.receive(uow(), bytes(hostile_mail), "pipe").customer_id is not None
     yield opened
     opened.arrears.close()
 
@@ -86,6 +97,9 @@ def assert_inert(html: str, where: str, *shown: str) -> None:
         ("maria", "/dashboard", [SCRIPT_SHOWN]),
         ("olivia", "/alerts", [SCRIPT_SHOWN]),
         ("maria", "/alerts", [SCRIPT_SHOWN]),
+        ("maria", "/inbox", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("olivia", "/inbox?view=all&unread=1", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("maria", "/inbox/1", [SCRIPT_SHOWN, IMG_SHOWN]),
     ],
 )
 def test_every_page_shows_customer_text_inert(site: Site, user: str, path: str, shown: list[str]) -> None:
