@@ -360,3 +360,29 @@ def test_bad_inbox_addresses_are_4xx_pages(site: Site) -> None:
     assert maria.get("/inbox?offset=-1").status_code == 400
     assert maria.get("/inbox/999999").status_code == 404
     assert maria.get("/inbox/1/attachments/999").status_code == 404
+
+
+def test_a_bounce_shows_the_servers_status_and_diagnostic_and_the_email_it_reports(site: Site) -> None:
+    email_id = sent_to_acme(site)
+    report = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.acme.test>\r\nTo: ar@example.com\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.acme.test>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
+        "--r\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.acme.test\r\n\r\n"
+        "Final-Recipient: rfc822; pat@acme.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <pat@acme.test>: Recipient address rejected\r\n\r\n"
+        f"--r\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {OURS}\r\nSubject: Overdue\r\n\r\n--r--\r\n"
+    )
+    received_id = receive(site, report.encode())
+    maria = site.signed_in("maria")
+
+    listed = maria.get("/inbox").text
+    opened = maria.get(f"/inbox/{received_id}").text
+
+    row = row_of(listed, received_id)
+    assert 'class="kind kind-bounce">Bounce</span>' in row and ">Unread</span>" not in row  # stored read
+    assert "<strong>Delivery failed</strong> · status 5.1.1" in opened
+    assert f'our email <a href="/emails/{email_id}">Overdue: $100.00 on your account</a>' in opened
+    assert "550 5.1.1 &lt;pat@acme.test&gt;: Recipient address rejected" in opened
+    assert "by the copy of our email that the delivery report carries" in opened
