@@ -166,12 +166,20 @@ def _parse(raw: bytes) -> ReceivedMessage:
     )
 
 
+def _clean(text: str) -> str:
+    """Text a database can store: bytes the parser could not decode (kept as surrogates) become
+    U+FFFD, and NUL characters (which PostgreSQL refuses) go."""
+    if text.isascii():
+        return text.replace("\x00", "")
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "")
+
+
 def _header(message: Message, name: str) -> str:
     try:
         value = message.get(name)
     except (ValueError, IndexError, TypeError):  # a header the parser cannot make sense of
         value = None
-    return str(value) if value is not None else ""
+    return _clean(str(value)) if value is not None else ""
 
 
 def _first_id(value: str) -> str | None:
@@ -184,13 +192,14 @@ def _made_id(raw: bytes) -> str:
 
 
 def _date(value: str) -> datetime | None:
+    """The Date header in UTC; None when it is missing or not a date Python can hold in UTC."""
     try:
         when = parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError, IndexError):
+        if when is None:
+            return None
+        return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when is None:
-        return None
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _delivered_to(message: Message) -> tuple[str, ...]:
@@ -254,9 +263,9 @@ def _failures(part: Message) -> list[tuple[str, str, str, str]]:
     payload = part.get_payload()
     blocks: list[str] = []
     if isinstance(payload, list):  # the parser splits the fields into one message per block
-        blocks = [str(block) for block in payload]
+        blocks = [_clean(str(block)) for block in payload]
     elif isinstance(payload, str):
-        blocks = re.split(r"\r?\n\r?\n", payload)
+        blocks = re.split(r"\r?\n\r?\n", _clean(payload))
     found = []
     for block in blocks:
         fields = _fields(block)
@@ -315,9 +324,9 @@ def _decoded(part: Message) -> str:
         return ""
     charset = part.get_content_charset() or "utf-8"
     try:
-        return data.decode(charset, errors="replace")
+        return _clean(data.decode(charset, errors="replace"))
     except LookupError:  # a charset Python does not know
-        return data.decode("utf-8", errors="replace")
+        return _clean(data.decode("utf-8", errors="replace"))
 
 
 def _body(message: Message) -> tuple[str, tuple[Attachment, ...]]:

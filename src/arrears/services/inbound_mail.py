@@ -28,7 +28,7 @@ from ..domain.errors import InvalidValue
 from ..domain.inbound import MailKind, MatchedBy, ReceivedMessage
 from ..domain.permissions import Action, require
 from ..domain.users import User
-from .mail_ports import Mailbox, NewReceived, Threading
+from .mail_ports import FetchedMessage, Mailbox, MailboxSession, NewReceived, Threading
 from .ports import UnitOfWork
 from .tasks import record_audit
 
@@ -207,36 +207,102 @@ def fetch_mailbox(
     progress: Callable[[int, int], None] | None = None,
 ) -> FetchReport:
     """Store the folder's messages that came since the last fetch, `batch` per transaction;
-    `progress(done, total)` after each batch."""
+    `progress(done, total)` after each batch. A batch the database refuses (a message it cannot
+    take) is stored again one message per transaction, and the message refused is reported and
+    passed over, so that one message never blocks the mailbox; a failure of the mailbox or of the
+    database itself stops the fetch with nothing lost."""
     report = FetchReport()
     with mailbox.open() as session:
         total: int | None = None
         done = 0
         while True:
-            with uow_factory() as uow:
-                validity, last = uow.mail.hold_folder(mailbox.name, mailbox.folder)
-                if validity and validity != session.uidvalidity:
-                    last, report.restarted = 0, True
-                uids = [uid for uid in session.uids_after(last) if uid > last]
-                if total is None:
-                    total = len(uids)
-                taken = uids[:batch]
-                for fetched in session.fetch(taken):
-                    try:
-                        message = inbound.parse(fetched.raw)
-                    except (inbound.NotAMessage, inbound.TooLarge) as error:
-                        report.refused.append(f"UID {fetched.uid}: {error}")
-                        continue
-                    if receive_in(uow, message, fetched.raw, "imap").duplicate:
-                        report.duplicates += 1
-                    else:
-                        report.stored += 1
-                newest = max(taken, default=last)
-                uow.mail.save_folder(mailbox.name, mailbox.folder, session.uidvalidity, newest, uow.clock.now())
-                uow.commit()
+            taken, pending = _batch(uow_factory, mailbox, session, batch, report)
+            if total is None:
+                total = pending
+            if not taken:
+                if progress is not None and done == 0:
+                    progress(0, 0)  # nothing new: the bar ends at once
+                break
             done += len(taken)
             if progress is not None:
                 progress(done, max(total, done))
-            if len(taken) < batch or not taken:
+            if len(taken) >= pending:
                 break
     return report
+
+
+def _batch(
+    uow_factory: UowFactory, mailbox: Mailbox, session: MailboxSession, size: int, report: FetchReport
+) -> tuple[list[int], int]:
+    """Store the next `size` messages: the UIDs taken, and how many were waiting."""
+    part = FetchReport()
+    with uow_factory() as uow:
+        validity, last = uow.mail.hold_folder(mailbox.name, mailbox.folder)
+        if validity and validity != session.uidvalidity:
+            last, part.restarted = 0, True
+        uids = [uid for uid in session.uids_after(last) if uid > last]
+        taken = uids[:size]
+        if not taken:
+            if validity != session.uidvalidity:  # the folder's first fetch, or renumbered: remember it
+                uow.mail.save_folder(mailbox.name, mailbox.folder, session.uidvalidity, last, uow.clock.now())
+                uow.commit()
+            _merge(report, part)
+            return [], len(uids)
+        fetched = session.fetch(taken)  # a failure of the mailbox stops here, with nothing stored
+        try:
+            for message in fetched:
+                _store(uow, message, part)
+            uow.mail.save_folder(mailbox.name, mailbox.folder, session.uidvalidity, max(taken), uow.clock.now())
+            uow.commit()
+        except Exception:  # the database refused one of them: see which, one per transaction
+            uow.rollback()
+        else:
+            _merge(report, part)
+            return taken, len(uids)
+    report.restarted = report.restarted or part.restarted
+    for message in fetched:
+        _one(uow_factory, mailbox, session, message, report)
+    return taken, len(uids)
+
+
+def _one(
+    uow_factory: UowFactory, mailbox: Mailbox, session: MailboxSession, message: FetchedMessage, report: FetchReport
+) -> None:
+    part = FetchReport()
+    with uow_factory() as uow:
+        validity, last = uow.mail.hold_folder(mailbox.name, mailbox.folder)
+        if validity == session.uidvalidity and message.uid <= last:
+            return  # another worker stored it meanwhile
+        try:
+            _store(uow, message, part)
+            uow.mail.save_folder(mailbox.name, mailbox.folder, session.uidvalidity, message.uid, uow.clock.now())
+            uow.commit()
+            _merge(report, part)
+            return
+        except Exception as error:  # this message's, since the next transaction can write
+            uow.rollback()
+            refused = f"UID {message.uid}: the database refused it ({type(error).__name__}: {error})"[:500]
+    with uow_factory() as uow:  # if the database itself is down, this fails too and stops the fetch
+        uow.mail.hold_folder(mailbox.name, mailbox.folder)
+        uow.mail.save_folder(mailbox.name, mailbox.folder, session.uidvalidity, message.uid, uow.clock.now())
+        uow.commit()
+    report.refused.append(refused)
+
+
+def _store(uow: UnitOfWork, fetched: FetchedMessage, report: FetchReport) -> None:
+    try:
+        message = inbound.parse(fetched.raw)
+    except (inbound.NotAMessage, inbound.TooLarge) as error:
+        report.refused.append(f"UID {fetched.uid}: {error}")
+        return
+    if receive_in(uow, message, fetched.raw, "imap").duplicate:
+        report.duplicates += 1
+    else:
+        report.stored += 1
+
+
+def _merge(report: FetchReport, part: FetchReport) -> None:
+    report.stored += part.stored
+    report.duplicates += part.duplicates
+    report.refused.extend(part.refused)
+    report.restarted = report.restarted or part.restarted
