@@ -279,6 +279,7 @@ def test_attachments_download_with_safe_headers_and_html_never_shows_inline(site
     for answer in (html, svg, png, pdf):
         assert answer.status_code == 200
         assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'none'" in answer.headers["content-security-policy"]  # the pages' policy: no script
     assert html.headers["content-type"] == "application/octet-stream"
     assert html.headers["content-disposition"].startswith('attachment; filename="page.html"')
     assert html.content == b"<script>alert(1)</script>"

@@ -158,7 +158,6 @@ def attachment(received_id: ReceivedId, attachment_id: AttachmentId, user: WebUs
         headers={
             "content-disposition": disposition("inline" if inline else "attachment", info.filename),
             "x-content-type-options": "nosniff",
-            "content-security-policy": "default-src 'none'; sandbox",
         },
     )
 
