@@ -204,9 +204,10 @@ def test_a_message_from_a_stranger_waits_unmatched_for_a_manager_who_assigns_it_
         mail_inbox.open_message(acme.uow(), desk["maria"], received.id)
     assigned = mail_inbox.assign(acme.uow(), desk["morgan"], received.id, "C1", add_contact=True)
 
-    assert (assigned.customer_external_id, assigned.matched_by) == ("C1", "assigned")
+    assert (assigned.message.customer_external_id, assigned.message.matched_by) == ("C1", "assigned")
+    assert assigned.contact_added
     with acme.uow() as uow:
-        assert uow.mail.customers_with_address("pat@acme-group.example") == [assigned.customer_id]
+        assert uow.mail.customers_with_address("pat@acme-group.example") == [assigned.message.customer_id]
     # the next message from Pat threads by the address
     stranger.replace_header("Message-ID", "<remit-2@acme-group.example>")
     assert inbound_mail.receive(acme.uow(), bytes(stranger), "pipe").matched_by == "from_address"

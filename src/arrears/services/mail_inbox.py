@@ -81,7 +81,8 @@ def inbox(uow: UnitOfWork, user: User, view: InboxView, *, unread_only: bool = F
 
 
 def unread_counts(uow: UnitOfWork, user: User) -> tuple[int, int]:
-    """The user's customers' unread messages, and the unread unmatched ones (0 for a contributor)."""
+    """The user's customers' unread messages, and the unread unmatched ones (0 for a contributor):
+    one statement."""
     with uow:
         mine, unmatched = uow.mail.unread_counts(user.id)
     return mine, unmatched if may_see_unmatched(user) else 0
@@ -130,11 +131,16 @@ def customer_mail(uow: UnitOfWork, user: User, external_id: str, limit: int = 20
         return uow.mail.customer_mail(customer.id, limit)
 
 
-def assign(
-    uow: UnitOfWork, user: User, received_id: int, external_id: str, *, add_contact: bool = False
-) -> ReceivedRow:
+@dataclass(frozen=True, slots=True)
+class Assigned:
+    message: ReceivedRow
+    contact_added: bool  # False: not asked, or the sender is on the customer's record already
+
+
+def assign(uow: UnitOfWork, user: User, received_id: int, external_id: str, *, add_contact: bool = False) -> Assigned:
     """Put an unmatched (or wrongly matched) message on a customer; with `add_contact`, its sender
-    becomes a contact of the customer (who does not receive reminders until someone ticks it)."""
+    becomes a contact of the customer (who does not receive reminders until someone ticks it),
+    unless the address is on the customer's record already."""
     require(user, Action.WRITE_LEDGER)
     with uow:
         row = _message(uow, user, received_id)
@@ -143,7 +149,8 @@ def assign(
         sender = row.from_name or row.from_address
         summary = f"Email from {sender} assigned to this customer: {row.subject}"
         record_audit(uow, user, "received_email", received_id, "assigned", summary[:1000], customer.id)
-        if add_contact and row.from_address and not uow.mail.customers_with_address(row.from_address):
+        added = bool(add_contact and row.from_address and not uow.mail.has_address(customer.id, row.from_address))
+        if added:
             contact = NewContact(name=row.from_name or row.from_address, email=row.from_address)
             contact_id = uow.customer_records.add_contact(
                 customer.id, contact.name, contact.email, contact.phone, contact.role, contact.receives_reminders
@@ -152,7 +159,7 @@ def assign(
                 uow, user, "contact", contact_id, "created", f"Contact added from an email: {contact.name}", customer.id
             )
         uow.commit()
-        return _message(uow, user, received_id)
+        return Assigned(_message(uow, user, received_id), added)
 
 
 def task_from(uow: UnitOfWork, user: User, received_id: int, task_type: str, due: str | None = None) -> TaskRow:
@@ -195,14 +202,14 @@ def reply(
     return sending.send_email(uow_factory, user, mailer, row.customer_external_id, email)
 
 
-def sender_on_record(uow: UnitOfWork, user: User, received_id: int, *, anywhere: bool = False) -> bool:
+def sender_on_record(uow: UnitOfWork, user: User, received_id: int) -> bool:
     """Whether the message's sender is an address of its customer's record (its own or a
-    contact's), as a reply needs; with `anywhere` or for an unmatched message, of any customer's
-    (then `assign` adds no contact)."""
+    contact's), as a reply needs; False for an unmatched message."""
     with uow:
         row = _message(uow, user, received_id)
-        found = uow.mail.customers_with_address(row.from_address.lower()) if row.from_address else []
-    return bool(found) if anywhere or row.customer_id is None else row.customer_id in found
+        if row.customer_id is None or not row.from_address:
+            return False
+        return uow.mail.has_address(row.customer_id, row.from_address.lower())
 
 
 def message(uow: UnitOfWork, user: User, received_id: int) -> ReceivedRow:

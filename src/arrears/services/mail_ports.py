@@ -106,6 +106,9 @@ class Threading(Protocol):
 
 
 class MailStore(Threading, Protocol):
+    def has_address(self, customer_id: int, address: str) -> bool:
+        """Whether `address` (lower-cased) is the customer's own or one of its contacts'."""
+
     # -- storing -------------------------------------------------------------------------------------
     def store(self, message: NewReceived) -> int | None:
         """Store a received message and its attachments; None when one with its Message-ID is

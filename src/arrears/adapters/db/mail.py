@@ -62,6 +62,12 @@ class SqlMail:
         ).limit(2)
         return [int(row.customer_id) for row in self.connection.execute(query)]
 
+    def has_address(self, customer_id: int, address: str) -> bool:
+        c, k = t.customers, t.contacts
+        own = select(c.c.id).where(c.c.id == customer_id, func.lower(c.c.email) == address)
+        contact = select(k.c.id).where(k.c.customer_id == customer_id, func.lower(k.c.email) == address)
+        return self.connection.execute(union(own, contact).limit(1)).first() is not None
+
     # -- storing -------------------------------------------------------------------------------------
     def store(self, message: NewReceived) -> int | None:
         r = t.received_emails
@@ -285,11 +291,17 @@ class SqlMail:
 
     def unread_counts(self, collector_id: int | None) -> tuple[int, int]:
         r, c = t.received_emails, t.customers
-        unread = select(func.count()).select_from(r).where(r.c.read_at.is_(None), r.c.customer_id.is_not(None))
-        if collector_id is not None:
-            unread = unread.join(c, c.c.id == r.c.customer_id).where(c.c.collector_id == collector_id)
-        unmatched = select(func.count()).select_from(r).where(r.c.read_at.is_(None), r.c.customer_id.is_(None))
-        return int(self.connection.execute(unread).scalar_one()), int(self.connection.execute(unmatched).scalar_one())
+        mine = r.c.customer_id.is_not(None) if collector_id is None else c.c.collector_id == collector_id
+        query = (
+            select(
+                func.count().filter(mine).label("mine"),
+                func.count().filter(r.c.customer_id.is_(None)).label("unmatched"),
+            )
+            .select_from(r.outerjoin(c, c.c.id == r.c.customer_id))
+            .where(r.c.read_at.is_(None))
+        )
+        row = self.connection.execute(query).one()
+        return int(row.mine), int(row.unmatched)
 
     # -- changing ------------------------------------------------------------------------------------
     def mark_read(self, received_id: int, user_id: int | None, at: datetime | None) -> bool:

@@ -221,14 +221,14 @@ def assign(request: Request, received_id: ReceivedId, user: WebUser, web: WebSta
     if not external_id:
         raise BadForm("give the customer id of the customer the email is for")
     add_contact = form.get("add_contact", "") in TICKED
-    known = mail_inbox.sender_on_record(web.arrears.uow(), user, received_id, anywhere=True) if add_contact else True
-    row = mail_inbox.assign(web.arrears.uow(), user, received_id, external_id, add_contact=add_contact)
+    assigned = mail_inbox.assign(web.arrears.uow(), user, received_id, external_id, add_contact=add_contact)
+    row = assigned.message
     added = ""
     if add_contact:
         added = (
             f" {row.from_address} is one of its contacts now (receiving no reminders until ticked)."
-            if not known
-            else f" {row.from_address} is on a customer's record already: no contact added."
+            if assigned.contact_added
+            else f" {row.from_address} is on its record already: no contact added."
         )
     request.state.session.flash(f"Email assigned to {row.customer_name} ({row.customer_external_id}).{added}")
     return redirect(message_path(received_id))
