@@ -15,20 +15,27 @@ import pytest
 from sqlalchemy import Row, select
 
 from arrears.adapters.db import tables as t
+from arrears.adapters.imap import mailbox_from_url
 from arrears.services import inbound_mail, mail_inbox
 from tests.browser import SCREENSHOTS, serving_showcase, sign_in
 from tests.e2e.test_web_browser_a11y import OVERFLOWING, problems_of
 from tests.e2e.test_web_inbox import OURS, raw_mail, receive, sent_to_acme
+from tests.imap import ImapFolder
 from tests.showcase import NOW, PASSWORD, Showcase
 from tests.web import Site
 
 expect = playwright.expect
 
 
-def test_a_collector_reads_a_customers_reply_in_the_inbox(served: tuple[Site, str], page: playwright.Page) -> None:
+def test_a_collector_reads_a_customers_reply_in_the_inbox(
+    served: tuple[Site, str], page: playwright.Page, imap: ImapFolder
+) -> None:
     site, base = served
     sent_to_acme(site)
-    received_id = receive(site, raw_mail(in_reply_to=OURS))
+    imap.append(raw_mail(in_reply_to=OURS))  # the reply lands in the AR mailbox; the fetch brings it in
+    assert inbound_mail.fetch_mailbox(site.arrears.uow, mailbox_from_url(imap.url)).stored == 1
+    with site.arrears.engine.connect() as connection:
+        received_id = connection.execute(select(t.received_emails.c.id)).scalar_one()
     sign_in(page, base, "maria")
 
     inbox = page.get_by_role("navigation", name="Main").get_by_role("link", name="Inbox")
