@@ -112,7 +112,7 @@ def a_mornings_mail(show: Showcase) -> int:
             .where(u.c.name == "alex", e.c.status == "sent")
             .order_by(e.c.id)
         ).all()
-        names = dict(connection.execute(select(k.c.email, k.c.name).where(k.c.email.is_not(None))).tuples().all())
+        names = dict(connection.execute(select(k.c.email, k.c.name).where(k.c.email.is_not(None))).all())
     remittance, question, away = list({row.name: row for row in sent}.values())[:3]
 
     def sender(row: Row[Any]) -> str:

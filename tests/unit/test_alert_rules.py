@@ -37,7 +37,7 @@ def test_a_kind_this_version_does_not_know_reads_as_its_words() -> None:
     assert text == "Credit score low"
 
 
-@pytest.mark.parametrize("kind", ["stale_task", "dispute_opened", "promise_broken", "email_failed"])
+@pytest.mark.parametrize("kind", ["stale_task", "dispute_opened", "promise_broken", "email_failed", "email_bounced"])
 def test_each_kind_parses_from_its_name(kind: str) -> None:
     parsed = parse_alert_kind(kind)
 
@@ -50,5 +50,5 @@ def test_an_unknown_kind_is_refused_naming_the_known_ones() -> None:
 
     assert caught.value.message == (
         "'stale' is not a kind of alert: use one of stale_task, dispute_opened, promise_broken, email_failed, "
-        "payment_failed, payment_refunded, chargeback, payment_unmatched"
+        "email_bounced, payment_failed, payment_refunded, chargeback, payment_unmatched"
     )
