@@ -116,3 +116,16 @@ def test_0008_keeps_the_bodies_of_emails_queued_before_it_and_its_downgrade_send
         }
     assert rows["old"] == ("queued", None)
     assert rows["new"][0] == "failed" and "downgraded before its body was rendered" in rows["new"][1]
+
+
+def test_the_indexes_on_lower_case_addresses_survive_every_later_migration(blank: Engine) -> None:
+    upgrade(blank)
+
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'index'"
+        if blank.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes"
+    )
+    with blank.connect() as connection:
+        names = set(connection.exec_driver_sql(query).scalars())
+    assert {"ix_contacts_email_lower", "ix_customers_email_lower"} <= names

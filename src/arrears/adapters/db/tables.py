@@ -718,3 +718,26 @@ bounced_addresses = Table(
     Column("last_diagnostic", Text),
     Column("flagged_at", UTCDateTime()),
 )
+
+# -- credit (migration 0016) ------------------------------------------------------------------------
+# A customer on credit hold: no new orders on credit until a manager releases it (the ERP reads it
+# from the customers export). Who set it, when, and why.
+customers.append_column(Column("credit_hold", Boolean, nullable=False, server_default=text("false")))
+customers.append_column(Column("credit_hold_note", Text))
+customers.append_column(Column("credit_hold_at", UTCDateTime()))
+customers.append_column(Column("credit_hold_by", Integer, ForeignKey("users.id", ondelete="SET NULL")))
+# Why a score computed by Arrears (source `arrears`) is what it is: its parts, as JSON.
+credit_scores.append_column(Column("explanation", Text))
+Index("ix_credit_scores_customer_date", credit_scores.c.customer_id, credit_scores.c.date)
+
+# What the cycle last saw of each customer's credit, so that an alert is raised once per crossing
+# (the score going below the threshold, the exposure going over a level of the limit) and not every
+# day, and closes when the condition no longer holds.
+credit_states = Table(
+    "credit_states",
+    metadata,
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    Column("score_low", Boolean, nullable=False, server_default=text("false")),
+    Column("limit_level", Integer, nullable=False, server_default=text("0")),  # 0, or the % of the limit reached
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
