@@ -1906,13 +1906,16 @@ class FakeUnitOfWork:
         self.clock = clock or FakeClock()
         self._database = _database or _Database(self.clock)
         self._working: FakeWorkspace | None = None
+        self.dispute_reasons: tuple[str, ...] | None = None  # ARREARS_DISPUTE_REASONS: not set
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"the fake unit of work has no {name!r}: no use case tested over fakes reads it")
 
     def fresh(self) -> FakeUnitOfWork:
         """Another unit of work on the same data (what a `uow_factory` returns)."""
-        return FakeUnitOfWork(self.clock, _database=self._database)
+        fresh = FakeUnitOfWork(self.clock, _database=self._database)
+        fresh.dispute_reasons = self.dispute_reasons
+        return fresh
 
     @property
     def commits(self) -> int:

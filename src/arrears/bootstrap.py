@@ -17,6 +17,7 @@ from .adapters.db.uow import SqlUnitOfWork
 from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
 from .config import Settings
+from .domain.disputes import parse_reasons
 from .domain.workflows import Workflow
 from .services import email_templates, inbox, online_payments, workflows
 from .services import settings as stored_settings
@@ -42,11 +43,15 @@ class Arrears:
     # The company name, time zone, locale and sender in force: the environment's until
     # refresh_workspace() reads what an owner stored.
     workspace: stored_settings.WorkspaceSettings = field(init=False)
+    # ARREARS_DISPUTE_REASONS, checked once (a bad code stops the process at start); None when unset.
+    dispute_reasons: tuple[str, ...] | None = field(init=False)
 
     def __post_init__(self) -> None:
         if self.clock is None:
             self.clock = SystemClock(self.settings.timezone)
         self.workspace = self.workspace_defaults()
+        given = (self.settings.dispute_reasons or "").strip()
+        self.dispute_reasons = parse_reasons(given) if given else None
 
     def workspace_defaults(self) -> stored_settings.WorkspaceSettings:
         """The environment's company name, time zone, locale and sender: what applies until an owner
@@ -85,7 +90,7 @@ class Arrears:
 
     def uow(self) -> SqlUnitOfWork:
         assert self.clock is not None
-        return SqlUnitOfWork(self.engine, self.clock)
+        return SqlUnitOfWork(self.engine, self.clock, dispute_reasons=self.dispute_reasons)
 
     @cached_property
     def templates(self) -> Templates:
@@ -181,7 +186,7 @@ class Arrears:
         with self.engine.connect() as connection:
             outer = connection.begin()
             try:
-                yield lambda: SqlUnitOfWork(self.engine, clock, shared=connection)
+                yield lambda: SqlUnitOfWork(self.engine, clock, shared=connection, dispute_reasons=self.dispute_reasons)
             finally:
                 outer.rollback()
 

@@ -43,3 +43,6 @@ class Settings(BaseSettings):
     # token; empty: ARREARS_EMAIL_FROM plus-addressed, ar+TOKEN@…).
     imap_url: str = ""
     reply_to: str = ""
+    # The reason codes a dispute may carry, comma-separated (ARREARS_DISPUTE_REASONS): when set, in
+    # force over those an owner stored; unset, the stored ones, else domain.disputes.DEFAULT_REASONS.
+    dispute_reasons: str | None = None

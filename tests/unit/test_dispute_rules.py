@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from arrears.domain.disputes import DEFAULT_REASONS, check_dispute_amount, check_reason, check_reason_code
+from arrears.domain.disputes import (
+    DEFAULT_REASONS,
+    Settlement,
+    check_dispute_amount,
+    check_reason,
+    check_reason_code,
+    check_settlement,
+    closing_text,
+    credit_note_id,
+    parse_reasons,
+    write_off_id,
+)
 from arrears.domain.errors import InvalidValue
 
 # -- the amount ----------------------------------------------------------------------------------
@@ -115,3 +126,82 @@ def test_every_default_reason_is_a_valid_reason_code() -> None:
             invalid.append(reason)
 
     assert invalid == []
+
+
+# -- the reason codes of ARREARS_DISPUTE_REASONS ------------------------------------------------------
+
+
+def test_the_default_reasons_are_the_contracts() -> None:
+    assert DEFAULT_REASONS == ("pricing", "quantity", "damaged", "not_received", "duplicate", "already_paid", "other")
+
+
+def test_a_comma_separated_list_is_read_with_spaces_and_repeats_left_out() -> None:
+    reasons = parse_reasons(" pricing, warranty ,,pricing,other ")
+
+    assert reasons == ("pricing", "warranty", "other")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "ARREARS_DISPUTE_REASONS: give one or more reason codes separated by commas, e.g. pricing,other"),
+        (" , ", "ARREARS_DISPUTE_REASONS: give one or more reason codes separated by commas, e.g. pricing,other"),
+        (
+            "pricing,Wrong Site",
+            "ARREARS_DISPUTE_REASONS: 'Wrong Site' is not a reason code: lower-case letters, digits and '_', 1 to 40",
+        ),
+        (",".join(f"r{n}" for n in range(101)), "ARREARS_DISPUTE_REASONS: at most 100 reason codes"),
+    ],
+)
+def test_a_list_without_codes_or_with_a_bad_code_is_refused_naming_the_setting(text: str, message: str) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        parse_reasons(text)
+
+    assert caught.value.message == message
+
+
+# -- settling a resolved dispute on the ledger -------------------------------------------------------
+
+
+def test_a_dispute_resolves_with_a_credit_note_a_write_off_or_both_up_to_the_disputed_amount() -> None:
+    assert check_settlement(60_00, None, 100_00, 250_00) == Settlement(60_00, 0)
+    assert check_settlement(None, 100_00, 100_00, 250_00) == Settlement(0, 100_00)
+    assert check_settlement(70_00, 30_00, 100_00, 250_00).total_minor == 100_00
+    assert check_settlement(None, None, 100_00, 250_00) == Settlement(0, 0)
+
+
+@pytest.mark.parametrize(
+    ("credit_note", "write_off", "disputed", "outstanding", "message"),
+    [
+        (100_01, None, 100_00, 250_00, "the credit note and write-off together are above the disputed amount"),
+        (60_00, 40_01, 100_00, 250_00, "the credit note and write-off together are above the disputed amount"),
+        (
+            90_00,
+            None,
+            100_00,
+            80_00,
+            "the credit note and write-off together are above the invoice's outstanding amount",
+        ),
+        (0, None, 100_00, 250_00, "the credit note must be greater than zero"),
+        (None, -1, 100_00, 250_00, "the write-off must be greater than zero"),
+    ],
+)
+def test_a_settlement_above_what_was_disputed_or_is_owed_is_refused(
+    credit_note: int | None, write_off: int | None, disputed: int, outstanding: int, message: str
+) -> None:
+    with pytest.raises(InvalidValue) as caught:
+        check_settlement(credit_note, write_off, disputed, outstanding)
+
+    assert caught.value.message == message
+
+
+def test_the_credit_notes_of_a_dispute_have_external_ids_of_their_own() -> None:
+    assert (credit_note_id(7), write_off_id(7)) == ("DISPUTE-7-CN", "DISPUTE-7-WO")
+
+
+@pytest.mark.parametrize(
+    ("status", "note", "text"),
+    [("resolved", None, "Resolved"), ("rejected", "  ", "Rejected"), ("resolved", " Price fixed ", "Price fixed")],
+)
+def test_a_closed_dispute_says_its_note_or_how_it_closed(status: str, note: str | None, text: str) -> None:
+    assert closing_text(status, note) == text

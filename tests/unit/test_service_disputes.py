@@ -283,11 +283,50 @@ def test_a_dispute_closes_only_as_resolved_or_rejected(uow: FakeUnitOfWork, disp
     assert uow.disputes.rows[disputed].status == "open"
 
 
-def test_closing_a_dispute_needs_its_resolution(uow: FakeUnitOfWork, disputed: int) -> None:
-    with pytest.raises(InvalidValue, match="say how the dispute was resolved"):
-        disputes.close_dispute(uow, MORGAN, disputed, "resolved", "   ")
+@pytest.mark.parametrize(("status", "note", "said"), [("resolved", None, "Resolved"), ("rejected", "   ", "Rejected")])
+def test_a_dispute_closed_without_a_note_says_how_it_closed(
+    uow: FakeUnitOfWork, disputed: int, status: str, note: str | None, said: str
+) -> None:
+    row = disputes.close_dispute(uow, MORGAN, disputed, status, note)
+
+    assert (row.status, row.resolution) == (status, said)
+    assert uow.audit.entries[-1].summary == f"Dispute on invoice I1 {status}: {said}"
+
+
+def test_a_rejected_dispute_records_no_credit_note_or_write_off(uow: FakeUnitOfWork, disputed: int) -> None:
+    with pytest.raises(InvalidValue, match="a rejected dispute records no credit note or write-off"):
+        disputes.close_dispute(uow, MORGAN, disputed, "rejected", "no", credit_note="10.00")
 
     assert uow.disputes.rows[disputed].status == "open"
+
+
+@pytest.mark.parametrize(
+    ("credit_note", "write_off", "message"),
+    [
+        ("100.01", None, "above the disputed amount"),
+        ("60.00", "40.01", "above the disputed amount"),
+        ("0", None, "greater than zero"),
+        ("ten", None, "ten"),
+        (None, "1.001", "1.001"),
+    ],
+)
+def test_a_settlement_outside_the_disputed_amount_is_refused_and_nothing_closes(
+    uow: FakeUnitOfWork, disputed: int, credit_note: str | None, write_off: str | None, message: str
+) -> None:
+    with pytest.raises(InvalidValue, match=message):
+        disputes.close_dispute(uow, MORGAN, disputed, "resolved", None, credit_note=credit_note, write_off=write_off)
+
+    assert uow.disputes.rows[disputed].status == "open"
+
+
+def test_a_reason_of_arrears_dispute_reasons_is_in_force(uow: FakeUnitOfWork) -> None:
+    uow.dispute_reasons = ("warranty", "other")
+
+    with pytest.raises(InvalidValue, match="'pricing' is not a dispute reason: use one of warranty, other"):
+        disputes.open_dispute(uow, MARIA, "I1", "pricing")
+    row = disputes.open_dispute(uow, MARIA, "I1", "warranty")
+
+    assert row.reason == "warranty"
 
 
 def test_a_closed_dispute_cannot_be_closed_again(uow: FakeUnitOfWork, disputed: int) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from arrears.domain.disputes import DEFAULT_REASONS
-from arrears.domain.errors import InvalidValue, PermissionDenied
+from arrears.domain.disputes import DEFAULT_REASONS, EARLIER_DEFAULT_REASONS
+from arrears.domain.errors import Conflict, InvalidValue, PermissionDenied
 from arrears.services import settings
 from arrears.services.settings import RuleSettings
 from tests.fakes import FakeUnitOfWork, acme_desk
@@ -34,12 +34,45 @@ def test_a_new_workspace_runs_on_the_default_rules(uow: FakeUnitOfWork) -> None:
     assert (rules.stale_after_days, rules.dispute_reasons) == (3, DEFAULT_REASONS)
 
 
-def test_an_owner_changes_one_rule_and_the_others_stay(uow: FakeUnitOfWork) -> None:
+def test_an_owner_changes_one_rule_and_only_that_one_is_stored(uow: FakeUnitOfWork) -> None:
     updated = settings.update_settings(uow, OLIVIA, {"stale_after_days": 5})
 
     assert updated == RuleSettings(stale_after_days=5)
     assert settings.get_settings(uow, MARIA) == updated
-    assert stored(uow) == {**json.loads(json.dumps(asdict(RuleSettings()))), "stale_after_days": 5}
+    assert stored(uow) == {"stale_after_days": 5}  # the others follow their defaults, even new ones
+
+
+def test_reasons_stored_as_the_earlier_default_give_way_to_the_new_default(uow: FakeUnitOfWork) -> None:
+    every_rule_as_once_saved = {**asdict(RuleSettings()), "dispute_reasons": list(EARLIER_DEFAULT_REASONS)}
+    uow.accounts.set_setting("rules", json.dumps({**every_rule_as_once_saved, "stale_after_days": 5}))
+
+    rules = settings.get_settings(uow, MARIA)
+
+    assert (rules.stale_after_days, rules.dispute_reasons) == (5, DEFAULT_REASONS)
+
+
+def test_arrears_dispute_reasons_when_set_are_in_force_over_the_stored_ones(uow: FakeUnitOfWork) -> None:
+    settings.update_settings(uow, OLIVIA, {"dispute_reasons": ["wrong_site", "pricing"]})
+    uow.dispute_reasons = ("pricing", "warranty")
+
+    rules = settings.get_settings(uow, MARIA)
+
+    assert rules.dispute_reasons == ("pricing", "warranty")
+
+
+def test_reasons_set_by_arrears_dispute_reasons_cannot_be_changed_through_the_settings(
+    uow: FakeUnitOfWork,
+) -> None:
+    uow.dispute_reasons = ("pricing", "warranty")
+
+    with pytest.raises(Conflict, match="set by ARREARS_DISPUTE_REASONS on the server \\(pricing, warranty\\)"):
+        settings.update_settings(uow, OLIVIA, {"dispute_reasons": ["wrong_site"], "stale_after_days": 5})
+
+    assert uow.accounts.setting("rules") is None
+    assert settings.update_settings(uow, OLIVIA, {"dispute_reasons": ["pricing", "warranty"]}).dispute_reasons == (
+        "pricing",
+        "warranty",
+    )
 
 
 def test_changes_add_up_over_time(uow: FakeUnitOfWork) -> None:

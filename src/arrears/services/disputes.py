@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..domain.audit import Actor, AuditEntry
-from ..domain.disputes import DisputeStatus, check_dispute_amount, check_reason
+from ..domain.audit import Actor, ActorKind, AuditEntry
+from ..domain.disputes import (
+    WRITE_OFF_REASON,
+    DisputeStatus,
+    check_dispute_amount,
+    check_reason,
+    check_settlement,
+    closing_text,
+    credit_note_id,
+    write_off_id,
+)
 from ..domain.errors import Conflict, InvalidValue, NotFound
 from ..domain.money import format_minor, parse_amount
 from ..domain.permissions import Action, allowed, require
 from ..domain.users import User
 from . import settings as workspace_settings
+from .ledger import record_credit_notes
 from .ports import UnitOfWork
 from .tasks import user_id_named
 from .workspace_ports import DisputeFilter, DisputeRow, Page
@@ -133,23 +143,48 @@ def open_in(
     return dispute_id
 
 
-def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, resolution: str) -> DisputeRow:
-    """Resolve or reject an open dispute; chasing of the invoice resumes."""
+def close_dispute(
+    uow: UnitOfWork,
+    user: User,
+    dispute_id: int,
+    status: str,
+    note: str | None = None,
+    *,
+    credit_note: str | None = None,
+    write_off: str | None = None,
+) -> DisputeRow:
+    """Resolve or reject an open dispute, with a note on the timeline ("Resolved" or "Rejected" when
+    none is given); chasing of the invoice resumes. A resolution may settle on the ledger: a credit
+    note of `credit_note` and one of `write_off` (reason `write_off`) against the invoice, together
+    at most the disputed amount, written through the ledger's one write path (the customer locked,
+    audited, balances refreshed) under the dispute's own external ids (`DISPUTE-<id>-CN`, `-WO`),
+    in the same transaction that closes it: all of it happens, once, or none."""
     require(user, Action.MANAGE_DISPUTES)
     if status not in (DisputeStatus.RESOLVED, DisputeStatus.REJECTED):
         raise InvalidValue("a dispute closes as resolved or rejected")
-    if not resolution.strip():
-        raise InvalidValue("say how the dispute was resolved")
+    if status == DisputeStatus.REJECTED and (credit_note is not None or write_off is not None):
+        raise InvalidValue("a rejected dispute records no credit note or write-off: resolve it instead")
+    resolution = closing_text(status, note)
     with uow:
         dispute = uow.disputes.dispute(dispute_id)
         if dispute is None:
             raise NotFound(f"no dispute {dispute_id}")
+        customer = uow.ledger.customer(dispute.customer_external_id)
+        customer_id = customer.id if customer else None
+        if customer_id is not None and (credit_note is not None or write_off is not None):
+            # The ledger write would lock the customer anyway; locking first makes a second resolve
+            # of the same dispute wait here, then find it resolved.
+            uow.ledger.lock_customers([customer_id])
+            dispute = uow.disputes.dispute(dispute_id)
+            assert dispute is not None
         if dispute.status != DisputeStatus.OPEN:
             raise Conflict(f"dispute {dispute_id} is already {dispute.status}")
         now = uow.clock.now()
-        uow.disputes.close_dispute(dispute_id, status, resolution.strip(), now)
-        customer = uow.ledger.customer(dispute.customer_external_id)
-        customer_id = customer.id if customer else None
+        settled = _settle(uow, user, dispute, credit_note, write_off)
+        if settled:
+            recorded = "; ".join(f"{what} {value}" for what, value in settled.items())
+            resolution = f"{resolution} ({recorded})" if note and note.strip() else f"{resolution}: {recorded}"
+        uow.disputes.close_dispute(dispute_id, status, resolution, now)
         uow.audit.record(
             AuditEntry(
                 now,
@@ -157,8 +192,9 @@ def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, res
                 "dispute",
                 str(dispute_id),
                 status,
-                f"Dispute on invoice {dispute.invoice_external_id} {status}: {resolution.strip()}",
+                f"Dispute on invoice {dispute.invoice_external_id} {status}: {resolution}",
                 customer_id,
+                dict(settled),
             )
         )
         uow.alerts.close_alerts([f"dispute:{dispute_id}"], now)
@@ -166,6 +202,51 @@ def close_dispute(uow: UnitOfWork, user: User, dispute_id: int, status: str, res
         row = uow.disputes.dispute(dispute_id)
         assert row is not None
         return row
+
+
+def _settle(
+    uow: UnitOfWork, user: User, dispute: DisputeRow, credit_note: str | None, write_off: str | None
+) -> dict[str, str]:
+    """Write the credit note and write-off of a dispute being resolved (in the caller's unit of
+    work); returns what each was, for the timeline: {"credit note": "DISPUTE-7-CN, 50.00 USD"}."""
+    if credit_note is None and write_off is None:
+        return {}
+    currency = dispute.currency
+    credit_minor = parse_amount(credit_note, currency, allow_zero=False) if credit_note is not None else None
+    write_off_minor = parse_amount(write_off, currency, allow_zero=False) if write_off is not None else None
+    found = uow.ledger.invoices([dispute.invoice_external_id])
+    if not found:
+        raise NotFound(f"no invoice with external id {dispute.invoice_external_id!r}")
+    settlement = check_settlement(credit_minor, write_off_minor, dispute.amount_minor, found[0].outstanding_minor)
+    today = uow.clock.today().isoformat()
+    parts = (
+        (
+            credit_note_id(dispute.id),
+            settlement.credit_note_minor,
+            f"dispute {dispute.id}: {dispute.reason}",
+            "credit note",
+        ),
+        (write_off_id(dispute.id), settlement.write_off_minor, WRITE_OFF_REASON, "write-off"),
+    )
+    rows = [
+        {
+            "external_id": external_id,
+            "customer_external_id": dispute.customer_external_id,
+            "date": today,
+            "amount": format_minor(minor, currency),
+            "invoice_external_id": dispute.invoice_external_id,
+            "reason": reason,
+        }
+        for external_id, minor, reason, _ in parts
+        if minor > 0
+    ]
+    actor = Actor(ActorKind.IMPORT, user.id or None, user.name)
+    record_credit_notes(uow, actor, f"dispute {dispute.id}", rows)
+    return {
+        what: f"{external_id}, {format_minor(minor, currency)} {currency}"
+        for external_id, minor, _, what in parts
+        if minor > 0
+    }
 
 
 def reasons(uow: UnitOfWork) -> tuple[str, ...]:

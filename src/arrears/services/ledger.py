@@ -78,6 +78,15 @@ def record_payments(uow: UnitOfWork, actor: Actor, origin: str, rows: Sequence[M
     return _write(uow, "payments", rows, origin, stamp, in_transaction=True)
 
 
+def record_credit_notes(uow: UnitOfWork, actor: Actor, origin: str, rows: Sequence[Mapping[str, str]]) -> ImportSummary:
+    """Record credit notes that a use case decides on (a dispute resolved with a credit note or a
+    write-off): the import's rules, customer locks and audit, on behalf of `actor` through `origin`
+    (e.g. "dispute 7"), inside the caller's open unit of work, which commits them with its own
+    writes. Rows as `upsert_rows` takes them; the same external id written again changes nothing."""
+    stamp = AuditStamp(uow.clock.now(), actor, origin)
+    return _write(uow, "credit-notes", rows, origin, stamp, in_transaction=True)
+
+
 def _write(
     uow: UnitOfWork,
     kind: str,

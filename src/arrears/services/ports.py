@@ -184,6 +184,11 @@ class UnitOfWork(Protocol):
     @property
     def clock(self) -> Clock: ...
 
+    @property
+    def dispute_reasons(self) -> tuple[str, ...] | None:
+        """The reason codes ARREARS_DISPUTE_REASONS sets, in force over the workspace's stored ones;
+        None when it is not set (services/settings.py `load` decides)."""
+
     # The automation, by area.
     @property
     def selection(self) -> Selection: ...

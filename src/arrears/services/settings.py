@@ -11,8 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..domain.audit import Actor, AuditEntry, diff
-from ..domain.disputes import DEFAULT_REASONS, check_reason_code
-from ..domain.errors import InvalidValue
+from ..domain.disputes import DEFAULT_REASONS, EARLIER_DEFAULT_REASONS, check_reason_code
+from ..domain.errors import Conflict, InvalidValue
 from ..domain.permissions import Action, require
 from ..domain.plans import DEFAULT_DEFAULT_AFTER_DAYS
 from ..domain.users import User, check_email
@@ -33,14 +33,28 @@ class RuleSettings:
     dispute_reasons: tuple[str, ...] = DEFAULT_REASONS
 
 
-def load(uow: UnitOfWork) -> RuleSettings:
+def _stored_rules(uow: UnitOfWork) -> dict[str, Any]:
+    """The rules an owner stored, by name (lists as tuples). Dispute reasons equal to the earlier
+    default are left out: they were stored because every rule used to be saved together, so the
+    default in force now applies to them."""
     raw = uow.accounts.setting(KEY)
     if raw is None:
-        return RuleSettings()
+        return {}
     stored = json.loads(raw)
     known = {f.name for f in fields(RuleSettings)}
     values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in stored.items() if k in known}
-    return replace(RuleSettings(), **values)
+    if values.get("dispute_reasons") == EARLIER_DEFAULT_REASONS:
+        del values["dispute_reasons"]
+    return values
+
+
+def load(uow: UnitOfWork) -> RuleSettings:
+    """The rules in force (in an open unit of work): each stored one over its default; the dispute
+    reasons of ARREARS_DISPUTE_REASONS, when it is set, over any stored ones."""
+    settings = replace(RuleSettings(), **_stored_rules(uow))
+    if uow.dispute_reasons is not None:
+        settings = replace(settings, dispute_reasons=uow.dispute_reasons)
+    return settings
 
 
 def get_settings(uow: UnitOfWork, user: User) -> RuleSettings:
@@ -68,11 +82,20 @@ def update_settings(uow: UnitOfWork, user: User, changes: dict[str, Any]) -> Rul
         elif expected is int and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650):
             raise InvalidValue(f"{key} must be a whole number of days from 0 to 3650")
     with uow:
-        current = load(uow)
-        updated = replace(current, **changes)
-        uow.accounts.set_setting(KEY, json.dumps(asdict(updated)))
+        given = changes.get("dispute_reasons")
+        if given is not None and uow.dispute_reasons is not None and given != uow.dispute_reasons:
+            raise Conflict(
+                "the dispute reasons are set by ARREARS_DISPUTE_REASONS on the server "
+                f"({', '.join(uow.dispute_reasons)}): change them there, or unset it to choose them here"
+            )
+        # Only what an owner set is stored: a default that changes with a new version applies to
+        # the rules nobody chose.
+        stored = {**_stored_rules(uow), **changes}
+        uow.accounts.set_setting(
+            KEY, json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in stored.items()})
+        )
         uow.commit()
-    return updated
+        return load(uow)
 
 
 # -- the workspace: company, time zone, locale, sender -------------------------------------------------

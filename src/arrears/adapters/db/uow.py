@@ -83,11 +83,20 @@ class SqlUnitOfWork:
     portal: SqlPortal
     mail: SqlMail
 
-    def __init__(self, engine: Engine, clock: Clock, shared: Connection | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        shared: Connection | None = None,
+        *,
+        dispute_reasons: tuple[str, ...] | None = None,
+    ) -> None:
         """With `shared`, every use case runs in a savepoint of that connection's transaction, which
-        its owner rolls back at the end: a dry run sees each phase's effects and keeps none."""
+        its owner rolls back at the end: a dry run sees each phase's effects and keeps none.
+        `dispute_reasons`: those of ARREARS_DISPUTE_REASONS, when it is set."""
         self.engine = engine
         self.clock = clock
+        self.dispute_reasons = dispute_reasons
         self.shared = shared
         self._transaction: RootTransaction | NestedTransaction | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Body, Path, Query, status
 
 from ...services import disputes
 from ..deps import CurrentUser, Paging, Uow
@@ -14,6 +14,8 @@ from ..schemas import INT32, DisputeClose, DisputeCreate, DisputeOut, Page
 router = APIRouter(prefix="/disputes", tags=["disputes"], responses=ERRORS)
 
 DisputeId = Annotated[int, Path(ge=1, le=INT32, examples=[1])]
+# The body of resolve and reject may be left out: the dispute closes with "Resolved" or "Rejected".
+OptionalClose = Annotated[DisputeClose | None, Body()]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -56,12 +58,22 @@ def get_dispute(dispute_id: DisputeId, user: CurrentUser, uow: Uow) -> DisputeOu
 
 
 @router.post("/{dispute_id}/resolve")
-def resolve_dispute(dispute_id: DisputeId, body: DisputeClose, user: CurrentUser, uow: Uow) -> DisputeOut:
-    """Close the dispute as resolved (managers and owners); chasing resumes."""
-    return DisputeOut.of(disputes.close_dispute(uow, user, dispute_id, "resolved", body.resolution))
+def resolve_dispute(dispute_id: DisputeId, user: CurrentUser, uow: Uow, body: OptionalClose = None) -> DisputeOut:
+    """Close the dispute as resolved (managers and owners); chasing resumes. With `credit_note`
+    and/or `write_off`, each is recorded on the ledger against the invoice as a credit note."""
+    body = body or DisputeClose.model_validate({})
+    row = disputes.close_dispute(
+        uow, user, dispute_id, "resolved", body.resolution, credit_note=body.credit_note, write_off=body.write_off
+    )
+    return DisputeOut.of(row)
 
 
 @router.post("/{dispute_id}/reject")
-def reject_dispute(dispute_id: DisputeId, body: DisputeClose, user: CurrentUser, uow: Uow) -> DisputeOut:
-    """Close the dispute as rejected (managers and owners); chasing resumes."""
-    return DisputeOut.of(disputes.close_dispute(uow, user, dispute_id, "rejected", body.resolution))
+def reject_dispute(dispute_id: DisputeId, user: CurrentUser, uow: Uow, body: OptionalClose = None) -> DisputeOut:
+    """Close the dispute as rejected (managers and owners); chasing resumes. A rejection records
+    nothing on the ledger (`credit_note` or `write_off` is refused)."""
+    body = body or DisputeClose.model_validate({})
+    row = disputes.close_dispute(
+        uow, user, dispute_id, "rejected", body.resolution, credit_note=body.credit_note, write_off=body.write_off
+    )
+    return DisputeOut.of(row)

@@ -26,7 +26,23 @@ class DisputeCreate(Request):
 
 
 class DisputeClose(Request):
-    resolution: Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=10_000)]
+    """How the dispute closed. Resolving may record a credit note and a write-off against the
+    invoice (together at most the disputed amount)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"resolution": "Price corrected", "credit_note": "50.00"}]},
+    )
+
+    resolution: Annotated[str, StringConstraints(pattern=NO_NUL, min_length=1, max_length=10_000)] | None = Field(
+        None, description='The note on the timeline (default: "Resolved" or "Rejected")'
+    )
+    credit_note: MoneyIn | None = Field(
+        None, description="Resolve only: a credit note of this amount against the invoice (DISPUTE-<id>-CN)"
+    )
+    write_off: MoneyIn | None = Field(
+        None, description="Resolve only: write off this amount (a credit note, reason write_off, DISPUTE-<id>-WO)"
+    )
 
 
 class DisputeOut(BaseModel):

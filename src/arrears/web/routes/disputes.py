@@ -78,7 +78,19 @@ def close(request: Request, dispute_id: DisputeId, outcome: str, user: WebUser, 
     status = {"resolve": DisputeStatus.RESOLVED, "reject": DisputeStatus.REJECTED}.get(outcome)
     if status is None:
         raise BadForm("a dispute is resolved or rejected")
-    row = disputes.close_dispute(web.arrears.uow(), user, dispute_id, status, form.get("resolution", ""))
+    note = form.get("resolution", "").strip()
+    if not note:
+        raise BadForm("say how the dispute was settled")
+    # Resolving may record a credit note and a write-off against the invoice (empty fields: none).
+    row = disputes.close_dispute(
+        web.arrears.uow(),
+        user,
+        dispute_id,
+        status,
+        note,
+        credit_note=form.get("credit_note", "").strip() or None,
+        write_off=form.get("write_off", "").strip() or None,
+    )
     request.state.session.flash(
         f"Dispute on invoice {row.invoice_external_id} {row.status}"
         + (": chasing of the invoice resumes." if row.status == DisputeStatus.REJECTED else ".")
