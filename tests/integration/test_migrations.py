@@ -6,6 +6,7 @@ SQLite and PostgreSQL, each in a database of its own."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, insert, select, text
 
+from arrears.adapters.clock import FixedClock
 from arrears.adapters.db import tables as t
 from arrears.adapters.db.engine import alembic_config, current_revision, head_revision, make_engine, upgrade
+from arrears.bootstrap import bootstrap
+from arrears.config import Settings
+from arrears.services import cycle, demo
 from tests.conftest import scratch_postgres
 
 
@@ -129,3 +134,41 @@ def test_the_indexes_on_lower_case_addresses_survive_every_later_migration(blank
     with blank.connect() as connection:
         names = set(connection.exec_driver_sql(query).scalars())
     assert {"ix_contacts_email_lower", "ix_customers_email_lower"} <= names
+
+
+TABLES_WITH_PARENTS = ("invoices", "payments", "emails", "email_invoices", "tasks", "task_invoices", "step_runs")
+
+
+def _counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        found = {
+            name: connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one() for name in TABLES_WITH_PARENTS
+        }
+        found["payments on invoices"] = connection.execute(
+            text("SELECT count(*) FROM payments WHERE invoice_id IS NOT NULL")
+        ).scalar_one()
+    return found
+
+
+def test_migrating_down_and_up_again_keeps_every_row_that_refers_to_a_table_copied_on_the_way(
+    blank: Engine, tmp_path: Path
+) -> None:
+    """SQLite copies a table to alter it: with foreign keys on, dropping the old copy would delete
+    (or unlink) the rows that refer to it, an invoice's payments, a task's invoices."""
+    url = blank.url.render_as_string(hide_password=False)
+    upgrade(blank)
+    day = date(2026, 6, 30)
+    app = bootstrap(
+        Settings(database_url=url, email_url=f"file://{tmp_path}/mail"),
+        FixedClock(datetime(2026, 6, 30, 7, 0, tzinfo=UTC)),
+    )
+    demo.load_demo(app.uow, app.hasher, 7, day, None, customers=15)
+    cycle.run_cycle(app.uow, app.workflows(), app.mailer(), day)
+    app.close()
+    before = _counts(blank)
+    assert before["email_invoices"] and before["task_invoices"] and before["payments on invoices"]
+
+    command.downgrade(alembic_config(blank), "0013")
+    upgrade(blank)
+
+    assert _counts(blank) == before

@@ -1,6 +1,16 @@
-"""Alembic environment: runs on the engine that `arrears db upgrade` hands over."""
+"""Alembic environment: runs on the engine that `arrears db upgrade` hands over.
+
+On SQLite, a migration that alters a table copies it (Alembic's batch mode: a new table, the rows
+copied, the old one dropped). With foreign keys enforced, dropping the old table would first delete
+its rows and run their ON DELETE actions, emptying or unlinking every table that refers to it (an
+invoice's payments, a task's invoices). So foreign keys are off while migrating, as SQLite's
+documentation prescribes for altering tables, and `PRAGMA foreign_key_check` must find nothing
+before the migration commits.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from alembic import context
 from sqlalchemy import create_engine
@@ -12,12 +22,31 @@ engine = config.attributes.get("engine")
 if engine is None:  # plain `alembic` on the command line, for writing migrations
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///arrears.db")
 
-with engine.begin() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-        include_object=include_object,
-    )
-    context.run_migrations()
+
+def _foreign_keys(driver_connection: Any, on: bool) -> None:
+    """Outside any transaction (SQLite ignores the pragma inside one)."""
+    driver_connection.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+
+
+with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    driver = connection.connection.driver_connection
+    if sqlite:
+        _foreign_keys(driver, False)
+    try:
+        with connection.begin():
+            context.configure(
+                connection=connection,
+                target_metadata=metadata,
+                render_as_batch=sqlite,
+                compare_type=True,
+                include_object=include_object,
+            )
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+    finally:
+        if sqlite:
+            _foreign_keys(driver, True)
