@@ -21,6 +21,7 @@ from .domain.disputes import parse_reasons
 from .domain.workflows import Workflow
 from .services import email_templates, inbox, online_payments, workflows
 from .services import settings as stored_settings
+from .services.credit import CreditPolicy
 from .services.cycle import Mailer
 from .services.ledger_ports import InboxEvent
 from .services.mail_ports import Mailbox
@@ -156,6 +157,11 @@ class Arrears:
         from .adapters.stripe_gateway import verify_event
 
         return verify_event(payload, signature_header, self.settings.stripe_webhook_secret)
+
+    def credit_policy(self) -> CreditPolicy:
+        """ARREARS_CREDIT_SCORE_ALERT_BELOW, ARREARS_CREDIT_REVIEW_DAYS and ARREARS_CREDIT_LIMIT_ALERTS."""
+        s = self.settings
+        return CreditPolicy.parse(s.credit_score_alert_below, s.credit_review_days, s.credit_limit_alerts)
 
     def mailbox(self) -> Mailbox | None:
         """The AR mailbox that replies land in (ARREARS_IMAP_URL); None when it is not set."""

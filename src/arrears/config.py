@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     # token; empty: ARREARS_EMAIL_FROM plus-addressed, ar+TOKEN@…).
     imap_url: str = ""
     reply_to: str = ""
+    # Credit: alert when a customer's newest score is below this percent of its scale; a review falls
+    # due this many days after the last one (or the newest score); the levels of the credit limit
+    # (percents, comma-separated) whose crossing raises an alert ("80,90,100" warns early).
+    credit_score_alert_below: int = 40
+    credit_review_days: int = 365
+    credit_limit_alerts: str = "100"
     # The reason codes a dispute may carry, comma-separated (ARREARS_DISPUTE_REASONS): when set, in
     # force over those an owner stored; unset, the stored ones, else domain.disputes.DEFAULT_REASONS.
     dispute_reasons: str | None = None

@@ -50,5 +50,6 @@ def test_an_unknown_kind_is_refused_naming_the_known_ones() -> None:
 
     assert caught.value.message == (
         "'stale' is not a kind of alert: use one of stale_task, dispute_opened, promise_broken, email_failed, "
-        "email_bounced, payment_failed, payment_refunded, chargeback, payment_unmatched"
+        "email_bounced, credit_score_low, credit_limit, payment_failed, payment_refunded, chargeback, "
+        "payment_unmatched"
     )

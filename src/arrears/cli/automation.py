@@ -66,7 +66,14 @@ def run_cycle(
                     uow_factory, active, arrears.mailer(), day, dry_run=True, batch=arrears.settings.cycle_batch
                 )
         else:
-            report = cycle.run_cycle(arrears.uow, active, arrears.mailer(), day, batch=arrears.settings.cycle_batch)
+            report = cycle.run_cycle(
+                arrears.uow,
+                active,
+                arrears.mailer(),
+                day,
+                batch=arrears.settings.cycle_batch,
+                credit_policy=arrears.credit_policy(),
+            )
         shown = dry_run and fmt is SummaryFormat.table and any(item.assignee_id for item in report.planned)
         names = {person.id: person.name for person in users.list_users(arrears.uow())} if shown else {}
     if fmt is SummaryFormat.json:

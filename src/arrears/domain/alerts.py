@@ -18,6 +18,8 @@ class AlertKind(StrEnum):
     PROMISE_BROKEN = "promise_broken"  # a promise to pay passed its date unpaid
     EMAIL_FAILED = "email_failed"  # an email could not be sent [004]
     EMAIL_BOUNCED = "email_bounced"  # a delivery report says an email sent did not arrive [004]
+    CREDIT_SCORE_LOW = "credit_score_low"  # the newest score fell below the threshold [001]
+    CREDIT_LIMIT = "credit_limit"  # the exposure went over the credit limit (or a warning level of it) [001]
     PAYMENT_FAILED = "payment_failed"  # an online payment by bank debit failed: chasing resumes
     PAYMENT_REFUNDED = "payment_refunded"  # the provider refunded an online payment (never netted by itself)
     CHARGEBACK = "chargeback"  # the payer's bank disputed an online payment
@@ -30,6 +32,8 @@ LABELS: dict[str, str] = {
     AlertKind.PROMISE_BROKEN: "Promise broken",
     AlertKind.EMAIL_FAILED: "Email failed",
     AlertKind.EMAIL_BOUNCED: "Email bounced",
+    AlertKind.CREDIT_SCORE_LOW: "Credit score low",
+    AlertKind.CREDIT_LIMIT: "Credit limit",
     AlertKind.PAYMENT_FAILED: "Online payment failed",
     AlertKind.PAYMENT_REFUNDED: "Payment refunded",
     AlertKind.CHARGEBACK: "Chargeback",

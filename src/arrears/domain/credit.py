@@ -66,7 +66,8 @@ def limit_level(exposure_minor: int, limit_minor: int | None, levels: Sequence[i
 
 def next_review(last_review: date | None, newest_score: date | None, review_days: int, poor: bool) -> date | None:
     """When the customer's credit should be reviewed next: `review_days` after the last review or
-    the newest score, whichever is later (at most POOR_REVIEW_DAYS when its score is below the
+    the newest score reported (a bureau's or one entered, not one Arrears computed), whichever is
+    later (at most POOR_REVIEW_DAYS when its score is below the
     threshold); None when it has neither (nothing to review against yet)."""
     known = [day for day in (last_review, newest_score) if day is not None]
     if not known:

@@ -120,7 +120,12 @@ def make_app(arrears: Arrears) -> App:
             return
         today = arrears.clock.today()
         report = cycle.run_cycle(
-            arrears.uow, arrears.workflows(), arrears.mailer(), today, batch=arrears.settings.cycle_batch
+            arrears.uow,
+            arrears.workflows(),
+            arrears.mailer(),
+            today,
+            batch=arrears.settings.cycle_batch,
+            credit_policy=arrears.credit_policy(),
         )
         log.info("cycle of %s: %s", today, report.summary(planned=False) | {"planned": len(report.planned)})
 

@@ -12,6 +12,7 @@ from ..domain.audit import Actor
 from ..domain.records import Lookups
 from ..domain.users import Role, User
 from .automation_ports import CycleRuns, Outbox, Selection, StepRuns
+from .credit_ports import CreditStore
 from .ledger_ports import Ledger
 from .mail_ports import MailStore
 from .portal_ports import PortalStore
@@ -216,6 +217,10 @@ class UnitOfWork(Protocol):
     @property
     def portal(self) -> PortalStore:
         """The customer portal's links and the online payments started on it."""
+
+    @property
+    def credit(self) -> CreditStore:
+        """Customers' credit: limits, exposure, scores, hold, reviews, alert states."""
 
     @property
     def mail(self) -> MailStore:

@@ -18,6 +18,7 @@ from .automation.email_templates import SqlEmailTemplates
 from .automation.outbox import SqlOutbox
 from .automation.selection import SqlSelection
 from .automation.step_runs import SqlStepRuns
+from .credit import SqlCredit
 from .export import SqlExport
 from .importer import SqlImportBatch
 from .ledger import SqlLedger
@@ -82,6 +83,7 @@ class SqlUnitOfWork:
     ledger: SqlLedger
     portal: SqlPortal
     mail: SqlMail
+    credit: SqlCredit
 
     def __init__(
         self,
@@ -130,6 +132,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedger(self.connection, changed)
         self.portal = SqlPortal(self.connection, changed)
         self.mail = SqlMail(self.connection)
+        self.credit = SqlCredit(self.connection)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

@@ -1,6 +1,7 @@
 """The daily collections cycle:
 
-refresh balances → auto-close → promises kept/broken → workflows fire → stale-task alerts → send.
+refresh balances → auto-close → promises kept/broken → workflows fire → stale-task alerts → credit
+(alerts once per crossing, review tasks, the month's behavioural scores) → send.
 
 Every phase is its own transaction and can be re-run: the step-run ledger records each step once
 per invoice (or instalment, or customer), so re-running a day — or running an earlier one, or two
@@ -18,7 +19,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from ...domain.workflows import Workflow
-from .. import balances, collection_rules, email_templates, outbox
+from .. import balances, collection_rules, credit, email_templates, outbox
+from ..credit import CreditPolicy
 from .firing import BATCH, UowFactory, fire_workflows
 from .report import CycleReport, Mailer, Planned
 
@@ -33,11 +35,13 @@ def run_cycle(
     *,
     dry_run: bool = False,
     batch: int = BATCH,
+    credit_policy: CreditPolicy | None = None,
 ) -> CycleReport:
     """Run the day `as_of`. In a dry run the caller's unit of work rolls everything back and
     nothing is sent; the report lists exactly what would go out and be created. `batch` is how many
-    customers the firing phase handles per transaction. The report's `phases` holds each phase's
-    duration in seconds (not part of the JSON summary)."""
+    customers the firing phase handles per transaction. With `credit_policy` (the settings'), the
+    credit phase runs too (not in a dry run). The report's `phases` holds each phase's duration in
+    seconds (not part of the JSON summary)."""
     report = CycleReport(as_of, dry_run)
     timer = _Timer(report.phases)
     email_templates.load_stored(uow_factory(), mailer.templates)  # those saved since the last cycle
@@ -59,6 +63,12 @@ def run_cycle(
     timer.lap("workflows")
     report.alerts_raised += collection_rules.stale_task_alerts(uow_factory(), as_of).alerts_raised
     timer.lap("stale_alerts")
+    if credit_policy is not None and not dry_run:
+        ran = credit.run_credit_phase(uow_factory, credit_policy, as_of, batch=batch)
+        report.alerts_raised += ran.alerts_raised
+        report.tasks_created += ran.review_tasks
+        report.credit_reviews, report.credit_scores = ran.review_tasks, ran.scores_computed
+    timer.lap("credit")
     if not dry_run:
         sent = outbox.send_due(
             uow_factory,

@@ -44,6 +44,8 @@ class CycleReport:
     steps_skipped: int = 0
     promises_kept: int = 0
     promises_broken: int = 0
+    credit_reviews: int = 0  # credit-report tasks opened (also in tasks_created)
+    credit_scores: int = 0  # behavioural scores stored (the first cycle of a month)
     planned: list[Planned] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
 

@@ -1,0 +1,308 @@
+"""Credit: a customer's limit against what it owes, its newest score, its credit hold and its reviews
+(`arrears credit hold|release`, `arrears report credit`), and the daily cycle's credit phase, which
+raises each alert once per crossing, opens a credit-report task when a review falls due, and stores
+each customer's behavioural score once a month (domain/credit.py says how it is computed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from ..domain import credit as rules
+from ..domain.alerts import AlertKind
+from ..domain.audit import SYSTEM
+from ..domain.credit import CreditFlag, Crossing, History
+from ..domain.errors import InvalidValue
+from ..domain.money import format_minor
+from ..domain.permissions import Action, require
+from ..domain.tasks import Task, TaskSource, TaskType
+from ..domain.users import User
+from .credit_ports import CreditRow
+from .ports import UnitOfWork
+from .tasks import customer_named, record_audit
+
+UowFactory = Callable[[], UnitOfWork]
+BATCH = 1000
+HISTORY_DAYS = 365  # the behavioural score reads the invoices paid in this many days before the day
+MAX_NOTE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class CreditPolicy:
+    """ARREARS_CREDIT_SCORE_ALERT_BELOW, ARREARS_CREDIT_REVIEW_DAYS, ARREARS_CREDIT_LIMIT_ALERTS."""
+
+    score_alert_below: int = 40
+    review_days: int = 365
+    limit_levels: tuple[int, ...] = (100,)
+
+    @classmethod
+    def parse(cls, score_alert_below: int, review_days: int, limit_alerts: str) -> CreditPolicy:
+        if not 0 <= score_alert_below <= 100:
+            raise InvalidValue("ARREARS_CREDIT_SCORE_ALERT_BELOW is a percent, 0 to 100")
+        if not 1 <= review_days <= 3660:
+            raise InvalidValue("ARREARS_CREDIT_REVIEW_DAYS is a number of days, 1 to 3660")
+        try:
+            levels = tuple(sorted({int(part) for part in limit_alerts.split(",") if part.strip()}))
+        except ValueError:
+            raise InvalidValue("ARREARS_CREDIT_LIMIT_ALERTS lists percents of the limit, e.g. 80,90,100") from None
+        if not levels or any(not 1 <= level <= 100 for level in levels):
+            raise InvalidValue("ARREARS_CREDIT_LIMIT_ALERTS lists percents of the limit from 1 to 100, e.g. 80,90,100")
+        return cls(score_alert_below, review_days, levels)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLine:
+    """One customer in `arrears report credit` (and the credit page)."""
+
+    customer_id: int
+    external_id: str
+    name: str
+    currency: str
+    credit_limit_minor: int | None
+    exposure_minor: int
+    available_minor: int | None  # limit − exposure; None without a limit
+    score: int | None
+    max_score: int | None
+    score_date: date | None
+    score_source: str | None
+    credit_hold: bool
+    hold_note: str | None
+    next_review_date: date | None
+    flags: tuple[CreditFlag, ...]
+
+    def document(self) -> dict[str, object]:
+        """The contract's fields, money as decimal strings."""
+        return {
+            "external_id": self.external_id,
+            "name": self.name,
+            "currency": self.currency,
+            "credit_limit": _money(self.credit_limit_minor, self.currency),
+            "exposure": _money(self.exposure_minor, self.currency),
+            "available": _money(self.available_minor, self.currency),
+            "score": self.score,
+            "max_score": self.max_score,
+            "score_date": self.score_date.isoformat() if self.score_date else None,
+            "credit_hold": self.credit_hold,
+            "next_review_date": self.next_review_date.isoformat() if self.next_review_date else None,
+            "flags": [flag.value for flag in self.flags],
+        }
+
+
+def _money(minor: int | None, currency: str) -> str | None:
+    return None if minor is None else format_minor(minor, currency)
+
+
+def line(row: CreditRow, policy: CreditPolicy, as_of: date) -> CreditLine:
+    low = rules.score_low(row.score, row.max_score, policy.score_alert_below)
+    review = rules.next_review(row.last_review, row.reported_on, policy.review_days, low)
+    return CreditLine(
+        customer_id=row.customer_id,
+        external_id=row.external_id,
+        name=row.name,
+        currency=row.currency,
+        credit_limit_minor=row.limit_minor,
+        exposure_minor=row.exposure_minor,
+        available_minor=None if row.limit_minor is None else row.limit_minor - row.exposure_minor,
+        score=row.score,
+        max_score=row.max_score,
+        score_date=row.score_date,
+        score_source=row.score_source,
+        credit_hold=row.credit_hold,
+        hold_note=row.hold_note,
+        next_review_date=review,
+        flags=rules.flags(
+            exposure_minor=row.exposure_minor, limit_minor=row.limit_minor, low=low, review_on=review, as_of=as_of
+        ),
+    )
+
+
+def _rows(uow_factory: UowFactory, batch: int, external_id: str | None = None) -> Iterator[list[CreditRow]]:
+    after = 0
+    while True:
+        with uow_factory() as uow:
+            rows = uow.credit.credit_rows(after_id=after, limit=batch, external_id=external_id)
+        if not rows:
+            return
+        yield rows
+        after = rows[-1].customer_id
+
+
+def report(uow_factory: UowFactory, policy: CreditPolicy, as_of: date, *, batch: int = BATCH) -> Iterator[CreditLine]:
+    """Every customer's credit line, in the order they were added, read in batches."""
+    for rows in _rows(uow_factory, batch):
+        for row in rows:
+            yield line(row, policy, as_of)
+
+
+def customer_credit(uow: UnitOfWork, user: User, external_id: str, policy: CreditPolicy) -> CreditLine:
+    """One customer's credit line (the customer record's credit panel)."""
+    require(user, Action.READ)
+    with uow:
+        customer = customer_named(uow, external_id)
+        [row] = uow.credit.credit_rows(after_id=customer.id - 1, limit=1, external_id=external_id)
+        return line(row, policy, uow.clock.today())
+
+
+# -- hold --------------------------------------------------------------------------------------------
+
+
+def hold(uow: UnitOfWork, user: User, external_id: str, note: str | None = None) -> bool:
+    """Put the customer on credit hold (managers and owners); False when it was on hold already."""
+    return _set_hold(uow, user, external_id, True, note)
+
+
+def release(uow: UnitOfWork, user: User, external_id: str, note: str | None = None) -> bool:
+    """Release the customer's credit hold; False when it was not on hold."""
+    return _set_hold(uow, user, external_id, False, note)
+
+
+def _set_hold(uow: UnitOfWork, user: User, external_id: str, on: bool, note: str | None) -> bool:
+    require(user, Action.WRITE_LEDGER)
+    text = (note or "").strip()
+    if len(text) > MAX_NOTE:
+        raise InvalidValue(f"a note has at most {MAX_NOTE:,} characters")
+    with uow:
+        customer = customer_named(uow, external_id)
+        [row] = uow.credit.credit_rows(after_id=customer.id - 1, limit=1, external_id=external_id)
+        if row.credit_hold == on:
+            return False
+        uow.credit.set_hold(customer.id, on, text or None, user.id, uow.clock.now())
+        said = f": {text}" if text else ""
+        summary = f"Credit hold set{said}" if on else f"Credit hold released{said}"
+        record_audit(
+            uow, user, "customer", customer.id, "credit_hold" if on else "credit_release", summary, customer.id
+        )
+        uow.commit()
+    return True
+
+
+# -- the cycle's credit phase ------------------------------------------------------------------------
+
+
+@dataclass
+class CreditRun:
+    alerts_raised: int = 0
+    alerts_closed: int = 0
+    review_tasks: int = 0
+    scores_computed: int = 0
+
+
+def run_credit_phase(uow_factory: UowFactory, policy: CreditPolicy, as_of: date, *, batch: int = BATCH) -> CreditRun:
+    """On the first cycle of a month, the month's behavioural scores; then alerts once per crossing
+    and review tasks, `batch` customers per transaction."""
+    run = CreditRun()
+    month = as_of.replace(day=1)
+    with uow_factory() as uow:
+        done = uow.credit.computed_since(month)
+    if not done:  # first, so that today's alerts read this month's scores
+        run.scores_computed = compute_scores(uow_factory, month, as_of, batch=batch)
+    for rows in _rows(uow_factory, batch):
+        with uow_factory() as uow:
+            _alerts_and_reviews(uow, rows, policy, as_of, run)
+            uow.commit()
+    return run
+
+
+def _alerts_and_reviews(
+    uow: UnitOfWork, rows: Sequence[CreditRow], policy: CreditPolicy, as_of: date, run: CreditRun
+) -> None:
+    now = uow.clock.now()
+    states: list[tuple[int, bool, int]] = []
+    closing: list[str] = []
+    for row in rows:
+        low = rules.score_low(row.score, row.max_score, policy.score_alert_below)
+        level = rules.limit_level(row.exposure_minor, row.limit_minor, policy.limit_levels)
+        score_key, limit_key = f"credit_score:{row.customer_id}", f"credit_limit:{row.customer_id}"
+        score_move, limit_move = rules.crossing(row.was_low, low), rules.level_crossing(row.was_level, level)
+        if score_move is Crossing.RAISED:
+            assert row.score is not None
+            scale = f" of {row.max_score}" if row.max_score else ""
+            message = (
+                f"{row.name}'s credit score is {row.score}{scale} ({row.score_date}), below "
+                f"{policy.score_alert_below}% of its scale"
+            )
+            run.alerts_raised += _alert(uow, AlertKind.CREDIT_SCORE_LOW, score_key, message, row, now)
+        elif score_move is Crossing.CLEARED:
+            closing.append(score_key)
+        if limit_move is Crossing.RAISED:
+            assert row.limit_minor is not None
+            owed = f"{format_minor(row.exposure_minor, row.currency)} {row.currency}"
+            limit = f"{format_minor(row.limit_minor, row.currency)} {row.currency}"
+            what = "over its credit limit" if level >= 100 else f"at {level}% of its credit limit"
+            uow.alerts.close_alerts([limit_key], now)  # a higher level replaces the lower one's alert
+            run.alerts_raised += _alert(
+                uow, AlertKind.CREDIT_LIMIT, limit_key, f"{row.name} owes {owed}, {what} of {limit}", row, now
+            )
+        elif limit_move is Crossing.CLEARED:
+            closing.append(limit_key)
+        if (low, level) != (row.was_low, row.was_level):
+            states.append((row.customer_id, low, level))
+        review = rules.next_review(row.last_review, row.reported_on, policy.review_days, low)
+        if review is not None and review <= as_of and not row.review_open:
+            _review_task(uow, row, review, as_of)
+            run.review_tasks += 1
+    if closing:
+        run.alerts_closed += uow.alerts.close_alerts(closing, now)
+    uow.credit.save_states(states, now)
+
+
+def _alert(uow: UnitOfWork, kind: AlertKind, key: str, message: str, row: CreditRow, now: datetime) -> int:
+    """For the customer's collector (and the managers, who see every alert)."""
+    raised = uow.alerts.raise_alert(
+        kind.value, key, message, customer_id=row.customer_id, task_id=None, user_id=row.collector_id, at=now
+    )
+    return 1 if raised else 0
+
+
+def _review_task(uow: UnitOfWork, row: CreditRow, review: date, as_of: date) -> None:
+    description = f"Credit review due since {review}: get a credit report" + (
+        f" (newest score {row.score} of {row.max_score or 100}, {row.score_date})" if row.score is not None else ""
+    )
+    task = Task(
+        id=None,
+        customer_id=row.customer_id,
+        type=TaskType.GET_CREDIT_REPORT,
+        description=description,
+        assignee_id=row.collector_id,
+        due_date=as_of,
+        source=TaskSource.RULE,
+    )
+    task_id = uow.tasks.add_task(task, None)
+    record_audit(uow, SYSTEM, "task", task_id, "created", f"Task created: {description}", row.customer_id)
+
+
+def compute_scores(uow_factory: UowFactory, day: date, as_of: date, *, batch: int = BATCH) -> int:
+    """Store every customer's behavioural score dated `day` (source `arrears`), from its history up
+    to `as_of`: the portfolio's mean lateness first (one pass), then each customer's (a second)."""
+    since = as_of - timedelta(days=HISTORY_DAYS)
+    histories: dict[int, History] = {}
+    broken: dict[int, int] = {}
+    for rows in _rows(uow_factory, batch):
+        ids = [row.customer_id for row in rows]
+        with uow_factory() as uow:
+            found = uow.credit.invoice_histories(ids, since, as_of)
+            broken.update(uow.credit.broken_promises(ids, since))
+        for customer_id in ids:
+            histories[customer_id] = History.of(found.get(customer_id, []))
+    amount = sum(h.amount_minor for h in histories.values())
+    portfolio = Decimal(sum(h.weighted_days_late for h in histories.values())) / amount if amount else Decimal(0)
+    stored = 0
+    ids = list(histories)
+    for start in range(0, len(ids), batch):
+        scores = []
+        for customer_id in ids[start : start + batch]:
+            score = rules.behavioural_score(histories[customer_id], broken.get(customer_id, 0), portfolio)
+            explanation = {
+                "why": score.why(),
+                "parts": [{"name": p.name, "points": str(p.points), "why": p.why} for p in score.parts],
+                "portfolio_days_late": str(portfolio.quantize(Decimal("0.1"))),
+            }
+            scores.append((customer_id, day, score.score, json.dumps(explanation, ensure_ascii=False)))
+        with uow_factory() as uow:
+            stored += uow.credit.add_scores(scores, uow.clock.now())
+            uow.commit()
+    return stored

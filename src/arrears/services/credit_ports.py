@@ -1,0 +1,71 @@
+"""What credit needs from the database: each customer's credit figures in batches (limit,
+exposure, newest score, hold, reviews, the state its alerts last saw), the payment history the
+behavioural score reads, and the writes (hold, states, computed scores)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from ..domain.credit import InvoiceHistory
+
+
+@dataclass(frozen=True, slots=True)
+class CreditRow:
+    customer_id: int
+    external_id: str
+    name: str
+    currency: str
+    collector_id: int | None
+    limit_minor: int | None
+    exposure_minor: int  # the outstanding of its open invoices
+    score: int | None  # the newest score, imported, entered or computed
+    max_score: int | None
+    score_date: date | None
+    score_source: str | None
+    reported_on: date | None  # the newest score not computed by Arrears (a bureau's, or entered): a review
+    credit_hold: bool
+    hold_note: str | None
+    last_review: date | None  # the day its last credit-report task was done
+    review_open: bool  # a credit-report task is open
+    was_low: bool  # what the cycle last saw (credit_states)
+    was_level: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    date: date
+    score: int
+    max_score: int | None
+    source: str
+    explanation: str | None  # JSON of a computed score's parts
+
+
+class CreditStore(Protocol):
+    def credit_rows(self, *, after_id: int, limit: int, external_id: str | None = None) -> list[CreditRow]:
+        """Customers after `after_id` in id order (or the one of `external_id`), at most `limit`."""
+
+    def set_hold(self, customer_id: int, hold: bool, note: str | None, user_id: int | None, at: datetime) -> None: ...
+
+    def save_states(self, states: Sequence[tuple[int, bool, int]], at: datetime) -> None:
+        """(customer id, score low, limit level) as the cycle saw them."""
+
+    def invoice_histories(
+        self, customer_ids: Sequence[int], since: date, as_of: date
+    ) -> dict[int, list[InvoiceHistory]]:
+        """Per customer: its invoices paid from `since` to `as_of` (days late from due date to the last
+        payment) and its open invoices (days past due on `as_of`)."""
+
+    def broken_promises(self, customer_ids: Sequence[int], since: date) -> dict[int, int]: ...
+
+    def computed_since(self, day: date) -> bool:
+        """Whether scores computed by Arrears are stored for `day` or later."""
+
+    def add_scores(self, scores: Sequence[tuple[int, date, int, str]], at: datetime) -> int:
+        """Store computed scores (customer id, date, score 0-100, explanation JSON), source
+        `arrears`, one per customer and date: how many were new."""
+
+    def score_history(self, customer_id: int, limit: int) -> list[ScoreRow]:
+        """The customer's scores, oldest first (the newest `limit`)."""
