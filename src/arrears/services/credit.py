@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from ..domain import credit as rules
 from ..domain.alerts import AlertKind
-from ..domain.audit import SYSTEM
+from ..domain.audit import SYSTEM, Actor
 from ..domain.credit import CreditFlag, Crossing, History
 from ..domain.errors import InvalidValue
 from ..domain.money import format_minor
@@ -69,13 +69,14 @@ class CreditLine:
     max_score: int | None
     score_date: date | None
     score_source: str | None
+    behavioural_score: int | None  # the newest Arrears computed (0-100), beside the one that counts
     credit_hold: bool
     hold_note: str | None
     next_review_date: date | None
     flags: tuple[CreditFlag, ...]
 
     def document(self) -> dict[str, object]:
-        """The contract's fields, money as decimal strings."""
+        """The contract's fields (and the score's source and the behavioural score), money as decimal strings."""
         return {
             "external_id": self.external_id,
             "name": self.name,
@@ -86,6 +87,8 @@ class CreditLine:
             "score": self.score,
             "max_score": self.max_score,
             "score_date": self.score_date.isoformat() if self.score_date else None,
+            "score_source": self.score_source,
+            "behavioural_score": self.behavioural_score,
             "credit_hold": self.credit_hold,
             "next_review_date": self.next_review_date.isoformat() if self.next_review_date else None,
             "flags": [flag.value for flag in self.flags],
@@ -111,6 +114,7 @@ def line(row: CreditRow, policy: CreditPolicy, as_of: date) -> CreditLine:
         max_score=row.max_score,
         score_date=row.score_date,
         score_source=row.score_source,
+        behavioural_score=row.behavioural_score,
         credit_hold=row.credit_hold,
         hold_note=row.hold_note,
         next_review_date=review,
@@ -170,7 +174,7 @@ def _set_hold(uow: UnitOfWork, user: User, external_id: str, on: bool, note: str
         [row] = uow.credit.credit_rows(after_id=customer.id - 1, limit=1, external_id=external_id)
         if row.credit_hold == on:
             return False
-        uow.credit.set_hold(customer.id, on, text or None, user.id, uow.clock.now())
+        uow.credit.set_hold(customer.id, on, text or None, Actor.of(user).user_id, uow.clock.now())
         said = f": {text}" if text else ""
         summary = f"Credit hold set{said}" if on else f"Credit hold released{said}"
         record_audit(

@@ -21,11 +21,12 @@ class CreditRow:
     collector_id: int | None
     limit_minor: int | None
     exposure_minor: int  # the outstanding of its open invoices
-    score: int | None  # the newest score, imported, entered or computed
+    score: int | None  # the score that counts: the newest reported (imported, entered), else computed
     max_score: int | None
     score_date: date | None
     score_source: str | None
     reported_on: date | None  # the newest score not computed by Arrears (a bureau's, or entered): a review
+    behavioural_score: int | None  # the newest score Arrears computed (0-100)
     credit_hold: bool
     hold_note: str | None
     last_review: date | None  # the day its last credit-report task was done

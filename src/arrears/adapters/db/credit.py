@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, func, or_, select, true, update
+from sqlalchemy import Connection, and_, case, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...domain.credit import InvoiceHistory
@@ -54,6 +54,7 @@ class SqlCredit:
         owed = {row.customer_id: int(row.exposure or 0) for row in self.connection.execute(exposure_of(ids))}
         scores = self._newest_scores(ids)
         reported = self._reported(ids)
+        behavioural = self._behavioural(ids)
         reviews = self._reviews(ids)
         return [
             CreditRow(
@@ -69,6 +70,7 @@ class SqlCredit:
                 score_date=scores[row.id][2] if row.id in scores else None,
                 score_source=scores[row.id][3] if row.id in scores else None,
                 reported_on=reported.get(row.id),
+                behavioural_score=behavioural.get(row.id),
                 credit_hold=bool(row.credit_hold),
                 hold_note=row.credit_hold_note,
                 last_review=reviews.get(row.id, (None, False))[0],
@@ -80,8 +82,13 @@ class SqlCredit:
         ]
 
     def _newest_scores(self, ids: Sequence[int]) -> dict[int, tuple[int, int | None, date, str]]:
+        """The score that counts: the newest reported one (a bureau's, or entered), else the newest
+        that Arrears computed."""
         s = t.credit_scores
-        newest = func.row_number().over(partition_by=s.c.customer_id, order_by=(s.c.date.desc(), s.c.id.desc()))
+        computed = case((s.c.source == COMPUTED, 1), else_=0)
+        newest = func.row_number().over(
+            partition_by=s.c.customer_id, order_by=(computed, s.c.date.desc(), s.c.id.desc())
+        )
         ranked = (
             select(s.c.customer_id, s.c.score, s.c.max_score, s.c.date, s.c.source, newest.label("n"))
             .where(s.c.customer_id.in_(ids))
@@ -91,6 +98,7 @@ class SqlCredit:
         return {row.customer_id: (row.score, row.max_score, row.date, row.source) for row in rows}
 
     def _reported(self, ids: Sequence[int]) -> dict[int, date]:
+        """The date of the newest score not computed by Arrears: the last credit report."""
         s = t.credit_scores
         query = (
             select(s.c.customer_id, func.max(s.c.date))
@@ -101,6 +109,16 @@ class SqlCredit:
         for customer_id, day in self.connection.execute(query):
             found[customer_id] = date.fromisoformat(day) if isinstance(day, str) else day
         return found
+
+    def _behavioural(self, ids: Sequence[int]) -> dict[int, int]:
+        s = t.credit_scores
+        newest = func.row_number().over(partition_by=s.c.customer_id, order_by=(s.c.date.desc(), s.c.id.desc()))
+        ranked = (
+            select(s.c.customer_id, s.c.score, newest.label("n"))
+            .where(s.c.customer_id.in_(ids), s.c.source == COMPUTED)
+            .subquery()
+        )
+        return {row.customer_id: row.score for row in self.connection.execute(select(ranked).where(ranked.c.n == 1))}
 
     def _reviews(self, ids: Sequence[int]) -> dict[int, tuple[date | None, bool]]:
         k = t.tasks
@@ -215,7 +233,7 @@ class SqlCredit:
             return 0
         s = t.credit_scores
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        statement = insert(s).on_conflict_do_nothing(index_elements=["customer_id", "date", "source"])
+        statement = insert(s).on_conflict_do_nothing(index_elements=["customer_id", "date", "source"]).returning(s.c.id)
         result = self.connection.execute(
             statement,
             [
@@ -232,7 +250,7 @@ class SqlCredit:
                 for customer_id, day, score, explanation in scores
             ],
         )
-        return max(int(result.rowcount), 0)
+        return len(result.all())
 
     def score_history(self, customer_id: int, limit: int) -> list[ScoreRow]:
         s = t.credit_scores

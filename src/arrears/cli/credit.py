@@ -1,0 +1,138 @@
+"""`arrears credit hold|release` and `arrears report credit`: customers' credit from the terminal."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..services import credit
+from .app import (
+    OPERATOR,
+    DatabaseUrl,
+    TableFormat,
+    app,
+    err,
+    fails_cleanly,
+    output,
+    parse_date,
+    workspace,
+    workspace_today,
+)
+from .reports import report_app
+
+credit_app = typer.Typer(
+    help="Credit: put a customer on credit hold (no new orders on credit) or release it.", no_args_is_help=True
+)
+app.add_typer(credit_app, name="credit")
+
+Note = Annotated[str | None, typer.Option("--note", help="Why, for the customer's timeline.", show_default=False)]
+Customer = Annotated[str, typer.Argument(help="The customer's external id.", show_default=False)]
+FIELDS = (
+    "external_id",
+    "name",
+    "currency",
+    "credit_limit",
+    "exposure",
+    "available",
+    "score",
+    "max_score",
+    "score_date",
+    "credit_hold",
+    "next_review_date",
+    "flags",
+)
+
+
+@credit_app.command("hold")
+@fails_cleanly
+def hold(customer: Customer, note: Note = None, database_url: DatabaseUrl = None) -> None:
+    """Put the customer on credit hold: shown on the task list, its record, the API and the credit
+    report, and exported (`credit_hold` in `arrears export customers`) for the ERP to stop orders.
+
+    Example: [bold]arrears credit hold C1042 --note "over limit since May, no answer"[/bold]
+    """
+    with workspace(database_url) as arrears:
+        changed = credit.hold(arrears.uow(), OPERATOR, customer, note)
+    typer.echo(f"{customer} is on credit hold" + ("" if changed else " (it was already)"))
+
+
+@credit_app.command("release")
+@fails_cleanly
+def release(customer: Customer, note: Note = None, database_url: DatabaseUrl = None) -> None:
+    """Release the customer's credit hold.
+
+    Example: [bold]arrears credit release C1042 --note "paid down, limit reviewed"[/bold]
+    """
+    with workspace(database_url) as arrears:
+        changed = credit.release(arrears.uow(), OPERATOR, customer, note)
+    typer.echo(f"{customer} is not on credit hold" + ("" if changed else " (it was not)"))
+
+
+@report_app.command("credit")
+@fails_cleanly
+def report_credit(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Flags as of this date, YYYY-MM-DD (default: today).", show_default=False),
+    ] = None,
+    flagged: Annotated[bool, typer.Option("--flagged", help="Only the customers with a flag.")] = False,
+    fmt: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Credit per customer: limit, exposure (what its open invoices owe), what is available, the
+    newest score, credit hold, the next review, and flags: over_limit, score_below_threshold
+    (ARREARS_CREDIT_SCORE_ALERT_BELOW percent of the score's scale), review_due
+    (ARREARS_CREDIT_REVIEW_DAYS after the last review or the newest reported score).
+
+    Examples: [bold]arrears report credit --flagged[/bold]   [bold]arrears report credit --format json[/bold]
+    """
+    given = parse_date(as_of, "--as-of") if as_of else None
+    with workspace(database_url) as arrears:
+        day = given or workspace_today(arrears)
+        lines = [line for line in credit.report(arrears.uow, arrears.credit_policy(), day) if line.flags or not flagged]
+    documents = [line.document() for line in lines]
+    if fmt is TableFormat.json:
+        typer.echo(json.dumps({"as_of": day.isoformat(), "rows": documents}, ensure_ascii=False, indent=2))
+        return
+    if fmt is TableFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(FIELDS)
+        for document in documents:
+            writer.writerow([_cell(document[name]) for name in FIELDS])
+        return
+    if not documents:
+        err.print(
+            "No customers" + (" with a flag." if flagged else ": import them with `arrears import customers FILE`.")
+        )
+        return
+    table = Table(title=f"Credit as of {day}", title_justify="left")
+    for name in ("customer", "cur", "limit", "exposure", "available", "score", "hold", "next review", "flags"):
+        table.add_column(name, justify="right" if name in ("limit", "exposure", "available", "score") else "left")
+    for document in documents:
+        score = f"{document['score']}/{document['max_score'] or 100}" if document["score"] is not None else ""
+        table.add_row(
+            f"{document['external_id']} {document['name']}",
+            str(document["currency"]),
+            str(document["credit_limit"] or ""),
+            str(document["exposure"]),
+            str(document["available"] or ""),
+            score,
+            "HOLD" if document["credit_hold"] else "",
+            str(document["next_review_date"] or ""),
+            _cell(document["flags"]).replace(";", ", "),
+        )
+    output().print(table)
+
+
+def _cell(value: object) -> str:
+    """A CSV cell: lists joined by `;`, booleans as true/false, nothing as empty."""
+    if isinstance(value, list):
+        return ";".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)

@@ -1,0 +1,192 @@
+"""Credit on SQLite and PostgreSQL: the report's lines and flags, the cycle's credit phase (alerts
+once per crossing that close when the condition ends, a review task once per period, the month's
+behavioural scores once), and credit hold."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from arrears.adapters.db import tables as t
+from arrears.bootstrap import Arrears, bootstrap
+from arrears.config import Settings
+from arrears.domain.errors import PermissionDenied
+from arrears.services import credit, tasks
+from arrears.services.credit import CreditPolicy
+from tests.ledger import credit_score, customer, invoice, payment
+from tests.workspace import TODAY, Desk
+
+POLICY = CreditPolicy(score_alert_below=40, review_days=365, limit_levels=(80, 100))
+
+
+@pytest.fixture
+def book(desk: Desk, db_url: str) -> Iterator[Arrears]:
+    """Acme (C1, Maria's): limit 1,000.00, owes 900.00 (90 %), a bureau score of 300 of 850 (35 %)
+    400 days old. Beta (C2): no limit, a good score 10 days old. Gamma (C3): nothing known."""
+    desk.ledger.load(
+        "customers",
+        [
+            customer("C1", "Acme Ltd", collector="maria", credit_limit="1000.00"),
+            customer("C2", "Beta GmbH", collector="sam"),
+            customer("C3", "Gamma SA"),
+        ],
+    )
+    desk.ledger.load(
+        "invoices",
+        [
+            invoice("I1", "C1", due=TODAY - timedelta(days=40), amount="900.00"),
+            invoice("I2", "C1", due=TODAY - timedelta(days=100), amount="500.00"),
+            invoice("B1", "C2", due=TODAY - timedelta(days=60), amount="200.00"),
+        ],
+    )
+    desk.ledger.load(
+        "payments",
+        [
+            payment("P1", "C1", invoice="I2", on=TODAY - timedelta(days=70), amount="500.00"),
+            payment("P2", "C2", invoice="B1", on=TODAY - timedelta(days=58), amount="200.00"),
+        ],
+    )
+    desk.ledger.load(
+        "credit-scores",
+        [
+            credit_score("C1", on=TODAY - timedelta(days=400), score=300, max_score="850", source="bureau"),
+            credit_score("C2", on=TODAY - timedelta(days=10), score=780, max_score="850", source="bureau"),
+        ],
+    )
+    app = bootstrap(Settings(database_url=db_url), desk.clock)
+    yield app
+    app.close()
+
+
+def lines(app: Arrears, day: date = TODAY) -> dict[str, credit.CreditLine]:
+    return {line.external_id: line for line in credit.report(app.uow, POLICY, day, batch=2)}
+
+
+def open_alerts(desk: Desk, kind: str) -> list[str]:
+    a = t.alerts
+    with desk.arrears.engine.connect() as connection:
+        return list(connection.execute(select(a.c.key).where(a.c.kind == kind, a.c.status == "open")).scalars())
+
+
+def test_the_report_gives_each_customer_its_limit_exposure_score_review_and_flags(desk: Desk, book: Arrears) -> None:
+    found = lines(book)
+
+    acme = found["C1"].document()
+    assert acme == {
+        "external_id": "C1",
+        "name": "Acme Ltd",
+        "currency": "USD",
+        "credit_limit": "1000.00",
+        "exposure": "900.00",
+        "available": "100.00",
+        "score": 300,
+        "max_score": 850,
+        "score_date": (TODAY - timedelta(days=400)).isoformat(),
+        "score_source": "bureau",
+        "behavioural_score": None,
+        "credit_hold": False,
+        "next_review_date": (TODAY - timedelta(days=310)).isoformat(),  # a low score: 90 days
+        "flags": ["score_below_threshold", "review_due"],
+    }
+    assert found["C2"].flags == ()
+    assert found["C2"].available_minor is None
+    assert found["C3"].document()["next_review_date"] is None
+
+
+def test_the_cycle_raises_each_credit_alert_once_and_closes_it_when_the_condition_ends(
+    desk: Desk, book: Arrears
+) -> None:
+    first = credit.run_credit_phase(book.uow, POLICY, TODAY)
+    again = credit.run_credit_phase(book.uow, POLICY, TODAY + timedelta(days=1))
+
+    assert first.alerts_raised == 2  # Acme: score low, 90 % of the limit
+    assert again.alerts_raised == 0
+    assert len(open_alerts(desk, "credit_score_low")) == 1
+    assert len(open_alerts(desk, "credit_limit")) == 1
+
+    desk.ledger.load("payments", [payment("P3", "C1", invoice="I1", on=TODAY, amount="900.00")])
+    desk.ledger.load("credit-scores", [credit_score("C1", on=TODAY, score=700, max_score="850", source="bureau")])
+    cleared = credit.run_credit_phase(book.uow, POLICY, TODAY + timedelta(days=2))
+
+    assert cleared.alerts_closed == 2
+    assert open_alerts(desk, "credit_score_low") == open_alerts(desk, "credit_limit") == []
+
+
+def test_going_over_the_limit_after_a_warning_raises_a_new_alert_in_place_of_the_warning(
+    desk: Desk, book: Arrears
+) -> None:
+    credit.run_credit_phase(book.uow, POLICY, TODAY)
+    desk.ledger.load("invoices", [invoice("I3", "C1", due=TODAY, amount="200.00")])
+
+    run = credit.run_credit_phase(book.uow, POLICY, TODAY + timedelta(days=1))
+
+    assert run.alerts_raised == 1
+    a = t.alerts
+    with desk.arrears.engine.connect() as connection:
+        messages = list(
+            connection.execute(select(a.c.message).where(a.c.kind == "credit_limit", a.c.status == "open")).scalars()
+        )
+    assert len(messages) == 1 and "over its credit limit" in messages[0]
+
+
+def test_a_review_due_opens_one_credit_report_task_for_the_collector_until_it_is_done(
+    desk: Desk, book: Arrears
+) -> None:
+    run = credit.run_credit_phase(book.uow, POLICY, TODAY)
+    again = credit.run_credit_phase(book.uow, POLICY, TODAY + timedelta(days=1))
+
+    assert (run.review_tasks, again.review_tasks) == (1, 0)
+    [task] = desk.mine("maria", types=("get_credit_report",))
+    assert task.customer_external_id == "C1"
+    assert "Credit review due since" in task.description
+
+    tasks.complete_task(book.uow(), desk["maria"], task.id, note="report ordered")
+    # done today: the next review is 90 days on (the score is still low), not tomorrow
+    assert credit.run_credit_phase(book.uow, POLICY, TODAY + timedelta(days=2)).review_tasks == 0
+    assert lines(book, TODAY)["C1"].next_review_date == TODAY + timedelta(days=90)
+
+
+def test_the_months_behavioural_scores_are_stored_once_with_their_explanation(desk: Desk, book: Arrears) -> None:
+    first = credit.run_credit_phase(book.uow, POLICY, TODAY - timedelta(days=1))
+    later = credit.run_credit_phase(book.uow, POLICY, TODAY)  # the same month
+    next_month = credit.run_credit_phase(book.uow, POLICY, TODAY + timedelta(days=1))
+
+    assert (first.scores_computed, later.scores_computed, next_month.scores_computed) == (3, 0, 3)
+    s = t.credit_scores
+    with desk.arrears.engine.connect() as connection:
+        rows = connection.execute(
+            select(s.c.customer_id, s.c.date, s.c.score, s.c.explanation).where(s.c.source == "arrears")
+        ).all()
+    assert {row.date for row in rows} == {TODAY.replace(day=1), TODAY.replace(day=1) + timedelta(days=30)}
+    why = {row.customer_id: json.loads(row.explanation) for row in rows}
+    assert all(set(w) == {"why", "parts", "portfolio_days_late"} for w in why.values())
+    assert [part["name"] for part in next(iter(why.values()))["parts"]] == [
+        "lateness",
+        "late_share",
+        "broken_promises",
+        "days_past_due",
+    ]
+
+
+def test_credit_hold_is_set_and_released_by_managers_with_the_note_on_the_timeline(desk: Desk, book: Arrears) -> None:
+    with pytest.raises(PermissionDenied):
+        credit.hold(book.uow(), desk["maria"], "C1", "over limit")
+
+    assert credit.hold(book.uow(), desk["morgan"], "C1", "over limit since May")
+    assert not credit.hold(book.uow(), desk["morgan"], "C1")
+    assert lines(book)["C1"].credit_hold
+    assert credit.release(book.uow(), desk["morgan"], "C1", "paid down")
+
+    assert not lines(book)["C1"].credit_hold
+    au = t.audit_log
+    with desk.arrears.engine.connect() as connection:
+        summaries = list(
+            connection.execute(
+                select(au.c.summary).where(au.c.action.in_(["credit_hold", "credit_release"])).order_by(au.c.id)
+            ).scalars()
+        )
+    assert summaries == ["Credit hold set: over limit since May", "Credit hold released: paid down"]
