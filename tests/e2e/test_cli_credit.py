@@ -1,0 +1,83 @@
+"""`arrears credit hold|release` and `arrears report credit` as a user runs them, on both databases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+
+from tests.e2e.conftest import Cli
+from tests.ledger import AS_OF, Ledger, credit_score, customer, invoice
+
+
+@pytest.fixture
+def book(ledger: Ledger) -> Ledger:
+    ledger.load(
+        "customers",
+        [customer("C1", "Acme Ltd", credit_limit="1000.00"), customer("C2", "Beta GmbH", currency="EUR")],
+    )
+    ledger.load("invoices", [invoice("I1", "C1", due=AS_OF - timedelta(days=10), amount="1200.00")])
+    ledger.load("credit-scores", [credit_score("C1", on=AS_OF - timedelta(days=20), score=30, max_score="100")])
+    return ledger
+
+
+def test_report_credit_json_lists_every_customer_with_the_contracts_fields(cli: Cli, book: Ledger) -> None:
+    result = cli("report", "credit", "--as-of", AS_OF.isoformat(), "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["as_of"] == AS_OF.isoformat()
+    acme, beta = document["rows"]
+    assert {key: acme[key] for key in ("external_id", "credit_limit", "exposure", "available", "score", "flags")} == {
+        "external_id": "C1",
+        "credit_limit": "1000.00",
+        "exposure": "1200.00",
+        "available": "-200.00",
+        "score": 30,
+        "flags": ["over_limit", "score_below_threshold"],
+    }
+    assert acme["next_review_date"] == (AS_OF - timedelta(days=20) + timedelta(days=90)).isoformat()
+    assert (beta["credit_limit"], beta["available"], beta["score"], beta["flags"]) == (None, None, None, [])
+
+
+def test_report_credit_flagged_csv_has_one_row_per_flagged_customer(cli: Cli, book: Ledger) -> None:
+    result = cli("report", "credit", "--flagged", "--format", "csv", "--as-of", AS_OF.isoformat())
+
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(row["external_id"], row["credit_hold"], row["flags"]) for row in rows] == [
+        ("C1", "false", "over_limit;score_below_threshold")
+    ]
+
+
+def test_hold_and_release_change_the_report_and_say_when_nothing_changed(cli: Cli, book: Ledger) -> None:
+    held = cli("credit", "hold", "C1", "--note", "over limit since May")
+    again = cli("credit", "hold", "C1")
+    shown = json.loads(cli("report", "credit", "--format", "json").stdout)["rows"][0]
+    released = cli("credit", "release", "C1")
+
+    assert (held.exit_code, again.exit_code, released.exit_code) == (0, 0, 0)
+    assert held.stdout.strip() == "C1 is on credit hold"
+    assert again.stdout.strip() == "C1 is on credit hold (it was already)"
+    assert shown["credit_hold"] is True
+    assert released.stdout.strip() == "C1 is not on credit hold"
+    assert json.loads(cli("report", "credit", "--format", "json").stdout)["rows"][0]["credit_hold"] is False
+
+
+def test_an_unknown_customer_or_a_bad_date_is_a_clear_error(cli: Cli, book: Ledger) -> None:
+    unknown = cli("credit", "hold", "NOPE")
+    bad_day = cli("report", "credit", "--as-of", "2026-13-01")
+
+    assert unknown.exit_code == 1 and "no customer with external id 'NOPE'" in unknown.stderr
+    assert bad_day.exit_code != 0 and "--as-of" in bad_day.stderr
+
+
+def test_a_bad_credit_setting_is_named(cli: Cli, book: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARREARS_CREDIT_LIMIT_ALERTS", "80,ninety")
+
+    result = cli("report", "credit")
+
+    assert result.exit_code == 1
+    assert "ARREARS_CREDIT_LIMIT_ALERTS" in result.stderr
