@@ -65,6 +65,30 @@ def test_a_manager_resolves_one_with_a_note_and_chasing_resumes(site: Site, disp
     assert "Dispute on invoice I1 resolved: Credit note for 60.00 agreed" in record  # on the timeline
 
 
+def test_a_manager_resolves_one_with_a_credit_note_from_the_form(site: Site, disputed: dict[str, int]) -> None:
+    client = site.signed_in("morgan")
+    page = client.get("/disputes")
+    assert 'name="credit_note"' in page.text and 'name="write_off"' in page.text
+
+    answer = client.post(
+        f"/disputes/{disputed['acme']}/resolve",
+        data={"csrf": csrf_of(page.text), "resolution": "Agreed", "credit_note": "40.00", "write_off": "20.00"},
+    )
+    too_much = client.post(
+        f"/disputes/{disputed['script']}/resolve",
+        data={"csrf": csrf_of(page.text), "resolution": "Agreed", "credit_note": "999999.00"},
+    )
+
+    assert answer.status_code == 303
+    resolved = client.get("/disputes", params={"status": "resolved"}).text
+    dispute_id = disputed["acme"]
+    assert f"Agreed (credit note DISPUTE-{dispute_id}-CN, 40.00 USD; write-off DISPUTE-{dispute_id}-WO, 20.00 USD)" in (
+        resolved
+    )
+    assert too_much.status_code in (400, 422)
+    assert "above" in too_much.text
+
+
 def test_a_manager_rejects_one_from_the_customer_record(site: Site, disputed: dict[str, int]) -> None:
     client = site.signed_in("olivia")
     page = client.get("/customers/C1")

@@ -361,7 +361,8 @@ ROUTES: dict[tuple[str, str], Make] = {
         fields={"status": "open", "reason": "pricing", "owner": "olivia", "customer": "C1", "page": "1"}
     ),
     ("POST", "/disputes/{dispute_id}/{outcome}"): lambda site: Sample(
-        {"dispute_id": _dispute(site), "outcome": "resolve"}, {"resolution": "Credit note agreed", "back": "/disputes"}
+        {"dispute_id": _dispute(site), "outcome": "resolve"},
+        {"resolution": "Credit note agreed", "credit_note": "10.00", "write_off": "", "back": "/disputes"},
     ),
 }
 
