@@ -81,3 +81,20 @@ def test_a_bad_credit_setting_is_named(cli: Cli, book: Ledger, monkeypatch: pyte
 
     assert result.exit_code == 1
     assert "ARREARS_CREDIT_LIMIT_ALERTS" in result.stderr
+
+
+def test_a_score_entered_by_hand_becomes_the_score_that_counts_and_starts_the_review_period(
+    cli: Cli, book: Ledger
+) -> None:
+    entered = cli("credit", "score", "C1", "620", "--max", "850", "--on", AS_OF.isoformat(), "--source", "Bureau")
+    above = cli("credit", "score", "C1", "900", "--max", "850")
+    ours = cli("credit", "score", "C1", "50", "--source", "arrears")
+
+    assert entered.exit_code == 0, entered.output
+    assert entered.stdout.strip() == f"C1: score 620 of 850 on {AS_OF} (Bureau)"
+    assert above.exit_code == 1 and "above max_score 850" in above.stderr
+    assert ours.exit_code == 1 and "name the bureau or agency" in ours.stderr
+    acme = json.loads(cli("report", "credit", "--as-of", AS_OF.isoformat(), "--format", "json").stdout)["rows"][0]
+    assert (acme["score"], acme["max_score"], acme["score_source"]) == (620, 850, "Bureau")
+    assert acme["next_review_date"] == (AS_OF + timedelta(days=365)).isoformat()
+    assert acme["flags"] == ["over_limit"]

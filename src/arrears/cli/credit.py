@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..services import credit
+from ..services import credit, ledger
 from .app import (
     OPERATOR,
     DatabaseUrl,
@@ -71,6 +71,33 @@ def release(customer: Customer, note: Note = None, database_url: DatabaseUrl = N
     with workspace(database_url) as arrears:
         changed = credit.release(arrears.uow(), OPERATOR, customer, note)
     typer.echo(f"{customer} is not on credit hold" + ("" if changed else " (it was not)"))
+
+
+@credit_app.command("score")
+@fails_cleanly
+def score(
+    customer: Customer,
+    value: Annotated[int, typer.Argument(help="The score.", show_default=False)],
+    max_score: Annotated[
+        int | None,
+        typer.Option("--max", help="The top of its scale (e.g. 850); 100 when left out.", show_default=False),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="The report's date, YYYY-MM-DD (default: today).", show_default=False)
+    ] = None,
+    source: Annotated[str, typer.Option("--source", help="Who scored it: the bureau or agency.")] = "manual",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Enter a credit score by hand, as a credit report gave it: it becomes the score that counts
+    (the newest reported one) and starts the next review period.
+
+    Example: [bold]arrears credit score C1042 620 --max 850 --source "Bureau report"[/bold]
+    """
+    day = parse_date(on, "--on") if on else None
+    with workspace(database_url) as arrears:
+        when = (day or workspace_today(arrears)).isoformat()
+        ledger.enter_score(arrears.uow(), OPERATOR, customer, value, max_score=max_score, on=when, source=source)
+    typer.echo(f"{customer}: score {value}" + (f" of {max_score}" if max_score else "") + f" on {when} ({source})")
 
 
 @report_app.command("credit")

@@ -87,6 +87,23 @@ def record_credit_notes(uow: UnitOfWork, actor: Actor, origin: str, rows: Sequen
     return _write(uow, "credit-notes", rows, origin, stamp, in_transaction=True)
 
 
+def enter_score(
+    uow: UnitOfWork, user: User, customer_external_id: str, score: int, *, max_score: int | None, on: str, source: str
+) -> ImportSummary:
+    """A credit score entered by hand (a bureau's report read on the phone, an agency's letter): a
+    `credit-scores` row written as the import writes one (checks, lock, audit); the same customer,
+    date and source again replaces it. The source `arrears` is Arrears' own (refused)."""
+    require(user, Action.WRITE_LEDGER)
+    if source.strip().casefold() == "arrears":
+        raise InvalidValue("the source 'arrears' is the behavioural score Arrears computes: name the bureau or agency")
+    row = {"customer_external_id": customer_external_id, "date": on, "score": str(score), "source": source}
+    if max_score is not None:
+        row["max_score"] = str(max_score)
+    actor = Actor.of(user)
+    stamp = AuditStamp(uow.clock.now(), actor, f"entered by {actor.name}")
+    return _write(uow, "credit-scores", [row], "entered", stamp, kinds=(*LEDGER_KINDS, "credit-scores"))
+
+
 def _write(
     uow: UnitOfWork,
     kind: str,
@@ -95,8 +112,10 @@ def _write(
     stamp: AuditStamp,
     *,
     in_transaction: bool = False,
+    kinds: tuple[str, ...] = LEDGER_KINDS,
 ) -> ImportSummary:
-    _check_kind(kind)
+    if kind not in kinds:
+        _check_kind(kind)
     if not rows:
         raise InvalidValue("give at least one row")
     if len(rows) > MAX_ROWS:
