@@ -98,3 +98,17 @@ def test_a_score_entered_by_hand_becomes_the_score_that_counts_and_starts_the_re
     assert (acme["score"], acme["max_score"], acme["score_source"]) == (620, 850, "Bureau")
     assert acme["next_review_date"] == (AS_OF + timedelta(days=365)).isoformat()
     assert acme["flags"] == ["over_limit"]
+
+
+def test_history_lists_the_limit_and_terms_as_each_write_set_them_and_the_scores(cli: Cli, book: Ledger) -> None:
+    book.load("customers", [customer("C1", "Acme Ltd", credit_limit="1500.00")])
+
+    document = json.loads(cli("credit", "history", "C1", "--format", "json").stdout)
+    table = cli("credit", "history", "C1").stdout
+
+    assert [(t["created"], t["was_credit_limit"], t["credit_limit"]) for t in document["terms"]] == [
+        (True, None, "1000.00"),
+        (False, "1000.00", "1500.00"),
+    ]
+    assert [(s["score"], s["max_score"]) for s in document["scores"]] == [(30, 100)]
+    assert "1000.00 → 1500.00" in table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import sys
 from typing import Annotated
@@ -10,10 +11,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..services import credit, ledger
+from ..domain.money import format_minor
+from ..services import credit, credit_history, ledger
 from .app import (
     OPERATOR,
     DatabaseUrl,
+    SummaryFormat,
     TableFormat,
     app,
     err,
@@ -98,6 +101,64 @@ def score(
         when = (day or workspace_today(arrears)).isoformat()
         ledger.enter_score(arrears.uow(), OPERATOR, customer, value, max_score=max_score, on=when, source=source)
     typer.echo(f"{customer}: score {value}" + (f" of {max_score}" if max_score else "") + f" on {when} ({source})")
+
+
+@credit_app.command("history")
+@fails_cleanly
+def history(
+    customer: Customer,
+    fmt: Annotated[SummaryFormat, typer.Option("--format", help="table or json.")] = SummaryFormat.table,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The customer's credit limit and payment terms as each write set them, and its scores over
+    time (reported and computed).
+
+    Example: [bold]arrears credit history C1042[/bold]
+    """
+    with workspace(database_url) as arrears:
+        found = credit_history.credit_history(arrears.uow(), OPERATOR, customer)
+    money = functools.partial(_amount, currency=found.currency)
+    terms = [
+        {
+            "at": change.at.isoformat(),
+            "by": change.by,
+            "credit_limit": money(change.credit_limit_minor),
+            "payment_terms_days": change.payment_terms_days,
+            "was_credit_limit": money(change.was_limit_minor),
+            "was_payment_terms_days": change.was_terms_days,
+            "created": change.created,
+        }
+        for change in found.terms
+    ]
+    scores = [
+        {"date": s.date.isoformat(), "score": s.score, "max_score": s.max_score, "source": s.source}
+        for s in found.scores
+    ]
+    if fmt is SummaryFormat.json:
+        typer.echo(json.dumps({"currency": found.currency, "terms": terms, "scores": scores}, indent=2))
+        return
+    console = output()
+    table = Table(title=f"{customer}: credit limit and terms ({found.currency})", title_justify="left")
+    for name in ("when", "by", "credit limit", "terms (days)"):
+        table.add_column(name)
+    for change, row in zip(found.terms, terms, strict=True):
+        limit, days = row["credit_limit"] or "none", row["payment_terms_days"]
+        if not change.created and change.was_limit_minor != change.credit_limit_minor:
+            limit = f"{row['was_credit_limit'] or 'none'} → {limit}"
+        if not change.created and change.was_terms_days != change.payment_terms_days:
+            days = f"{row['was_payment_terms_days']} → {days}"
+        table.add_row(str(row["at"])[:16].replace("T", " "), str(row["by"] or ""), str(limit), str(days))
+    console.print(table)
+    table = Table(title=f"{customer}: scores", title_justify="left")
+    for name in ("date", "score", "source"):
+        table.add_column(name)
+    for row in scores:
+        table.add_row(str(row["date"]), f"{row['score']}/{row['max_score'] or 100}", str(row["source"]))
+    console.print(table)
+
+
+def _amount(minor: int | None, currency: str) -> str | None:
+    return None if minor is None else format_minor(minor, currency)
 
 
 @report_app.command("credit")
