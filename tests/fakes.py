@@ -1025,6 +1025,9 @@ class FakeDisputes:
         self._set_disputed(stored.invoice_id)
         self._workspace.changed.add(stored.customer_id)
 
+    def set_owner(self, dispute_id: int, owner_id: int, at: datetime) -> None:
+        self.rows[dispute_id].owner_id = owner_id
+
     def disputes(self, flt: DisputeFilter, limit: int, offset: int) -> Page:
         found = [
             self._row(d)

@@ -91,3 +91,16 @@ def test_contributors_may_not_resolve_with_a_credit_note(world: World) -> None:
 
     assert answer.status_code == 403
     assert world.api.get("/credit-notes/DISPUTE-1-CN").status_code == 404
+
+
+def test_a_manager_hands_a_dispute_to_another_owner(world: World) -> None:
+    api = world.api
+
+    assigned = api.post(f"/disputes/{world['dispute']}/assign", {"owner": "morgan"}, as_="morgan")
+    by_collector = api.post(f"/disputes/{world['dispute']}/assign", {"owner": "maria"}, as_="maria")
+    unknown = api.post(f"/disputes/{world['dispute']}/assign", {"owner": "nobody"})
+
+    assert (assigned.status_code, assigned.json()["owner"]) == (200, "morgan")
+    assert by_collector.status_code == 403
+    assert unknown.status_code == 422
+    assert api.get(f"/disputes/{world['dispute']}").json()["owner"] == "morgan"

@@ -201,6 +201,13 @@ OPS: list[Op] = [
         403,
     ),
     Op(
+        "hand a dispute to another owner",
+        lambda m, u: ("POST", f"/disputes/{m.dispute()}/assign", {"owner": "sam"}),
+        200,
+        200,
+        403,
+    ),
+    Op(
         "create a payment plan",
         lambda m, u: (
             "POST",

@@ -184,13 +184,26 @@ def test_list_by_status_in_json_csv_and_table(cli: Cli, invoices: Ledger) -> Non
     assert "I1" in table.stdout and "rejected" in table.stdout
 
 
+def test_assign_hands_the_dispute_to_another_owner(cli: Cli, invoices: Ledger, ledger: Ledger) -> None:
+    ledger.add_user("morgan", "manager")
+    dispute_id = as_json(cli, "disputes", "open", "I1", "--reason", "pricing")["id"]
+
+    assigned = as_json(cli, "disputes", "assign", str(dispute_id), "morgan")
+    unknown = cli("disputes", "assign", str(dispute_id), "nobody")
+
+    assert assigned["owner"] == "morgan"
+    assert [d["id"] for d in as_json(cli, "disputes", "list", "--owner", "morgan")] == [dispute_id]
+    assert unknown.exit_code == 1
+    assert "no user named 'nobody'" in unknown.stderr
+
+
 def test_a_status_outside_the_list_is_bad_usage(cli: Cli, invoices: Ledger) -> None:
     result = cli("disputes", "list", "--status", "closed")
 
     assert result.exit_code == 2
 
 
-@pytest.mark.parametrize("command", ["open", "resolve", "reject", "list"])
+@pytest.mark.parametrize("command", ["open", "resolve", "reject", "assign", "list"])
 def test_every_command_teaches_with_an_example(cli: Cli, command: str) -> None:
     result = cli("disputes", command, "--help")
 

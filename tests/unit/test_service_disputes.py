@@ -366,3 +366,41 @@ def test_a_status_outside_the_list_is_refused_when_listing(uow: FakeUnitOfWork) 
 def test_an_unknown_dispute_reads_as_not_found(uow: FakeUnitOfWork) -> None:
     with pytest.raises(NotFound, match="no dispute 3"):
         disputes.get_dispute(uow, MARIA, 3)
+
+
+# -- handing one to another owner ------------------------------------------------------------------------
+
+
+def test_a_manager_hands_an_open_dispute_to_another_owner_and_it_is_audited(uow: FakeUnitOfWork, disputed: int) -> None:
+    row = disputes.assign_dispute(uow, MORGAN, disputed, "sam")
+
+    assert row.owner == "sam"
+    entry = uow.audit.entries[-1]
+    assert (entry.action, entry.summary, entry.changes) == (
+        "assigned",
+        "Dispute on invoice I1 now owned by sam",
+        {"owner": ["maria", "sam"]},
+    )
+
+
+def test_naming_the_current_owner_changes_nothing(uow: FakeUnitOfWork, disputed: int) -> None:
+    before = len(uow.audit.entries)
+
+    row = disputes.assign_dispute(uow, MORGAN, disputed, "maria")
+
+    assert row.owner == "maria"
+    assert len(uow.audit.entries) == before
+
+
+def test_handing_a_dispute_over_is_for_managers_and_needs_a_user_and_an_open_dispute(
+    uow: FakeUnitOfWork, disputed: int
+) -> None:
+    with pytest.raises(PermissionDenied):
+        disputes.assign_dispute(uow, MARIA, disputed, "sam")
+    with pytest.raises(InvalidValue, match="no user named 'nobody' to own the dispute"):
+        disputes.assign_dispute(uow, MORGAN, disputed, "nobody")
+    disputes.close_dispute(uow, MORGAN, disputed, "rejected")
+    with pytest.raises(Conflict, match="already rejected"):
+        disputes.assign_dispute(uow, MORGAN, disputed, "sam")
+
+    assert disputes.get_dispute(uow, MORGAN, disputed).owner == "maria"

@@ -204,6 +204,23 @@ def reject_dispute(
     _said(row, fmt)
 
 
+@disputes_app.command("assign")
+@fails_cleanly
+def assign_dispute(
+    dispute_id: Annotated[int, typer.Argument(help="The dispute's id (arrears disputes list).", show_default=False)],
+    owner: Annotated[str, typer.Argument(help="The user who owns it from now on.", show_default=False)],
+    fmt: Format = TableFormat.table,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Hand an open dispute to another user (it shows in their --owner list and on the dispute page).
+
+    Example: [bold]arrears disputes assign 7 morgan[/bold]
+    """
+    with workspace(database_url) as arrears:
+        row = disputes.assign_dispute(arrears.uow(), OPERATOR, dispute_id, owner)
+    _said(row, fmt)
+
+
 @disputes_app.command("list")
 @fails_cleanly
 def list_disputes(

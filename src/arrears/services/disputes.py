@@ -249,6 +249,42 @@ def _settle(
     }
 
 
+def assign_dispute(uow: UnitOfWork, user: User, dispute_id: int, owner: str) -> DisputeRow:
+    """Hand an open dispute to another user (managers and owners); audited with the owner before and
+    after. Naming its current owner changes nothing."""
+    require(user, Action.MANAGE_DISPUTES)
+    with uow:
+        dispute = uow.disputes.dispute(dispute_id)
+        if dispute is None:
+            raise NotFound(f"no dispute {dispute_id}")
+        if dispute.status != DisputeStatus.OPEN:
+            raise Conflict(f"dispute {dispute_id} is already {dispute.status}")
+        owner_user = uow.accounts.user(owner)
+        if owner_user is None:
+            raise InvalidValue(f"no user named {owner!r} to own the dispute")
+        if dispute.owner == owner_user.name:
+            return dispute
+        now = uow.clock.now()
+        uow.disputes.set_owner(dispute_id, owner_user.id, now)
+        customer = uow.ledger.customer(dispute.customer_external_id)
+        uow.audit.record(
+            AuditEntry(
+                now,
+                Actor.of(user),
+                "dispute",
+                str(dispute_id),
+                "assigned",
+                f"Dispute on invoice {dispute.invoice_external_id} now owned by {owner_user.name}",
+                customer.id if customer else None,
+                {"owner": [dispute.owner, owner_user.name]},
+            )
+        )
+        uow.commit()
+        row = uow.disputes.dispute(dispute_id)
+        assert row is not None
+        return row
+
+
 def reasons(uow: UnitOfWork) -> tuple[str, ...]:
     """The reason codes a dispute may carry (the workspace's settings)."""
     with uow:

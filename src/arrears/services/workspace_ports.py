@@ -745,6 +745,9 @@ class Disputes(Protocol):
 
     def close_dispute(self, dispute_id: int, status: str, resolution: str | None, at: datetime) -> None: ...
 
+    def set_owner(self, dispute_id: int, owner_id: int, at: datetime) -> None:
+        """Hand the dispute to another user."""
+
     def disputes(self, flt: DisputeFilter, limit: int, offset: int) -> Page:
         """`DisputeRow`s matching `flt`, newest first."""
         ...

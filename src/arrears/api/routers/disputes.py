@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, status
 from ...services import disputes
 from ..deps import CurrentUser, Paging, Uow
 from ..errors import ERRORS
-from ..schemas import INT32, DisputeClose, DisputeCreate, DisputeOut, Page
+from ..schemas import INT32, DisputeAssign, DisputeClose, DisputeCreate, DisputeOut, Page
 
 router = APIRouter(prefix="/disputes", tags=["disputes"], responses=ERRORS)
 
@@ -77,3 +77,9 @@ def reject_dispute(dispute_id: DisputeId, user: CurrentUser, uow: Uow, body: Opt
         uow, user, dispute_id, "rejected", body.resolution, credit_note=body.credit_note, write_off=body.write_off
     )
     return DisputeOut.of(row)
+
+
+@router.post("/{dispute_id}/assign")
+def assign_dispute(dispute_id: DisputeId, body: DisputeAssign, user: CurrentUser, uow: Uow) -> DisputeOut:
+    """Hand an open dispute to another user (managers and owners)."""
+    return DisputeOut.of(disputes.assign_dispute(uow, user, dispute_id, body.owner))

@@ -32,7 +32,7 @@ from .common import (
     UserName,
     Version,
 )
-from .disputes import DisputeClose, DisputeCreate, DisputeOut
+from .disputes import DisputeAssign, DisputeClose, DisputeCreate, DisputeOut
 from .errors import ErrorBody, ErrorDetail, ErrorItem
 from .issues import IssueOut
 from .ledger import (
@@ -105,6 +105,7 @@ __all__ = [
     "CustomerRowIn",
     "Days",
     "Description",
+    "DisputeAssign",
     "DisputeClose",
     "DisputeCreate",
     "DisputeOut",

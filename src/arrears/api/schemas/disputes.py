@@ -45,6 +45,10 @@ class DisputeClose(Request):
     )
 
 
+class DisputeAssign(Request):
+    owner: UserName = Field(description="The user who owns the dispute from now on")
+
+
 class DisputeOut(BaseModel):
     id: int
     invoice_external_id: str

@@ -102,6 +102,10 @@ class SqlDisputes(SqlArea):
         self.connection.execute(update(t.invoices).where(t.invoices.c.id == row.invoice_id).values(disputed=still_open))
         self.changed.add(int(row.customer_id))
 
+    def set_owner(self, dispute_id: int, owner_id: int, at: datetime) -> None:
+        d = t.disputes
+        self.connection.execute(update(d).where(d.c.id == dispute_id).values(owner_id=owner_id, updated_at=at))
+
     def disputes(self, flt: DisputeFilter, limit: int, offset: int) -> Page:
         d = t.disputes
         query = self._dispute_query()
