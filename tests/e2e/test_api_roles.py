@@ -176,6 +176,14 @@ OPS: list[Op] = [
     *_ledger_ops("payments", "payments", "PAY1", _cash),
     *_ledger_ops("credit-notes", "credit-notes", "CN1", _cash),
     Op("read a timeline", lambda m, u: ("GET", "/customers/C1/timeline", None), 200, 200, 200),
+    Op("read a customer's credit", lambda m, u: ("GET", "/customers/C1/credit", None), 200, 200, 200),
+    Op(
+        "set a credit hold",
+        lambda m, u: ("PUT", "/customers/C2/credit-hold", {"hold": next(m.counter) % 2 == 0, "note": "review"}),
+        200,
+        200,
+        403,
+    ),
     # disputes, plans, alerts, issues, views, settings
     Op(
         "open a dispute",

@@ -18,6 +18,7 @@ from .routers import (
     alerts,
     automation,
     contacts,
+    credit,
     credit_notes,
     customers,
     disputes,
@@ -38,6 +39,7 @@ ROLL_EVERY = 60.0  # seconds between two checks that the balances are as of toda
 ROUTERS = (
     tasks,
     customers,
+    credit,
     timeline,
     contacts,
     invoices,
