@@ -21,7 +21,7 @@ from ..domain.money import format_minor
 from ..domain.permissions import Action, require
 from ..domain.tasks import Task, TaskSource, TaskType
 from ..domain.users import User
-from .credit_ports import CreditRow
+from .credit_ports import CREDIT_ORDERS, CreditRow, ScoreRow
 from .ports import UnitOfWork
 from .tasks import customer_named, record_audit
 
@@ -149,6 +149,92 @@ def customer_credit(uow: UnitOfWork, user: User, external_id: str, policy: Credi
         customer = customer_named(uow, external_id)
         [row] = uow.credit.credit_rows(after_id=customer.id - 1, limit=1, external_id=external_id)
         return line(row, policy, uow.clock.today())
+
+
+@dataclass(frozen=True, slots=True)
+class CreditPage:
+    lines: list[CreditLine]
+    next_offset: int | None
+    currencies: list[str]
+
+
+def credit_page(
+    uow: UnitOfWork,
+    user: User,
+    policy: CreditPolicy,
+    *,
+    sort: str = "-exposure",
+    currency: str | None = None,
+    flagged: bool = False,
+    on_hold: bool = False,
+    over_limit: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> CreditPage:
+    """A page of the credit page: customers sorted and filtered in SQL. "Flagged" selects the
+    customers over their limit or whose score is below the threshold; a review that falls due
+    shows as a flag on its row but does not select it (its date is computed per row)."""
+    require(user, Action.READ)
+    if sort not in CREDIT_ORDERS:
+        raise InvalidValue(f"sort by one of {', '.join(CREDIT_ORDERS)}")
+    with uow:
+        rows, next_offset = uow.credit.credit_page(
+            order=sort,
+            currency=currency or None,
+            on_hold=on_hold,
+            over_limit=over_limit,
+            flagged_below=policy.score_alert_below if flagged else None,
+            limit=limit,
+            offset=offset,
+        )
+        today = uow.clock.today()
+        return CreditPage([line(row, policy, today) for row in rows], next_offset, uow.credit.currencies())
+
+
+@dataclass(frozen=True, slots=True)
+class ScorePart:
+    name: str
+    points: str  # lost, as stored ("12.5")
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreditPanel:
+    """The customer record's credit panel: its line, the behavioural score's why and parts, who put
+    it on hold and when, and its scores over time (oldest first)."""
+
+    line: CreditLine
+    why: str | None
+    parts: list[ScorePart]
+    hold_at: datetime | None
+    hold_by: str | None
+    history: list[ScoreRow]
+
+
+def credit_panel(
+    uow: UnitOfWork, user: User, external_id: str, policy: CreditPolicy, *, history: int = 36
+) -> CreditPanel:
+    require(user, Action.READ)
+    with uow:
+        customer = customer_named(uow, external_id)
+        [row] = uow.credit.credit_rows(after_id=customer.id - 1, limit=1, external_id=external_id)
+        scores = uow.credit.score_history(customer.id, history)
+        hold_at, hold_by = uow.credit.hold_detail(customer.id)
+        today = uow.clock.today()
+    why, parts = _explained(next((s for s in reversed(scores) if s.explanation), None))
+    return CreditPanel(line(row, policy, today), why, parts, hold_at, hold_by, scores)
+
+
+def _explained(score: ScoreRow | None) -> tuple[str | None, list[ScorePart]]:
+    """The why and the parts of a computed score's explanation (JSON); nothing when unreadable."""
+    if score is None or not score.explanation:
+        return None, []
+    try:
+        found = json.loads(score.explanation)
+        parts = [ScorePart(str(p["name"]), str(p["points"]), str(p["why"])) for p in found.get("parts", [])]
+        return (str(found["why"]) if found.get("why") else None), parts
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None, []
 
 
 # -- hold --------------------------------------------------------------------------------------------

@@ -35,6 +35,11 @@ class CreditRow:
     was_level: int
 
 
+# The credit page's orders: exposure largest first and available least first (within each currency),
+# score lowest first (as a percent of its scale), name.
+CREDIT_ORDERS = ("-exposure", "available", "score", "name", "-name")
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreRow:
     date: date
@@ -47,6 +52,27 @@ class ScoreRow:
 class CreditStore(Protocol):
     def credit_rows(self, *, after_id: int, limit: int, external_id: str | None = None) -> list[CreditRow]:
         """Customers after `after_id` in id order (or the one of `external_id`), at most `limit`."""
+
+    def credit_page(
+        self,
+        *,
+        order: str,
+        currency: str | None = None,
+        on_hold: bool = False,
+        over_limit: bool = False,
+        flagged_below: int | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[CreditRow], int | None]:
+        """A page of customers in `order` (one of CREDIT_ORDERS), of `currency`, on credit hold,
+        over their limit, or flagged (over their limit, or their score below `flagged_below`
+        percent of its scale), and the offset of the next page (None: the last)."""
+
+    def currencies(self) -> list[str]:
+        """The customers' currencies, for the credit page's filter."""
+
+    def hold_detail(self, customer_id: int) -> tuple[datetime | None, str | None]:
+        """When the customer was put on credit hold and by whom (None, None when it is not)."""
 
     def set_hold(self, customer_id: int, hold: bool, note: str | None, user_id: int | None, at: datetime) -> None: ...
 

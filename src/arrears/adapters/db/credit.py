@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select, true, update
+from sqlalchemy import Connection, Select, and_, case, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...domain.credit import InvoiceHistory
@@ -26,28 +27,96 @@ class SqlCredit:
         self.dialect = connection.dialect.name
 
     def credit_rows(self, *, after_id: int, limit: int, external_id: str | None = None) -> list[CreditRow]:
-        c, st = t.customers, t.credit_states
-        query = (
-            select(
-                c.c.id,
-                c.c.external_id,
-                c.c.name,
-                c.c.currency,
-                c.c.collector_id,
-                c.c.credit_limit_minor,
-                c.c.credit_hold,
-                c.c.credit_hold_note,
-                st.c.score_low,
-                st.c.limit_level,
-            )
-            .outerjoin(st, st.c.customer_id == c.c.id)
-            .where(c.c.id > after_id)
-            .order_by(c.c.id)
-            .limit(limit)
-        )
+        c = t.customers
+        query = self._customers().where(c.c.id > after_id).order_by(c.c.id).limit(limit)
         if external_id is not None:
             query = query.where(c.c.external_id == external_id)
+        return self._credit_rows(self.connection.execute(query).all())
+
+    def credit_page(
+        self,
+        *,
+        order: str,
+        currency: str | None = None,
+        on_hold: bool = False,
+        over_limit: bool = False,
+        flagged_below: int | None = None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[CreditRow], int | None]:
+        """One page of the credit page: the customers in `order` (`credit_ports.CREDIT_ORDERS`), filtered; then each
+        row's figures read for the page's ids alone, as `credit_rows` reads them."""
+        c = t.customers
+        owed = exposure_of().subquery("owed")
+        exposure = func.coalesce(owed.c.exposure, 0)
+        counts = self._counting_scores().subquery("counts")
+        percent = counts.c.score * 100.0 / func.coalesce(func.nullif(counts.c.max_score, 0), 100)
+        available = c.c.credit_limit_minor - exposure
+        over = and_(c.c.credit_limit_minor.is_not(None), c.c.credit_limit_minor > 0, exposure > c.c.credit_limit_minor)
+        orders: dict[str, tuple[Any, ...]] = {
+            "-exposure": (c.c.currency.asc(), exposure.desc(), c.c.name.asc(), c.c.id.asc()),
+            "available": (
+                c.c.currency.asc(),
+                case((c.c.credit_limit_minor.is_(None), 1), else_=0),
+                available.asc(),
+                c.c.name.asc(),
+                c.c.id.asc(),
+            ),
+            "score": (case((counts.c.score.is_(None), 1), else_=0), percent.asc(), c.c.name.asc(), c.c.id.asc()),
+            "name": (c.c.name.asc(), c.c.id.asc()),
+            "-name": (c.c.name.desc(), c.c.id.desc()),
+        }
+        query = (
+            self._customers()
+            .outerjoin(owed, owed.c.customer_id == c.c.id)
+            .outerjoin(counts, counts.c.customer_id == c.c.id)
+            .order_by(*orders[order])
+            .limit(limit + 1)
+            .offset(offset)
+        )
+        if currency:
+            query = query.where(c.c.currency == currency)
+        if on_hold:
+            query = query.where(c.c.credit_hold.is_(True))
+        if over_limit:
+            query = query.where(over)
+        if flagged_below is not None:
+            low = counts.c.score * 100 < flagged_below * func.coalesce(func.nullif(counts.c.max_score, 0), 100)
+            query = query.where(or_(over, and_(counts.c.score.is_not(None), low)))
         customers = self.connection.execute(query).all()
+        rows = self._credit_rows(customers[:limit])
+        return rows, (offset + limit if len(customers) > limit else None)
+
+    def currencies(self) -> list[str]:
+        c = t.customers
+        return list(self.connection.execute(select(c.c.currency).distinct().order_by(c.c.currency)).scalars())
+
+    def hold_detail(self, customer_id: int) -> tuple[datetime | None, str | None]:
+        c, u = t.customers, t.users
+        row = self.connection.execute(
+            select(c.c.credit_hold_at, u.c.name)
+            .outerjoin(u, u.c.id == c.c.credit_hold_by)
+            .where(c.c.id == customer_id, c.c.credit_hold.is_(True))
+        ).first()
+        return (None, None) if row is None else (row[0], row[1])
+
+    @staticmethod
+    def _customers() -> Select[Any]:
+        c, st = t.customers, t.credit_states
+        return select(
+            c.c.id,
+            c.c.external_id,
+            c.c.name,
+            c.c.currency,
+            c.c.collector_id,
+            c.c.credit_limit_minor,
+            c.c.credit_hold,
+            c.c.credit_hold_note,
+            st.c.score_low,
+            st.c.limit_level,
+        ).select_from(c.outerjoin(st, st.c.customer_id == c.c.id))
+
+    def _credit_rows(self, customers: Sequence[Any]) -> list[CreditRow]:
         ids = [row.id for row in customers]
         if not ids:
             return []
@@ -81,20 +150,23 @@ class SqlCredit:
             for row in customers
         ]
 
-    def _newest_scores(self, ids: Sequence[int]) -> dict[int, tuple[int, int | None, date, str]]:
-        """The score that counts: the newest reported one (a bureau's, or entered), else the newest
-        that Arrears computed."""
+    @staticmethod
+    def _counting_scores(ids: Sequence[int] | None = None) -> Select[Any]:
+        """(customer_id, score, max_score, date, source) of the score that counts: the newest reported
+        one (a bureau's, or entered), else the newest that Arrears computed."""
         s = t.credit_scores
         computed = case((s.c.source == COMPUTED, 1), else_=0)
         newest = func.row_number().over(
             partition_by=s.c.customer_id, order_by=(computed, s.c.date.desc(), s.c.id.desc())
         )
-        ranked = (
-            select(s.c.customer_id, s.c.score, s.c.max_score, s.c.date, s.c.source, newest.label("n"))
-            .where(s.c.customer_id.in_(ids))
-            .subquery()
-        )
-        rows = self.connection.execute(select(ranked).where(ranked.c.n == 1))
+        ranked = select(s.c.customer_id, s.c.score, s.c.max_score, s.c.date, s.c.source, newest.label("n"))
+        if ids is not None:
+            ranked = ranked.where(s.c.customer_id.in_(ids))
+        r = ranked.subquery()
+        return select(r.c.customer_id, r.c.score, r.c.max_score, r.c.date, r.c.source).where(r.c.n == 1)
+
+    def _newest_scores(self, ids: Sequence[int]) -> dict[int, tuple[int, int | None, date, str]]:
+        rows = self.connection.execute(self._counting_scores(ids))
         return {row.customer_id: (row.score, row.max_score, row.date, row.source) for row in rows}
 
     def _reported(self, ids: Sequence[int]) -> dict[int, date]:
