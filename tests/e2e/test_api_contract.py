@@ -195,6 +195,7 @@ def test_put_customer_creates_201_then_updates_200_like_a_csv_row(world: World) 
         "phone": None,
         "tags": ["eu", "key"],
         "on_hold": False,
+        "credit_hold": False,
     }
     assert updated.status_code == 200
     assert updated.json() | {"tags": ["eu", "key"]} == updated.json()

@@ -18,7 +18,7 @@ def _full_ledger(ledger: Ledger) -> None:
         [
             customer("C1", "Acme, Ltd", collector="maria", credit_limit="5000.00", tags="key;retail", on_hold="false"),
             customer("J1", 'Tokyo "TT" Trading', currency="JPY", payment_terms_days=60, email="ap@tt.example"),
-            customer("K1", "Kuwait Supplies", currency="KWD", phone="+965 1234", on_hold="true"),
+            customer("K1", "Kuwait Supplies", currency="KWD", phone="+965 1234", on_hold="true", credit_hold="true"),
         ],
     )
     ledger.load(
@@ -65,10 +65,10 @@ def _full_ledger(ledger: Ledger) -> None:
 
 EXPECTED_CSV = {
     "customers": [
-        "external_id,name,currency,payment_terms_days,credit_limit,collector,email,phone,tags,on_hold",
-        'C1,"Acme, Ltd",USD,30,5000.00,maria,,,key;retail,false',
-        'J1,"Tokyo ""TT"" Trading",JPY,60,,,ap@tt.example,,,false',
-        "K1,Kuwait Supplies,KWD,30,,,,+965 1234,,true",
+        "external_id,name,currency,payment_terms_days,credit_limit,collector,email,phone,tags,on_hold,credit_hold",
+        'C1,"Acme, Ltd",USD,30,5000.00,maria,,,key;retail,false,false',
+        'J1,"Tokyo ""TT"" Trading",JPY,60,,,ap@tt.example,,,false,false',
+        "K1,Kuwait Supplies,KWD,30,,,,+965 1234,,true,true",
     ],
     "contacts": [
         "customer_external_id,external_id,name,email,phone,role,receives_reminders",
@@ -137,3 +137,18 @@ def test_an_export_imported_back_changes_nothing(ledger: Ledger, kind: str) -> N
 def test_a_kind_that_is_not_in_the_ledger_yet_is_refused_with_a_reason(ledger: Ledger) -> None:
     with pytest.raises(ArrearsError, match="not a kind of export"):
         ledger.export("widgets")
+
+
+def test_credit_hold_is_set_or_released_by_a_file_with_the_column_and_kept_by_one_without(ledger: Ledger) -> None:
+    ledger.load("customers", [customer("C1", "Acme"), customer("C2", "Beta", credit_hold="true")])
+
+    ledger.load("customers", [customer("C1", "Acme Ltd"), customer("C2", "Beta GmbH")])  # no credit_hold column
+    kept = {row["external_id"]: row["credit_hold"] for row in ledger.exported_rows("customers")}
+    summary = ledger.load(
+        "customers", [customer("C1", "Acme Ltd", credit_hold="true"), customer("C2", "Beta GmbH", credit_hold="false")]
+    )
+    changed = {row["external_id"]: row["credit_hold"] for row in ledger.exported_rows("customers")}
+
+    assert kept == {"C1": "false", "C2": "true"}
+    assert summary.counts.updated == 2
+    assert changed == {"C1": "true", "C2": "false"}

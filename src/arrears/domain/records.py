@@ -24,7 +24,17 @@ KINDS: tuple[str, ...] = ("customers", "contacts", "invoices", "payments", "cred
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "customers": (
         ("external_id", "name"),
-        ("currency", "payment_terms_days", "credit_limit", "collector", "email", "phone", "tags", "on_hold"),
+        (
+            "currency",
+            "payment_terms_days",
+            "credit_limit",
+            "collector",
+            "email",
+            "phone",
+            "tags",
+            "on_hold",
+            "credit_hold",
+        ),
     ),
     "contacts": (
         ("customer_external_id", "name"),
@@ -77,6 +87,7 @@ class CustomerRecord(NamedTuple):
     phone: str | None
     tags: str
     on_hold: bool
+    credit_hold: bool = False  # written only when the file has the column (else kept as it is)
 
 
 class ContactRecord(NamedTuple):
@@ -258,10 +269,13 @@ def parse_customer(values: Mapping[str, str], lookups: Lookups) -> tuple[Custome
     phone = row.text("phone", limit=64)
     tags = _tags(row.text("tags"))
     on_hold = row.flag("on_hold", default=False)
+    credit_hold = row.flag("credit_hold", default=False)
     if row.errors:
         return None, row.errors
     assert external_id and name and currency and terms is not None
-    record = CustomerRecord(external_id, name, currency, terms, credit_limit, collector_id, email, phone, tags, on_hold)
+    record = CustomerRecord(
+        external_id, name, currency, terms, credit_limit, collector_id, email, phone, tags, on_hold, credit_hold
+    )
     return record, []
 
 

@@ -87,6 +87,7 @@ class CustomerListRow:
     disputed_invoice_count: int
     phone: str | None
     email: str | None
+    credit_hold: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,7 @@ class TaskRow:
     expected_date: date | None
     version: int
     unread_mail: int = 0  # the customer's received messages nobody has read (the list's ✉ marker)
+    credit_hold: bool = False  # the customer is on credit hold (no new orders on credit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +256,7 @@ class CustomerRow:
     phone: str | None
     tags: list[str]
     on_hold: bool
+    credit_hold: bool = False
 
 
 @dataclass(frozen=True, slots=True)

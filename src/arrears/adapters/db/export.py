@@ -39,6 +39,7 @@ def _customers() -> tuple[list[str], Select[Any], Callable[[Any], tuple[str, ...
         "phone",
         "tags",
         "on_hold",
+        "credit_hold",
     ]
     return (
         header,
@@ -54,6 +55,7 @@ def _customers() -> tuple[list[str], Select[Any], Callable[[Any], tuple[str, ...
             _text(r.phone),
             r.tags,
             _flag(r.on_hold),
+            _flag(r.credit_hold),
         ),
     )
 

@@ -63,6 +63,7 @@ KINDS: dict[str, Kind] = {
             _f("phone", String(64), "phone"),
             _f("tags", String(), "tags"),
             _f("on_hold", Boolean(), "on_hold"),
+            _f("credit_hold", Boolean(), "credit_hold"),
         ),
         "external_id",
     ),

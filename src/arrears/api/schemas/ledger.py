@@ -218,6 +218,9 @@ class CustomerOut(BaseModel):
     phone: str | None
     tags: list[str]
     on_hold: bool
+    credit_hold: bool = Field(
+        description="On credit hold: no new orders on credit until a manager releases it (`arrears credit release`)"
+    )
 
     @classmethod
     def of(cls, row: LedgerRecord) -> CustomerOut:
@@ -234,6 +237,7 @@ class CustomerOut(BaseModel):
             phone=row.phone,
             tags=row.tags,
             on_hold=row.on_hold,
+            credit_hold=row.credit_hold,
         )
 
 

@@ -87,6 +87,7 @@ def customer_row(r: Any) -> CustomerRow:
         r.phone,
         [tag for tag in r.tags.split(";") if tag],
         r.on_hold,
+        bool(r.credit_hold),
     )
 
 

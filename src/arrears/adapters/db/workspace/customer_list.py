@@ -61,6 +61,7 @@ class SqlCustomerList(SqlArea):
                 disputed.get(row.id, 0),
                 row.phone,
                 row.email,
+                bool(row.credit_hold),
             )
             for row in rows[:limit]
         ]
@@ -123,6 +124,7 @@ class SqlCustomerList(SqlArea):
             c.c.tags,
             c.c.phone,
             c.c.email,
+            c.c.credit_hold,
         ).select_from(joined)
 
     def _filtered(self, query: Select[Any], flt: CustomerFilter) -> Select[Any]:

@@ -58,6 +58,7 @@ class SqlTaskList(SqlArea):
                 k.c.expected_amount_minor,
                 k.c.expected_date,
                 k.c.version,
+                c.c.credit_hold,
             )
             .select_from(k)
             .join(c, c.c.id == k.c.customer_id)
@@ -229,6 +230,7 @@ class SqlTaskList(SqlArea):
                 expected_date=row.expected_date,
                 version=row.version,
                 unread_mail=unread.get(row.customer_id, 0),
+                credit_hold=bool(row.credit_hold),
             )
             for row in rows
         ]
