@@ -86,6 +86,8 @@ PAGES = [
     "/admin/tokens",
     "/admin/settings",
     "/disputes?status=all",
+    "/credit",
+    "/credit?flagged=on&currency=EUR",
     "/customers/C1",
     "/customers/C3",
     "/customers/C1/history",

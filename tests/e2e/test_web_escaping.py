@@ -87,6 +87,8 @@ def assert_inert(html: str, where: str, *shown: str) -> None:
         ("maria", "/customers", [SCRIPT_SHOWN]),
         ("sam", "/customers?q=script", [SCRIPT_SHOWN]),
         ("olivia", "/disputes", [SCRIPT_SHOWN, IMG_SHOWN]),
+        ("maria", "/credit", [SCRIPT_SHOWN]),
+        ("olivia", "/credit?sort=name&over_limit=", [SCRIPT_SHOWN]),
         ("maria", "/customers/C3#disputes", [SCRIPT_SHOWN, IMG_SHOWN]),
         ("maria", "/customers/C3/history", [SCRIPT_SHOWN, IMG_SHOWN]),
         ("sam", "/customers/C3/email", [SCRIPT_SHOWN, IMG_SHOWN]),  # the customer, a contact, an invoice

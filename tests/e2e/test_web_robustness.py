@@ -316,6 +316,12 @@ ROUTES: dict[tuple[str, str], Make] = {
             "page": "1",
         }
     ),
+    ("GET", "/credit"): lambda site: Sample(
+        fields={"flagged": "on", "on_hold": "", "over_limit": "on", "currency": "USD", "sort": "score", "page": "1"}
+    ),
+    ("POST", "/customers/{external_id:path}/credit-hold"): lambda site: Sample(
+        {"external_id": "C1"}, {"hold": "1", "note": "over limit since May", "back": "/customers/C1"}
+    ),
     ("POST", "/alerts/{alert_id}/dismiss"): lambda site: Sample({"alert_id": _alert(site)}, {"back": "/alerts"}),
     ("POST", "/alerts/dismiss"): lambda site: Sample(fields={"ids": [_alert(site)], "back": "/alerts"}),
     ("POST", "/signout/everywhere"): lambda site: Sample(),
@@ -649,6 +655,7 @@ def test_a_contributor_is_refused_what_her_role_does_not_allow_and_nothing_chang
         ("GET", "/workflows/preview", {}, 403),
         ("POST", "/templates/past_due", _template_form("save"), 403),
         ("POST", "/templates/past_due/reset", {}, 403),
+        ("POST", "/customers/C1/credit-hold", {"hold": "1", "note": "mine"}, 403),
     ]
     for method, path, data, status in refused:
         before = fingerprint(site)

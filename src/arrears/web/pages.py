@@ -118,6 +118,7 @@ def menu(user: User) -> list[tuple[str, str]]:
         ("/inbox", "Inbox"),
         ("/customers", "Customers"),
         ("/disputes", "Disputes"),
+        ("/credit", "Credit"),
         ("/dashboard", "Dashboard"),
     ]
     items.append(("/alerts", "Alerts"))

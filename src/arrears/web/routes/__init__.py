@@ -10,6 +10,7 @@ from . import (
     admin,
     alerts,
     auth,
+    credit,
     customers,
     dashboard,
     disputes,
@@ -31,6 +32,7 @@ for area in (
     tasks,
     inbox,
     history,
+    credit,  # before `customers`: its record's address would take /customers/…/credit-hold
     customers,
     disputes,
     imports,

@@ -19,6 +19,7 @@ from ...domain.permissions import Action, allowed
 from ...domain.users import User
 from ...services import (
     chasing,
+    credit,
     customer_admin,
     customer_record,
     customers,
@@ -29,6 +30,7 @@ from ...services import (
     tasks,
     users,
 )
+from ..credit_chart import score_chart
 from ..pages import (
     CALL_RESULTS,
     BadForm,
@@ -65,6 +67,7 @@ Selected = Annotated[tuple[str, ...], Depends(selected_invoices)]
 
 
 PAGE_SIZE = 50
+CREDIT_FLAGS = {"over_limit": "Over limit", "score_below_threshold": "Score low", "review_due": "Review due"}
 SORT_LABELS = {
     "name": "Name, A to Z",
     "-name": "Name, Z to A",
@@ -392,6 +395,7 @@ def record_page(
     record = customer_record.customer_record(web.arrears.uow(), user, external_id)
     flt = task_list.task_filter(web.arrears.uow(), user, everyone=True, customer_external_id=external_id)
     open_tasks = task_list.list_tasks(web.arrears.uow(), user, flt, limit=100).items
+    panel = credit.credit_panel(web.arrears.uow(), user, external_id, web.arrears.credit_policy())
     return render(
         request,
         "customer.html",
@@ -410,4 +414,7 @@ def record_page(
         may_link=allowed(user, Action.CREATE_TASK),
         issued=issued,
         problem=problem or FormProblem("", "", {}, ()),
+        credit=panel,
+        credit_chart=score_chart(panel.history),
+        credit_flags=CREDIT_FLAGS,
     )
