@@ -44,8 +44,10 @@ class SqlCredit:
         limit: int,
         offset: int,
     ) -> tuple[list[CreditRow], int | None]:
-        """One page of the credit page: the customers in `order` (`credit_ports.CREDIT_ORDERS`), filtered; then each
-        row's figures read for the page's ids alone, as `credit_rows` reads them."""
+        """One page of the credit page: the customers in `order` (`credit_ports.CREDIT_ORDERS`),
+        filtered; then each row's figures read for the page's ids alone, as `credit_rows` reads them.
+        The exposure (receivables.exposure) and the score that counts are joined only when the order
+        or a filter reads them."""
         c = t.customers
         owed = exposure_of().subquery("owed")
         exposure = func.coalesce(owed.c.exposure, 0)
@@ -66,14 +68,12 @@ class SqlCredit:
             "name": (c.c.name.asc(), c.c.id.asc()),
             "-name": (c.c.name.desc(), c.c.id.desc()),
         }
-        query = (
-            self._customers()
-            .outerjoin(owed, owed.c.customer_id == c.c.id)
-            .outerjoin(counts, counts.c.customer_id == c.c.id)
-            .order_by(*orders[order])
-            .limit(limit + 1)
-            .offset(offset)
-        )
+        query = self._customers()
+        if order in ("-exposure", "available") or over_limit or flagged_below is not None:
+            query = query.outerjoin(owed, owed.c.customer_id == c.c.id)  # only when read: a pass over open invoices
+        if order == "score" or flagged_below is not None:
+            query = query.outerjoin(counts, counts.c.customer_id == c.c.id)
+        query = query.order_by(*orders[order]).limit(limit + 1).offset(offset)
         if currency:
             query = query.where(c.c.currency == currency)
         if on_hold:
