@@ -14,6 +14,7 @@ from sqlalchemy import select
 from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
+from arrears.domain.credit import History, InvoiceHistory
 from arrears.domain.errors import PermissionDenied
 from arrears.services import credit, tasks
 from arrears.services.credit import CreditPolicy
@@ -190,3 +191,16 @@ def test_credit_hold_is_set_and_released_by_managers_with_the_note_on_the_timeli
             ).scalars()
         )
     assert summaries == ["Credit hold set: over limit since May", "Credit hold released: paid down"]
+
+
+def test_the_history_sums_are_those_of_each_invoice_counted_by_the_domains_rule(desk: Desk, book: Arrears) -> None:
+    with book.uow() as uow:
+        acme = uow.ledger.customer("C1")
+        beta = uow.ledger.customer("C2")
+        assert acme is not None and beta is not None
+        found = uow.credit.histories(min(acme.id, beta.id), max(acme.id, beta.id), TODAY - timedelta(days=365), TODAY)
+
+    # Acme: I2 (500.00) paid 30 days late, I1 (900.00) open 40 days past due
+    assert found[acme.id] == History.of([InvoiceHistory(500_00, 30, True), InvoiceHistory(900_00, 40, False)])
+    # Beta: B1 (200.00) paid 2 days late
+    assert found[beta.id] == History.of([InvoiceHistory(200_00, 2, True)])

@@ -14,19 +14,20 @@ from decimal import Decimal
 
 from ..domain import credit as rules
 from ..domain.alerts import AlertKind
-from ..domain.audit import SYSTEM, Actor
+from ..domain.audit import Actor
 from ..domain.credit import CreditFlag, Crossing, History
 from ..domain.errors import InvalidValue
 from ..domain.money import format_minor
 from ..domain.permissions import Action, require
-from ..domain.tasks import Task, TaskSource, TaskType
 from ..domain.users import User
 from .credit_ports import CREDIT_ORDERS, CreditRow, ScoreRow
 from .ports import UnitOfWork
 from .tasks import customer_named, record_audit
+from .workspace_ports import NewAlert
 
 UowFactory = Callable[[], UnitOfWork]
-BATCH = 1000
+BATCH = 5000
+NO_HISTORY = History(0, 0, 0, 0, 0, 0)
 HISTORY_DAYS = 365  # the behavioural score reads the invoices paid in this many days before the day
 MAX_NOTE = 2000
 
@@ -300,9 +301,13 @@ def run_credit_phase(uow_factory: UowFactory, policy: CreditPolicy, as_of: date,
 def _alerts_and_reviews(
     uow: UnitOfWork, rows: Sequence[CreditRow], policy: CreditPolicy, as_of: date, run: CreditRun
 ) -> None:
+    """Decide for each customer of the batch, then write the batch's alerts, states and review
+    tasks in a few statements."""
     now = uow.clock.now()
     states: list[tuple[int, bool, int]] = []
     closing: list[str] = []
+    raising: list[NewAlert] = []
+    reviews: list[tuple[int, int | None, str]] = []
     for row in rows:
         low = rules.score_low(row.score, row.max_score, policy.score_alert_below)
         level = rules.limit_level(row.exposure_minor, row.limit_minor, policy.limit_levels)
@@ -315,7 +320,7 @@ def _alerts_and_reviews(
                 f"{row.name}'s credit score is {row.score}{scale} ({row.score_date}), below "
                 f"{policy.score_alert_below}% of its scale"
             )
-            run.alerts_raised += _alert(uow, AlertKind.CREDIT_SCORE_LOW, score_key, message, row, now)
+            raising.append(_alert(AlertKind.CREDIT_SCORE_LOW, score_key, message, row))
         elif score_move is Crossing.CLEARED:
             closing.append(score_key)
         if limit_move is Crossing.RAISED:
@@ -323,64 +328,55 @@ def _alerts_and_reviews(
             owed = f"{format_minor(row.exposure_minor, row.currency)} {row.currency}"
             limit = f"{format_minor(row.limit_minor, row.currency)} {row.currency}"
             what = "over its credit limit" if level >= 100 else f"at {level}% of its credit limit"
-            uow.alerts.close_alerts([limit_key], now)  # a higher level replaces the lower one's alert
-            run.alerts_raised += _alert(
-                uow, AlertKind.CREDIT_LIMIT, limit_key, f"{row.name} owes {owed}, {what} of {limit}", row, now
-            )
+            if row.was_level:
+                closing.append(limit_key)  # a higher level replaces the lower one's alert
+            raising.append(_alert(AlertKind.CREDIT_LIMIT, limit_key, f"{row.name} owes {owed}, {what} of {limit}", row))
         elif limit_move is Crossing.CLEARED:
             closing.append(limit_key)
         if (low, level) != (row.was_low, row.was_level):
             states.append((row.customer_id, low, level))
         review = rules.next_review(row.last_review, row.reported_on, policy.review_days, low)
         if review is not None and review <= as_of and not row.review_open:
-            _review_task(uow, row, review, as_of)
-            run.review_tasks += 1
+            reviews.append((row.customer_id, row.collector_id, _review_description(row, review)))
     if closing:
         run.alerts_closed += uow.alerts.close_alerts(closing, now)
+    if raising:
+        run.alerts_raised += uow.alerts.raise_alerts(raising, now)
+    run.review_tasks += uow.credit.add_review_tasks(reviews, as_of, now)
     uow.credit.save_states(states, now)
 
 
-def _alert(uow: UnitOfWork, kind: AlertKind, key: str, message: str, row: CreditRow, now: datetime) -> int:
+def _alert(kind: AlertKind, key: str, message: str, row: CreditRow) -> NewAlert:
     """For the customer's collector (and the managers, who see every alert)."""
-    raised = uow.alerts.raise_alert(
-        kind.value, key, message, customer_id=row.customer_id, task_id=None, user_id=row.collector_id, at=now
-    )
-    return 1 if raised else 0
+    return NewAlert(kind.value, key, message, row.customer_id, None, row.collector_id)
 
 
-def _review_task(uow: UnitOfWork, row: CreditRow, review: date, as_of: date) -> None:
-    description = f"Credit review due since {review}: get a credit report" + (
-        f" (newest score {row.score} of {row.max_score or 100}, {row.score_date})" if row.score is not None else ""
-    )
-    task = Task(
-        id=None,
-        customer_id=row.customer_id,
-        type=TaskType.GET_CREDIT_REPORT,
-        description=description,
-        assignee_id=row.collector_id,
-        due_date=as_of,
-        source=TaskSource.RULE,
-    )
-    task_id = uow.tasks.add_task(task, None)
-    record_audit(uow, SYSTEM, "task", task_id, "created", f"Task created: {description}", row.customer_id)
+def _review_description(row: CreditRow, review: date) -> str:
+    newest = f" (newest score {row.score} of {row.max_score or 100}, {row.score_date})" if row.score is not None else ""
+    return f"Credit review due since {review}: get a credit report{newest}"
 
 
 def compute_scores(uow_factory: UowFactory, day: date, as_of: date, *, batch: int = BATCH) -> int:
     """Store every customer's behavioural score dated `day` (source `arrears`), from its history up
-    to `as_of`: the portfolio's mean lateness first (one pass), then each customer's (a second)."""
+    to `as_of` (summed in SQL per batch of customers): the portfolio's mean lateness first (one
+    pass), then each customer's score (a second); how many were computed."""
     since = as_of - timedelta(days=HISTORY_DAYS)
     histories: dict[int, History] = {}
     broken: dict[int, int] = {}
-    for rows in _rows(uow_factory, batch):
-        ids = [row.customer_id for row in rows]
+    after = 0
+    while True:
         with uow_factory() as uow:
-            found = uow.credit.invoice_histories(ids, since, as_of)
-            broken.update(uow.credit.broken_promises(ids, since))
+            ids = uow.credit.customer_ids(after_id=after, limit=batch)
+            if not ids:
+                break
+            found = uow.credit.histories(ids[0], ids[-1], since, as_of)
+            broken.update(uow.credit.broken_promises(ids[0], ids[-1], since))
         for customer_id in ids:
-            histories[customer_id] = History.of(found.get(customer_id, []))
+            histories[customer_id] = found.get(customer_id, NO_HISTORY)
+        after = ids[-1]
     amount = sum(h.amount_minor for h in histories.values())
     portfolio = Decimal(sum(h.weighted_days_late for h in histories.values())) / amount if amount else Decimal(0)
-    stored = 0
+    mean = str(portfolio.quantize(Decimal("0.1")))
     ids = list(histories)
     for start in range(0, len(ids), batch):
         scores = []
@@ -389,10 +385,10 @@ def compute_scores(uow_factory: UowFactory, day: date, as_of: date, *, batch: in
             explanation = {
                 "why": score.why(),
                 "parts": [{"name": p.name, "points": str(p.points), "why": p.why} for p in score.parts],
-                "portfolio_days_late": str(portfolio.quantize(Decimal("0.1"))),
+                "portfolio_days_late": mean,
             }
             scores.append((customer_id, day, score.score, json.dumps(explanation, ensure_ascii=False)))
         with uow_factory() as uow:
-            stored += uow.credit.add_scores(scores, uow.clock.now())
+            uow.credit.add_scores(scores, uow.clock.now())
             uow.commit()
-    return stored
+    return len(ids)

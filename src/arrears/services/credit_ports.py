@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from ..domain.credit import InvoiceHistory
+from ..domain.credit import History
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,20 +79,26 @@ class CreditStore(Protocol):
     def save_states(self, states: Sequence[tuple[int, bool, int]], at: datetime) -> None:
         """(customer id, score low, limit level) as the cycle saw them."""
 
-    def invoice_histories(
-        self, customer_ids: Sequence[int], since: date, as_of: date
-    ) -> dict[int, list[InvoiceHistory]]:
-        """Per customer: its invoices paid from `since` to `as_of` (days late from due date to the last
-        payment) and its open invoices (days past due on `as_of`)."""
+    def customer_ids(self, *, after_id: int, limit: int) -> list[int]:
+        """The ids of the customers after `after_id`, in order, at most `limit`."""
 
-    def broken_promises(self, customer_ids: Sequence[int], since: date) -> dict[int, int]: ...
+    def histories(self, first_id: int, last_id: int, since: date, as_of: date) -> dict[int, History]:
+        """Per customer with an id from `first_id` to `last_id`: the sums the behavioural score reads
+        (domain/credit.History) over its invoices paid from `since` to `as_of` (days late from due
+        date to the last payment) and its open invoices (days past due on `as_of`)."""
+
+    def broken_promises(self, first_id: int, last_id: int, since: date) -> dict[int, int]: ...
+
+    def add_review_tasks(self, tasks: Sequence[tuple[int, int | None, str]], due: date, at: datetime) -> int:
+        """Open a credit-report task per (customer id, assignee id, description), each with its
+        timeline line; how many."""
 
     def computed_since(self, day: date) -> bool:
         """Whether scores computed by Arrears are stored for `day` or later."""
 
-    def add_scores(self, scores: Sequence[tuple[int, date, int, str]], at: datetime) -> int:
+    def add_scores(self, scores: Sequence[tuple[int, date, int, str]], at: datetime) -> None:
         """Store computed scores (customer id, date, score 0-100, explanation JSON), source
-        `arrears`, one per customer and date: how many were new."""
+        `arrears`, one per customer and date (a score stored already for that date stays)."""
 
     def score_history(self, customer_id: int, limit: int) -> list[ScoreRow]:
         """The customer's scores, oldest first (the newest `limit`)."""

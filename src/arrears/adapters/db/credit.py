@@ -3,16 +3,31 @@ states and computed scores (services/credit_ports.py)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, func, or_, select, true, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ...domain.credit import InvoiceHistory
-from ...domain.tasks import TaskStatus, TaskType
+from ...domain.audit import SYSTEM
+from ...domain.credit import History
+from ...domain.tasks import TaskSource, TaskStatus, TaskType
 from ...services.credit_ports import CreditRow, ScoreRow
 from . import tables as t
 from .receivables import exposure as exposure_of
@@ -31,7 +46,15 @@ class SqlCredit:
         query = self._customers().where(c.c.id > after_id).order_by(c.c.id).limit(limit)
         if external_id is not None:
             query = query.where(c.c.external_id == external_id)
-        return self._credit_rows(self.connection.execute(query).all())
+        # A batch is every customer with an id from its first to its last: the figures are read by
+        # that range, which the indexes on customer_id serve at once (an IN list of thousands of
+        # ids costs more to send than to run).
+        return self._credit_rows(self.connection.execute(query).all(), ranged=external_id is None)
+
+    def customer_ids(self, *, after_id: int, limit: int) -> list[int]:
+        c = t.customers
+        query = select(c.c.id).where(c.c.id > after_id).order_by(c.c.id).limit(limit)
+        return list(self.connection.execute(query).scalars())
 
     def credit_page(
         self,
@@ -84,7 +107,7 @@ class SqlCredit:
             low = counts.c.score * 100 < flagged_below * func.coalesce(func.nullif(counts.c.max_score, 0), 100)
             query = query.where(or_(over, and_(counts.c.score.is_not(None), low)))
         customers = self.connection.execute(query).all()
-        rows = self._credit_rows(customers[:limit])
+        rows = self._credit_rows(customers[:limit], ranged=False)
         return rows, (offset + limit if len(customers) > limit else None)
 
     def currencies(self) -> list[str]:
@@ -116,15 +139,18 @@ class SqlCredit:
             st.c.limit_level,
         ).select_from(c.outerjoin(st, st.c.customer_id == c.c.id))
 
-    def _credit_rows(self, customers: Sequence[Any]) -> list[CreditRow]:
+    def _credit_rows(self, customers: Sequence[Any], *, ranged: bool) -> list[CreditRow]:
         ids = [row.id for row in customers]
         if not ids:
             return []
-        owed = {row.customer_id: int(row.exposure or 0) for row in self.connection.execute(exposure_of(ids))}
-        scores = self._newest_scores(ids)
-        reported = self._reported(ids)
-        behavioural = self._behavioural(ids)
-        reviews = self._reviews(ids)
+
+        def among(column: Any) -> Any:
+            return column.between(ids[0], ids[-1]) if ranged else column.in_(ids)
+
+        owed_query = exposure_of(None).where(among(t.invoices.c.customer_id))
+        owed = {row.customer_id: int(row.exposure or 0) for row in self.connection.execute(owed_query)}
+        scores, reported, behavioural = self._scores(among)
+        reviews = self._reviews(among)
         return [
             CreditRow(
                 customer_id=row.id,
@@ -165,34 +191,41 @@ class SqlCredit:
         r = ranked.subquery()
         return select(r.c.customer_id, r.c.score, r.c.max_score, r.c.date, r.c.source).where(r.c.n == 1)
 
-    def _newest_scores(self, ids: Sequence[int]) -> dict[int, tuple[int, int | None, date, str]]:
-        rows = self.connection.execute(self._counting_scores(ids))
-        return {row.customer_id: (row.score, row.max_score, row.date, row.source) for row in rows}
-
-    def _reported(self, ids: Sequence[int]) -> dict[int, date]:
-        """The date of the newest score not computed by Arrears: the last credit report."""
+    def _scores(
+        self, among: Any
+    ) -> tuple[dict[int, tuple[int, int | None, date, str]], dict[int, date], dict[int, int]]:
+        """In one statement: per customer, the score that counts, the date of the newest reported
+        score (the last credit report) and the newest behavioural score."""
         s = t.credit_scores
-        query = (
-            select(s.c.customer_id, func.max(s.c.date))
-            .where(s.c.customer_id.in_(ids), s.c.source != COMPUTED)
-            .group_by(s.c.customer_id)
+        computed = case((s.c.source == COMPUTED, 1), else_=0)
+        counting = func.row_number().over(
+            partition_by=s.c.customer_id, order_by=(computed, s.c.date.desc(), s.c.id.desc())
         )
-        found: dict[int, date] = {}
-        for customer_id, day in self.connection.execute(query):
-            found[customer_id] = date.fromisoformat(day) if isinstance(day, str) else day
-        return found
-
-    def _behavioural(self, ids: Sequence[int]) -> dict[int, int]:
-        s = t.credit_scores
-        newest = func.row_number().over(partition_by=s.c.customer_id, order_by=(s.c.date.desc(), s.c.id.desc()))
+        newest = func.row_number().over(
+            partition_by=(s.c.customer_id, computed), order_by=(s.c.date.desc(), s.c.id.desc())
+        )
         ranked = (
-            select(s.c.customer_id, s.c.score, newest.label("n"))
-            .where(s.c.customer_id.in_(ids), s.c.source == COMPUTED)
+            select(
+                s.c.customer_id, s.c.score, s.c.max_score, s.c.date, s.c.source, counting.label("n"), newest.label("m")
+            )
+            .where(among(s.c.customer_id))
             .subquery()
         )
-        return {row.customer_id: row.score for row in self.connection.execute(select(ranked).where(ranked.c.n == 1))}
+        query = select(ranked).where(or_(ranked.c.n == 1, ranked.c.m == 1))
+        scores: dict[int, tuple[int, int | None, date, str]] = {}
+        reported: dict[int, date] = {}
+        behavioural: dict[int, int] = {}
+        for customer_id, score, max_score, day, source, n, m in self.connection.execute(query):
+            if n == 1:
+                scores[customer_id] = (score, max_score, day, source)
+            if m == 1:
+                if source == COMPUTED:
+                    behavioural[customer_id] = score
+                else:
+                    reported[customer_id] = day
+        return scores, reported, behavioural
 
-    def _reviews(self, ids: Sequence[int]) -> dict[int, tuple[date | None, bool]]:
+    def _reviews(self, among: Any) -> dict[int, tuple[date | None, bool]]:
         k = t.tasks
         query = (
             select(
@@ -200,7 +233,7 @@ class SqlCredit:
                 func.max(k.c.completed_at).filter(k.c.status == TaskStatus.DONE.value).label("done_at"),
                 func.count().filter(k.c.status == TaskStatus.OPEN.value).label("open"),
             )
-            .where(k.c.customer_id.in_(ids), k.c.type == TaskType.GET_CREDIT_REPORT.value)
+            .where(among(k.c.customer_id), k.c.type == TaskType.GET_CREDIT_REPORT.value)
             .group_by(k.c.customer_id)
         )
         found: dict[int, tuple[date | None, bool]] = {}
@@ -229,8 +262,8 @@ class SqlCredit:
         if not states:
             return
         st = t.credit_states
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        statement = insert(st)
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = dialect_insert(st)
         self.connection.execute(
             statement.on_conflict_do_update(
                 index_elements=["customer_id"],
@@ -246,47 +279,56 @@ class SqlCredit:
             ],
         )
 
-    def invoice_histories(
-        self, customer_ids: Sequence[int], since: date, as_of: date
-    ) -> dict[int, list[InvoiceHistory]]:
-        if not customer_ids:
-            return {}
+    def _days(self, later: Any, earlier: Any) -> Any:
+        """Whole days from `earlier` to `later` (dates or date parameters)."""
+        if self.dialect == "postgresql":
+            return cast(later, Date) - cast(earlier, Date)
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+
+    def histories(self, first_id: int, last_id: int, since: date, as_of: date) -> dict[int, History]:
         i, p = t.invoices, t.payments
         paid_on = (
             select(p.c.invoice_id, func.max(p.c.date).label("paid_on"))
-            .where(p.c.customer_id.in_(customer_ids), p.c.invoice_id.is_not(None))
+            .where(p.c.customer_id.between(first_id, last_id), p.c.invoice_id.is_not(None))
             .group_by(p.c.invoice_id)
             .subquery()
         )
-        query = (
-            select(i.c.customer_id, i.c.amount_minor, i.c.due_date, i.c.status, paid_on.c.paid_on)
-            .outerjoin(paid_on, paid_on.c.invoice_id == i.c.id)
-            .where(
-                i.c.customer_id.in_(customer_ids),
-                or_(
-                    and_(i.c.status == "paid", paid_on.c.paid_on >= since, paid_on.c.paid_on <= as_of),
-                    is_open(i),
-                ),
-            )
+        paid = i.c.status == "paid"
+        late = case(
+            (paid, self._days(paid_on.c.paid_on, i.c.due_date)), else_=self._days(literal(as_of, Date), i.c.due_date)
         )
-        found: dict[int, list[InvoiceHistory]] = defaultdict(list)
-        for row in self.connection.execute(query):
-            if row.status == "paid":
-                found[row.customer_id].append(InvoiceHistory(row.amount_minor, (row.paid_on - row.due_date).days, True))
-            else:
-                found[row.customer_id].append(
-                    InvoiceHistory(row.amount_minor, max(0, (as_of - row.due_date).days), False)
-                )
-        return found
+        late_days = case((late > 0, late), else_=0)
+        counted = or_(paid, late > 0)
+        rows = (
+            select(
+                i.c.customer_id,
+                func.count().filter(counted).label("counted"),
+                func.coalesce(func.sum(i.c.amount_minor).filter(counted), 0).label("amount"),
+                func.coalesce(func.sum(i.c.amount_minor * late_days).filter(counted), 0).label("weighted"),
+                func.count().filter(paid).label("paid"),
+                func.count().filter(and_(paid, late > 0)).label("paid_late"),
+                func.coalesce(func.max(late_days).filter(~paid), 0).label("oldest"),
+            )
+            .select_from(i.outerjoin(paid_on, paid_on.c.invoice_id == i.c.id))
+            .where(
+                i.c.customer_id.between(first_id, last_id),
+                or_(and_(paid, paid_on.c.paid_on >= since, paid_on.c.paid_on <= as_of), is_open(i)),
+            )
+            .group_by(i.c.customer_id)
+        )
+        return {
+            row.customer_id: History(
+                int(row.counted), int(row.amount), int(row.weighted), int(row.paid), int(row.paid_late), int(row.oldest)
+            )
+            for row in self.connection.execute(rows)
+        }
 
-    def broken_promises(self, customer_ids: Sequence[int], since: date) -> dict[int, int]:
-        if not customer_ids:
-            return {}
+    def broken_promises(self, first_id: int, last_id: int, since: date) -> dict[int, int]:
         k = t.tasks
         query = (
             select(k.c.customer_id, func.count())
             .where(
-                k.c.customer_id.in_(customer_ids),
+                k.c.customer_id.between(first_id, last_id),
                 k.c.type == TaskType.EXPECTED_PAYMENT.value,
                 k.c.outcome == "broken",
                 k.c.expected_date >= since,
@@ -295,18 +337,61 @@ class SqlCredit:
         )
         return {row[0]: int(row[1]) for row in self.connection.execute(query)}
 
+    def add_review_tasks(self, tasks: Sequence[tuple[int, int | None, str]], due: date, at: datetime) -> int:
+        """One open `get_credit_report` task (source `rule`) per (customer id, assignee id,
+        description), with its "Task created" line on the timeline: two statements for them all."""
+        if not tasks:
+            return 0
+        k, a = t.tasks, t.audit_log
+        created = self.connection.execute(
+            insert(k).returning(k.c.id, k.c.customer_id, k.c.description, sort_by_parameter_order=True),
+            [
+                {
+                    "customer_id": customer_id,
+                    "type": TaskType.GET_CREDIT_REPORT.value,
+                    "description": description,
+                    "assignee_id": assignee_id,
+                    "due_date": due,
+                    "status": TaskStatus.OPEN.value,
+                    "source": TaskSource.RULE.value,
+                    "created_at": at,
+                    "updated_at": at,
+                }
+                for customer_id, assignee_id, description in tasks
+            ],
+        ).all()
+        self.connection.execute(
+            insert(a),
+            [
+                {
+                    "at": at,
+                    "actor_kind": SYSTEM.kind.value,
+                    "actor_id": None,
+                    "actor_name": SYSTEM.name,
+                    "entity": "task",
+                    "entity_id": str(row.id),
+                    "customer_id": row.customer_id,
+                    "action": "created",
+                    "summary": f"Task created: {row.description}",
+                    "changes": None,
+                }
+                for row in created
+            ],
+        )
+        return len(created)
+
     def computed_since(self, day: date) -> bool:
         s = t.credit_scores
         query = select(s.c.id).where(s.c.source == COMPUTED, s.c.date >= day).limit(1)
         return self.connection.execute(query).first() is not None
 
-    def add_scores(self, scores: Sequence[tuple[int, date, int, str]], at: datetime) -> int:
+    def add_scores(self, scores: Sequence[tuple[int, date, int, str]], at: datetime) -> None:
         if not scores:
-            return 0
+            return
         s = t.credit_scores
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        statement = insert(s).on_conflict_do_nothing(index_elements=["customer_id", "date", "source"]).returning(s.c.id)
-        result = self.connection.execute(
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = dialect_insert(s).on_conflict_do_nothing(index_elements=["customer_id", "date", "source"])
+        self.connection.execute(
             statement,
             [
                 {
@@ -322,7 +407,6 @@ class SqlCredit:
                 for customer_id, day, score, explanation in scores
             ],
         )
-        return len(result.all())
 
     def score_history(self, customer_id: int, limit: int) -> list[ScoreRow]:
         s = t.credit_scores
