@@ -3,7 +3,7 @@ states and computed scores (services/credit_ports.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -46,10 +46,15 @@ class SqlCredit:
         query = self._customers().where(c.c.id > after_id).order_by(c.c.id).limit(limit)
         if external_id is not None:
             query = query.where(c.c.external_id == external_id)
-        # A batch is every customer with an id from its first to its last: the figures are read by
-        # that range, which the indexes on customer_id serve at once (an IN list of thousands of
-        # ids costs more to send than to run).
-        return self._credit_rows(self.connection.execute(query).all(), ranged=external_id is None)
+        if external_id is not None:
+            return self._credit_rows(self.connection.execute(query).all())
+        # A batch is every customer with an id from its first to its last: its figures are read in
+        # one statement over that range, which the indexes on customer_id serve at once (an IN
+        # list of thousands of ids costs more to send than to run).
+        ids = self.customer_ids(after_id=after_id, limit=limit)
+        if not ids:
+            return []
+        return self._figures(lambda column: column.between(ids[0], ids[-1]))
 
     def customer_ids(self, *, after_id: int, limit: int) -> list[int]:
         c = t.customers
@@ -107,7 +112,7 @@ class SqlCredit:
             low = counts.c.score * 100 < flagged_below * func.coalesce(func.nullif(counts.c.max_score, 0), 100)
             query = query.where(or_(over, and_(counts.c.score.is_not(None), low)))
         customers = self.connection.execute(query).all()
-        rows = self._credit_rows(customers[:limit], ranged=False)
+        rows = self._credit_rows(customers[:limit])
         return rows, (offset + limit if len(customers) > limit else None)
 
     def currencies(self) -> list[str]:
@@ -139,18 +144,79 @@ class SqlCredit:
             st.c.limit_level,
         ).select_from(c.outerjoin(st, st.c.customer_id == c.c.id))
 
-    def _credit_rows(self, customers: Sequence[Any], *, ranged: bool) -> list[CreditRow]:
+    def _credit_rows(self, customers: Sequence[Any]) -> list[CreditRow]:
+        """The figures of `customers` (rows of `_customers()`), in their order."""
         ids = [row.id for row in customers]
         if not ids:
             return []
+        found = {row.customer_id: row for row in self._figures(lambda column: column.in_(ids))}
+        return [found[customer_id] for customer_id in ids if customer_id in found]
 
-        def among(column: Any) -> Any:
-            return column.between(ids[0], ids[-1]) if ranged else column.in_(ids)
-
-        owed_query = exposure_of(None).where(among(t.invoices.c.customer_id))
-        owed = {row.customer_id: int(row.exposure or 0) for row in self.connection.execute(owed_query)}
-        scores, reported, behavioural = self._scores(among)
-        reviews = self._reviews(among)
+    def _figures(self, among: Callable[[Any], Any]) -> list[CreditRow]:
+        """In one statement, the credit figures of the customers whose id is `among` (a range, or a
+        page's ids): limit, exposure, the score that counts, the last report, the behavioural score,
+        hold, reviews, the state the cycle last saw; by id."""
+        c, s, k = t.customers, t.credit_scores, t.tasks
+        owed = exposure_of(None).where(among(t.invoices.c.customer_id)).subquery("owed")
+        computed = case((s.c.source == COMPUTED, 1), else_=0)
+        ranked = select(
+            s.c.customer_id,
+            s.c.score,
+            s.c.max_score,
+            s.c.date,
+            s.c.source,
+            func.row_number()
+            .over(partition_by=s.c.customer_id, order_by=(computed, s.c.date.desc(), s.c.id.desc()))
+            .label("n"),
+            func.row_number()
+            .over(partition_by=(s.c.customer_id, computed), order_by=(s.c.date.desc(), s.c.id.desc()))
+            .label("m"),
+        ).where(among(s.c.customer_id))
+        r = ranked.subquery("ranked")
+        counts, ours = r.c.n == 1, and_(r.c.m == 1, r.c.source == COMPUTED)
+        scores = (
+            select(
+                r.c.customer_id,
+                func.max(r.c.score).filter(counts).label("score"),
+                func.max(r.c.max_score).filter(counts).label("max_score"),
+                func.max(r.c.date).filter(counts).label("score_date"),
+                func.max(r.c.source).filter(counts).label("source"),
+                func.max(r.c.date).filter(and_(r.c.m == 1, r.c.source != COMPUTED)).label("reported"),
+                func.max(r.c.score).filter(ours).label("behavioural"),
+            )
+            .where(or_(r.c.n == 1, r.c.m == 1))
+            .group_by(r.c.customer_id)
+            .subquery("scores")
+        )
+        reviews = (
+            select(
+                k.c.customer_id,
+                func.max(k.c.completed_at).filter(k.c.status == TaskStatus.DONE.value).label("done_at"),
+                func.count().filter(k.c.status == TaskStatus.OPEN.value).label("open"),
+            )
+            .where(among(k.c.customer_id), k.c.type == TaskType.GET_CREDIT_REPORT.value)
+            .group_by(k.c.customer_id)
+            .subquery("reviews")
+        )
+        query = (
+            self._customers()
+            .add_columns(
+                owed.c.exposure,
+                scores.c.score,
+                scores.c.max_score,
+                scores.c.score_date,
+                scores.c.source,
+                scores.c.reported,
+                scores.c.behavioural,
+                reviews.c.done_at,
+                reviews.c.open,
+            )
+            .outerjoin(owed, owed.c.customer_id == c.c.id)
+            .outerjoin(scores, scores.c.customer_id == c.c.id)
+            .outerjoin(reviews, reviews.c.customer_id == c.c.id)
+            .where(among(c.c.id))
+            .order_by(c.c.id)
+        )
         return [
             CreditRow(
                 customer_id=row.id,
@@ -159,21 +225,21 @@ class SqlCredit:
                 currency=row.currency,
                 collector_id=row.collector_id,
                 limit_minor=row.credit_limit_minor,
-                exposure_minor=owed.get(row.id, 0),
-                score=scores[row.id][0] if row.id in scores else None,
-                max_score=scores[row.id][1] if row.id in scores else None,
-                score_date=scores[row.id][2] if row.id in scores else None,
-                score_source=scores[row.id][3] if row.id in scores else None,
-                reported_on=reported.get(row.id),
-                behavioural_score=behavioural.get(row.id),
+                exposure_minor=int(row.exposure or 0),
+                score=row.score,
+                max_score=row.max_score,
+                score_date=_day(row.score_date),
+                score_source=row.source,
+                reported_on=_day(row.reported),
+                behavioural_score=row.behavioural,
                 credit_hold=bool(row.credit_hold),
                 hold_note=row.credit_hold_note,
-                last_review=reviews.get(row.id, (None, False))[0],
-                review_open=reviews.get(row.id, (None, False))[1],
+                last_review=_stamp(row.done_at).date() if row.done_at is not None else None,
+                review_open=bool(row.open),
                 was_low=bool(row.score_low),
                 was_level=int(row.limit_level or 0),
             )
-            for row in customers
+            for row in self.connection.execute(query)
         ]
 
     @staticmethod
@@ -190,59 +256,6 @@ class SqlCredit:
             ranked = ranked.where(s.c.customer_id.in_(ids))
         r = ranked.subquery()
         return select(r.c.customer_id, r.c.score, r.c.max_score, r.c.date, r.c.source).where(r.c.n == 1)
-
-    def _scores(
-        self, among: Any
-    ) -> tuple[dict[int, tuple[int, int | None, date, str]], dict[int, date], dict[int, int]]:
-        """In one statement: per customer, the score that counts, the date of the newest reported
-        score (the last credit report) and the newest behavioural score."""
-        s = t.credit_scores
-        computed = case((s.c.source == COMPUTED, 1), else_=0)
-        counting = func.row_number().over(
-            partition_by=s.c.customer_id, order_by=(computed, s.c.date.desc(), s.c.id.desc())
-        )
-        newest = func.row_number().over(
-            partition_by=(s.c.customer_id, computed), order_by=(s.c.date.desc(), s.c.id.desc())
-        )
-        ranked = (
-            select(
-                s.c.customer_id, s.c.score, s.c.max_score, s.c.date, s.c.source, counting.label("n"), newest.label("m")
-            )
-            .where(among(s.c.customer_id))
-            .subquery()
-        )
-        query = select(ranked).where(or_(ranked.c.n == 1, ranked.c.m == 1))
-        scores: dict[int, tuple[int, int | None, date, str]] = {}
-        reported: dict[int, date] = {}
-        behavioural: dict[int, int] = {}
-        for customer_id, score, max_score, day, source, n, m in self.connection.execute(query):
-            if n == 1:
-                scores[customer_id] = (score, max_score, day, source)
-            if m == 1:
-                if source == COMPUTED:
-                    behavioural[customer_id] = score
-                else:
-                    reported[customer_id] = day
-        return scores, reported, behavioural
-
-    def _reviews(self, among: Any) -> dict[int, tuple[date | None, bool]]:
-        k = t.tasks
-        query = (
-            select(
-                k.c.customer_id,
-                func.max(k.c.completed_at).filter(k.c.status == TaskStatus.DONE.value).label("done_at"),
-                func.count().filter(k.c.status == TaskStatus.OPEN.value).label("open"),
-            )
-            .where(among(k.c.customer_id), k.c.type == TaskType.GET_CREDIT_REPORT.value)
-            .group_by(k.c.customer_id)
-        )
-        found: dict[int, tuple[date | None, bool]] = {}
-        for row in self.connection.execute(query):
-            done_at = row.done_at
-            if isinstance(done_at, str):  # SQLite's max() of a timestamp is its text
-                done_at = datetime.fromisoformat(done_at)
-            found[row.customer_id] = (done_at.date() if done_at is not None else None, row.open > 0)
-        return found
 
     def set_hold(self, customer_id: int, hold: bool, note: str | None, user_id: int | None, at: datetime) -> None:
         c = t.customers
@@ -417,3 +430,13 @@ class SqlCredit:
             .limit(limit)
         ).all()
         return [ScoreRow(*row) for row in reversed(rows)]
+
+
+def _day(value: Any) -> date | None:
+    """A date from an aggregate (SQLite gives its text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _stamp(value: Any) -> datetime:
+    """A timestamp from an aggregate (SQLite gives its text)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
