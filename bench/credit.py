@@ -68,7 +68,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from arrears.adapters.clock import FixedClock
 from arrears.adapters.db.credit import SqlCredit
 from arrears.adapters.db.workspace.alerts import SqlAlerts
-from arrears.adapters.db.workspace.tasks import SqlTasks
 from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
 from arrears.domain import credit as rules
@@ -415,17 +414,15 @@ class Parts:
 
     WATCHED = (
         (SqlCredit, "credit_rows"),
-        (SqlCredit, "_newest_scores"),
-        (SqlCredit, "_reported"),
-        (SqlCredit, "_behavioural"),
-        (SqlCredit, "_reviews"),
-        (SqlCredit, "invoice_histories"),
+        (SqlCredit, "_figures"),
+        (SqlCredit, "customer_ids"),
+        (SqlCredit, "histories"),
         (SqlCredit, "broken_promises"),
         (SqlCredit, "add_scores"),
+        (SqlCredit, "add_review_tasks"),
         (SqlCredit, "save_states"),
-        (SqlAlerts, "raise_alert"),
+        (SqlAlerts, "raise_alerts"),
         (SqlAlerts, "close_alerts"),
-        (SqlTasks, "add_task"),
     )
 
     def __init__(self) -> None:
@@ -474,13 +471,13 @@ class Parts:
 
 
 def describe(parts: dict[str, tuple[float, int]], total: float) -> str:
-    """The parts of a call, largest first; credit_rows' own statements (customers and exposure)
-    are what it took beyond the four helpers it calls."""
+    """The parts of a call, largest first; credit_rows' own time is the batch's ids and its rows
+    built in Python, beyond the one statement of `_figures` it calls."""
     found = dict(parts)
     if "SqlCredit.credit_rows" in found:
-        helpers = sum(found.get(f"SqlCredit.{name}", (0.0, 0))[0] for name in _HELPERS)
+        inner = found.get("SqlCredit._figures", (0.0, 0))[0]
         seconds, calls = found["SqlCredit.credit_rows"]
-        found["SqlCredit.credit_rows: customers + exposure + rows"] = (seconds - helpers, calls)
+        found["SqlCredit.credit_rows: the batch's ids"] = (seconds - inner, calls)
         del found["SqlCredit.credit_rows"]
     measured = sum(seconds for seconds, _ in found.values())
     found["the rest (the service's Python, units of work)"] = (total - measured, 0)
@@ -488,9 +485,6 @@ def describe(parts: dict[str, tuple[float, int]], total: float) -> str:
     return "; ".join(
         f"{label} {seconds:.2f} s" + (f" ({calls:,} calls)" if calls else "") for label, (seconds, calls) in ordered
     )
-
-
-_HELPERS = ("_newest_scores", "_reported", "_behavioural", "_reviews")
 
 
 def run_cli(url: str) -> Timed:
