@@ -198,7 +198,7 @@ def test_a_manager_imports_invoices_with_mistakes_then_customers(showcase: Serve
     known = next(line for line in exported if line.startswith(show.promised + ","))
     new = (
         "CUST-0061,Harborview Logistics LLC,USD,30,15000.00,alex,"
-        "ap@harborview-logistics.example.com,+1 206 555 0142,smb;us,false"
+        "ap@harborview-logistics.example.com,+1 206 555 0142,smb;us,false,false"
     )
     good = "\n".join([exported[0], known, new, ""]).encode()
     page.get_by_label("What the file holds").select_option("customers")
