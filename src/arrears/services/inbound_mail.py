@@ -18,7 +18,7 @@ storing anything twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..domain import inbound
@@ -185,12 +185,6 @@ def clear_flag(uow: UnitOfWork, user: User, address: str) -> bool:
             record_audit(uow, user, "bounced_address", wanted, "cleared", f"Reminders to {wanted} again", None)
             uow.commit()
     return cleared
-
-
-def flagged(uow: UnitOfWork, addresses: Sequence[str]) -> set[str]:
-    """Which of `addresses` are flagged (lower-cased): reminders skip them."""
-    with uow:
-        return uow.mail.flagged_addresses(addresses)
 
 
 def _audit(uow: UnitOfWork, received_id: int, action: str, summary: str, customer_id: int | None) -> None:
