@@ -5,6 +5,8 @@ write; rejecting resumes the chasing; the reason codes of ARREARS_DISPUTE_REASON
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -160,3 +162,24 @@ def test_the_reasons_of_arrears_dispute_reasons_are_in_force_over_the_stored_one
 def test_a_bad_code_in_arrears_dispute_reasons_stops_the_start() -> None:
     with pytest.raises(InvalidValue, match="ARREARS_DISPUTE_REASONS: 'Wrong Site' is not a reason code"):
         bootstrap(Settings(database_url="sqlite://", dispute_reasons="pricing,Wrong Site"))
+
+
+def test_four_managers_resolving_one_dispute_at_once_record_one_credit_note(ledger: Ledger, disputed: int) -> None:
+    """Real concurrent writers (on PostgreSQL, four connections; SQLite serialises them): the
+    customer's lock and the dispute's status let one resolution through, the others are refused."""
+    barrier = threading.Barrier(4)
+
+    def resolve(_: int) -> str:
+        barrier.wait()
+        try:
+            disputes.close_dispute(ledger.arrears.uow(), TERMINAL, disputed, "resolved", "Agreed", credit_note="60.00")
+        except Conflict:
+            return "refused"
+        return "resolved"
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = sorted(pool.map(resolve, range(4)))
+
+    assert outcomes == ["refused", "refused", "refused", "resolved"]
+    assert ledger.invoice("I1") == ("open", "140.00")
+    assert [note["amount"] for note in ledger.exported_rows("credit-notes")] == ["60.00"]
