@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..domain.disputes import DisputeStatus
+from ..domain.disputes import EXPORT_FIELDS, DisputeStatus
 from ..domain.money import format_minor
 from ..services import disputes
 from ..services.workspace_ports import DisputeRow
@@ -24,23 +24,7 @@ disputes_app = typer.Typer(
 app.add_typer(disputes_app, name="disputes")
 
 # The fields of `arrears export disputes`, and what the dispute list adds.
-COLUMNS = (
-    "id",
-    "customer_external_id",
-    "invoice_external_id",
-    "reason",
-    "amount",
-    "currency",
-    "owner",
-    "status",
-    "resolution",
-    "note",
-    "created_at",
-    "closed_at",
-    "customer_name",
-    "invoice_number",
-    "source",
-)
+COLUMNS = (*EXPORT_FIELDS, "customer_name", "invoice_number", "source")
 TABLE_COLUMNS = ("id", "customer_external_id", "invoice_external_id", "reason", "amount", "currency", "owner", "status")
 
 Note = Annotated[

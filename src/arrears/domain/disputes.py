@@ -37,6 +37,23 @@ WRITE_OFF_REASON = "write_off"
 _REASON = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
+# The fields of a dispute in `arrears export disputes` (docs/csv.md), in order.
+EXPORT_FIELDS: tuple[str, ...] = (
+    "id",
+    "customer_external_id",
+    "invoice_external_id",
+    "reason",
+    "amount",
+    "currency",
+    "owner",
+    "status",
+    "resolution",
+    "note",
+    "created_at",
+    "closed_at",
+)
+
+
 class DisputeStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, func, literal, null, select, union_all
 
+from ...domain.disputes import EXPORT_FIELDS
 from ...domain.money import format_minor
 from . import tables as t
 
@@ -302,20 +303,7 @@ def _disputes() -> tuple[list[str], Select[Any], Callable[[Any], tuple[Any, ...]
         .outerjoin(u, u.c.id == d.c.owner_id)
         .order_by(d.c.id)
     )
-    header = [
-        "id",
-        "customer_external_id",
-        "invoice_external_id",
-        "reason",
-        "amount",
-        "currency",
-        "owner",
-        "status",
-        "resolution",
-        "note",
-        "created_at",
-        "closed_at",
-    ]
+    header = list(EXPORT_FIELDS)
     return (
         header,
         query,
