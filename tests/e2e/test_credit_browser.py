@@ -17,7 +17,7 @@ from sqlalchemy import select
 from arrears.adapters.db import tables as t
 from arrears.services import credit
 from tests.browser import SCREENSHOTS, serving_showcase, sign_in
-from tests.e2e.test_web_browser_a11y import OVERFLOWING, problems_of
+from tests.e2e.test_web_browser_a11y import phone_problems, problems_of
 from tests.e2e.test_web_credit import with_credit
 from tests.showcase import PASSWORD, Showcase
 from tests.web import Site
@@ -60,22 +60,8 @@ def test_a_manager_finds_a_customer_on_the_credit_page_and_puts_it_on_hold(
 def test_the_credit_pages_fit_a_phone(served: tuple[Site, str], browser: playwright.Browser, tmp_path: Path) -> None:
     site, base = served
     with_credit(site, tmp_path)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    context.set_default_timeout(10_000)
-    phone = context.new_page()
-    found = {}
-    try:
-        sign_in(phone, base, "morgan")
-        for path in ("/credit", "/credit?flagged=on", "/customers/C1", "/customers/C3"):
-            phone.goto(f"{base}{path}")
-            phone.wait_for_selector("h1")
-            width = phone.evaluate("document.documentElement.scrollWidth")
-            problems = [*problems_of(phone), *(["wider than the phone"] if width > 391 else [])]
-            problems += phone.evaluate(OVERFLOWING)
-            if problems:
-                found[path] = problems
-    finally:
-        context.close()
+
+    found = phone_problems(browser, base, "morgan", ("/credit", "/credit?flagged=on", "/customers/C1", "/customers/C3"))
 
     assert found == {}
 

@@ -18,7 +18,7 @@ from arrears.adapters.db import tables as t
 from arrears.adapters.imap import mailbox_from_url
 from arrears.services import inbound_mail, mail_inbox
 from tests.browser import SCREENSHOTS, serving_showcase, sign_in
-from tests.e2e.test_web_browser_a11y import OVERFLOWING, problems_of
+from tests.e2e.test_web_browser_a11y import phone_problems, problems_of
 from tests.e2e.test_web_inbox import OURS, raw_mail, receive, sent_to_acme
 from tests.imap import ImapFolder
 from tests.showcase import NOW, PASSWORD, Showcase
@@ -70,22 +70,9 @@ def test_the_inbox_pages_fit_a_phone_and_pass_the_checks_for_a_manager(
 ) -> None:
     site, base = served
     received_id = receive(site, raw_mail(sender="Someone <someone@nowhere.test>", subject="Who do I pay?" * 8))
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    context.set_default_timeout(10_000)
-    phone = context.new_page()
-    try:
-        sign_in(phone, base, "morgan")
-        found = {}
-        for path in ("/inbox", "/inbox?view=unmatched", "/inbox?view=all&unread=1", f"/inbox/{received_id}"):
-            phone.goto(f"{base}{path}")
-            phone.wait_for_selector("h1")
-            width = phone.evaluate("document.documentElement.scrollWidth")
-            problems = [*problems_of(phone), *(["wider than the phone"] if width > 391 else [])]
-            problems += phone.evaluate(OVERFLOWING)
-            if problems:
-                found[path] = problems
-    finally:
-        context.close()
+
+    paths = ("/inbox", "/inbox?view=unmatched", "/inbox?view=all&unread=1", f"/inbox/{received_id}")
+    found = phone_problems(browser, base, "morgan", paths)
 
     assert found == {}
 

@@ -8,6 +8,7 @@ technology; there is exactly one h1, and the headings never skip a level going d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -217,3 +218,25 @@ def test_no_table_hides_columns_on_a_laptop_or_a_phone(
         context.close()
 
     assert hidden == {}
+
+
+def phone_problems(browser: playwright.Browser, base: str, user: str, paths: Sequence[str]) -> dict[str, list[str]]:
+    """Each of `paths` opened on a phone (390 px) by `user`: its problems (the checks above, a page
+    wider than the phone, a table overflowing its card), for the pages that have any."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(10_000)
+    phone = context.new_page()
+    found: dict[str, list[str]] = {}
+    try:
+        sign_in(phone, base, user)
+        for path in paths:
+            phone.goto(f"{base}{path}")
+            phone.wait_for_selector("h1")
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            problems = [*problems_of(phone), *(["wider than the phone"] if width > 391 else [])]
+            problems += phone.evaluate(OVERFLOWING)
+            if problems:
+                found[path] = problems
+    finally:
+        context.close()
+    return found
