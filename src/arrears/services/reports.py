@@ -1,0 +1,316 @@
+"""The management reports over a period (docs/reports.md): DSO, CEI and their trend by month,
+promises to pay, disputes by reason, and each collector's work. The formulas are in
+domain/reports.py; every figure is per currency, never summed across currencies.
+
+Each report is a value with `as_dict()`, the JSON document of the contract (amounts as decimal
+strings, ratios as numbers with one decimal or null), which the CLI, the API and the pages print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..domain import reports as rules
+from ..domain.money import format_minor
+from ..domain.reports import Period, Receivables
+from ..domain.tasks import CallResult
+from .ports import UnitOfWork
+
+# The currency of an empty report: there is no ledger to take one from.
+EMPTY_CURRENCY = "USD"
+CALL_OUTCOMES = tuple(r.value for r in CallResult)
+
+
+def _number(value: Decimal | None) -> float | None:
+    """A one-decimal ratio as a JSON number (45.3), or null. The Decimal is already rounded: its
+    float prints the same digits."""
+    return None if value is None else float(value)
+
+
+def _span(period: Period) -> dict[str, str]:
+    return {"from": period.start.isoformat(), "to": period.end.isoformat()}
+
+
+def _instants(period: Period, timezone: str) -> tuple[datetime, datetime]:
+    """The period as [since, until) in UTC: from midnight of its first day to midnight after its
+    last, in the workspace's time zone."""
+    zone = ZoneInfo(timezone)
+    since = datetime.combine(period.start, time(), zone)
+    until = datetime.combine(period.end + timedelta(days=1), time(), zone)
+    return since, until
+
+
+# -- DSO and CEI ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceivablesLine:
+    """One currency's DSO and CEI figures over one period."""
+
+    currency: str
+    period: Period
+    figures: Receivables
+
+    @property
+    def dso(self) -> rules.Dso:
+        return rules.dso(self.figures, self.period.days)
+
+    @property
+    def cei(self) -> Decimal | None:
+        return rules.cei(self.figures)
+
+    def dso_dict(self) -> dict[str, Any]:
+        dso = self.dso
+        return {
+            "currency": self.currency,
+            **_span(self.period),
+            "dso": _number(dso.dso),
+            "best_possible_dso": _number(dso.best_possible_dso),
+            "add": _number(dso.add),
+            "sales": format_minor(self.figures.sales, self.currency),
+            "ar": format_minor(self.figures.closing, self.currency),
+            "current_ar": format_minor(self.figures.current, self.currency),
+        }
+
+    def month_dict(self) -> dict[str, Any]:
+        """One month of a trend: its DSO figures and its CEI."""
+        document = self.dso_dict()
+        del document["currency"]
+        return {**document, "cei": _number(self.cei), "opening_ar": format_minor(self.figures.opening, self.currency)}
+
+    def cei_dict(self) -> dict[str, Any]:
+        return {
+            "currency": self.currency,
+            **_span(self.period),
+            "cei": _number(self.cei),
+            "opening_ar": format_minor(self.figures.opening, self.currency),
+            "sales": format_minor(self.figures.sales, self.currency),
+            "closing_ar": format_minor(self.figures.closing, self.currency),
+            "current_ar": format_minor(self.figures.current, self.currency),
+        }
+
+
+def receivables(uow: UnitOfWork, period: Period) -> list[ReceivablesLine]:
+    """One line per currency of the ledger (one in USD with zeros on an empty ledger)."""
+    with uow:
+        figures = uow.reports.receivables([period])
+    if not figures:
+        return [ReceivablesLine(EMPTY_CURRENCY, period, Receivables(0, 0, 0, 0))]
+    return [ReceivablesLine(currency, period, lines[0]) for currency, lines in figures.items()]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """DSO and CEI by calendar month, per currency: one statement for every month."""
+
+    period: Period
+    lines: dict[str, list[ReceivablesLine]]
+
+    def as_dict(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "currency": currency,
+                **_span(self.period),
+                "months": [line.month_dict() for line in lines],
+            }
+            for currency, lines in self.lines.items()
+        ]
+
+
+def trend(uow: UnitOfWork, period: Period) -> Trend:
+    months = period.months()
+    with uow:
+        figures = uow.reports.receivables(months)
+    if not figures:
+        figures = {EMPTY_CURRENCY: [Receivables(0, 0, 0, 0)] * len(months)}
+    return Trend(
+        period,
+        {
+            currency: [ReceivablesLine(currency, m, f) for m, f in zip(months, lines, strict=True)]
+            for currency, lines in figures.items()
+        },
+    )
+
+
+# -- promises ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PromiseLine:
+    currency: str
+    kept: int = 0
+    broken: int = 0
+    open: int = 0
+    closed_by_hand: int = 0
+    promised_minor: int = 0
+    kept_minor: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "currency": self.currency,
+            "kept": self.kept,
+            "broken": self.broken,
+            "open": self.open,
+            "closed_by_hand": self.closed_by_hand,
+            "kept_rate": _number(rules.kept_rate(self.kept, self.broken)),
+            "promised": format_minor(self.promised_minor, self.currency),
+            "kept_amount": format_minor(self.kept_minor, self.currency),
+        }
+
+
+@dataclass(frozen=True)
+class PromisesReport:
+    period: Period
+    rows: list[PromiseLine]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**_span(self.period), "rows": [row.as_dict() for row in self.rows]}
+
+
+def promises(uow: UnitOfWork, period: Period) -> PromisesReport:
+    """Promises to pay whose date falls in the period, per currency: kept, broken, still open (and
+    closed by hand, which count in neither), with the kept rate and the amounts promised and kept."""
+    with uow:
+        counts = uow.reports.promises(period.start, period.end)
+    lines: dict[str, PromiseLine] = {}
+    for row in counts:
+        line = lines.setdefault(row.currency, PromiseLine(row.currency))
+        setattr(line, "closed_by_hand" if row.state == "done" else row.state, row.number)
+        line.promised_minor += row.amount_minor
+        if row.state == "kept":
+            line.kept_minor = row.amount_minor
+    return PromisesReport(period, [lines[c] for c in sorted(lines)])
+
+
+# -- disputes ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class DisputeLine:
+    reason: str
+    currency: str
+    opened: int = 0
+    amount_minor: int = 0
+    resolved: int = 0
+    rejected: int = 0
+    open: int = 0
+    open_minor: int = 0
+    days_to_resolve: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "currency": self.currency,
+            "opened": self.opened,
+            "amount": format_minor(self.amount_minor, self.currency),
+            "resolved": self.resolved,
+            "rejected": self.rejected,
+            "open": self.open,
+            "open_amount": format_minor(self.open_minor, self.currency),
+            "median_days_to_resolve": _number(rules.median_days(self.days_to_resolve)),
+        }
+
+
+@dataclass(frozen=True)
+class DisputesReport:
+    period: Period
+    rows: list[DisputeLine]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**_span(self.period), "rows": [row.as_dict() for row in self.rows]}
+
+
+def disputes(uow: UnitOfWork, period: Period, timezone: str) -> DisputesReport:
+    """Per reason code and currency: disputes opened in the period and their amount, resolved and
+    rejected in it, open at its end, and the median days from opening to resolving (the calendar
+    days between the two dates in the workspace's time zone) of those resolved in it. Rows by the
+    number opened, most first."""
+    since, until = _instants(period, timezone)
+    zone = ZoneInfo(timezone)
+    with uow:
+        activity = uow.reports.disputes(since, until)
+    lines: dict[tuple[str, str], DisputeLine] = {}
+
+    def line(reason: str, currency: str) -> DisputeLine:
+        return lines.setdefault((reason, currency), DisputeLine(reason, currency))
+
+    for row in activity.opened:
+        opened = line(row.reason, row.currency)
+        opened.opened, opened.amount_minor = row.number, row.amount_minor
+    for row in activity.open_at_end:
+        still = line(row.reason, row.currency)
+        still.open, still.open_minor = row.number, row.amount_minor
+    for closed in activity.closed:
+        target = line(closed.reason, closed.currency)
+        if closed.status == "rejected":
+            target.rejected += 1
+            continue
+        target.resolved += 1
+        days = (closed.closed_at.astimezone(zone).date() - closed.opened_at.astimezone(zone).date()).days
+        target.days_to_resolve.append(days)
+    rows = sorted(lines.values(), key=lambda r: (-r.opened, -r.open, r.reason, r.currency))
+    return DisputesReport(period, rows)
+
+
+# -- the team's work ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductivityLine:
+    user: str | None  # None: the customers without a collector
+    tasks_completed: int
+    calls: dict[str, int]
+    promises_taken: int
+    emails_sent: int
+    collected: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        calls = {outcome: self.calls.get(outcome, 0) for outcome in CALL_OUTCOMES}
+        calls |= {k: v for k, v in sorted(self.calls.items()) if k not in calls}
+        return {
+            "user": self.user,
+            "tasks_completed": self.tasks_completed,
+            "calls": calls,
+            "promises_taken": self.promises_taken,
+            "emails_sent": self.emails_sent,
+            "collected": {c: format_minor(m, c) for c, m in sorted(self.collected.items())},
+        }
+
+
+@dataclass(frozen=True)
+class ProductivityReport:
+    period: Period
+    rows: list[ProductivityLine]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**_span(self.period), "rows": [row.as_dict() for row in self.rows]}
+
+    def currencies(self) -> list[str]:
+        return sorted({c for row in self.rows for c in row.collected})
+
+    def call_outcomes(self) -> list[str]:
+        extra = sorted({k for row in self.rows for k in row.calls} - set(CALL_OUTCOMES))
+        return [*CALL_OUTCOMES, *extra]
+
+
+def productivity(uow: UnitOfWork, period: Period, timezone: str) -> ProductivityReport:
+    """Per user: tasks completed and calls by outcome (by who completed them), promises taken (by
+    who recorded them), and the reminders sent to and the payments dated in the period on the
+    customers they collect; active users by name, then a row of no user for the customers with no
+    collector when anything happened on them."""
+    since, until = _instants(period, timezone)
+    with uow:
+        rows = uow.reports.productivity(period, since, until)
+    return ProductivityReport(
+        period,
+        [
+            ProductivityLine(
+                row.name, row.tasks_completed, row.calls, row.promises_taken, row.emails_sent, row.collected
+            )
+            for row in rows
+        ],
+    )
