@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Annotated, Any
 
@@ -15,7 +15,6 @@ from rich.table import Table
 
 from ..bootstrap import Arrears
 from ..domain.aging import BUCKETS, AgingLine
-from ..domain.money import format_minor
 from ..domain.reports import Period
 from ..services import aging, reports
 from .app import DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace, workspace_today
@@ -135,39 +134,27 @@ def _table(title: str, header: list[str], rows: Iterable[Iterable[Any]], *, left
     return table
 
 
-def _print_documents(title: str, documents: list[dict[str, Any]], fields: list[str], fmt: TableFormat) -> None:
+def _print_table(title: str, table: reports.Table, fmt: TableFormat, *, left: int) -> None:
+    header, rows = table
+    if fmt is TableFormat.csv:
+        _write_csv(header, rows)
+    else:
+        output().print(_table(title, header, rows, left=left))
+
+
+def _print_documents(title: str, documents: list[dict[str, Any]], fields: Sequence[str], fmt: TableFormat) -> None:
     if fmt is TableFormat.json:
         _one_or_list(documents)
-    elif fmt is TableFormat.csv:
-        _write_csv(fields, ([d[f] for f in fields] for d in documents))
     else:
-        output().print(_table(title, fields, ([d[f] for f in fields] for d in documents), left=3))
+        _print_table(title, reports.table_of(documents, fields), fmt, left=3)
 
 
-DSO_FIELDS = ["currency", "from", "to", "dso", "best_possible_dso", "add", "sales", "ar", "current_ar"]
-CEI_FIELDS = ["currency", "from", "to", "cei", "opening_ar", "sales", "closing_ar", "current_ar"]
-MONTH_FIELDS = [
-    "currency",
-    "from",
-    "to",
-    "dso",
-    "best_possible_dso",
-    "add",
-    "cei",
-    "sales",
-    "opening_ar",
-    "ar",
-    "current_ar",
-]
-
-
-def _trend(arrears: Arrears, period: Period, fmt: TableFormat, fields: list[str]) -> None:
-    document = reports.trend(arrears.uow(), period).as_dict()
+def _trend(arrears: Arrears, period: Period, fmt: TableFormat, fields: Sequence[str]) -> None:
+    trend = reports.trend(arrears.uow(), period)
     if fmt is TableFormat.json:
-        _one_or_list(document)
-        return
-    months = [{"currency": d["currency"], **month} for d in document for month in d["months"]]
-    _print_documents(f"By month, {period.start} to {period.end}", months, fields, fmt)
+        _one_or_list(trend.as_dict())
+    else:
+        _print_table(f"By month, {period.start} to {period.end}", trend.table(fields), fmt, left=3)
 
 
 @report_app.command("dso")
@@ -194,10 +181,12 @@ def report_dso(
     with workspace(database_url) as arrears:
         period = _period(arrears, start, end, by_month=by_month)
         if by_month:
-            _trend(arrears, period, fmt, [f for f in MONTH_FIELDS if f not in ("cei", "opening_ar")])
+            _trend(arrears, period, fmt, [f for f in reports.MONTH_FIELDS if f not in ("cei", "opening_ar")])
             return
         lines = reports.receivables(arrears.uow(), period)
-    _print_documents(f"DSO, {period.start} to {period.end}", [line.dso_dict() for line in lines], DSO_FIELDS, fmt)
+    _print_documents(
+        f"DSO, {period.start} to {period.end}", [line.dso_dict() for line in lines], reports.DSO_FIELDS, fmt
+    )
 
 
 @report_app.command("cei")
@@ -222,24 +211,23 @@ def report_cei(
     with workspace(database_url) as arrears:
         period = _period(arrears, start, end, by_month=by_month)
         if by_month:
-            _trend(arrears, period, fmt, MONTH_FIELDS)
+            _trend(arrears, period, fmt, reports.MONTH_FIELDS)
             return
         lines = reports.receivables(arrears.uow(), period)
-    _print_documents(f"CEI, {period.start} to {period.end}", [line.cei_dict() for line in lines], CEI_FIELDS, fmt)
+    _print_documents(
+        f"CEI, {period.start} to {period.end}", [line.cei_dict() for line in lines], reports.CEI_FIELDS, fmt
+    )
 
 
-def _print_rows(title: str, document: dict[str, Any], fields: list[str], fmt: TableFormat, empty: str) -> None:
+def _print_report(
+    title: str, report: reports.PromisesReport | reports.DisputesReport, fmt: TableFormat, empty: str
+) -> None:
     if fmt is TableFormat.json:
-        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
-    elif fmt is TableFormat.csv:
-        _write_csv(fields, ([row[f] for f in fields] for row in document["rows"]))
-    elif not document["rows"]:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    elif fmt is TableFormat.table and not report.rows:
         output().print(empty)
     else:
-        output().print(_table(title, fields, ([row[f] for f in fields] for row in document["rows"]), left=2))
-
-
-PROMISE_FIELDS = ["currency", "kept", "broken", "open", "closed_by_hand", "kept_rate", "promised", "kept_amount"]
+        _print_table(title, report.table(), fmt, left=2)
 
 
 @report_app.command("promises")
@@ -255,24 +243,9 @@ def report_promises(
     """
     with workspace(database_url) as arrears:
         period = _period(arrears, start, end)
-        document = reports.promises(arrears.uow(), period).as_dict()
+        report = reports.promises(arrears.uow(), period)
     title = f"Promises to pay due {period.start} to {period.end}"
-    _print_rows(
-        title, document, PROMISE_FIELDS, fmt, f"No promise to pay falls due from {period.start} to {period.end}."
-    )
-
-
-DISPUTE_FIELDS = [
-    "reason",
-    "currency",
-    "opened",
-    "amount",
-    "resolved",
-    "rejected",
-    "open",
-    "open_amount",
-    "median_days_to_resolve",
-]
+    _print_report(title, report, fmt, f"No promise to pay falls due from {period.start} to {period.end}.")
 
 
 @report_app.command("disputes")
@@ -287,11 +260,9 @@ def report_disputes(
     """
     with workspace(database_url) as arrears:
         period = _period(arrears, start, end)
-        document = reports.disputes(arrears.uow(), period, arrears.workspace.timezone).as_dict()
+        report = reports.disputes(arrears.uow(), period, arrears.workspace.timezone)
     title = f"Disputes, {period.start} to {period.end}"
-    _print_rows(
-        title, document, DISPUTE_FIELDS, fmt, f"No dispute opened, closed or open from {period.start} to {period.end}."
-    )
+    _print_report(title, report, fmt, f"No dispute opened, closed or open from {period.start} to {period.end}.")
 
 
 @report_app.command("productivity")
@@ -310,28 +281,5 @@ def report_productivity(
     if fmt is TableFormat.json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
-    outcomes, currencies = report.call_outcomes(), report.currencies()
-    header = [
-        "user",
-        "tasks_completed",
-        *(f"calls_{o}" for o in outcomes),
-        "promises_taken",
-        "emails_sent",
-        *(f"collected_{c}" for c in currencies),
-    ]
-    rows = []
-    for row in report.as_dict()["rows"]:
-        rows.append(
-            [
-                row["user"] if row["user"] is not None or fmt is TableFormat.csv else "(no collector)",
-                row["tasks_completed"],
-                *(row["calls"].get(o, 0) for o in outcomes),
-                row["promises_taken"],
-                row["emails_sent"],
-                *(row["collected"].get(c, format_minor(0, c)) for c in currencies),
-            ]
-        )
-    if fmt is TableFormat.csv:
-        _write_csv(header, rows)
-    else:
-        output().print(_table(f"Productivity, {period.start} to {period.end}", header, rows))
+    no_user = "" if fmt is TableFormat.csv else "(no collector)"
+    _print_table(f"Productivity, {period.start} to {period.end}", report.table(no_user), fmt, left=1)

@@ -8,6 +8,7 @@ strings, ratios as numbers with one decimal or null), which the CLI, the API and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -23,6 +24,41 @@ from .ports import UnitOfWork
 # The currency of an empty report: there is no ledger to take one from.
 EMPTY_CURRENCY = "USD"
 CALL_OUTCOMES = tuple(r.value for r in CallResult)
+
+# The columns of each report's CSV (and of its table), in order; None is an empty cell.
+DSO_FIELDS = ("currency", "from", "to", "dso", "best_possible_dso", "add", "sales", "ar", "current_ar")
+CEI_FIELDS = ("currency", "from", "to", "cei", "opening_ar", "sales", "closing_ar", "current_ar")
+MONTH_FIELDS = (
+    "currency",
+    "from",
+    "to",
+    "dso",
+    "best_possible_dso",
+    "add",
+    "cei",
+    "sales",
+    "opening_ar",
+    "ar",
+    "current_ar",
+)
+PROMISE_FIELDS = ("currency", "kept", "broken", "open", "closed_by_hand", "kept_rate", "promised", "kept_amount")
+DISPUTE_FIELDS = (
+    "reason",
+    "currency",
+    "opened",
+    "amount",
+    "resolved",
+    "rejected",
+    "open",
+    "open_amount",
+    "median_days_to_resolve",
+)
+Table = tuple[list[str], list[list[Any]]]
+
+
+def table_of(documents: Sequence[dict[str, Any]], fields: Sequence[str]) -> Table:
+    """The `fields` of each document, as a header and rows."""
+    return list(fields), [[document[f] for f in fields] for document in documents]
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -110,6 +146,11 @@ class Trend:
     period: Period
     lines: dict[str, list[ReceivablesLine]]
 
+    def table(self, fields: Sequence[str] = MONTH_FIELDS) -> Table:
+        """One row per currency and month."""
+        months = [{"currency": c, **line.month_dict()} for c, lines in self.lines.items() for line in lines]
+        return table_of(months, fields)
+
     def as_dict(self) -> list[dict[str, Any]]:
         return [
             {
@@ -170,6 +211,9 @@ class PromisesReport:
     def as_dict(self) -> dict[str, Any]:
         return {**_span(self.period), "rows": [row.as_dict() for row in self.rows]}
 
+    def table(self) -> Table:
+        return table_of(self.as_dict()["rows"], PROMISE_FIELDS)
+
 
 def promises(uow: UnitOfWork, period: Period) -> PromisesReport:
     """Promises to pay whose date falls in the period, per currency: kept, broken, still open (and
@@ -222,6 +266,9 @@ class DisputesReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {**_span(self.period), "rows": [row.as_dict() for row in self.rows]}
+
+    def table(self) -> Table:
+        return table_of(self.as_dict()["rows"], DISPUTE_FIELDS)
 
 
 def disputes(uow: UnitOfWork, period: Period, timezone: str) -> DisputesReport:
@@ -295,6 +342,31 @@ class ProductivityReport:
     def call_outcomes(self) -> list[str]:
         extra = sorted({k for row in self.rows for k in row.calls} - set(CALL_OUTCOMES))
         return [*CALL_OUTCOMES, *extra]
+
+    def table(self, no_user: str | None = None) -> Table:
+        """One row per user: a column per call result and per currency collected; the row of the
+        customers with no collector names `no_user` as its user."""
+        outcomes, currencies = self.call_outcomes(), self.currencies()
+        header = [
+            "user",
+            "tasks_completed",
+            *(f"calls_{o}" for o in outcomes),
+            "promises_taken",
+            "emails_sent",
+            *(f"collected_{c}" for c in currencies),
+        ]
+        rows = [
+            [
+                row["user"] if row["user"] is not None else no_user,
+                row["tasks_completed"],
+                *(row["calls"].get(o, 0) for o in outcomes),
+                row["promises_taken"],
+                row["emails_sent"],
+                *(row["collected"].get(c, format_minor(0, c)) for c in currencies),
+            ]
+            for row in self.as_dict()["rows"]
+        ]
+        return header, rows
 
 
 def productivity(uow: UnitOfWork, period: Period, timezone: str) -> ProductivityReport:
