@@ -16,10 +16,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..domain import reports as rules
+from ..domain.aging import BUCKETS
+from ..domain.errors import NotFound
 from ..domain.money import format_minor
+from ..domain.permissions import Action, require
 from ..domain.reports import Period, Receivables
 from ..domain.tasks import CallResult
+from ..domain.users import User
 from .ports import UnitOfWork
+from .workspace_ports import AgingTotal
 
 # The currency of an empty report: there is no ledger to take one from.
 EMPTY_CURRENCY = "USD"
@@ -386,3 +391,76 @@ def productivity(uow: UnitOfWork, period: Period, timezone: str) -> Productivity
             for row in rows
         ],
     )
+
+
+# -- the reports pages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the reports page shows for a period: aging on its last day, DSO and CEI over it,
+    their trend over the 12 months to its end, promises, disputes and the team's work."""
+
+    period: Period
+    aging: list[AgingTotal]
+    lines: list[ReceivablesLine]
+    trend: Trend
+    promises: PromisesReport
+    disputes: DisputesReport
+    productivity: ProductivityReport
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted({line.currency for line in self.lines} | {a.currency for a in self.aging})
+
+
+def overview(uow: UnitOfWork, user: User, period: Period, timezone: str) -> Overview:
+    """The reports page (managers and owners): each report in its own short transaction."""
+    require(user, Action.READ_REPORTS)
+    with uow:
+        aging = [total for total in uow.dashboard.aging_totals(period.end) if any(total.buckets)]
+    return Overview(
+        period,
+        aging,
+        receivables(uow, period),
+        trend(uow, Period.trend(period.end)),
+        promises(uow, period),
+        disputes(uow, period, timezone),
+        productivity(uow, period, timezone),
+    )
+
+
+KINDS = ("aging", "dso", "cei", "trend", "promises", "disputes", "productivity")
+
+
+def report_table(uow: UnitOfWork, user: User, kind: str, period: Period, timezone: str) -> Table:
+    """One report of the page as the CSV it downloads: the CLI's columns (aging: the company's
+    buckets per currency on the period's last day; trend: by month over the 12 months to its end)."""
+    require(user, Action.READ_REPORTS)
+    if kind == "aging":
+        with uow:
+            totals = uow.dashboard.aging_totals(period.end)
+        header = ["currency", "as_of", *BUCKETS, "total"]
+        return header, [
+            [
+                t.currency,
+                period.end.isoformat(),
+                *(format_minor(m, t.currency) for m in t.buckets),
+                format_minor(sum(t.buckets), t.currency),
+            ]
+            for t in totals
+        ]
+    if kind in ("dso", "cei"):
+        lines = receivables(uow, period)
+        if kind == "dso":
+            return table_of([line.dso_dict() for line in lines], DSO_FIELDS)
+        return table_of([line.cei_dict() for line in lines], CEI_FIELDS)
+    if kind == "trend":
+        return trend(uow, Period.trend(period.end)).table()
+    if kind == "promises":
+        return promises(uow, period).table()
+    if kind == "disputes":
+        return disputes(uow, period, timezone).table()
+    if kind == "productivity":
+        return productivity(uow, period, timezone).table()
+    raise NotFound(f"no report {kind!r}: use one of {', '.join(KINDS)}")
