@@ -200,7 +200,7 @@ def _small_ledger(arrears: Arrears) -> None:
                 for k, cust, cur in ((1, 1, "USD"), (2, 2, "EUR"), (3, 3, "USD"))
             ],
         )
-        promise = {"type": "expected_payment", "due_date": june, "expected_date": june, "created_at": at(june)}
+        promise = {"type": "expected_payment", "due_date": june, "expected_date": june, "promise_made_on": june}
         put(
             c,
             t.tasks,

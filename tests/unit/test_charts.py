@@ -48,3 +48,10 @@ def test_nothing_is_drawn_without_a_figure() -> None:
     assert line_chart("CEI", ["Jan"], [Series("CEI", [None])]) is None
     assert bar_chart("Disputes", [], []) is None
     assert bar_chart("Promises", ["USD"], [Series("Kept", [0])]) is None
+
+
+def test_counts_get_whole_ticks() -> None:
+    svg = bar_chart("Disputes", ["pricing", "damaged"], [Series("Opened", [3, 1])])
+
+    assert svg is not None
+    assert re.findall(r'text-anchor="end"[^>]*>([^<]+)<', svg) == ["0", "1", "2", "3", "4"]

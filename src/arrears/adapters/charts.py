@@ -36,6 +36,17 @@ def _nice_top(largest: float) -> float:
     return float(10 * magnitude)
 
 
+def _top(figures: Sequence[Number]) -> float:
+    """The top of the scale: for counts, 4 whole steps (ticks 0, 1, 2, 3, 4 or 0, 5, 10, 15, 20);
+    for amounts and ratios, a round number at or above the largest figure."""
+    largest = max(float(v) for v in figures)
+    if all(isinstance(v, int) for v in figures):
+        step = next((s for s in (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000) if 4 * s >= largest), None)
+        if step is not None:
+            return float(4 * step)
+    return _nice_top(largest)
+
+
 def _plain(value: Number) -> str:
     """A figure for a tooltip: 1,234,567 or 45.3."""
     return f"{float(value):,.0f}" if abs(float(value)) >= 100 else f"{float(value):,.1f}".rstrip("0").rstrip(".")
@@ -147,10 +158,10 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, u
 
 def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "") -> Markup | None:
     """Bars side by side per label, one per series. None when every figure is zero or missing."""
-    figures = [float(v) for s in series for v in s.values if v is not None]
+    figures = [v for s in series for v in s.values if v is not None]
     if not figures or not any(figures):
         return None
-    frame = _Frame(labels, _nice_top(max(figures)), 0.0)
+    frame = _Frame(labels, _top(figures), 0.0)
     width = frame.slot() * 0.8 / max(len(series), 1)
     body: list[str] = []
     for k, s in enumerate(series):

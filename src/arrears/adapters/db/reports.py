@@ -288,8 +288,7 @@ def productivity(connection: Connection, period: Period, since: datetime, until:
             .where(
                 k.c.type == "expected_payment",
                 k.c.created_by.is_not(None),
-                k.c.created_at >= since,
-                k.c.created_at < until,
+                k.c.promise_made_on.between(period.start, period.end),
             )
             .group_by(k.c.created_by)
         ).all()
