@@ -122,6 +122,20 @@ def _svg(title: str, description: str, frame: _Frame, body: list[str], series: S
     return Markup(markup)  # noqa: S704
 
 
+def _tip(series: Series, label: str, value: Number, unit: str) -> str:
+    """A mark's tooltip: "DSO, Feb: 40.5 days"."""
+    return f"<title>{escape(series.name)}, {escape(label)}: {escape(_plain(value))}{escape(unit)}</title>"
+
+
+def _describe(labels: Sequence[str], series: Sequence[Series]) -> str:
+    """Every figure in words, for a screen reader: "DSO: Jan 31, Feb 40.5, Mar none"."""
+    return "; ".join(
+        f"{s.name}: "
+        + ", ".join(f"{lab} {'none' if v is None else _plain(v)}" for lab, v in zip(labels, s.values, strict=True))
+        for s in series
+    )
+
+
 def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "") -> Markup | None:
     """One line per series over the `labels` (months); a None breaks its line. None without a figure."""
     figures = [float(v) for s in series for v in s.values if v is not None]
@@ -145,15 +159,9 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, u
             x, y = frame.centre(n), frame.y(value)
             run.append(f"{x:.1f},{y:.1f}")
             body.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">'
-                f"<title>{escape(s.name)}, {escape(labels[n])}: {escape(_plain(value))}{escape(unit)}</title></circle>"
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}">{_tip(s, labels[n], value, unit)}</circle>'
             )
-    description = "; ".join(
-        f"{s.name}: "
-        + ", ".join(f"{lab} {'none' if v is None else _plain(v)}" for lab, v in zip(labels, s.values, strict=True))
-        for s in series
-    )
-    return _svg(title, description, frame, body, series)
+    return _svg(title, _describe(labels, series), frame, body, series)
 
 
 def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "") -> Markup | None:
@@ -174,11 +182,6 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, un
             body.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{frame.plot_bottom - y:.1f}" '
                 f'fill="{colour}">'
-                f"<title>{escape(s.name)}, {escape(labels[n])}: {escape(_plain(value))}{escape(unit)}</title></rect>"
+                f"{_tip(s, labels[n], value, unit)}</rect>"
             )
-    description = "; ".join(
-        f"{s.name}: "
-        + ", ".join(f"{lab} {'none' if v is None else _plain(v)}" for lab, v in zip(labels, s.values, strict=True))
-        for s in series
-    )
-    return _svg(title, description, frame, body, series)
+    return _svg(title, _describe(labels, series), frame, body, series)

@@ -29,7 +29,8 @@ from .inbox import disposition
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-Day = Annotated[str, Query(max_length=10)]
+From = Annotated[str, Query(alias="from", max_length=10)]
+To = Annotated[str, Query(alias="to", max_length=10)]
 Month = Annotated[str, Query(max_length=7, pattern=r"^(|\d{4}-\d{2})$")]
 
 
@@ -140,7 +141,7 @@ def _heading(field: str) -> str:
     return field.removeprefix("calls_").replace("_", " ").capitalize()
 
 
-def _context(web: WebState, view: reports.Overview, currency: str) -> dict[str, Any]:
+def _context(view: reports.Overview, currency: str) -> dict[str, Any]:
     chosen = currency if currency in view.currencies else (view.currencies[0] if view.currencies else "")
     return {
         "view": view,
@@ -162,8 +163,8 @@ def reports_page(
     request: Request,
     user: WebUser,
     web: WebState,
-    start: Annotated[str, Query(alias="from", max_length=10)] = "",
-    end: Annotated[str, Query(alias="to", max_length=10)] = "",
+    start: From = "",
+    end: To = "",
     currency: Annotated[str, Query(max_length=3, pattern="^[A-Za-z]{0,3}$")] = "",
 ) -> Response:
     period = _period(web, start, end)
@@ -176,7 +177,7 @@ def reports_page(
         params={"from": start, "to": end, "currency": currency.upper()},
         query=f"from={period.start}&to={period.end}",
         pack_month=last_month.strftime("%Y-%m"),
-        **_context(web, view, currency.upper()),
+        **_context(view, currency.upper()),
     )
 
 
@@ -195,7 +196,7 @@ def month_pack(user: WebUser, web: WebState, month: Month = "") -> Response:
         raise InvalidValue(f"{month} has not begun")
     period = Period(first, min((first + timedelta(days=32)).replace(day=1) - timedelta(days=1), today))
     view = reports.overview(web.arrears.uow(), user, period, web.arrears.workspace.timezone)
-    pages = [_context(web, view, currency) for currency in view.currencies] or [_context(web, view, "")]
+    pages = [_context(view, currency) for currency in view.currencies] or [_context(view, "")]
     pdf = web.arrears.templates.report_pack_pdf(
         {"period": period, "month": first.strftime("%B %Y"), "pages": pages, "first": pages[0]}
     )
@@ -208,8 +209,8 @@ def report_csv(
     kind: str,
     user: WebUser,
     web: WebState,
-    start: Annotated[str, Query(alias="from", max_length=10)] = "",
-    end: Annotated[str, Query(alias="to", max_length=10)] = "",
+    start: From = "",
+    end: To = "",
 ) -> Response:
     period = _period(web, start, end)
     header, rows = reports.report_table(web.arrears.uow(), user, kind, period, web.arrears.workspace.timezone)
