@@ -131,3 +131,15 @@ def test_a_date_that_is_not_one_is_bad_usage(cli: Cli) -> None:
 
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.stderr
+
+
+def test_aging_takes_the_period_options_of_the_other_reports(cli: Cli, ledger: Ledger) -> None:
+    _worked_example(ledger)
+
+    by_to = json.loads(cli("report", "aging", "--from", "2026-06-01", "--to", "2026-06-30", "--format", "json").stdout)
+    by_as_of = json.loads(cli("report", "aging", "--as-of", "2026-06-30", "--format", "json").stdout)
+    backwards = cli("report", "aging", "--from", "2026-07-01", "--to", "2026-06-30")
+
+    assert by_to == by_as_of
+    assert by_to["total"]["total"] == "3100.00"  # AR(June 30) of the worked example, as `dso` says
+    assert backwards.exit_code == 1 and "after it ends" in backwards.stderr

@@ -32,7 +32,15 @@ AGING_AMOUNTS = [*BUCKETS, "total", "unapplied_cash", "unapplied_credit"]
 def report_aging(
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Age as of this date, YYYY-MM-DD (default: today).", show_default=False),
+        typer.Option("--as-of", "--to", help="Age as of this date, YYYY-MM-DD (default: today).", show_default=False),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Accepted as by the other reports; aging is taken on one day (--as-of / --to).",
+            show_default=False,
+        ),
     ] = None,
     fmt: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
     database_url: DatabaseUrl = None,
@@ -45,7 +53,7 @@ def report_aging(
     """
     given = parse_date(as_of, "--as-of") if as_of else None
     with workspace(database_url) as arrears:
-        day = given or workspace_today(arrears)
+        day = one_day(given, start, workspace_today(arrears))
         reports = aging.aging_report(arrears.uow(), day)
     if fmt is TableFormat.json:
         documents = [r.as_dict() for r in reports] or [aging.AgingReport(day, "USD", total=AgingLine("USD")).as_dict()]
@@ -54,6 +62,15 @@ def report_aging(
         _aging_csv(reports)
     else:
         aging_tables(reports, day)
+
+
+def one_day(as_of: date | None, start: str | None, today: date) -> date:
+    """The day of a report taken on one day (aging, credit): --as-of (or --to), else today. A --from,
+    accepted as the reports over a period take it, must not come after that day."""
+    day = as_of or today
+    first = parse_date(start, "--from") if start else None
+    Period.of(first, day, today)  # refuses a --from after the day
+    return day
 
 
 def _aging_csv(reports: list[aging.AgingReport]) -> None:
