@@ -282,9 +282,8 @@ def disputes(uow: UnitOfWork, period: Period, timezone: str) -> DisputesReport:
     days between the two dates in the workspace's time zone) of those resolved in it. Rows by the
     number opened, most first."""
     since, until = _instants(period, timezone)
-    zone = ZoneInfo(timezone)
     with uow:
-        activity = uow.reports.disputes(since, until)
+        activity = uow.reports.disputes(since, until, timezone)
     lines: dict[tuple[str, str], DisputeLine] = {}
 
     def line(reason: str, currency: str) -> DisputeLine:
@@ -296,14 +295,12 @@ def disputes(uow: UnitOfWork, period: Period, timezone: str) -> DisputesReport:
     for row in activity.open_at_end:
         still = line(row.reason, row.currency)
         still.open, still.open_minor = row.number, row.amount_minor
-    for closed in activity.closed:
-        target = line(closed.reason, closed.currency)
-        if closed.status == "rejected":
-            target.rejected += 1
-            continue
-        target.resolved += 1
-        days = (closed.closed_at.astimezone(zone).date() - closed.opened_at.astimezone(zone).date()).days
-        target.days_to_resolve.append(days)
+    for row in activity.rejected:
+        line(row.reason, row.currency).rejected = row.number
+    for resolved in activity.resolved:
+        target = line(resolved.reason, resolved.currency)
+        target.resolved += resolved.number
+        target.days_to_resolve.extend([resolved.days] * resolved.number)
     rows = sorted(lines.values(), key=lambda r: (-r.opened, -r.open, r.reason, r.currency))
     return DisputesReport(period, rows)
 
