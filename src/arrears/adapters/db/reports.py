@@ -166,15 +166,17 @@ def receivables(connection: Connection, periods: Sequence[Period]) -> dict[str, 
     last = max(days)
     net = i.c.amount_minor - i.c.written_off_minor
 
-    def total(value: ColumnElement[Any]) -> ColumnElement[int]:
-        return func.coalesce(cast(func.sum(value), BigInteger), 0)
+    def total(value: ColumnElement[Any], where: ColumnElement[bool]) -> ColumnElement[int]:
+        """The sum of `value` over the rows where `where` holds (FILTER: the other rows add nothing,
+        rather than a zero each), 0 when none does."""
+        return func.coalesce(cast(func.sum(value).filter(where), BigInteger), 0)
 
     def issued(d: date) -> ColumnElement[bool]:
         return i.c.issue_date <= d
 
-    invoice_sums = [total(case((issued(d), net), else_=0)) for d in days]
-    invoice_sums += [total(case((and_(issued(d), i.c.due_date >= d), net), else_=0)) for d in days]
-    invoice_sums += [total(case((i.c.issue_date.between(p.start, p.end), i.c.amount_minor), else_=0)) for p in periods]
+    invoice_sums = [total(net, issued(d)) for d in days]
+    invoice_sums += [total(net, and_(issued(d), i.c.due_date >= d)) for d in days]
+    invoice_sums += [total(i.c.amount_minor, i.c.issue_date.between(p.start, p.end)) for p in periods]
     on_invoices = select(i.c.currency, *invoice_sums).where(i.c.is_void == false()).group_by(i.c.currency)
     p, cn = t.payments, t.credit_notes
     moves = union_all(
@@ -185,8 +187,8 @@ def receivables(connection: Connection, periods: Sequence[Period]) -> dict[str, 
     def allocated(d: date) -> ColumnElement[bool]:
         return and_(moves.c.date <= d, issued(d))
 
-    move_sums = [total(case((allocated(d), moves.c.amount_minor), else_=0)) for d in days]
-    move_sums += [total(case((and_(allocated(d), i.c.due_date >= d), moves.c.amount_minor), else_=0)) for d in days]
+    move_sums = [total(moves.c.amount_minor, allocated(d)) for d in days]
+    move_sums += [total(moves.c.amount_minor, and_(allocated(d), i.c.due_date >= d)) for d in days]
     on_moves = (
         select(i.c.currency, *move_sums)
         .select_from(moves.join(i, i.c.id == moves.c.invoice_id))
@@ -273,7 +275,7 @@ def disputes(connection: Connection, since: datetime, until: datetime, timezone:
     keys = [key.label(f"k{n}") for n, key in enumerate(keys)]
 
     def total(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[int]:
-        return func.coalesce(cast(func.sum(case((condition, value), else_=0)), BigInteger), 0)
+        return func.coalesce(cast(func.sum(value).filter(condition), BigInteger), 0)
 
     one = literal(1, BigInteger)
     query = (
