@@ -29,7 +29,8 @@ computing the same figures.
    - `services.reports.trend` (the 12 calendar months to it);
    - `services.reports.promises`, `disputes` and `productivity` (the 90 days);
    and once the CLI, `arrears report dso --format json > /dev/null`, in a child process, beside
-   `arrears --help > /dev/null` (the start of the process and its imports alone).
+   `arrears --help > /dev/null` (the start of the process and its imports alone); and what a unit
+   of work costs around any statement (`SELECT 1` in `app.uow()` beside `SELECT 1` alone).
 
 Reported, never asserted.
 
@@ -56,6 +57,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -420,12 +422,18 @@ def clocked(work: Callable[[], T]) -> tuple[Timed, T]:
     return Timed(timer.perf_counter() - started, timer.process_time() - used), result
 
 
+def one_in_uow(app: Arrears) -> list[tuple[Any, ...]]:
+    with app.uow() as uow:
+        return [tuple(r) for r in uow.connection.execute(text("SELECT 1")).all()]
+
+
 @dataclass
 class Case:
     name: str
     service: Callable[[], Any]
     baseline: Callable[[], Any]
     same: Callable[[Any, Any], bool]
+    judged: bool = True
 
 
 def median(runs: list[Timed]) -> Timed:
@@ -447,11 +455,13 @@ def run_cli(url: str, *arguments: str) -> Timed:
     return Timed(wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
 
 
-def row(what: str, timed: Timed, baseline: Timed | None) -> str:
+def row(what: str, timed: Timed, baseline: Timed | None, *, judged: bool = True) -> str:
+    figures = f"| {what} | {timed.wall * 1000:,.1f} | {timed.cpu * 1000:,.1f} |"
     if baseline is None:
-        return f"| {what} | {timed.wall:.3f} | {timed.cpu:.3f} | | |"
+        return f"{figures} | |"
     ratio = timed.wall / baseline.wall
-    return f"| {what} | {timed.wall:.3f} | {timed.cpu:.3f} | {ratio:.2f}× | {'yes' if ratio < TARGET else '**no**'} |"
+    met = ("yes" if ratio < TARGET else "**no**") if judged else "(not a report)"
+    return f"{figures} {ratio:.2f}× | {met} |"
 
 
 def main() -> None:
@@ -461,7 +471,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each report and of each baseline")
     parser.add_argument("--reuse", action="store_true", help="the database of a previous run")
     parser.add_argument("--no-cli", action="store_true", help="leave out the CLI run")
-    parser.add_argument("--only", help="some of the reports: dso,trend,promises,disputes,productivity")
+    parser.add_argument("--only", help="some of the cases: dso,trend,promises,disputes,productivity,uow")
     args = parser.parse_args()
     url = os.environ.get("ARREARS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     if make_url(url).get_backend_name() != "postgresql":
@@ -528,10 +538,19 @@ def main() -> None:
             lambda: fetch(PRODUCTIVITY, window),
             lambda report, rows: productivity_keys(report) == productivity_rows(rows),
         ),
+        # What any report pays beyond its statements: a unit of work (the pool's ping, BEGIN and
+        # ROLLBACK round trips) around one trivial statement, beside that statement alone.
+        Case(
+            "a unit of work's own cost: `SELECT 1` in `app.uow()`",
+            lambda: one_in_uow(app),
+            lambda: fetch("SELECT 1"),
+            lambda found, rows: found == [tuple(r) for r in rows],
+            judged=False,
+        ),
     ]
 
     if args.only:
-        keys = ("dso", "trend", "promises", "disputes", "productivity")
+        keys = ("dso", "trend", "promises", "disputes", "productivity", "uow")
         wanted = set(args.only.split(","))
         cases = [case for key, case in zip(keys, cases, strict=True) if key in wanted]
     loads = [os.getloadavg()[0]]
@@ -565,7 +584,7 @@ def main() -> None:
                 log(f"MISMATCH: {case.name}: the service and its baseline differ")
         service, base = median(service_runs), median(baseline_runs)
         log(f"{case.name}: service {service.wall:.3f} s, baseline {base.wall:.3f} s ({service.wall / base.wall:.2f}×)")
-        results.append(row(case.name, service, base))
+        results.append(row(case.name, service, base, judged=case.judged))
         results.append(row("baseline: one statement, psycopg, fully fetched", base, None))
         if case.name.startswith("DSO") and not args.no_cli:
             cli = run_cli(url, "report", "dso", "--format", "json", "--to", TODAY.isoformat())
@@ -586,7 +605,7 @@ def main() -> None:
     print("data: " + ", ".join(f"{value:,} {name}" for name, value in data.items()))
     print(f"period: {period.start} to {period.end}; trend: {months.start} to {months.end}")
     print()
-    print(f"| what (median of {args.repeat}) | wall s | CPU s (this process) | ÷ baseline | under 2× |")
+    print(f"| what (median of {args.repeat}) | wall ms | CPU ms (this process) | ÷ baseline | under 2× |")
     print("|---|---:|---:|---:|---|")
     print("\n".join(results))
     if mismatches:
