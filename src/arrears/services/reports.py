@@ -139,6 +139,11 @@ def receivables(uow: UnitOfWork, period: Period) -> list[ReceivablesLine]:
     """One line per currency of the ledger (one in USD with zeros on an empty ledger)."""
     with uow:
         figures = uow.reports.receivables([period])
+    return _lines(figures, period)
+
+
+def _lines(figures: dict[str, list[Receivables]], period: Period) -> list[ReceivablesLine]:
+    """The lines of `period` from the adapter's figures, whose first in each list is the period's."""
     if not figures:
         return [ReceivablesLine(EMPTY_CURRENCY, period, Receivables(0, 0, 0, 0))]
     return [ReceivablesLine(currency, period, lines[0]) for currency, lines in figures.items()]
@@ -168,9 +173,14 @@ class Trend:
 
 
 def trend(uow: UnitOfWork, period: Period) -> Trend:
-    months = period.months()
     with uow:
-        figures = uow.reports.receivables(months)
+        figures = uow.reports.receivables(period.months())
+    return _trend(figures, period)
+
+
+def _trend(figures: dict[str, list[Receivables]], period: Period) -> Trend:
+    """The trend over `period` from the adapter's figures of its months, in order."""
+    months = period.months()
     if not figures:
         figures = {EMPTY_CURRENCY: [Receivables(0, 0, 0, 0)] * len(months)}
     return Trend(
@@ -412,15 +422,21 @@ class Overview:
 
 
 def overview(uow: UnitOfWork, user: User, period: Period, timezone: str) -> Overview:
-    """The reports page (managers and owners): each report in its own short transaction."""
+    """The reports page (managers and owners): each report in its own short transaction (DSO, CEI
+    and their trend in one)."""
     require(user, Action.READ_REPORTS)
     with uow:
         aging = [total for total in uow.dashboard.aging_totals(period.end) if any(total.buckets)]
+    # DSO and CEI over the period and their trend by month in one statement: one pass over the
+    # invoices and the payments serves both.
+    over = Period.trend(period.end)
+    with uow:
+        figures = uow.reports.receivables([period, *over.months()])
     return Overview(
         period,
         aging,
-        receivables(uow, period),
-        trend(uow, Period.trend(period.end)),
+        _lines(figures, period),
+        _trend({currency: lines[1:] for currency, lines in figures.items()}, over),
         promises(uow, period),
         disputes(uow, period, timezone),
         productivity(uow, period, timezone),
