@@ -492,7 +492,7 @@ def run_cli(url: str) -> Timed:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = timer.perf_counter()
     subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "arrears"), "report", "credit", "--format", "json", "--as-of", TODAY.isoformat()],
+        [str(Path(sys.executable).parent / "arrears"), "report", "credit", "--format", "json", "--as-of", TODAY.isoformat()],
         check=True,
         stdout=subprocess.DEVNULL,
         env={**os.environ, "ARREARS_DATABASE_URL": url},

@@ -284,16 +284,26 @@ class CreditRun:
 
 def run_credit_phase(uow_factory: UowFactory, policy: CreditPolicy, as_of: date, *, batch: int = BATCH) -> CreditRun:
     """On the first cycle of a month, the month's behavioural scores; then alerts once per crossing
-    and review tasks, `batch` customers per transaction."""
+    and review tasks, for the customers whose state moves or whose review falls due, `batch` of them
+    per transaction."""
     run = CreditRun()
     month = as_of.replace(day=1)
     with uow_factory() as uow:
         done = uow.credit.computed_since(month)
     if not done:  # first, so that today's alerts read this month's scores
         run.scores_computed = compute_scores(uow_factory, month, as_of, batch=batch)
-    for rows in _rows(uow_factory, batch):
+    # Only the customers whose state moves or whose review falls due (one statement): on most days
+    # a handful; the rules below decide on each of them.
+    with uow_factory() as uow:
+        rows = uow.credit.credit_changes(
+            score_below=policy.score_alert_below,
+            limit_levels=policy.limit_levels,
+            review_due_by=rules.review_due_by(as_of, policy.review_days, poor=False),
+            poor_review_due_by=rules.review_due_by(as_of, policy.review_days, poor=True),
+        )
+    for start in range(0, len(rows), batch):
         with uow_factory() as uow:
-            _alerts_and_reviews(uow, rows, policy, as_of, run)
+            _alerts_and_reviews(uow, rows[start : start + batch], policy, as_of, run)
             uow.commit()
     return run
 

@@ -53,6 +53,16 @@ class CreditStore(Protocol):
     def credit_rows(self, *, after_id: int, limit: int, external_id: str | None = None) -> list[CreditRow]:
         """Customers after `after_id` in id order (or the one of `external_id`), at most `limit`."""
 
+    def credit_changes(
+        self, *, score_below: int, limit_levels: Sequence[int], review_due_by: date, poor_review_due_by: date
+    ) -> list[CreditRow]:
+        """In id order, the customers the cycle's credit phase may act on, and no others: those whose
+        score-low state (the score that counts below `score_below` percent of its scale) or limit
+        level (the highest of `limit_levels` reached: over 100 % for 100, at least the share below
+        it) differs from what the cycle last saw, and those with no credit-report task open whose
+        later of last review and newest reported score falls on or before `review_due_by`
+        (`poor_review_due_by` when its score is low). The domain decides on each."""
+
     def credit_page(
         self,
         *,

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Date,
     Integer,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     insert,
     literal,
@@ -51,10 +53,46 @@ class SqlCredit:
         # A batch is every customer with an id from its first to its last: its figures are read in
         # one statement over that range, which the indexes on customer_id serve at once (an IN
         # list of thousands of ids costs more to send than to run).
-        ids = self.customer_ids(after_id=after_id, limit=limit)
-        if not ids:
+        last = self._last_id(after_id, limit)
+        if last is None:
             return []
-        return self._figures(lambda column: column.between(ids[0], ids[-1]))
+        return self._figures(lambda column: column.between(after_id + 1, last))
+
+    def _last_id(self, after_id: int, limit: int) -> int | None:
+        """The id of the last of the `limit` customers after `after_id` (None: there are none)."""
+        c = t.customers
+        batch = select(c.c.id).where(c.c.id > after_id).order_by(c.c.id).limit(limit).subquery()
+        last = self.connection.execute(select(func.max(batch.c.id))).scalar()
+        return None if last is None else int(last)
+
+    def credit_changes(
+        self, *, score_below: int, limit_levels: Sequence[int], review_due_by: date, poor_review_due_by: date
+    ) -> list[CreditRow]:
+        """`_figures` of every customer in one statement, filtered by the domain's rules written in
+        SQL (domain/credit.score_low, limit_level, next_review), so that a day on which little
+        changes brings back little."""
+        query, f = self._figures_query(lambda column: true())
+        limit, exposure, score = f["limit"], f["exposure"], f["score"]
+        scale = case((f["max_score"] > 0, f["max_score"]), else_=100)
+        low = and_(score.is_not(None), score * 100 < score_below * scale)
+        reached = {
+            share: and_(limit > 0, exposure * 100 > share * limit if share >= 100 else exposure * 100 >= share * limit)
+            for share in limit_levels
+        }
+        level = case(*((reached[share], share) for share in sorted(reached, reverse=True)), else_=0)
+        moved = or_(
+            case((low, 1), else_=0) != case((f["was_low"], 1), else_=0),
+            level != f["was_level"],
+        )
+        due_by = case((low, literal(poor_review_due_by, Date)), else_=literal(review_due_by, Date))
+        last, reported = f["last_review"], f["reported"]
+        due = and_(
+            ~f["review_open"],
+            or_(last.is_not(None), reported.is_not(None)),
+            or_(last.is_(None), last <= due_by),
+            or_(reported.is_(None), reported <= due_by),
+        )
+        return self._fetch(query.where(or_(moved, due)).order_by(t.customers.c.id))
 
     def customer_ids(self, *, after_id: int, limit: int) -> list[int]:
         c = t.customers
@@ -156,7 +194,13 @@ class SqlCredit:
         """In one statement, the credit figures of the customers whose id is `among` (a range, or a
         page's ids): limit, exposure, the score that counts, the last report, the behavioural score,
         hold, reviews, the state the cycle last saw; by id."""
-        c, s, k = t.customers, t.credit_scores, t.tasks
+        query, _ = self._figures_query(among)
+        return self._fetch(query.order_by(t.customers.c.id))
+
+    def _figures_query(self, among: Callable[[Any], Any]) -> tuple[Select[Any], dict[str, Any]]:
+        """The statement of `_figures`, its columns in the order of CreditRow's fields (each already
+        of its field's type on PostgreSQL), and the expressions a filter reads, by name."""
+        c, s, k, st = t.customers, t.credit_scores, t.tasks, t.credit_states
         owed = exposure_of(None).where(among(t.invoices.c.customer_id)).subquery("owed")
         computed = case((s.c.source == COMPUTED, 1), else_=0)
         ranked = select(
@@ -188,59 +232,80 @@ class SqlCredit:
             .group_by(r.c.customer_id)
             .subquery("scores")
         )
+        done_at = func.max(k.c.completed_at).filter(k.c.status == TaskStatus.DONE.value)
         reviews = (
             select(
                 k.c.customer_id,
-                func.max(k.c.completed_at).filter(k.c.status == TaskStatus.DONE.value).label("done_at"),
+                self._utc_day(done_at).label("done_on"),
                 func.count().filter(k.c.status == TaskStatus.OPEN.value).label("open"),
             )
             .where(among(k.c.customer_id), k.c.type == TaskType.GET_CREDIT_REPORT.value)
             .group_by(k.c.customer_id)
             .subquery("reviews")
         )
+        exposure = cast(func.coalesce(owed.c.exposure, 0), BigInteger)
+        was_low = func.coalesce(st.c.score_low, false())
+        was_level = func.coalesce(st.c.limit_level, 0)
+        review_open = func.coalesce(reviews.c.open, 0) > 0
         query = (
-            self._customers()
-            .add_columns(
-                owed.c.exposure,
+            select(
+                c.c.id,
+                c.c.external_id,
+                c.c.name,
+                c.c.currency,
+                c.c.collector_id,
+                c.c.credit_limit_minor,
+                exposure,
                 scores.c.score,
                 scores.c.max_score,
                 scores.c.score_date,
                 scores.c.source,
                 scores.c.reported,
                 scores.c.behavioural,
-                reviews.c.done_at,
-                reviews.c.open,
+                c.c.credit_hold,
+                c.c.credit_hold_note,
+                reviews.c.done_on,
+                review_open,
+                was_low,
+                was_level,
             )
+            .select_from(c.outerjoin(st, st.c.customer_id == c.c.id))
             .outerjoin(owed, owed.c.customer_id == c.c.id)
             .outerjoin(scores, scores.c.customer_id == c.c.id)
             .outerjoin(reviews, reviews.c.customer_id == c.c.id)
             .where(among(c.c.id))
-            .order_by(c.c.id)
         )
-        return [
-            CreditRow(
-                customer_id=row.id,
-                external_id=row.external_id,
-                name=row.name,
-                currency=row.currency,
-                collector_id=row.collector_id,
-                limit_minor=row.credit_limit_minor,
-                exposure_minor=int(row.exposure or 0),
-                score=row.score,
-                max_score=row.max_score,
-                score_date=_day(row.score_date),
-                score_source=row.source,
-                reported_on=_day(row.reported),
-                behavioural_score=row.behavioural,
-                credit_hold=bool(row.credit_hold),
-                hold_note=row.credit_hold_note,
-                last_review=_stamp(row.done_at).date() if row.done_at is not None else None,
-                review_open=bool(row.open),
-                was_low=bool(row.score_low),
-                was_level=int(row.limit_level or 0),
-            )
-            for row in self.connection.execute(query)
-        ]
+        named = {
+            "limit": c.c.credit_limit_minor,
+            "exposure": exposure,
+            "score": scores.c.score,
+            "max_score": scores.c.max_score,
+            "reported": scores.c.reported,
+            "last_review": reviews.c.done_on,
+            "review_open": review_open,
+            "was_low": was_low,
+            "was_level": was_level,
+        }
+        return query, named
+
+    def _utc_day(self, stamp: Any) -> Any:
+        """The UTC date of a timestamp (SQLite keeps them in UTC, as text: its date() reads them)."""
+        if self.dialect == "postgresql":
+            return cast(func.timezone("UTC", stamp), Date)
+        return func.date(stamp)
+
+    def _fetch(self, query: Select[Any]) -> list[CreditRow]:
+        """CreditRows from the driver's own tuples: SQLAlchemy's per-row result processing is the
+        larger part of reading a whole portfolio, and the statement gives each field its type already
+        (on SQLite, dates come as text and booleans as 0 or 1: `_sqlite_row` turns them back)."""
+        result = self.connection.execute(query)
+        try:
+            raw = result.cursor.fetchall()
+        finally:
+            result.close()
+        if self.dialect == "postgresql":
+            return [CreditRow(*row) for row in raw]
+        return [_sqlite_row(row) for row in raw]
 
     @staticmethod
     def _counting_scores(ids: Sequence[int] | None = None) -> Select[Any]:
@@ -432,11 +497,33 @@ class SqlCredit:
         return [ScoreRow(*row) for row in reversed(rows)]
 
 
+def _sqlite_row(row: Sequence[Any]) -> CreditRow:
+    """A row of `_figures_query` as SQLite gives it: dates as text, booleans as integers."""
+    (customer_id, external_id, name, currency, collector_id, limit, exposure, score, max_score, score_date) = row[:10]
+    (source, reported, behavioural, hold, note, last_review, review_open, was_low, was_level) = row[10:]
+    return CreditRow(
+        customer_id,
+        external_id,
+        name,
+        currency,
+        collector_id,
+        limit,
+        int(exposure),
+        score,
+        max_score,
+        _day(score_date),
+        source,
+        _day(reported),
+        behavioural,
+        bool(hold),
+        note,
+        _day(last_review),
+        bool(review_open),
+        bool(was_low),
+        int(was_level),
+    )
+
+
 def _day(value: Any) -> date | None:
     """A date from an aggregate (SQLite gives its text)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _stamp(value: Any) -> datetime:
-    """A timestamp from an aggregate (SQLite gives its text)."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
