@@ -202,6 +202,8 @@ class SqlCredit:
         of its field's type on PostgreSQL), and the expressions a filter reads, by name."""
         c, s, k, st = t.customers, t.credit_scores, t.tasks, t.credit_states
         owed = exposure_of(None).where(among(t.invoices.c.customer_id)).subquery("owed")
+        # The newest score of each kind (reported: a bureau's or entered; computed by Arrears), one
+        # window over the scores: the one that counts is the reported one when there is one.
         computed = case((s.c.source == COMPUTED, 1), else_=0)
         ranked = select(
             s.c.customer_id,
@@ -210,25 +212,27 @@ class SqlCredit:
             s.c.date,
             s.c.source,
             func.row_number()
-            .over(partition_by=s.c.customer_id, order_by=(computed, s.c.date.desc(), s.c.id.desc()))
-            .label("n"),
-            func.row_number()
             .over(partition_by=(s.c.customer_id, computed), order_by=(s.c.date.desc(), s.c.id.desc()))
             .label("m"),
         ).where(among(s.c.customer_id))
         r = ranked.subquery("ranked")
-        counts, ours = r.c.n == 1, and_(r.c.m == 1, r.c.source == COMPUTED)
+        ours, theirs = r.c.source == COMPUTED, r.c.source != COMPUTED
+        reported = func.max(r.c.date).filter(theirs)
+
+        def counting(column: Any) -> Any:
+            return case((reported.is_not(None), func.max(column).filter(theirs)), else_=func.max(column).filter(ours))
+
         scores = (
             select(
                 r.c.customer_id,
-                func.max(r.c.score).filter(counts).label("score"),
-                func.max(r.c.max_score).filter(counts).label("max_score"),
-                func.max(r.c.date).filter(counts).label("score_date"),
-                func.max(r.c.source).filter(counts).label("source"),
-                func.max(r.c.date).filter(and_(r.c.m == 1, r.c.source != COMPUTED)).label("reported"),
+                counting(r.c.score).label("score"),
+                counting(r.c.max_score).label("max_score"),
+                counting(r.c.date).label("score_date"),
+                counting(r.c.source).label("source"),
+                reported.label("reported"),
                 func.max(r.c.score).filter(ours).label("behavioural"),
             )
-            .where(or_(r.c.n == 1, r.c.m == 1))
+            .where(r.c.m == 1)
             .group_by(r.c.customer_id)
             .subquery("scores")
         )
