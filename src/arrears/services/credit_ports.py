@@ -71,12 +71,15 @@ class CreditStore(Protocol):
         on_hold: bool = False,
         over_limit: bool = False,
         flagged_below: int | None = None,
+        review_due_by: date | None = None,
+        poor_review_due_by: date | None = None,
         limit: int,
         offset: int,
     ) -> tuple[list[CreditRow], int | None]:
         """A page of customers in `order` (one of CREDIT_ORDERS), of `currency`, on credit hold,
-        over their limit, or flagged (over their limit, or their score below `flagged_below`
-        percent of its scale), and the offset of the next page (None: the last)."""
+        over their limit, or flagged (over their limit, their score below `flagged_below` percent
+        of its scale, or, given the days, their review due as `credit_changes` reads it, whether or
+        not a credit-report task is open), and the offset of the next page (None: the last)."""
 
     def currencies(self) -> list[str]:
         """The customers' currencies, for the credit page's filter."""
@@ -89,8 +92,8 @@ class CreditStore(Protocol):
     def save_states(self, states: Sequence[tuple[int, bool, int]], at: datetime) -> None:
         """(customer id, score low, limit level) as the cycle saw them."""
 
-    def customer_ids(self, *, after_id: int, limit: int) -> list[int]:
-        """The ids of the customers after `after_id`, in order, at most `limit`."""
+    def customer_ids(self, *, after_id: int, limit: int | None) -> list[int]:
+        """The ids of the customers after `after_id`, in order, at most `limit` (None: all)."""
 
     def histories(self, first_id: int, last_id: int, since: date, as_of: date) -> dict[int, History]:
         """Per customer with an id from `first_id` to `last_id`: the sums the behavioural score reads

@@ -32,6 +32,7 @@ from ...domain.credit import History
 from ...domain.tasks import TaskSource, TaskStatus, TaskType
 from ...services.credit_ports import CreditRow, ScoreRow
 from . import tables as t
+from .bulk import unnested
 from .receivables import exposure as exposure_of
 from .receivables import is_open
 
@@ -73,8 +74,7 @@ class SqlCredit:
         changes brings back little."""
         query, f = self._figures_query(lambda column: true())
         limit, exposure, score = f["limit"], f["exposure"], f["score"]
-        scale = case((f["max_score"] > 0, f["max_score"]), else_=100)
-        low = and_(score.is_not(None), score * 100 < score_below * scale)
+        low = _score_low(score, f["max_score"], score_below)
         reached = {
             share: and_(limit > 0, exposure * 100 > share * limit if share >= 100 else exposure * 100 >= share * limit)
             for share in limit_levels
@@ -84,17 +84,10 @@ class SqlCredit:
             case((low, 1), else_=0) != case((f["was_low"], 1), else_=0),
             level != f["was_level"],
         )
-        due_by = case((low, literal(poor_review_due_by, Date)), else_=literal(review_due_by, Date))
-        last, reported = f["last_review"], f["reported"]
-        due = and_(
-            ~f["review_open"],
-            or_(last.is_not(None), reported.is_not(None)),
-            or_(last.is_(None), last <= due_by),
-            or_(reported.is_(None), reported <= due_by),
-        )
-        return self._fetch(query.where(or_(moved, due)).order_by(t.customers.c.id))
+        due = _review_due(f["last_review"], f["reported"], low, review_due_by, poor_review_due_by)
+        return self._fetch(query.where(or_(moved, and_(~f["review_open"], due))).order_by(t.customers.c.id))
 
-    def customer_ids(self, *, after_id: int, limit: int) -> list[int]:
+    def customer_ids(self, *, after_id: int, limit: int | None) -> list[int]:
         c = t.customers
         query = select(c.c.id).where(c.c.id > after_id).order_by(c.c.id).limit(limit)
         return list(self.connection.execute(query).scalars())
@@ -107,6 +100,8 @@ class SqlCredit:
         on_hold: bool = False,
         over_limit: bool = False,
         flagged_below: int | None = None,
+        review_due_by: date | None = None,
+        poor_review_due_by: date | None = None,
         limit: int,
         offset: int,
     ) -> tuple[list[CreditRow], int | None]:
@@ -147,8 +142,28 @@ class SqlCredit:
         if over_limit:
             query = query.where(over)
         if flagged_below is not None:
-            low = counts.c.score * 100 < flagged_below * func.coalesce(func.nullif(counts.c.max_score, 0), 100)
-            query = query.where(or_(over, and_(counts.c.score.is_not(None), low)))
+            low = _score_low(counts.c.score, counts.c.max_score, flagged_below)
+            flagged = [over, low]
+            if review_due_by is not None and poor_review_due_by is not None:
+                k, s = t.tasks, t.credit_scores
+                done_at = func.max(k.c.completed_at).filter(k.c.status == TaskStatus.DONE.value)
+                reviews = (
+                    select(k.c.customer_id, self._utc_day(done_at).label("done_on"))
+                    .where(k.c.type == TaskType.GET_CREDIT_REPORT.value)
+                    .group_by(k.c.customer_id)
+                    .subquery("reviews")
+                )
+                reported = (
+                    select(s.c.customer_id, func.max(s.c.date).label("on"))
+                    .where(s.c.source != COMPUTED)
+                    .group_by(s.c.customer_id)
+                    .subquery("reported")
+                )
+                query = query.outerjoin(reviews, reviews.c.customer_id == c.c.id).outerjoin(
+                    reported, reported.c.customer_id == c.c.id
+                )
+                flagged.append(_review_due(reviews.c.done_on, reported.c.on, low, review_due_by, poor_review_due_by))
+            query = query.where(or_(*flagged))
         customers = self.connection.execute(query).all()
         rows = self._credit_rows(customers[:limit])
         return rows, (offset + limit if len(customers) > limit else None)
@@ -346,15 +361,24 @@ class SqlCredit:
         st = t.credit_states
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         statement = dialect_insert(st)
+        if self.dialect == "postgresql":  # one statement (bulk.unnested)
+            columns = ("customer_id", "score_low", "limit_level")
+            statement = dialect_insert(st).from_select(
+                [*columns, "updated_at"], unnested(st, columns, states, updated_at=at)
+            )
+        upsert = statement.on_conflict_do_update(
+            index_elements=["customer_id"],
+            set_={
+                "score_low": statement.excluded.score_low,
+                "limit_level": statement.excluded.limit_level,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+        if self.dialect == "postgresql":
+            self.connection.execute(upsert)
+            return
         self.connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["customer_id"],
-                set_={
-                    "score_low": statement.excluded.score_low,
-                    "limit_level": statement.excluded.limit_level,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            ),
+            upsert,
             [
                 {"customer_id": customer_id, "score_low": low, "limit_level": level, "updated_at": at}
                 for customer_id, low, level in states
@@ -425,6 +449,8 @@ class SqlCredit:
         if not tasks:
             return 0
         k, a = t.tasks, t.audit_log
+        if self.dialect == "postgresql":
+            return self._add_review_tasks_at_once(tasks, due, at)
         created = self.connection.execute(
             insert(k).returning(k.c.id, k.c.customer_id, k.c.description, sort_by_parameter_order=True),
             [
@@ -462,6 +488,43 @@ class SqlCredit:
         )
         return len(created)
 
+    def _add_review_tasks_at_once(self, tasks: Sequence[tuple[int, int | None, str]], due: date, at: datetime) -> int:
+        """`add_review_tasks` in one statement on PostgreSQL: the tasks inserted from arrays, their
+        timeline lines inserted from what that returns (a data-modifying WITH)."""
+        k, a = t.tasks, t.audit_log
+        columns = ("customer_id", "assignee_id", "description")
+        created = (
+            insert(k)
+            .from_select(
+                [*columns, "type", "due_date", "status", "source", "created_at", "updated_at"],
+                unnested(
+                    k,
+                    columns,
+                    tasks,
+                    type=TaskType.GET_CREDIT_REPORT.value,
+                    due_date=due,
+                    status=TaskStatus.OPEN.value,
+                    source=TaskSource.RULE.value,
+                    created_at=at,
+                    updated_at=at,
+                ),
+            )
+            .returning(k.c.id, k.c.customer_id, k.c.description)
+            .cte("created")
+        )
+        lines = select(
+            literal(at, a.c.at.type),
+            literal(SYSTEM.kind.value),
+            literal(SYSTEM.name),
+            literal("task"),
+            cast(created.c.id, a.c.entity_id.type),
+            created.c.customer_id,
+            literal("created"),
+            literal("Task created: ") + created.c.description,
+        )
+        names = ["at", "actor_kind", "actor_name", "entity", "entity_id", "customer_id", "action", "summary"]
+        return len(self.connection.execute(insert(a).from_select(names, lines).returning(a.c.id)).all())
+
     def computed_since(self, day: date) -> bool:
         s = t.credit_scores
         query = select(s.c.id).where(s.c.source == COMPUTED, s.c.date >= day).limit(1)
@@ -472,6 +535,15 @@ class SqlCredit:
             return
         s = t.credit_scores
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        if self.dialect == "postgresql":  # one statement (bulk.unnested)
+            columns = ("customer_id", "date", "score", "explanation")
+            values = unnested(s, columns, scores, max_score=100, source=COMPUTED, created_at=at, updated_at=at)
+            self.connection.execute(
+                dialect_insert(s)
+                .from_select([*columns, "max_score", "source", "created_at", "updated_at"], values)
+                .on_conflict_do_nothing(index_elements=["customer_id", "date", "source"])
+            )
+            return
         statement = dialect_insert(s).on_conflict_do_nothing(index_elements=["customer_id", "date", "source"])
         self.connection.execute(
             statement,
@@ -499,6 +571,22 @@ class SqlCredit:
             .limit(limit)
         ).all()
         return [ScoreRow(*row) for row in reversed(rows)]
+
+
+def _score_low(score: Any, max_score: Any, below: int) -> Any:
+    """domain/credit.score_low in SQL: a score below `below` percent of its scale (100 without one)."""
+    return and_(score.is_not(None), score * 100 < below * case((max_score > 0, max_score), else_=100))
+
+
+def _review_due(last_review: Any, reported: Any, low: Any, due_by: date, poor_due_by: date) -> Any:
+    """domain/credit.next_review(...) <= the day, in SQL: the later of the last review and the newest
+    reported score is on or before `due_by` (`poor_due_by` when the score is `low`); neither: never."""
+    by = case((low, literal(poor_due_by, Date)), else_=literal(due_by, Date))
+    return and_(
+        or_(last_review.is_not(None), reported.is_not(None)),
+        or_(last_review.is_(None), last_review <= by),
+        or_(reported.is_(None), reported <= by),
+    )
 
 
 def _sqlite_row(row: Sequence[Any]) -> CreditRow:
