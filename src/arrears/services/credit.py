@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -391,18 +391,31 @@ def compute_scores(uow_factory: UowFactory, day: date, as_of: date, *, batch: in
     amount = sum(h.amount_minor for h in histories.values())
     portfolio = Decimal(sum(h.weighted_days_late for h in histories.values())) / amount if amount else Decimal(0)
     mean = str(portfolio.quantize(Decimal("0.1")))
-    ids = list(histories)
-    for start in range(0, len(ids), batch):
-        scores = []
-        for customer_id in ids[start : start + batch]:
-            score = rules.behavioural_score(histories[customer_id], broken.get(customer_id, 0), portfolio)
-            explanation = {
-                "why": score.why(),
-                "parts": [{"name": p.name, "points": str(p.points), "why": p.why} for p in score.parts],
-                "portfolio_days_late": mean,
-            }
-            scores.append((customer_id, day, score.score, json.dumps(explanation, ensure_ascii=False)))
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def store(scores: list[tuple[int, date, int, str]]) -> None:
         with uow_factory() as uow:
             uow.credit.add_scores(scores, uow.clock.now())
             uow.commit()
+
+    # Each batch is stored in a second thread while the next one is computed: the database writes
+    # one while Python works out the other (the driver lets go of the interpreter while it waits).
+    ids = list(histories)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="credit-scores") as writer:
+        stored: Future[None] | None = None
+        for start in range(0, len(ids), batch):
+            scores = []
+            for customer_id in ids[start : start + batch]:
+                score = rules.behavioural_score(histories[customer_id], broken.get(customer_id, 0), portfolio)
+                explanation = {
+                    "why": score.why(),
+                    "parts": [{"name": p.name, "points": str(p.points), "why": p.why} for p in score.parts],
+                    "portfolio_days_late": mean,
+                }
+                scores.append((customer_id, day, score.score, encode(explanation)))
+            if stored is not None:
+                stored.result()  # one batch written at a time; its error, if any, stops here
+            stored = writer.submit(store, scores)
+        if stored is not None:
+            stored.result()
     return len(ids)

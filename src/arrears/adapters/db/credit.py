@@ -535,15 +535,8 @@ class SqlCredit:
             return
         s = t.credit_scores
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        if self.dialect == "postgresql":  # one statement (bulk.unnested)
-            columns = ("customer_id", "date", "score", "explanation")
-            values = unnested(s, columns, scores, max_score=100, source=COMPUTED, created_at=at, updated_at=at)
-            self.connection.execute(
-                dialect_insert(s)
-                .from_select([*columns, "max_score", "source", "created_at", "updated_at"], values)
-                .on_conflict_do_nothing(index_elements=["customer_id", "date", "source"])
-            )
-            return
+        # executemany on both backends: with their long explanations (and no RETURNING), SQLAlchemy's
+        # multi-row INSERTs are cheaper here than sending arrays (bulk.unnested).
         statement = dialect_insert(s).on_conflict_do_nothing(index_elements=["customer_id", "date", "source"])
         self.connection.execute(
             statement,
