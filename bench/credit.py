@@ -24,15 +24,17 @@ credit phase, each beside one hand-written SQL statement computing the same figu
      joined to every customer) on a raw psycopg connection, fully fetched; both must give every
      customer the same limit, exposure, score, next review and flags (MISMATCH and exit status 1 if
      not); and once the CLI, `arrears report credit --format json > /dev/null`, in a child process;
-   - the month's scores: `credit.compute_scores` (every customer's history in batches of 1,000, then
-     the scores stored), beside one statement summing each customer's history (counted, amount,
+   - the month's scores: `credit.compute_scores` (every customer's history in one statement, then
+     the scores stored 5,000 per transaction), beside one statement summing each customer's history (counted, amount,
      weighted days late, paid, paid late, oldest open days, and its broken promises), which does not
      write; the scores computed in Python from the baseline's sums must equal the ones stored;
    - the daily pass: `credit.run_credit_phase` once this month's scores exist, twice: the first day
      (no alert state yet: every crossing raises its alert, every review due opens its task) and the
      next run (nothing crosses: the steady day), each beside the report's baseline statement (it reads
      the same data).
-   For each service call, the time of its parts (the adapters' statements, the Python between them).
+   For each service call, the time of its parts (the adapters' statements, the Python between them;
+   the report reads its next batch, and the month's scores store theirs, in a second thread, so
+   there the parts overlap and may add up to more than the call).
 
 Reported, never asserted.
 

@@ -93,7 +93,7 @@ class CreditLine:
             "behavioural_score": self.behavioural_score,
             "credit_hold": self.credit_hold,
             "next_review_date": self.next_review_date.isoformat() if self.next_review_date else None,
-            "flags": [flag.value for flag in self.flags],
+            "flags": [str(flag) for flag in self.flags],  # a StrEnum's str is its value (and cheaper than .value)
         }
 
 
