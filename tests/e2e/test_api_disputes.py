@@ -50,6 +50,24 @@ def test_a_write_off_is_a_credit_note_with_reason_write_off(world: World) -> Non
     assert api.get("/invoices/I1").json()["status"] == "paid"
 
 
+def test_the_credit_note_and_write_off_a_resolution_recorded_are_fields_of_the_dispute(world: World) -> None:
+    api = world.api
+    dispute = api.post("/disputes", {"invoice_external_id": "I2", "reason": "pricing", "amount": "60.00"}).json()
+    other = api.post("/disputes", {"invoice_external_id": "I1", "reason": "quantity"}).json()
+    assert (dispute["credit_note"], dispute["write_off"]) == (None, None)
+
+    resolved = api.post(f"/disputes/{dispute['id']}/resolve", {"credit_note": "40.00", "write_off": "20.00"}).json()
+    api.post(f"/disputes/{other['id']}/reject", {})
+
+    assert (resolved["credit_note"], resolved["write_off"]) == ("40.00", "20.00")
+    assert "credit note DISPUTE-" in resolved["resolution"]  # still said in the resolution too
+    listed = {d["id"]: d for d in api.get("/disputes", params={"status": "all"}).json()["items"]}
+    assert (listed[dispute["id"]]["credit_note"], listed[dispute["id"]]["write_off"]) == ("40.00", "20.00")
+    assert (listed[other["id"]]["credit_note"], listed[other["id"]]["write_off"]) == (None, None)
+    shown = api.get(f"/disputes/{dispute['id']}").json()
+    assert (shown["credit_note"], shown["write_off"]) == ("40.00", "20.00")
+
+
 def test_a_settlement_above_the_disputed_amount_is_422_and_the_dispute_stays_open(world: World) -> None:
     api = world.api
     dispute = api.post("/disputes", {"invoice_external_id": "I2", "reason": "pricing", "amount": "60.00"}).json()

@@ -24,6 +24,19 @@ def book(ledger: Ledger) -> Ledger:
     return ledger
 
 
+def test_report_credit_json_is_one_document_with_a_customer_a_line(cli: Cli, book: Ledger) -> None:
+    result = cli("report", "credit", "--as-of", AS_OF.isoformat(), "--format", "json")
+
+    lines = result.stdout.splitlines()
+    assert lines[:3] == ["{", f'  "as_of": "{AS_OF.isoformat()}",', '  "rows": [']
+    assert [json.loads(line.strip().rstrip(","))["external_id"] for line in lines[3:-2]] == ["C1", "C2"]
+    assert lines[-2:] == ["  ]", "}"]
+
+
+def test_report_credit_json_of_no_customers_has_no_rows(cli: Cli) -> None:
+    assert json.loads(cli("report", "credit", "--format", "json").stdout)["rows"] == []
+
+
 def test_report_credit_json_lists_every_customer_with_the_contracts_fields(cli: Cli, book: Ledger) -> None:
     result = cli("report", "credit", "--as-of", AS_OF.isoformat(), "--format", "json")
 

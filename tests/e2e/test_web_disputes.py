@@ -156,3 +156,47 @@ def test_a_dispute_is_dated_by_the_workspace_clock_not_the_database_server(site:
     page = site.signed_in("morgan").get("/disputes").text
 
     assert '<time datetime="2026-06-30T09:00:00+00:00">2026-06-30</time>' in page
+
+
+def test_a_manager_reassigns_a_dispute_and_the_change_is_on_the_timeline(site: Site, disputed: dict[str, int]) -> None:
+    client = site.signed_in("morgan")
+    page = client.get("/disputes")
+    assert f'action="/disputes/{disputed["acme"]}/assign"' in page.text and 'name="owner"' in page.text
+
+    answer = client.post(
+        f"/disputes/{disputed['acme']}/assign",
+        data={"csrf": csrf_of(page.text), "owner": "sam", "back": "/disputes"},
+    )
+
+    assert answer.status_code == 303 and answer.headers["location"] == "/disputes"
+    assert disputes.get_dispute(site.arrears.uow(), site.people["morgan"], disputed["acme"]).owner == "sam"
+    assert disputed["acme"] in listed(client.get("/disputes", params={"owner": "sam"}).text)
+    assert listed(client.get("/disputes", params={"owner": "morgan"}).text) == []
+    assert "Dispute on invoice I1 now owned by sam" in client.get("/customers/C1").text  # on the timeline
+    assert f'action="/disputes/{disputed["acme"]}/assign"' in client.get("/customers/C1").text
+
+
+@pytest.mark.parametrize(
+    ("who", "fields", "status"),
+    [
+        ("maria", {"owner": "sam"}, 403),  # a collector may not reassign a dispute
+        ("morgan", {"owner": "nobody"}, 400),  # no such user
+        ("morgan", {"owner": " "}, 400),
+    ],
+)
+def test_a_refused_reassignment_changes_nothing(
+    site: Site, disputed: dict[str, int], who: str, fields: dict[str, str], status: int
+) -> None:
+    client = site.signed_in(who)
+    page = client.get("/disputes").text
+    assert ("/assign" in page) is (who != "maria")  # the form is offered to managers and owners only
+    manager = site.signed_in("morgan")
+    before = row_counts(site)
+
+    answer = client.post(f"/disputes/{disputed['acme']}/assign", data={"csrf": csrf_of(page), **fields})
+    forged = manager.post(f"/disputes/{disputed['acme']}/assign", data={"owner": "sam"})
+
+    assert answer.status_code == status
+    assert forged.status_code in (400, 403)  # no CSRF token
+    assert row_counts(site) == before
+    assert disputes.get_dispute(site.arrears.uow(), site.people["morgan"], disputed["acme"]).owner == "morgan"

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
+from arrears.domain import credit as rules
 from arrears.domain.credit import History, InvoiceHistory
 from arrears.domain.errors import PermissionDenied
 from arrears.services import credit, tasks
@@ -204,3 +205,71 @@ def test_the_history_sums_are_those_of_each_invoice_counted_by_the_domains_rule(
     assert found[acme.id] == History.of([InvoiceHistory(500_00, 30, True), InvoiceHistory(900_00, 40, False)])
     # Beta: B1 (200.00) paid 2 days late
     assert found[beta.id] == History.of([InvoiceHistory(200_00, 2, True)])
+
+
+def acted_on(app: Arrears, policy: CreditPolicy, day: date) -> set[int]:
+    """The customers on which the domain's rules would save a state or open a review, over every row."""
+    found = set()
+    for rows in credit._rows(app.uow, 1000):
+        for row in rows:
+            low = rules.score_low(row.score, row.max_score, policy.score_alert_below)
+            level = rules.limit_level(row.exposure_minor, row.limit_minor, policy.limit_levels)
+            review = rules.next_review(row.last_review, row.reported_on, policy.review_days, low)
+            moved = (low, level) != (row.was_low, row.was_level)
+            if moved or (review is not None and review <= day and not row.review_open):
+                found.add(row.customer_id)
+    return found
+
+
+def changes(app: Arrears, policy: CreditPolicy, day: date) -> set[int]:
+    with app.uow() as uow:
+        rows = uow.credit.credit_changes(
+            score_below=policy.score_alert_below,
+            limit_levels=policy.limit_levels,
+            review_due_by=rules.review_due_by(day, policy.review_days, poor=False),
+            poor_review_due_by=rules.review_due_by(day, policy.review_days, poor=True),
+        )
+    assert [row.customer_id for row in rows] == sorted(row.customer_id for row in rows)
+    return {row.customer_id for row in rows}
+
+
+def test_the_daily_pass_reads_exactly_the_customers_the_rules_act_on(desk: Desk, book: Arrears) -> None:
+    """The statement that picks them writes the rules in SQL: at the edges of each rule (a limit
+    reached exactly, a score on the threshold, no scale, a review done late on the day it falls
+    due), on several days and policies, it picks the customers the rules pick, then none."""
+    desk.ledger.load(
+        "customers",
+        [
+            customer("C4", "Delta", credit_limit="1000.00"),
+            customer("C5", "Epsilon", credit_limit="500.00"),
+            customer("C6", "Zeta"),
+        ],
+    )
+    desk.ledger.load(
+        "invoices",
+        [invoice("D1", "C4", due=TODAY, amount="800.00"), invoice("E1", "C5", due=TODAY, amount="500.00")],
+    )
+    desk.ledger.load(
+        "credit-scores",
+        [
+            credit_score("C4", on=TODAY - timedelta(days=90), score=39),  # entered: no scale, out of 100
+            credit_score("C5", on=TODAY - timedelta(days=365), score=40, max_score="100", source="bureau"),
+        ],
+    )
+    with book.engine.begin() as connection:
+        zeta = connection.execute(select(t.customers.c.id).where(t.customers.c.external_id == "C6")).scalar_one()
+        done = datetime.combine(TODAY - timedelta(days=365), time(23, 30), UTC)
+        connection.execute(
+            insert(t.tasks).values(
+                customer_id=zeta, type="get_credit_report", due_date=done.date(), status="done", completed_at=done
+            )
+        )
+    policies = [POLICY, CreditPolicy(40, 365, (100,)), CreditPolicy(41, 90, (50, 80, 100)), CreditPolicy(0, 1, (100,))]
+
+    for policy in policies:
+        for day in (TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1), TODAY + timedelta(days=400)):
+            assert changes(book, policy, day) == acted_on(book, policy, day), (policy, day)
+    credit.run_credit_phase(book.uow, POLICY, TODAY)
+
+    assert changes(book, POLICY, TODAY) == acted_on(book, POLICY, TODAY) == set()
+    assert changes(book, policies[2], TODAY) == acted_on(book, policies[2], TODAY) != set()

@@ -90,6 +90,26 @@ def test_filters_currency_over_limit_flagged_and_hold(book: Desk) -> None:
     assert page(book, on_hold=True)[0] == ["C4"]
 
 
+def test_flagged_selects_a_customer_whose_only_flag_is_its_review_due(book: Desk) -> None:
+    """Epsilon: no limit, a good score (90 of 100) reported 400 days ago: its review fell due 35 days
+    ago. Zeta: the same score 300 days ago: not due yet."""
+    book.ledger.load("customers", [customer("C5", "Epsilon"), customer("C6", "Zeta")])
+    book.ledger.load(
+        "credit-scores",
+        [
+            credit_score("C5", on=TODAY - timedelta(days=400), score=90, max_score="100", source="bureau"),
+            credit_score("C6", on=TODAY - timedelta(days=300), score=90, max_score="100", source="bureau"),
+        ],
+    )
+
+    found = credit.credit_page(book.arrears.uow(), book["maria"], POLICY, sort="name", flagged=True)
+
+    assert [line.external_id for line in found.lines] == ["C1", "C5", "C3"]
+    assert found.lines[1].flags == (CreditFlag.REVIEW_DUE,)
+    every = {line.external_id: line.flags for line in credit.report(book.arrears.uow, POLICY, TODAY)}
+    assert {line.external_id for line in found.lines} == {name for name, flags in every.items() if flags}
+
+
 def test_pages_give_the_next_offset(book: Desk) -> None:
     assert page(book, order="name", limit=3) == (["C1", "C2", "C4"], 3)
     assert page(book, order="name", limit=3, offset=3) == (["C3"], None)

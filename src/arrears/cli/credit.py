@@ -185,7 +185,12 @@ def report_credit(
         lines = [line for line in credit.report(arrears.uow, arrears.credit_policy(), day) if line.flags or not flagged]
     documents = [line.document() for line in lines]
     if fmt is TableFormat.json:
-        typer.echo(json.dumps({"as_of": day.isoformat(), "rows": documents}, ensure_ascii=False, indent=2))
+        # One customer a line, each written by json's C encoder: indenting every field (indent=2)
+        # goes through its Python encoder, most of the time of a large report.
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        rows = ",\n".join(f"    {encode(document)}" for document in documents)
+        body = f"\n{rows}\n  " if rows else ""
+        typer.echo(f'{{\n  "as_of": {encode(day.isoformat())},\n  "rows": [{body}]\n}}')
         return
     if fmt is TableFormat.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")

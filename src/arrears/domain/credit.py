@@ -45,8 +45,12 @@ def score_percent(score: int, max_score: int | None) -> Decimal:
 
 
 def score_low(score: int | None, max_score: int | None, threshold_percent: int) -> bool:
-    """Whether a score is below the threshold (a percent of its scale); no score is not low."""
-    return score is not None and score_percent(score, max_score) < threshold_percent
+    """Whether a score is below the threshold (a percent of its scale); no score is not low.
+    (`score_percent(score, max_score) < threshold_percent`, in integers: it runs for every customer.)"""
+    if score is None:
+        return False
+    scale = max_score if max_score and max_score > 0 else 100
+    return score * 100 < threshold_percent * scale
 
 
 def limit_level(exposure_minor: int, limit_minor: int | None, levels: Sequence[int] = (100,)) -> int:
@@ -69,11 +73,20 @@ def next_review(last_review: date | None, newest_score: date | None, review_days
     the newest score reported (a bureau's or one entered, not one Arrears computed), whichever is
     later (at most POOR_REVIEW_DAYS when its score is below the
     threshold); None when it has neither (nothing to review against yet)."""
-    known = [day for day in (last_review, newest_score) if day is not None]
-    if not known:
-        return None
+    if last_review is None:
+        if newest_score is None:
+            return None
+        latest = newest_score
+    else:
+        latest = last_review if newest_score is None or newest_score <= last_review else newest_score
     period = min(review_days, POOR_REVIEW_DAYS) if poor else review_days
-    return max(known) + timedelta(days=period)
+    return latest + timedelta(days=period)
+
+
+def review_due_by(as_of: date, review_days: int, poor: bool) -> date:
+    """The latest day the last review (or newest reported score) may fall on for a review to be due
+    on `as_of`: `next_review(...) <= as_of` exactly when the later of the two is on or before it."""
+    return as_of - timedelta(days=min(review_days, POOR_REVIEW_DAYS) if poor else review_days)
 
 
 def flags(

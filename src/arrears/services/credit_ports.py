@@ -53,6 +53,16 @@ class CreditStore(Protocol):
     def credit_rows(self, *, after_id: int, limit: int, external_id: str | None = None) -> list[CreditRow]:
         """Customers after `after_id` in id order (or the one of `external_id`), at most `limit`."""
 
+    def credit_changes(
+        self, *, score_below: int, limit_levels: Sequence[int], review_due_by: date, poor_review_due_by: date
+    ) -> list[CreditRow]:
+        """In id order, the customers the cycle's credit phase may act on, and no others: those whose
+        score-low state (the score that counts below `score_below` percent of its scale) or limit
+        level (the highest of `limit_levels` reached: over 100 % for 100, at least the share below
+        it) differs from what the cycle last saw, and those with no credit-report task open whose
+        later of last review and newest reported score falls on or before `review_due_by`
+        (`poor_review_due_by` when its score is low). The domain decides on each."""
+
     def credit_page(
         self,
         *,
@@ -61,12 +71,15 @@ class CreditStore(Protocol):
         on_hold: bool = False,
         over_limit: bool = False,
         flagged_below: int | None = None,
+        review_due_by: date | None = None,
+        poor_review_due_by: date | None = None,
         limit: int,
         offset: int,
     ) -> tuple[list[CreditRow], int | None]:
         """A page of customers in `order` (one of CREDIT_ORDERS), of `currency`, on credit hold,
-        over their limit, or flagged (over their limit, or their score below `flagged_below`
-        percent of its scale), and the offset of the next page (None: the last)."""
+        over their limit, or flagged (over their limit, their score below `flagged_below` percent
+        of its scale, or, given the days, their review due as `credit_changes` reads it, whether or
+        not a credit-report task is open), and the offset of the next page (None: the last)."""
 
     def currencies(self) -> list[str]:
         """The customers' currencies, for the credit page's filter."""
@@ -79,8 +92,8 @@ class CreditStore(Protocol):
     def save_states(self, states: Sequence[tuple[int, bool, int]], at: datetime) -> None:
         """(customer id, score low, limit level) as the cycle saw them."""
 
-    def customer_ids(self, *, after_id: int, limit: int) -> list[int]:
-        """The ids of the customers after `after_id`, in order, at most `limit`."""
+    def customer_ids(self, *, after_id: int, limit: int | None) -> list[int]:
+        """The ids of the customers after `after_id`, in order, at most `limit` (None: all)."""
 
     def histories(self, first_id: int, last_id: int, since: date, as_of: date) -> dict[int, History]:
         """Per customer with an id from `first_id` to `last_id`: the sums the behavioural score reads

@@ -172,6 +172,8 @@ class DisputeRow:
     customer_name: str = ""
     invoice_number: str = ""  # the number the customer knows (the external id is the ERP's key)
     source: str = "workspace"  # where it was opened: workspace or portal
+    credit_note_minor: int | None = None  # what resolving it recorded on the ledger (DISPUTE-<id>-CN)
+    write_off_minor: int | None = None  # and written off (DISPUTE-<id>-WO)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Date,
     Integer,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    false,
     func,
     insert,
     literal,
@@ -30,6 +32,7 @@ from ...domain.credit import History
 from ...domain.tasks import TaskSource, TaskStatus, TaskType
 from ...services.credit_ports import CreditRow, ScoreRow
 from . import tables as t
+from .bulk import unnested
 from .receivables import exposure as exposure_of
 from .receivables import is_open
 
@@ -51,12 +54,40 @@ class SqlCredit:
         # A batch is every customer with an id from its first to its last: its figures are read in
         # one statement over that range, which the indexes on customer_id serve at once (an IN
         # list of thousands of ids costs more to send than to run).
-        ids = self.customer_ids(after_id=after_id, limit=limit)
-        if not ids:
+        last = self._last_id(after_id, limit)
+        if last is None:
             return []
-        return self._figures(lambda column: column.between(ids[0], ids[-1]))
+        return self._figures(lambda column: column.between(after_id + 1, last))
 
-    def customer_ids(self, *, after_id: int, limit: int) -> list[int]:
+    def _last_id(self, after_id: int, limit: int) -> int | None:
+        """The id of the last of the `limit` customers after `after_id` (None: there are none)."""
+        c = t.customers
+        batch = select(c.c.id).where(c.c.id > after_id).order_by(c.c.id).limit(limit).subquery()
+        last = self.connection.execute(select(func.max(batch.c.id))).scalar()
+        return None if last is None else int(last)
+
+    def credit_changes(
+        self, *, score_below: int, limit_levels: Sequence[int], review_due_by: date, poor_review_due_by: date
+    ) -> list[CreditRow]:
+        """`_figures` of every customer in one statement, filtered by the domain's rules written in
+        SQL (domain/credit.score_low, limit_level, next_review), so that a day on which little
+        changes brings back little."""
+        query, f = self._figures_query(lambda column: true())
+        limit, exposure, score = f["limit"], f["exposure"], f["score"]
+        low = _score_low(score, f["max_score"], score_below)
+        reached = {
+            share: and_(limit > 0, exposure * 100 > share * limit if share >= 100 else exposure * 100 >= share * limit)
+            for share in limit_levels
+        }
+        level = case(*((reached[share], share) for share in sorted(reached, reverse=True)), else_=0)
+        moved = or_(
+            case((low, 1), else_=0) != case((f["was_low"], 1), else_=0),
+            level != f["was_level"],
+        )
+        due = _review_due(f["last_review"], f["reported"], low, review_due_by, poor_review_due_by)
+        return self._fetch(query.where(or_(moved, and_(~f["review_open"], due))).order_by(t.customers.c.id))
+
+    def customer_ids(self, *, after_id: int, limit: int | None) -> list[int]:
         c = t.customers
         query = select(c.c.id).where(c.c.id > after_id).order_by(c.c.id).limit(limit)
         return list(self.connection.execute(query).scalars())
@@ -69,6 +100,8 @@ class SqlCredit:
         on_hold: bool = False,
         over_limit: bool = False,
         flagged_below: int | None = None,
+        review_due_by: date | None = None,
+        poor_review_due_by: date | None = None,
         limit: int,
         offset: int,
     ) -> tuple[list[CreditRow], int | None]:
@@ -109,8 +142,28 @@ class SqlCredit:
         if over_limit:
             query = query.where(over)
         if flagged_below is not None:
-            low = counts.c.score * 100 < flagged_below * func.coalesce(func.nullif(counts.c.max_score, 0), 100)
-            query = query.where(or_(over, and_(counts.c.score.is_not(None), low)))
+            low = _score_low(counts.c.score, counts.c.max_score, flagged_below)
+            flagged = [over, low]
+            if review_due_by is not None and poor_review_due_by is not None:
+                k, s = t.tasks, t.credit_scores
+                done_at = func.max(k.c.completed_at).filter(k.c.status == TaskStatus.DONE.value)
+                reviews = (
+                    select(k.c.customer_id, self._utc_day(done_at).label("done_on"))
+                    .where(k.c.type == TaskType.GET_CREDIT_REPORT.value)
+                    .group_by(k.c.customer_id)
+                    .subquery("reviews")
+                )
+                reported = (
+                    select(s.c.customer_id, func.max(s.c.date).label("on"))
+                    .where(s.c.source != COMPUTED)
+                    .group_by(s.c.customer_id)
+                    .subquery("reported")
+                )
+                query = query.outerjoin(reviews, reviews.c.customer_id == c.c.id).outerjoin(
+                    reported, reported.c.customer_id == c.c.id
+                )
+                flagged.append(_review_due(reviews.c.done_on, reported.c.on, low, review_due_by, poor_review_due_by))
+            query = query.where(or_(*flagged))
         customers = self.connection.execute(query).all()
         rows = self._credit_rows(customers[:limit])
         return rows, (offset + limit if len(customers) > limit else None)
@@ -156,8 +209,16 @@ class SqlCredit:
         """In one statement, the credit figures of the customers whose id is `among` (a range, or a
         page's ids): limit, exposure, the score that counts, the last report, the behavioural score,
         hold, reviews, the state the cycle last saw; by id."""
-        c, s, k = t.customers, t.credit_scores, t.tasks
+        query, _ = self._figures_query(among)
+        return self._fetch(query.order_by(t.customers.c.id))
+
+    def _figures_query(self, among: Callable[[Any], Any]) -> tuple[Select[Any], dict[str, Any]]:
+        """The statement of `_figures`, its columns in the order of CreditRow's fields (each already
+        of its field's type on PostgreSQL), and the expressions a filter reads, by name."""
+        c, s, k, st = t.customers, t.credit_scores, t.tasks, t.credit_states
         owed = exposure_of(None).where(among(t.invoices.c.customer_id)).subquery("owed")
+        # The newest score of each kind (reported: a bureau's or entered; computed by Arrears), one
+        # window over the scores: the one that counts is the reported one when there is one.
         computed = case((s.c.source == COMPUTED, 1), else_=0)
         ranked = select(
             s.c.customer_id,
@@ -166,81 +227,104 @@ class SqlCredit:
             s.c.date,
             s.c.source,
             func.row_number()
-            .over(partition_by=s.c.customer_id, order_by=(computed, s.c.date.desc(), s.c.id.desc()))
-            .label("n"),
-            func.row_number()
             .over(partition_by=(s.c.customer_id, computed), order_by=(s.c.date.desc(), s.c.id.desc()))
             .label("m"),
         ).where(among(s.c.customer_id))
         r = ranked.subquery("ranked")
-        counts, ours = r.c.n == 1, and_(r.c.m == 1, r.c.source == COMPUTED)
+        ours, theirs = r.c.source == COMPUTED, r.c.source != COMPUTED
+        reported = func.max(r.c.date).filter(theirs)
+
+        def counting(column: Any) -> Any:
+            return case((reported.is_not(None), func.max(column).filter(theirs)), else_=func.max(column).filter(ours))
+
         scores = (
             select(
                 r.c.customer_id,
-                func.max(r.c.score).filter(counts).label("score"),
-                func.max(r.c.max_score).filter(counts).label("max_score"),
-                func.max(r.c.date).filter(counts).label("score_date"),
-                func.max(r.c.source).filter(counts).label("source"),
-                func.max(r.c.date).filter(and_(r.c.m == 1, r.c.source != COMPUTED)).label("reported"),
+                counting(r.c.score).label("score"),
+                counting(r.c.max_score).label("max_score"),
+                counting(r.c.date).label("score_date"),
+                counting(r.c.source).label("source"),
+                reported.label("reported"),
                 func.max(r.c.score).filter(ours).label("behavioural"),
             )
-            .where(or_(r.c.n == 1, r.c.m == 1))
+            .where(r.c.m == 1)
             .group_by(r.c.customer_id)
             .subquery("scores")
         )
+        done_at = func.max(k.c.completed_at).filter(k.c.status == TaskStatus.DONE.value)
         reviews = (
             select(
                 k.c.customer_id,
-                func.max(k.c.completed_at).filter(k.c.status == TaskStatus.DONE.value).label("done_at"),
+                self._utc_day(done_at).label("done_on"),
                 func.count().filter(k.c.status == TaskStatus.OPEN.value).label("open"),
             )
             .where(among(k.c.customer_id), k.c.type == TaskType.GET_CREDIT_REPORT.value)
             .group_by(k.c.customer_id)
             .subquery("reviews")
         )
+        exposure = cast(func.coalesce(owed.c.exposure, 0), BigInteger)
+        was_low = func.coalesce(st.c.score_low, false())
+        was_level = func.coalesce(st.c.limit_level, 0)
+        review_open = func.coalesce(reviews.c.open, 0) > 0
         query = (
-            self._customers()
-            .add_columns(
-                owed.c.exposure,
+            select(
+                c.c.id,
+                c.c.external_id,
+                c.c.name,
+                c.c.currency,
+                c.c.collector_id,
+                c.c.credit_limit_minor,
+                exposure,
                 scores.c.score,
                 scores.c.max_score,
                 scores.c.score_date,
                 scores.c.source,
                 scores.c.reported,
                 scores.c.behavioural,
-                reviews.c.done_at,
-                reviews.c.open,
+                c.c.credit_hold,
+                c.c.credit_hold_note,
+                reviews.c.done_on,
+                review_open,
+                was_low,
+                was_level,
             )
+            .select_from(c.outerjoin(st, st.c.customer_id == c.c.id))
             .outerjoin(owed, owed.c.customer_id == c.c.id)
             .outerjoin(scores, scores.c.customer_id == c.c.id)
             .outerjoin(reviews, reviews.c.customer_id == c.c.id)
             .where(among(c.c.id))
-            .order_by(c.c.id)
         )
-        return [
-            CreditRow(
-                customer_id=row.id,
-                external_id=row.external_id,
-                name=row.name,
-                currency=row.currency,
-                collector_id=row.collector_id,
-                limit_minor=row.credit_limit_minor,
-                exposure_minor=int(row.exposure or 0),
-                score=row.score,
-                max_score=row.max_score,
-                score_date=_day(row.score_date),
-                score_source=row.source,
-                reported_on=_day(row.reported),
-                behavioural_score=row.behavioural,
-                credit_hold=bool(row.credit_hold),
-                hold_note=row.credit_hold_note,
-                last_review=_stamp(row.done_at).date() if row.done_at is not None else None,
-                review_open=bool(row.open),
-                was_low=bool(row.score_low),
-                was_level=int(row.limit_level or 0),
-            )
-            for row in self.connection.execute(query)
-        ]
+        named = {
+            "limit": c.c.credit_limit_minor,
+            "exposure": exposure,
+            "score": scores.c.score,
+            "max_score": scores.c.max_score,
+            "reported": scores.c.reported,
+            "last_review": reviews.c.done_on,
+            "review_open": review_open,
+            "was_low": was_low,
+            "was_level": was_level,
+        }
+        return query, named
+
+    def _utc_day(self, stamp: Any) -> Any:
+        """The UTC date of a timestamp (SQLite keeps them in UTC, as text: its date() reads them)."""
+        if self.dialect == "postgresql":
+            return cast(func.timezone("UTC", stamp), Date)
+        return func.date(stamp)
+
+    def _fetch(self, query: Select[Any]) -> list[CreditRow]:
+        """CreditRows from the driver's own tuples: SQLAlchemy's per-row result processing is the
+        larger part of reading a whole portfolio, and the statement gives each field its type already
+        (on SQLite, dates come as text and booleans as 0 or 1: `_sqlite_row` turns them back)."""
+        result = self.connection.execute(query)
+        try:
+            raw = result.cursor.fetchall()
+        finally:
+            result.close()
+        if self.dialect == "postgresql":
+            return [CreditRow(*row) for row in raw]
+        return [_sqlite_row(row) for row in raw]
 
     @staticmethod
     def _counting_scores(ids: Sequence[int] | None = None) -> Select[Any]:
@@ -277,15 +361,24 @@ class SqlCredit:
         st = t.credit_states
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         statement = dialect_insert(st)
+        if self.dialect == "postgresql":  # one statement (bulk.unnested)
+            columns = ("customer_id", "score_low", "limit_level")
+            statement = dialect_insert(st).from_select(
+                [*columns, "updated_at"], unnested(st, columns, states, updated_at=at)
+            )
+        upsert = statement.on_conflict_do_update(
+            index_elements=["customer_id"],
+            set_={
+                "score_low": statement.excluded.score_low,
+                "limit_level": statement.excluded.limit_level,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+        if self.dialect == "postgresql":
+            self.connection.execute(upsert)
+            return
         self.connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["customer_id"],
-                set_={
-                    "score_low": statement.excluded.score_low,
-                    "limit_level": statement.excluded.limit_level,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            ),
+            upsert,
             [
                 {"customer_id": customer_id, "score_low": low, "limit_level": level, "updated_at": at}
                 for customer_id, low, level in states
@@ -356,6 +449,8 @@ class SqlCredit:
         if not tasks:
             return 0
         k, a = t.tasks, t.audit_log
+        if self.dialect == "postgresql":
+            return self._add_review_tasks_at_once(tasks, due, at)
         created = self.connection.execute(
             insert(k).returning(k.c.id, k.c.customer_id, k.c.description, sort_by_parameter_order=True),
             [
@@ -393,6 +488,43 @@ class SqlCredit:
         )
         return len(created)
 
+    def _add_review_tasks_at_once(self, tasks: Sequence[tuple[int, int | None, str]], due: date, at: datetime) -> int:
+        """`add_review_tasks` in one statement on PostgreSQL: the tasks inserted from arrays, their
+        timeline lines inserted from what that returns (a data-modifying WITH)."""
+        k, a = t.tasks, t.audit_log
+        columns = ("customer_id", "assignee_id", "description")
+        created = (
+            insert(k)
+            .from_select(
+                [*columns, "type", "due_date", "status", "source", "created_at", "updated_at"],
+                unnested(
+                    k,
+                    columns,
+                    tasks,
+                    type=TaskType.GET_CREDIT_REPORT.value,
+                    due_date=due,
+                    status=TaskStatus.OPEN.value,
+                    source=TaskSource.RULE.value,
+                    created_at=at,
+                    updated_at=at,
+                ),
+            )
+            .returning(k.c.id, k.c.customer_id, k.c.description)
+            .cte("created")
+        )
+        lines = select(
+            literal(at, a.c.at.type),
+            literal(SYSTEM.kind.value),
+            literal(SYSTEM.name),
+            literal("task"),
+            cast(created.c.id, a.c.entity_id.type),
+            created.c.customer_id,
+            literal("created"),
+            literal("Task created: ") + created.c.description,
+        )
+        names = ["at", "actor_kind", "actor_name", "entity", "entity_id", "customer_id", "action", "summary"]
+        return len(self.connection.execute(insert(a).from_select(names, lines).returning(a.c.id)).all())
+
     def computed_since(self, day: date) -> bool:
         s = t.credit_scores
         query = select(s.c.id).where(s.c.source == COMPUTED, s.c.date >= day).limit(1)
@@ -403,6 +535,8 @@ class SqlCredit:
             return
         s = t.credit_scores
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        # executemany on both backends: with their long explanations (and no RETURNING), SQLAlchemy's
+        # multi-row INSERTs are cheaper here than sending arrays (bulk.unnested).
         statement = dialect_insert(s).on_conflict_do_nothing(index_elements=["customer_id", "date", "source"])
         self.connection.execute(
             statement,
@@ -432,11 +566,49 @@ class SqlCredit:
         return [ScoreRow(*row) for row in reversed(rows)]
 
 
+def _score_low(score: Any, max_score: Any, below: int) -> Any:
+    """domain/credit.score_low in SQL: a score below `below` percent of its scale (100 without one)."""
+    return and_(score.is_not(None), score * 100 < below * case((max_score > 0, max_score), else_=100))
+
+
+def _review_due(last_review: Any, reported: Any, low: Any, due_by: date, poor_due_by: date) -> Any:
+    """domain/credit.next_review(...) <= the day, in SQL: the later of the last review and the newest
+    reported score is on or before `due_by` (`poor_due_by` when the score is `low`); neither: never."""
+    by = case((low, literal(poor_due_by, Date)), else_=literal(due_by, Date))
+    return and_(
+        or_(last_review.is_not(None), reported.is_not(None)),
+        or_(last_review.is_(None), last_review <= by),
+        or_(reported.is_(None), reported <= by),
+    )
+
+
+def _sqlite_row(row: Sequence[Any]) -> CreditRow:
+    """A row of `_figures_query` as SQLite gives it: dates as text, booleans as integers."""
+    (customer_id, external_id, name, currency, collector_id, limit, exposure, score, max_score, score_date) = row[:10]
+    (source, reported, behavioural, hold, note, last_review, review_open, was_low, was_level) = row[10:]
+    return CreditRow(
+        customer_id,
+        external_id,
+        name,
+        currency,
+        collector_id,
+        limit,
+        int(exposure),
+        score,
+        max_score,
+        _day(score_date),
+        source,
+        _day(reported),
+        behavioural,
+        bool(hold),
+        note,
+        _day(last_review),
+        bool(review_open),
+        bool(was_low),
+        int(was_level),
+    )
+
+
 def _day(value: Any) -> date | None:
     """A date from an aggregate (SQLite gives its text)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _stamp(value: Any) -> datetime:
-    """A timestamp from an aggregate (SQLite gives its text)."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -62,6 +62,12 @@ class DisputeOut(BaseModel):
     note: str | None
     created_at: datetime
     closed_at: datetime | None
+    credit_note: MoneyOut | None = Field(
+        None, description="The credit note its resolution recorded (DISPUTE-<id>-CN); null when none"
+    )
+    write_off: MoneyOut | None = Field(
+        None, description="The amount its resolution wrote off (DISPUTE-<id>-WO); null when none"
+    )
 
     @classmethod
     def of(cls, row: DisputeRow) -> DisputeOut:
@@ -78,4 +84,10 @@ class DisputeOut(BaseModel):
             note=row.note,
             created_at=row.created_at,
             closed_at=row.closed_at,
+            credit_note=_money(row.credit_note_minor, row.currency),
+            write_off=_money(row.write_off_minor, row.currency),
         )
+
+
+def _money(minor: int | None, currency: str) -> str | None:
+    return None if minor is None else format_minor(minor, currency)

@@ -1,5 +1,6 @@
-"""The dispute list (status, reason, owner, customer; newest first), and resolving or rejecting a
-dispute with a note (managers and owners: services/disputes.py decides)."""
+"""The dispute list (status, reason, owner, customer; newest first), resolving or rejecting a
+dispute with a note, and handing it to another owner (managers and owners: services/disputes.py
+decides)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,17 @@ def dispute_list(
 def _age(opened: datetime, now: datetime) -> str:
     days = (now - opened).days
     return "today" if days <= 0 else f"{days} day{'s' if days != 1 else ''}"
+
+
+@router.post("/disputes/{dispute_id}/assign")
+def assign(request: Request, dispute_id: DisputeId, user: WebUser, web: WebState, form: Form) -> Response:
+    """Hand an open dispute to another user (audited: the owner before and after, on the timeline)."""
+    owner = form.get("owner", "").strip()
+    if not owner:
+        raise BadForm("choose who owns the dispute")
+    row = disputes.assign_dispute(web.arrears.uow(), user, dispute_id, owner)
+    request.state.session.flash(f"Dispute on invoice {row.invoice_external_id} now owned by {row.owner}.")
+    return redirect(local_path(form.get("back"), "/disputes"))
 
 
 @router.post("/disputes/{dispute_id}/{outcome}")

@@ -18,7 +18,8 @@ from ....services.workspace_ports import (
     Page,
 )
 from .. import tables as t
-from .common import ALERTS_PER_STATEMENT, CHUNK, SqlArea
+from ..bulk import unnested
+from .common import CHUNK, SqlArea
 
 
 class SqlAlerts(SqlArea):
@@ -36,31 +37,41 @@ class SqlAlerts(SqlArea):
         return self.raise_alerts([NewAlert(kind, key, message, customer_id, task_id, user_id)], at) == 1
 
     def raise_alerts(self, alerts: Sequence[NewAlert], at: datetime) -> int:
+        """Insert the alerts whose key has no open alert; how many. On PostgreSQL one statement
+        whatever their number (bulk.unnested); on SQLite one statement compiled once and run for
+        every row (SQLAlchemy packs the rows into multi-row INSERTs within SQLite's limit on bound
+        parameters)."""
+        if not alerts:
+            return 0
         a = t.alerts
-        raised = 0
-        for start in range(0, len(alerts), ALERTS_PER_STATEMENT):
-            rows = [
-                {
-                    "kind": alert.kind,
-                    "key": alert.key,
-                    "message": alert.message,
-                    "customer_id": alert.customer_id,
-                    "task_id": alert.task_id,
-                    "user_id": alert.user_id,
-                    "created_at": at,  # the workspace's clock, like the audit log (not the database's)
-                }
-                for alert in alerts[start : start + ALERTS_PER_STATEMENT]
+        statement = (
+            self._insert(a)
+            # The predicate of the partial unique index, as a literal: with a bound parameter
+            # PostgreSQL cannot match the index once psycopg prepares the statement.
+            .on_conflict_do_nothing(index_elements=["key"], index_where=a.c.status == literal_column("'open'"))
+            .returning(a.c.id)
+        )
+        if self.dialect == "postgresql":
+            columns = ("kind", "key", "message", "customer_id", "task_id", "user_id")
+            values = [
+                (alert.kind, alert.key, alert.message, alert.customer_id, alert.task_id, alert.user_id)
+                for alert in alerts
             ]
-            statement = (
-                self._insert(a)
-                .values(rows)
-                # The predicate of the partial unique index, as a literal: with a bound parameter
-                # PostgreSQL cannot match the index once psycopg prepares the statement.
-                .on_conflict_do_nothing(index_elements=["key"], index_where=a.c.status == literal_column("'open'"))
-                .returning(a.c.id)
-            )
-            raised += len(self.connection.execute(statement).all())
-        return raised
+            many = statement.from_select([*columns, "created_at"], unnested(a, columns, values, created_at=at))
+            return len(self.connection.execute(many).all())
+        rows = [
+            {
+                "kind": alert.kind,
+                "key": alert.key,
+                "message": alert.message,
+                "customer_id": alert.customer_id,
+                "task_id": alert.task_id,
+                "user_id": alert.user_id,
+                "created_at": at,  # the workspace's clock, like the audit log (not the database's)
+            }
+            for alert in alerts
+        ]
+        return len(self.connection.execute(statement, rows).all())
 
     def close_alerts(self, keys: Sequence[str], at: datetime) -> int:
         a = t.alerts

@@ -32,9 +32,6 @@ from .. import tables as t
 CHUNK = 900  # ids per IN (...) list: well under SQLite's limit on bound parameters
 
 
-ALERTS_PER_STATEMENT = 100  # rows of 7 values per multi-row INSERT: under the same limit
-
-
 BALANCES_KEY = "balances_as_of"
 
 

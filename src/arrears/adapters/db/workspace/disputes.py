@@ -7,8 +7,11 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    String,
+    cast,
     exists,
     insert,
+    literal,
     select,
     update,
 )
@@ -60,7 +63,11 @@ class SqlDisputes(SqlArea):
         return dispute_id
 
     def _dispute_query(self) -> Select[Any]:
+        """A dispute's row; with the credit note and write-off its resolution recorded, found by
+        their external ids (domain/disputes.credit_note_id and write_off_id)."""
         d, i, c, u = t.disputes, t.invoices, t.customers, t.users
+        credited, written_off = t.credit_notes.alias("credited"), t.credit_notes.alias("written_off")
+        named = literal("DISPUTE-") + cast(d.c.id, String)
         return (
             select(
                 d.c.id,
@@ -78,10 +85,14 @@ class SqlDisputes(SqlArea):
                 c.c.name,
                 i.c.number,
                 d.c.source,
+                credited.c.amount_minor,
+                written_off.c.amount_minor,
             )
             .join(i, i.c.id == d.c.invoice_id)
             .join(c, c.c.id == d.c.customer_id)
             .outerjoin(u, u.c.id == d.c.owner_id)
+            .outerjoin(credited, credited.c.external_id == named + literal("-CN"))
+            .outerjoin(written_off, written_off.c.external_id == named + literal("-WO"))
         )
 
     def dispute(self, dispute_id: int) -> DisputeRow | None:
