@@ -143,3 +143,14 @@ def test_aging_takes_the_period_options_of_the_other_reports(cli: Cli, ledger: L
     assert by_to == by_as_of
     assert by_to["total"]["total"] == "3100.00"  # AR(June 30) of the worked example, as `dso` says
     assert backwards.exit_code == 1 and "after it ends" in backwards.stderr
+
+
+def test_credit_takes_the_period_options_of_the_other_reports(cli: Cli, ledger: Ledger) -> None:
+    _worked_example(ledger)
+
+    by_to = cli("report", "credit", "--from", "2026-06-01", "--to", "2026-06-30", "--format", "json")
+    by_as_of = cli("report", "credit", "--as-of", "2026-06-30", "--format", "json")
+
+    assert by_to.exit_code == 0, by_to.output
+    assert json.loads(by_to.stdout) == json.loads(by_as_of.stdout)
+    assert json.loads(by_to.stdout)["as_of"] == "2026-06-30"

@@ -26,7 +26,7 @@ from .app import (
     workspace,
     workspace_today,
 )
-from .reports import report_app
+from .reports import one_day, report_app
 
 credit_app = typer.Typer(
     help="Credit: put a customer on credit hold (no new orders on credit) or release it.", no_args_is_help=True
@@ -166,7 +166,15 @@ def _amount(minor: int | None, currency: str) -> str | None:
 def report_credit(
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Flags as of this date, YYYY-MM-DD (default: today).", show_default=False),
+        typer.Option("--as-of", "--to", help="Flags as of this date, YYYY-MM-DD (default: today).", show_default=False),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Accepted as by the other reports; credit is taken on one day (--as-of / --to).",
+            show_default=False,
+        ),
     ] = None,
     flagged: Annotated[bool, typer.Option("--flagged", help="Only the customers with a flag.")] = False,
     fmt: Annotated[TableFormat, typer.Option("--format", help="table, json or csv.")] = TableFormat.table,
@@ -181,7 +189,7 @@ def report_credit(
     """
     given = parse_date(as_of, "--as-of") if as_of else None
     with workspace(database_url) as arrears:
-        day = given or workspace_today(arrears)
+        day = one_day(given, start, workspace_today(arrears))
         lines = [line for line in credit.report(arrears.uow, arrears.credit_policy(), day) if line.flags or not flagged]
     documents = [line.document() for line in lines]
     if fmt is TableFormat.json:
