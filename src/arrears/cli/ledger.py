@@ -117,20 +117,31 @@ def export(
     kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(exports.EXPORT_KINDS)}.", show_default=False)],
     fmt: Annotated[DataFormat, typer.Option("--format", help="csv (the import format) or json.")] = DataFormat.csv,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    spreadsheet_safe: Annotated[
+        bool,
+        typer.Option(
+            "--spreadsheet-safe",
+            help="CSV for a spreadsheet: a text cell beginning with = + - @ (or a tab or CR) is prefixed with ' "
+            "so that it cannot run as a formula; numbers stay numbers. The file then no longer re-imports as is.",
+        ),
+    ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Export a kind of record in the import format, so an export re-imports unchanged.
 
     Examples: [bold]arrears export invoices > invoices.csv[/bold]   [bold]arrears export emails --format json[/bold]
+    [bold]arrears export customers --spreadsheet-safe -o customers.csv[/bold]
     """
+    if spreadsheet_safe and fmt is not DataFormat.csv:
+        raise typer.BadParameter("is for CSV; JSON holds no formulas", param_hint="--spreadsheet-safe")
     if kind not in exports.EXPORT_KINDS:
         raise typer.BadParameter(
             f"{kind!r} is not a kind of export: use one of {', '.join(exports.EXPORT_KINDS)}", param_hint="KIND"
         )
     with workspace(database_url) as arrears:
         if output is None:
-            exports.export(arrears.uow(), kind, sys.stdout, fmt=fmt.value)
+            exports.export(arrears.uow(), kind, sys.stdout, fmt=fmt.value, spreadsheet_safe=spreadsheet_safe)
         else:
             with output.open("w", encoding="utf-8", newline="") as out:
-                written = exports.export(arrears.uow(), kind, out, fmt=fmt.value)
+                written = exports.export(arrears.uow(), kind, out, fmt=fmt.value, spreadsheet_safe=spreadsheet_safe)
             err.print(f"wrote {written:,} {kind} to {escape(str(output))}", highlight=False, emoji=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import date
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from ..domain.aging import BUCKETS, AgingLine
 from ..services import aging
+from ..services.spreadsheets import spreadsheet_writer
 from .app import DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace, workspace_today
 
 report_app = typer.Typer(help="Reports: aging.", no_args_is_help=True)
@@ -51,7 +51,7 @@ def report_aging(
 
 
 def _aging_csv(reports: list[aging.AgingReport]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = spreadsheet_writer(sys.stdout)
     writer.writerow(["currency", "external_id", "name", *AGING_AMOUNTS])
     for report in reports:
         document: dict[str, Any] = report.as_dict()
