@@ -31,6 +31,14 @@ def import_(
     ignore_unknown: Annotated[
         bool, typer.Option("--ignore-unknown", help="Ignore columns Arrears does not know.")
     ] = False,
+    complete: Annotated[
+        bool,
+        typer.Option(
+            "--complete",
+            help="Invoices only: the file lists every invoice of its customers (an ERP's full sync). Their open "
+            "invoices that it leaves out are closed as void, audited and listed.",
+        ),
+    ] = False,
     fmt: Annotated[
         SummaryFormat, typer.Option("--format", help="table: one line; json: the counts.")
     ] = SummaryFormat.table,
@@ -47,10 +55,14 @@ def import_(
 
       [bold]arrears import invoices invoices.csv --dry-run[/bold]
 
+      [bold]arrears import invoices erp-invoices.csv --complete[/bold]
+
     Import in this order: customers, contacts, invoices, payments, credit-notes, credit-scores.
     """
     if kind not in KINDS:
         raise typer.BadParameter(f"{kind!r} is not a kind of import: use one of {', '.join(KINDS)}", param_hint="KIND")
+    if complete and kind != "invoices":
+        raise typer.BadParameter("is for invoices only", param_hint="--complete")
     with workspace(database_url) as arrears:
         if str(file) == "-":
             summary = imports.import_csv(
@@ -60,6 +72,7 @@ def import_(
                 "<stdin>",
                 dry_run=dry_run,
                 ignore_unknown=ignore_unknown,
+                complete=complete,
             )
         else:
             if not file.is_file():
@@ -73,22 +86,22 @@ def import_(
                     dry_run=dry_run,
                     ignore_unknown=ignore_unknown,
                     progress=progress,
+                    complete=complete,
                 )
     if fmt is SummaryFormat.json:
         c = summary.counts
-        typer.echo(
-            json.dumps(
-                {
-                    "kind": kind,
-                    "file": summary.filename,
-                    "rows": summary.rows,
-                    "created": c.created,
-                    "updated": c.updated,
-                    "unchanged": c.unchanged,
-                    "dry_run": dry_run,
-                }
-            )
-        )
+        document: dict[str, object] = {
+            "kind": kind,
+            "file": summary.filename,
+            "rows": summary.rows,
+            "created": c.created,
+            "updated": c.updated,
+            "unchanged": c.unchanged,
+            "dry_run": dry_run,
+        }
+        if complete:
+            document |= {"closed": len(summary.closed), "closed_invoices": list(summary.closed)}
+        typer.echo(json.dumps(document))
     else:
         typer.echo(summary.sentence())
 
