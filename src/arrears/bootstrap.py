@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 
 from .adapters.clock import SystemClock
+from .adapters.db import backup
+from .adapters.db.backup import Copied
 from .adapters.db.engine import ensure_schema, make_engine, upgrade
 from .adapters.db.uow import SqlUnitOfWork
 from .adapters.email import FileTransport, SmtpTransport, transport_from_url
@@ -204,6 +206,17 @@ class Arrears:
 
     def upgrade(self) -> tuple[str | None, str]:
         return upgrade(self.engine)
+
+    def backup(self, target: Path) -> Copied:
+        """A consistent copy of the SQLite database, made while it is in use (BackupRefused on
+        PostgreSQL, which has pg_dump)."""
+        return backup.backup(self.settings.database_url, target)
+
+    def restore(self, source: Path) -> Copied:
+        """The backup `source` put back as the SQLite database, unless it is not an Arrears database
+        or the database in place has a newer schema."""
+        self.close()  # this process's own connections are not left on the database it replaces
+        return backup.restore(self.settings.database_url, source)
 
     def close(self) -> None:
         if "engine" in self.__dict__:
