@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from sqlalchemy import Engine
 from .adapters.clock import SystemClock
 from .adapters.db import backup
 from .adapters.db.backup import Copied
-from .adapters.db.engine import ensure_schema, make_engine, upgrade
+from .adapters.db.engine import current_revision, ensure_schema, head_revision, make_engine, upgrade
 from .adapters.db.uow import SqlUnitOfWork
 from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
@@ -35,6 +36,16 @@ if TYPE_CHECKING:
     from .adapters.rendering import Templates
 
 DEFAULT_WORKFLOWS = Path(__file__).parent / "adapters" / "default_workflows.toml"
+log = logging.getLogger("arrears.serve")
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """`/readyz`'s answer: ready or not, the schema revision found, and why not."""
+
+    ready: bool
+    schema: str | None
+    reason: str | None
 
 
 @dataclass
@@ -206,6 +217,23 @@ class Arrears:
 
     def upgrade(self) -> tuple[str | None, str]:
         return upgrade(self.engine)
+
+    def readiness(self) -> Readiness:
+        """Whether this process can serve: the database answers and its schema is the newest this
+        version knows. The reason says what is wrong without naming the database or its data."""
+        try:
+            schema = current_revision(self.engine)
+        except Exception as error:  # any failure to reach the database: the reason, not the trace
+            log.warning("readiness: the database does not answer: %s", error)
+            return Readiness(False, None, f"the database does not answer ({type(error).__name__})")
+        newest = head_revision()
+        if schema is None:
+            return Readiness(False, None, "the database has no Arrears schema: run `arrears db upgrade`")
+        if schema != newest:
+            return Readiness(
+                False, schema, f"the schema is at revision {schema}, not {newest}: run `arrears db upgrade`"
+            )
+        return Readiness(True, schema, None)
 
     def backup(self, target: Path) -> Copied:
         """A consistent copy of the SQLite database, made while it is in use (BackupRefused on

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import __version__
 from ..bootstrap import Arrears
 from ..services import balances
-from . import errors
+from . import errors, health
 from .routers import (
     alerts,
     automation,
@@ -72,6 +72,7 @@ def create_app(arrears: Arrears) -> FastAPI:
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(health.router)
     return app
 
 
