@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
+from .adapters import logs
 from .adapters.clock import SystemClock
 from .adapters.db import backup
 from .adapters.db.backup import Copied
@@ -217,6 +218,12 @@ class Arrears:
 
     def upgrade(self) -> tuple[str | None, str]:
         return upgrade(self.engine)
+
+    def logging_config(self) -> dict[str, Any]:
+        """How `arrears serve` and `arrears worker` log (ARREARS_LOG_FORMAT: text or json, every line
+        of a web request with its id), as a `logging.config.dictConfig`; InvalidValue for another
+        format."""
+        return logs.logging_config(self.settings.log_format)
 
     def readiness(self) -> Readiness:
         """Whether this process can serve: the database answers and its schema is the newest this

@@ -12,6 +12,7 @@ installed by `arrears db upgrade`).
 from __future__ import annotations
 
 import logging
+import logging.config
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -155,7 +156,7 @@ def make_app(arrears: Arrears) -> App:
 
 def run(arrears: Arrears) -> None:
     """Run the worker until SIGINT or SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.config.dictConfig(arrears.logging_config())
     install_schema(arrears)
     app = make_app(arrears)
     with app.open():
