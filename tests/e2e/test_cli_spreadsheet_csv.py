@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import Cli
 from tests.ledger import Ledger, customer, invoice, payment
+from tests.web import open_site
 
 HOSTILE = {"F1": '=HYPERLINK("http://evil.test","x")', "F2": "@SUM(1+1)", "F3": "+cmd", "F4": "-2+3"}
 
@@ -52,3 +54,26 @@ def test_the_ledger_export_is_re_importable_by_default_and_safe_when_asked(cli: 
     assert refused.exit_code == 2
     (hostile_ledger.tmp_path / "again.csv").write_text(plain.stdout, encoding="utf-8")
     assert '"unchanged": 4' in cli("import", "customers", "again.csv", "--format", "json").stdout
+
+
+def test_a_report_downloaded_from_the_reports_page_is_written_for_spreadsheets_too(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No report holds a customer's text today (user names cannot begin with = + - @): a row that
+    did, from a report to come, would still be quoted, its negative figure left a number."""
+    monkeypatch.setattr(
+        "arrears.web.routes.reports.reports.report_table",
+        lambda *args: (["who", "figure"], [[HOSTILE["F1"], "-12.50"], ["Beta", None]]),
+    )
+    site = open_site(db_url, tmp_path)
+    try:
+        answer = site.signed_in("olivia").get("/reports/dso.csv")
+    finally:
+        site.arrears.close()
+
+    assert answer.status_code == 200
+    assert list(csv.reader(io.StringIO(answer.text))) == [
+        ["who", "figure"],
+        ["'" + HOSTILE["F1"], "-12.50"],
+        ["Beta", ""],
+    ]

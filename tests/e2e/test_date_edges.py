@@ -159,3 +159,14 @@ def test_the_api_refuses_a_date_outside_the_range_with_a_422(api: Api) -> None:
     assert_error(as_invoice, 422, "invalid_input", "due_date")
     assert_error(as_task, 422, "invalid_input", "due_date")
     assert at_the_edge.status_code == 201, at_the_edge.text
+
+
+@on_sqlite_only
+def test_the_month_pack_refuses_a_month_outside_the_range(site: Site) -> None:
+    client = site.signed_in("olivia")
+
+    for month in ("0001-01", "1899-12"):
+        answer = client.get("/reports/pack.pdf", params={"month": month})
+
+        assert answer.status_code == 400, (month, answer.status_code)
+        assert SUPPORTED in answer.text

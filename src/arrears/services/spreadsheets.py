@@ -54,11 +54,11 @@ def spreadsheet_cell(value: object) -> str:
 
 
 class SpreadsheetWriter:
-    """A `csv.writer` (RFC 4180 quoting, `\\n` line ends) whose every cell goes through
-    `spreadsheet_cell`."""
+    """A `csv.writer` (RFC 4180 quoting; `\\n` line ends unless told) whose every cell goes through
+    `spreadsheet_cell` (None: an empty cell)."""
 
-    def __init__(self, out: _Writes) -> None:
-        self._writer = csv.writer(out, lineterminator="\n")
+    def __init__(self, out: _Writes, lineterminator: str = "\n") -> None:
+        self._writer = csv.writer(out, lineterminator=lineterminator)
 
     def writerow(self, row: Iterable[object]) -> None:
         self._writer.writerow([spreadsheet_cell(value) for value in row])
@@ -68,6 +68,7 @@ class SpreadsheetWriter:
             self.writerow(row)
 
 
-def spreadsheet_writer(out: _Writes) -> SpreadsheetWriter:
-    """A CSV writer on `out` for a report meant for spreadsheets: use it for every report's CSV."""
-    return SpreadsheetWriter(out)
+def spreadsheet_writer(out: _Writes, lineterminator: str = "\n") -> SpreadsheetWriter:
+    """A CSV writer on `out` for a report meant for spreadsheets: use it for every report's CSV
+    (`\r\n` line ends for a download, as RFC 4180 has them)."""
+    return SpreadsheetWriter(out, lineterminator)

@@ -18,6 +18,7 @@ from . import (
     history,
     imports,
     inbox,
+    reports,
     tasks,
     webhooks,
     workflows,
@@ -39,6 +40,7 @@ for area in (
     workflows,
     email_templates,
     dashboard,
+    reports,
     alerts,
     admin,
 ):
