@@ -37,6 +37,8 @@ COMMANDS = [
     ["cycle", "--dry-run", "--as-of"],
     ["report", "aging", "--as-of"],
     ["report", "credit", "--as-of"],
+    ["report", "dso", "--from"],
+    ["report", "promises", "--to"],
     ["promises", "check", "--as-of"],
     ["credit", "score", "C1", "600", "--on"],
 ]
