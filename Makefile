@@ -75,6 +75,7 @@ bench: $(STAMP) postgres
 	$(BIN)/python bench/portal.py --repeat 20
 	$(BIN)/python bench/mail_fetch.py --messages 500 --emails 20000
 	$(BIN)/python bench/credit.py --customers 2000 --invoices 20000
+	$(BIN)/python bench/reports.py --customers 2000 --invoices 20000
 
 bench-full: $(STAMP) postgres
 	$(BIN)/python bench/run.py --sizes 10000,100000,1000000 --write-docs

@@ -511,3 +511,32 @@ def test_an_empty_period_reports_nulls_not_zeros(arrears: Arrears) -> None:
     assert lines["USD"]["dso"] is None and lines["USD"]["ar"] == "0.00"
     assert reports.promises(arrears.uow(), early).as_dict()["rows"] == []
     assert reports.disputes(arrears.uow(), early, "UTC").as_dict()["rows"] == []
+
+
+def test_days_to_resolve_are_counted_between_the_days_of_the_workspace_time_zone(arrears: Arrears) -> None:
+    _small_ledger(arrears)
+    # 11:30 to 12:30 UTC on June 1: the same day in UTC, 23:30 to 00:30 across midnight in Auckland.
+    with arrears.engine.begin() as c:
+        put(
+            c,
+            t.disputes,
+            [
+                {
+                    "invoice_id": 3,
+                    "customer_id": 3,
+                    "currency": "USD",
+                    "reason": "quantity",
+                    "amount_minor": 100,
+                    "status": "resolved",
+                    "created_at": datetime(2026, 6, 1, 11, 30, tzinfo=UTC),
+                    "closed_at": datetime(2026, 6, 1, 12, 30, tzinfo=UTC),
+                }
+            ],
+        )
+
+    def days(zone: str) -> object:
+        rows = reports.disputes(arrears.uow(), JUNE, zone).as_dict()["rows"]
+        return next(r for r in rows if r["reason"] == "quantity")["median_days_to_resolve"]
+
+    assert days("UTC") == 0.0
+    assert days("Pacific/Auckland") == 1.0

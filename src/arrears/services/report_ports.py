@@ -29,18 +29,21 @@ class DisputeCount(NamedTuple):
     amount_minor: int
 
 
-class ClosedDispute(NamedTuple):
+class ResolvedDisputes(NamedTuple):
+    """Disputes of one reason and currency resolved in the period after the same number of calendar
+    days (from the day opened to the day resolved, in the workspace's time zone)."""
+
     reason: str
     currency: str
-    status: str  # resolved or rejected
-    opened_at: datetime
-    closed_at: datetime
+    days: int
+    number: int
 
 
 class DisputeActivity(NamedTuple):
     opened: list[DisputeCount]  # opened in the period
     open_at_end: list[DisputeCount]  # opened by its end and not closed by then
-    closed: list[ClosedDispute]  # resolved or rejected in the period
+    rejected: list[DisputeCount]  # rejected in the period
+    resolved: list[ResolvedDisputes]  # resolved in the period, by days to resolve
 
 
 class UserActivity(NamedTuple):
@@ -62,7 +65,8 @@ class ReportStore(Protocol):
     def promises(self, start: date, end: date) -> list[PromiseCount]:
         """Promises whose date falls in start..end (cancelled ones left out), grouped."""
 
-    def disputes(self, since: datetime, until: datetime) -> DisputeActivity: ...
+    def disputes(self, since: datetime, until: datetime, timezone: str) -> DisputeActivity:
+        """Per reason and currency, in one statement; the days to resolve in `timezone`."""
 
     def productivity(self, period: Period, since: datetime, until: datetime) -> list[UserActivity]:
         """Every active user, and the unassigned customers when anything happened on them."""

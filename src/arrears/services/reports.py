@@ -139,6 +139,11 @@ def receivables(uow: UnitOfWork, period: Period) -> list[ReceivablesLine]:
     """One line per currency of the ledger (one in USD with zeros on an empty ledger)."""
     with uow:
         figures = uow.reports.receivables([period])
+    return _lines(figures, period)
+
+
+def _lines(figures: dict[str, list[Receivables]], period: Period) -> list[ReceivablesLine]:
+    """The lines of `period` from the adapter's figures, whose first in each list is the period's."""
     if not figures:
         return [ReceivablesLine(EMPTY_CURRENCY, period, Receivables(0, 0, 0, 0))]
     return [ReceivablesLine(currency, period, lines[0]) for currency, lines in figures.items()]
@@ -168,9 +173,14 @@ class Trend:
 
 
 def trend(uow: UnitOfWork, period: Period) -> Trend:
-    months = period.months()
     with uow:
-        figures = uow.reports.receivables(months)
+        figures = uow.reports.receivables(period.months())
+    return _trend(figures, period)
+
+
+def _trend(figures: dict[str, list[Receivables]], period: Period) -> Trend:
+    """The trend over `period` from the adapter's figures of its months, in order."""
+    months = period.months()
     if not figures:
         figures = {EMPTY_CURRENCY: [Receivables(0, 0, 0, 0)] * len(months)}
     return Trend(
@@ -282,9 +292,8 @@ def disputes(uow: UnitOfWork, period: Period, timezone: str) -> DisputesReport:
     days between the two dates in the workspace's time zone) of those resolved in it. Rows by the
     number opened, most first."""
     since, until = _instants(period, timezone)
-    zone = ZoneInfo(timezone)
     with uow:
-        activity = uow.reports.disputes(since, until)
+        activity = uow.reports.disputes(since, until, timezone)
     lines: dict[tuple[str, str], DisputeLine] = {}
 
     def line(reason: str, currency: str) -> DisputeLine:
@@ -296,14 +305,12 @@ def disputes(uow: UnitOfWork, period: Period, timezone: str) -> DisputesReport:
     for row in activity.open_at_end:
         still = line(row.reason, row.currency)
         still.open, still.open_minor = row.number, row.amount_minor
-    for closed in activity.closed:
-        target = line(closed.reason, closed.currency)
-        if closed.status == "rejected":
-            target.rejected += 1
-            continue
-        target.resolved += 1
-        days = (closed.closed_at.astimezone(zone).date() - closed.opened_at.astimezone(zone).date()).days
-        target.days_to_resolve.append(days)
+    for row in activity.rejected:
+        line(row.reason, row.currency).rejected = row.number
+    for resolved in activity.resolved:
+        target = line(resolved.reason, resolved.currency)
+        target.resolved += resolved.number
+        target.days_to_resolve.extend([resolved.days] * resolved.number)
     rows = sorted(lines.values(), key=lambda r: (-r.opened, -r.open, r.reason, r.currency))
     return DisputesReport(period, rows)
 
@@ -415,15 +422,21 @@ class Overview:
 
 
 def overview(uow: UnitOfWork, user: User, period: Period, timezone: str) -> Overview:
-    """The reports page (managers and owners): each report in its own short transaction."""
+    """The reports page (managers and owners): each report in its own short transaction (DSO, CEI
+    and their trend in one)."""
     require(user, Action.READ_REPORTS)
     with uow:
         aging = [total for total in uow.dashboard.aging_totals(period.end) if any(total.buckets)]
+    # DSO and CEI over the period and their trend by month in one statement: one pass over the
+    # invoices and the payments serves both.
+    over = Period.trend(period.end)
+    with uow:
+        figures = uow.reports.receivables([period, *over.months()])
     return Overview(
         period,
         aging,
-        receivables(uow, period),
-        trend(uow, Period.trend(period.end)),
+        _lines(figures, period),
+        _trend({currency: lines[1:] for currency, lines in figures.items()}, over),
         promises(uow, period),
         disputes(uow, period, timezone),
         productivity(uow, period, timezone),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -28,7 +29,13 @@ from sqlalchemy import (
 from ...domain.aging import bucket_due_dates
 from ...domain.reports import Period, Receivables
 from ...services.ports import AgingRow
-from ...services.report_ports import ClosedDispute, DisputeActivity, DisputeCount, PromiseCount, UserActivity
+from ...services.report_ports import (
+    DisputeActivity,
+    DisputeCount,
+    PromiseCount,
+    ResolvedDisputes,
+    UserActivity,
+)
 from . import tables as t
 from .receivables import is_open, outstanding
 
@@ -159,15 +166,17 @@ def receivables(connection: Connection, periods: Sequence[Period]) -> dict[str, 
     last = max(days)
     net = i.c.amount_minor - i.c.written_off_minor
 
-    def total(value: ColumnElement[Any]) -> ColumnElement[int]:
-        return func.coalesce(cast(func.sum(value), BigInteger), 0)
+    def total(value: ColumnElement[Any], where: ColumnElement[bool]) -> ColumnElement[int]:
+        """The sum of `value` over the rows where `where` holds (FILTER: the other rows add nothing,
+        rather than a zero each), 0 when none does."""
+        return func.coalesce(cast(func.sum(value).filter(where), BigInteger), 0)
 
     def issued(d: date) -> ColumnElement[bool]:
         return i.c.issue_date <= d
 
-    invoice_sums = [total(case((issued(d), net), else_=0)) for d in days]
-    invoice_sums += [total(case((and_(issued(d), i.c.due_date >= d), net), else_=0)) for d in days]
-    invoice_sums += [total(case((i.c.issue_date.between(p.start, p.end), i.c.amount_minor), else_=0)) for p in periods]
+    invoice_sums = [total(net, issued(d)) for d in days]
+    invoice_sums += [total(net, and_(issued(d), i.c.due_date >= d)) for d in days]
+    invoice_sums += [total(i.c.amount_minor, i.c.issue_date.between(p.start, p.end)) for p in periods]
     on_invoices = select(i.c.currency, *invoice_sums).where(i.c.is_void == false()).group_by(i.c.currency)
     p, cn = t.payments, t.credit_notes
     moves = union_all(
@@ -178,8 +187,8 @@ def receivables(connection: Connection, periods: Sequence[Period]) -> dict[str, 
     def allocated(d: date) -> ColumnElement[bool]:
         return and_(moves.c.date <= d, issued(d))
 
-    move_sums = [total(case((allocated(d), moves.c.amount_minor), else_=0)) for d in days]
-    move_sums += [total(case((and_(allocated(d), i.c.due_date >= d), moves.c.amount_minor), else_=0)) for d in days]
+    move_sums = [total(moves.c.amount_minor, allocated(d)) for d in days]
+    move_sums += [total(moves.c.amount_minor, and_(allocated(d), i.c.due_date >= d)) for d in days]
     on_moves = (
         select(i.c.currency, *move_sums)
         .select_from(moves.join(i, i.c.id == moves.c.invoice_id))
@@ -241,25 +250,67 @@ def promises(connection: Connection, start: date, end: date) -> list[PromiseCoun
     return [PromiseCount(*row) for row in connection.execute(query).all()]
 
 
-def disputes(connection: Connection, since: datetime, until: datetime) -> DisputeActivity:
+def disputes(connection: Connection, since: datetime, until: datetime, timezone: str) -> DisputeActivity:
+    """The disputes opened in [since, until), those open at `until` (opened before it and not closed
+    by then), and those rejected and resolved in it, with each resolved one's days from the day it
+    was opened to the day it was resolved in `timezone`: one pass over the disputes that touch the
+    period, grouped by reason, currency and days to resolve. PostgreSQL counts the days itself;
+    SQLite knows no time zones, so there each resolved dispute's two instants come back (grouped by
+    them) and Python counts."""
     d = t.disputes
+    opened = and_(d.c.created_at >= since, d.c.created_at < until)
+    open_at_end = or_(d.c.closed_at.is_(None), d.c.closed_at >= until)
+    in_period = and_(d.c.closed_at >= since, d.c.closed_at < until)
+    rejected = and_(d.c.status == "rejected", in_period)
+    resolved = and_(d.c.status == "resolved", in_period)
+    in_zone = connection.dialect.name == "postgresql"
+    if in_zone:
 
-    def counted(*where: ColumnElement[bool]) -> list[DisputeCount]:
-        query = (
-            select(d.c.reason, d.c.currency, func.count(), cast(func.sum(d.c.amount_minor), BigInteger))
-            .where(*where)
-            .group_by(d.c.reason, d.c.currency)
-        )
-        return [DisputeCount(*row) for row in connection.execute(query).all()]
+        def local_day(instant: ColumnElement[Any]) -> ColumnElement[date]:
+            return cast(func.timezone(timezone, instant), Date)
 
-    opened = counted(d.c.created_at >= since, d.c.created_at < until)
-    still_open = counted(d.c.created_at < until, or_(d.c.closed_at.is_(None), d.c.closed_at >= until))
-    closed = connection.execute(
-        select(d.c.reason, d.c.currency, d.c.status, d.c.created_at, d.c.closed_at).where(
-            d.c.status.in_(("resolved", "rejected")), d.c.closed_at >= since, d.c.closed_at < until
+        keys: list[ColumnElement[Any]] = [case((resolved, local_day(d.c.closed_at) - local_day(d.c.created_at)))]
+    else:
+        keys = [case((resolved, d.c.created_at)), case((resolved, d.c.closed_at))]
+    keys = [key.label(f"k{n}") for n, key in enumerate(keys)]
+
+    def total(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[int]:
+        return func.coalesce(cast(func.sum(value).filter(condition), BigInteger), 0)
+
+    one = literal(1, BigInteger)
+    query = (
+        select(
+            d.c.reason,
+            d.c.currency,
+            total(opened, one),
+            total(opened, d.c.amount_minor),
+            total(open_at_end, one),
+            total(open_at_end, d.c.amount_minor),
+            total(rejected, one),
+            total(resolved, one),
+            *keys,
         )
-    ).all()
-    return DisputeActivity(opened, still_open, [ClosedDispute(*row) for row in closed])
+        # Every dispute opened in the period, open at its end, or closed in it.
+        .where(d.c.created_at < until, or_(d.c.closed_at.is_(None), d.c.closed_at >= since))
+        .group_by(d.c.reason, d.c.currency, *keys)
+    )
+    zone = ZoneInfo(timezone)
+    sums: dict[tuple[str, str], list[int]] = {}
+    days: dict[tuple[str, str, int], int] = {}
+    for row in connection.execute(query).all():
+        key = (row[0], row[1])
+        found = sums.setdefault(key, [0, 0, 0, 0, 0])
+        for k in range(5):
+            found[k] += row[2 + k]
+        if row[7]:
+            n = row[8] if in_zone else (row[9].astimezone(zone).date() - row[8].astimezone(zone).date()).days
+            days[(*key, n)] = days.get((*key, n), 0) + row[7]
+    return DisputeActivity(
+        [DisputeCount(r, c, n, minor) for (r, c), (n, minor, *_) in sums.items() if n],
+        [DisputeCount(r, c, n, minor) for (r, c), (_, _, n, minor, _) in sums.items() if n],
+        [DisputeCount(r, c, n, 0) for (r, c), (*_, n) in sums.items() if n],
+        [ResolvedDisputes(r, c, n, number) for (r, c, n), number in days.items()],
+    )
 
 
 def productivity(connection: Connection, period: Period, since: datetime, until: datetime) -> list[UserActivity]:
@@ -340,8 +391,8 @@ class SqlReports:
     def promises(self, start: date, end: date) -> list[PromiseCount]:
         return promises(self.connection, start, end)
 
-    def disputes(self, since: datetime, until: datetime) -> DisputeActivity:
-        return disputes(self.connection, since, until)
+    def disputes(self, since: datetime, until: datetime, timezone: str) -> DisputeActivity:
+        return disputes(self.connection, since, until, timezone)
 
     def productivity(self, period: Period, since: datetime, until: datetime) -> list[UserActivity]:
         return productivity(self.connection, period, since, until)
