@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,8 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
+from .adapters import logs
 from .adapters.clock import SystemClock
-from .adapters.db.engine import ensure_schema, make_engine, upgrade
+from .adapters.db import backup
+from .adapters.db.backup import Copied
+from .adapters.db.engine import current_revision, ensure_schema, head_revision, make_engine, upgrade
 from .adapters.db.uow import SqlUnitOfWork
 from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
@@ -33,6 +37,16 @@ if TYPE_CHECKING:
     from .adapters.rendering import Templates
 
 DEFAULT_WORKFLOWS = Path(__file__).parent / "adapters" / "default_workflows.toml"
+log = logging.getLogger("arrears.serve")
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """`/readyz`'s answer: ready or not, the schema revision found, and why not."""
+
+    ready: bool
+    schema: str | None
+    reason: str | None
 
 
 @dataclass
@@ -204,6 +218,40 @@ class Arrears:
 
     def upgrade(self) -> tuple[str | None, str]:
         return upgrade(self.engine)
+
+    def logging_config(self) -> dict[str, Any]:
+        """How `arrears serve` and `arrears worker` log (ARREARS_LOG_FORMAT: text or json, every line
+        of a web request with its id), as a `logging.config.dictConfig`; InvalidValue for another
+        format."""
+        return logs.logging_config(self.settings.log_format)
+
+    def readiness(self) -> Readiness:
+        """Whether this process can serve: the database answers and its schema is the newest this
+        version knows. The reason says what is wrong without naming the database or its data."""
+        try:
+            schema = current_revision(self.engine)
+        except Exception as error:  # any failure to reach the database: the reason, not the trace
+            log.warning("readiness: the database does not answer: %s", error)
+            return Readiness(False, None, f"the database does not answer ({type(error).__name__})")
+        newest = head_revision()
+        if schema is None:
+            return Readiness(False, None, "the database has no Arrears schema: run `arrears db upgrade`")
+        if schema != newest:
+            return Readiness(
+                False, schema, f"the schema is at revision {schema}, not {newest}: run `arrears db upgrade`"
+            )
+        return Readiness(True, schema, None)
+
+    def backup(self, target: Path) -> Copied:
+        """A consistent copy of the SQLite database, made while it is in use (BackupRefused on
+        PostgreSQL, which has pg_dump)."""
+        return backup.backup(self.settings.database_url, target)
+
+    def restore(self, source: Path) -> Copied:
+        """The backup `source` put back as the SQLite database, unless it is not an Arrears database
+        or the database in place has a newer schema."""
+        self.close()  # this process's own connections are not left on the database it replaces
+        return backup.restore(self.settings.database_url, source)
 
     def close(self) -> None:
         if "engine" in self.__dict__:

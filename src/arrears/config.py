@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     # How many customers the daily cycle's firing phase handles per transaction (ARREARS_CYCLE_BATCH):
     # a cycle killed half-way leaves whole batches done or not done.
     cycle_batch: int = 1000
+    # How many days `arrears worker` keeps its finished jobs (ARREARS_JOBS_KEEP_DAYS, at least 1):
+    # older ones are deleted every night, so that the job tables do not grow without end.
+    jobs_keep_days: int = 30
+    # How `arrears serve` and `arrears worker` write their logs (ARREARS_LOG_FORMAT): `text` lines or
+    # `json`, one object per line with the web request's id.
+    log_format: str = "text"
     locale: str = "en_US"
     # Bank-transfer instructions (free text) printed on statements: ARREARS_BANK_DETAILS.
     bank_details: str = ""

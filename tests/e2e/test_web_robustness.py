@@ -34,7 +34,8 @@ from tests.web import Site, csrf_of, open_site, password
 # hostile input (no, forged or stale signature, bad or huge body) is tests/e2e/test_stripe_checkout.py's.
 # The customer portal (/portal/TOKEN…) has no session either: its link is the principal, its forms
 # carry their own CSRF check; its hostile input is tests/e2e/test_portal_pages.py's.
-NOT_WEB = ("/api", "/docs", "/openapi.json", "/static", "/redoc", "/webhooks/", "/portal/")
+# /healthz and /readyz answer JSON to anyone and read nothing a request sends: tests/e2e/test_health.py.
+NOT_WEB = ("/api", "/docs", "/openapi.json", "/static", "/redoc", "/webhooks/", "/portal/", "/healthz", "/readyz")
 PUBLIC = {("GET", "/signin"), ("POST", "/signin")}
 
 

@@ -106,3 +106,39 @@ def test_the_worker_rolls_the_balances_to_today(pg_url: str, tmp_path: Path) -> 
         rolled_to = uow.balances.balances_as_of()
     arrears.close()
     assert rolled_to == DAY
+
+
+def test_finished_jobs_are_kept_the_configured_days_and_at_least_one() -> None:
+    assert worker.keep_hours(bootstrap(Settings())) == 30 * 24
+    assert worker.keep_hours(bootstrap(Settings(jobs_keep_days=7))) == 7 * 24
+    assert worker.keep_hours(bootstrap(Settings(jobs_keep_days=0))) == 24
+
+
+@pytest.mark.postgres
+def test_the_worker_deletes_finished_jobs_older_than_the_days_kept_every_night(pg_url: str) -> None:
+    arrears = bootstrap(Settings(database_url=pg_url, jobs_keep_days=30))
+    worker.install_schema(arrears)
+    app = worker.make_app(arrears)
+    jobs = {task.name: task for task in app.tasks.values()}
+    periodic = {task.task.name: task.cron for task in app.periodic_registry.periodic_tasks.values()}
+    with app.open():
+        old = jobs["arrears.process_inbox"].defer(timestamp=0)
+    app.run_worker(wait=False, install_signal_handlers=False)
+    with app.open():
+        recent = jobs["arrears.process_inbox"].defer(timestamp=1)
+    app.run_worker(wait=False, install_signal_handlers=False)
+    with arrears.engine.begin() as connection:  # the first finished 31 days ago
+        connection.exec_driver_sql(
+            f"UPDATE procrastinate_events SET at = at - INTERVAL '31 days' WHERE job_id = {int(old)}"
+        )
+
+    with app.open():
+        jobs["arrears.remove_old_jobs"].defer(timestamp=2)
+    app.run_worker(wait=False, install_signal_handlers=False)
+
+    with arrears.engine.connect() as connection:
+        left = set(connection.exec_driver_sql("SELECT id FROM procrastinate_jobs").scalars())
+    arrears.close()
+    assert periodic["arrears.remove_old_jobs"] == worker.CLEAN_UP_AT
+    assert old not in left
+    assert recent in left

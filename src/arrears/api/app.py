@@ -13,7 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from .. import __version__
 from ..bootstrap import Arrears
 from ..services import balances
-from . import errors
+from . import errors, health
+from .request_ids import RequestIds
 from .routers import (
     alerts,
     automation,
@@ -72,6 +73,8 @@ def create_app(arrears: Arrears) -> FastAPI:
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(health.router)
+    app.add_middleware(RequestIds)
     return app
 
 

@@ -26,6 +26,7 @@ from rich.markup import escape
 from .. import __version__
 from ..bootstrap import Arrears, bootstrap
 from ..config import Settings
+from ..domain.dates import NotADate, parse_day
 from ..domain.errors import ArrearsError
 from ..domain.users import TERMINAL
 
@@ -149,12 +150,11 @@ def workspace_today(arrears: Arrears) -> date:
 
 
 def parse_date(text: str, option: str) -> date:
-    """A date typed as YYYY-MM-DD; anything else is bad usage of `option` (exit status 2)."""
+    """A date typed as YYYY-MM-DD for `option`. Anything else is bad usage (exit status 2); a real date
+    outside the range Arrears computes with (domain/dates.py) is a user error (DateOutOfRange: exit 1)."""
     try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
+        return parse_day(text if len(text) == 10 else "", option)
+    except NotADate:
         raise typer.BadParameter(f"{text!r} is not a date in the form YYYY-MM-DD", param_hint=option) from None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 import sys
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from ..domain.money import format_minor
 from ..services import credit, credit_history, ledger
+from ..services.spreadsheets import spreadsheet_writer
 from .app import (
     OPERATOR,
     DatabaseUrl,
@@ -201,10 +201,10 @@ def report_credit(
         typer.echo(f'{{\n  "as_of": {encode(day.isoformat())},\n  "rows": [{body}]\n}}')
         return
     if fmt is TableFormat.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = spreadsheet_writer(sys.stdout)
         writer.writerow(FIELDS)
         for document in documents:
-            writer.writerow([_cell(document[name]) for name in FIELDS])
+            writer.writerow([document[name] for name in FIELDS])
         return
     if not documents:
         err.print(

@@ -31,6 +31,14 @@ def import_(
     ignore_unknown: Annotated[
         bool, typer.Option("--ignore-unknown", help="Ignore columns Arrears does not know.")
     ] = False,
+    complete: Annotated[
+        bool,
+        typer.Option(
+            "--complete",
+            help="Invoices only: the file lists every invoice of its customers (an ERP's full sync). Their open "
+            "invoices that it leaves out are closed as void, audited and listed.",
+        ),
+    ] = False,
     fmt: Annotated[
         SummaryFormat, typer.Option("--format", help="table: one line; json: the counts.")
     ] = SummaryFormat.table,
@@ -47,10 +55,14 @@ def import_(
 
       [bold]arrears import invoices invoices.csv --dry-run[/bold]
 
+      [bold]arrears import invoices erp-invoices.csv --complete[/bold]
+
     Import in this order: customers, contacts, invoices, payments, credit-notes, credit-scores.
     """
     if kind not in KINDS:
         raise typer.BadParameter(f"{kind!r} is not a kind of import: use one of {', '.join(KINDS)}", param_hint="KIND")
+    if complete and kind != "invoices":
+        raise typer.BadParameter("is for invoices only", param_hint="--complete")
     with workspace(database_url) as arrears:
         if str(file) == "-":
             summary = imports.import_csv(
@@ -60,6 +72,7 @@ def import_(
                 "<stdin>",
                 dry_run=dry_run,
                 ignore_unknown=ignore_unknown,
+                complete=complete,
             )
         else:
             if not file.is_file():
@@ -73,22 +86,22 @@ def import_(
                     dry_run=dry_run,
                     ignore_unknown=ignore_unknown,
                     progress=progress,
+                    complete=complete,
                 )
     if fmt is SummaryFormat.json:
         c = summary.counts
-        typer.echo(
-            json.dumps(
-                {
-                    "kind": kind,
-                    "file": summary.filename,
-                    "rows": summary.rows,
-                    "created": c.created,
-                    "updated": c.updated,
-                    "unchanged": c.unchanged,
-                    "dry_run": dry_run,
-                }
-            )
-        )
+        document: dict[str, object] = {
+            "kind": kind,
+            "file": summary.filename,
+            "rows": summary.rows,
+            "created": c.created,
+            "updated": c.updated,
+            "unchanged": c.unchanged,
+            "dry_run": dry_run,
+        }
+        if complete:
+            document |= {"closed": len(summary.closed), "closed_invoices": list(summary.closed)}
+        typer.echo(json.dumps(document))
     else:
         typer.echo(summary.sentence())
 
@@ -117,20 +130,31 @@ def export(
     kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(exports.EXPORT_KINDS)}.", show_default=False)],
     fmt: Annotated[DataFormat, typer.Option("--format", help="csv (the import format) or json.")] = DataFormat.csv,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    spreadsheet_safe: Annotated[
+        bool,
+        typer.Option(
+            "--spreadsheet-safe",
+            help="CSV for a spreadsheet: a text cell beginning with = + - @ (or a tab or CR) is prefixed with ' "
+            "so that it cannot run as a formula; numbers stay numbers. The file then no longer re-imports as is.",
+        ),
+    ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Export a kind of record in the import format, so an export re-imports unchanged.
 
     Examples: [bold]arrears export invoices > invoices.csv[/bold]   [bold]arrears export emails --format json[/bold]
+    [bold]arrears export customers --spreadsheet-safe -o customers.csv[/bold]
     """
+    if spreadsheet_safe and fmt is not DataFormat.csv:
+        raise typer.BadParameter("is for CSV; JSON holds no formulas", param_hint="--spreadsheet-safe")
     if kind not in exports.EXPORT_KINDS:
         raise typer.BadParameter(
             f"{kind!r} is not a kind of export: use one of {', '.join(exports.EXPORT_KINDS)}", param_hint="KIND"
         )
     with workspace(database_url) as arrears:
         if output is None:
-            exports.export(arrears.uow(), kind, sys.stdout, fmt=fmt.value)
+            exports.export(arrears.uow(), kind, sys.stdout, fmt=fmt.value, spreadsheet_safe=spreadsheet_safe)
         else:
             with output.open("w", encoding="utf-8", newline="") as out:
-                written = exports.export(arrears.uow(), kind, out, fmt=fmt.value)
+                written = exports.export(arrears.uow(), kind, out, fmt=fmt.value, spreadsheet_safe=spreadsheet_safe)
             err.print(f"wrote {written:,} {kind} to {escape(str(output))}", highlight=False, emoji=False)

@@ -3,7 +3,6 @@ aging tables that `arrears demo` prints too."""
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -17,6 +16,7 @@ from ..bootstrap import Arrears
 from ..domain.aging import BUCKETS, AgingLine
 from ..domain.reports import Period
 from ..services import aging, reports
+from ..services.spreadsheets import spreadsheet_writer
 from .app import DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace, workspace_today
 
 report_app = typer.Typer(
@@ -74,7 +74,7 @@ def one_day(as_of: date | None, start: str | None, today: date) -> date:
 
 
 def _aging_csv(reports: list[aging.AgingReport]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = spreadsheet_writer(sys.stdout)
     writer.writerow(["currency", "external_id", "name", *AGING_AMOUNTS])
     for report in reports:
         document: dict[str, Any] = report.as_dict()
@@ -135,10 +135,10 @@ def _one_or_list(documents: list[dict[str, Any]]) -> None:
 
 
 def _write_csv(header: list[str], rows: Iterable[Iterable[Any]]) -> None:
-    """A header and rows on stdout; None is an empty cell."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    """A header and rows on stdout, safe to open in a spreadsheet; None is an empty cell."""
+    writer = spreadsheet_writer(sys.stdout)
     writer.writerow(header)
-    writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
+    writer.writerows(rows)
 
 
 def _table(title: str, header: list[str], rows: Iterable[Iterable[Any]], *, left: int = 1) -> Table:

@@ -37,6 +37,7 @@ def run_server(arrears: Arrears, host: str, port: int, sign_in: str | None = Non
     """Serve until Ctrl-C, after saying where (and, for the demo, as whom) to sign in."""
     import uvicorn  # imported here, so that the other commands start without loading a web server
 
+    log_config = arrears.logging_config()  # ARREARS_LOG_FORMAT checked before anything is said
     shown = f"[{host}]" if ":" in host else host
     where = f"http://{'127.0.0.1' if host == '0.0.0.0' else shown}:{port}/"  # noqa: S104 - only a display
     typer.echo(f"The web workspace: {where}  (the API: {where}api/v1, its docs: {where}docs)")
@@ -45,7 +46,7 @@ def run_server(arrears: Arrears, host: str, port: int, sign_in: str | None = Non
     typer.echo("Ctrl-C stops the server.")
     app = server_app(arrears)
     settle_memory()
-    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_config=log_config)
 
 
 def settle_memory() -> None:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import NamedTuple
 
 from .currencies import is_currency
+from .dates import SUPPORTED, in_range
 from .errors import InvalidValue
 from .money import parse_decimal, to_minor
 from .users import check_email
@@ -178,10 +179,14 @@ class _Row:
             self.fail(column, f"{value!r} is not a date in the form YYYY-MM-DD")
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.fail(column, f"{value!r} is not a calendar date")
             return None
+        if not in_range(day):
+            self.fail(column, f"{value!r} is outside the dates Arrears supports ({SUPPORTED})")
+            return None
+        return day
 
     def amount(self, column: str, currency: str | None, *, positive: bool, required: bool = True) -> int | None:
         value = self.text(column, required=required)

@@ -1,6 +1,7 @@
 """`arrears worker`: a procrastinate worker that sends the outbox, applies the inbox's pending
 events, fetches the AR mailbox (ARREARS_IMAP_URL) and rolls the task list's balances to today
-every minute, and runs the daily cycle once a day at the configured time in the company's time zone.
+every minute, runs the daily cycle once a day at the configured time in the company's time zone,
+and every night deletes its own finished jobs older than ARREARS_JOBS_KEEP_DAYS.
 
 Thin: each job calls one service. The jobs are periodic and idempotent, so a worker that died, or
 several workers at once, change nothing: the outbox locks each email while it is sent, and the cycle
@@ -11,11 +12,12 @@ installed by `arrears db upgrade`).
 from __future__ import annotations
 
 import logging
+import logging.config
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from procrastinate import App, PsycopgConnector
+from procrastinate import App, JobContext, PsycopgConnector, builtin_tasks
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
@@ -62,6 +64,13 @@ def cycle_is_due(arrears: Arrears, now: datetime, last_run: Any) -> bool:
 # Emails one run of the minutely send job tries at most (about half a minute's sending): a backlog
 # is worked off over the next runs, and no job runs on for long.
 SEND_PER_JOB = 10_000
+# When the finished jobs are cleaned up: every night at 03:17 UTC (procrastinate reads cron in UTC).
+CLEAN_UP_AT = "17 3 * * *"
+
+
+def keep_hours(arrears: Arrears) -> int:
+    """How long finished jobs are kept, in hours: ARREARS_JOBS_KEEP_DAYS, at least one day."""
+    return max(1, arrears.settings.jobs_keep_days) * 24
 
 
 def make_app(arrears: Arrears) -> App:
@@ -129,12 +138,25 @@ def make_app(arrears: Arrears) -> App:
         )
         log.info("cycle of %s: %s", today, report.summary(planned=False) | {"planned": len(report.planned)})
 
+    @app.periodic(cron=CLEAN_UP_AT, periodic_id="old_jobs")
+    @app.task(name="arrears.remove_old_jobs", queueing_lock="arrears.remove_old_jobs", pass_context=True)
+    async def remove_old_jobs(context: JobContext, timestamp: int) -> None:
+        """Delete the jobs that finished (succeeded, failed, cancelled or aborted) more than
+        ARREARS_JOBS_KEEP_DAYS ago, with their events: procrastinate's own builtin task."""
+        await builtin_tasks.remove_old_jobs(
+            context,
+            max_hours=keep_hours(arrears),
+            remove_failed=True,
+            remove_cancelled=True,
+            remove_aborted=True,
+        )
+
     return app
 
 
 def run(arrears: Arrears) -> None:
     """Run the worker until SIGINT or SIGTERM."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.config.dictConfig(arrears.logging_config())
     install_schema(arrears)
     app = make_app(arrears)
     with app.open():

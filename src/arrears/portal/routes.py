@@ -7,7 +7,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ..adapters.epc_qr import epc_qr_svg
 from ..bootstrap import Arrears
+from ..domain import dates
 from ..domain.currencies import minor_unit
 from ..domain.errors import ArrearsError, InvalidValue, NotFound
 from ..domain.iban import find_iban
@@ -316,8 +316,8 @@ def promise(request: Request, token: Token, form: Form) -> Response:
     arrears = arrears_of(request)
     try:
         try:
-            on = date.fromisoformat(values["date"].strip())
-        except ValueError:
+            on = dates.parse_day(str(values["date"] or ""), "the date you will pay by")
+        except dates.NotADate:
             raise BadFormValue("give the date you will pay by (YYYY-MM-DD)") from None
         amount = values["amount"].strip()
         if not amount:

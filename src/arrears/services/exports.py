@@ -11,21 +11,25 @@ from typing import Any, TextIO
 from ..domain.errors import ArrearsError
 from ..domain.records import KINDS
 from .ports import UnitOfWork
+from .spreadsheets import spreadsheet_writer
 from .tasks import TASK_FIELDS, task_document
 from .workspace_ports import TaskFilter
 
 EXPORT_KINDS = (*KINDS, "tasks", "emails", "disputes")
 
 
-def export(uow: UnitOfWork, kind: str, out: TextIO, *, fmt: str = "csv") -> int:
-    """Write every record of `kind` to `out` as CSV or a JSON list; returns how many were written."""
+def export(uow: UnitOfWork, kind: str, out: TextIO, *, fmt: str = "csv", spreadsheet_safe: bool = False) -> int:
+    """Write every record of `kind` to `out` as CSV or a JSON list; returns how many were written.
+
+    `spreadsheet_safe` (CSV only) writes cells that a spreadsheet cannot run as formulas
+    (services/spreadsheets.py): for opening in a spreadsheet, no longer byte for byte re-importable."""
     if kind not in EXPORT_KINDS:
         raise ArrearsError(f"{kind!r} is not a kind of export: use one of {', '.join(EXPORT_KINDS)}")
     written = 0
     with uow:
         header, rows = _tasks(uow) if kind == "tasks" else uow.export.rows(kind)
         if fmt == "csv":
-            writer = csv.writer(out, lineterminator="\n")
+            writer = spreadsheet_writer(out) if spreadsheet_safe else csv.writer(out, lineterminator="\n")
             writer.writerow(header)
             for row in rows:
                 writer.writerow([";".join(v) if isinstance(v, list) else ("" if v is None else v) for v in row])

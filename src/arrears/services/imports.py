@@ -25,6 +25,7 @@ BATCH_SIZE = 5_000
 # Files imported from the command line: the terminal holds the database, so it is the author.
 TERMINAL_IMPORT = Actor(ActorKind.IMPORT, None, TERMINAL.name)
 SHOWN_ERRORS = 50
+SHOWN_CLOSED = 20  # the closed invoices a summary sentence names (JSON lists them all)
 
 Progress = Callable[[int], None]  # called with the number of bytes read so far
 
@@ -87,13 +88,20 @@ class ImportSummary:
     rows: int
     counts: ImportCounts
     dry_run: bool
+    complete: bool = False  # a complete file: what it leaves out of its customers' invoices is closed
+    closed: tuple[str, ...] = ()  # the external ids of the invoices a complete file closed
 
     def sentence(self) -> str:
         c = self.counts
         tail = " (dry run: nothing was written)" if self.dry_run else ""
+        closed = ""
+        if self.complete:
+            shown = ", ".join(self.closed[:SHOWN_CLOSED])
+            more = f" and {len(self.closed) - SHOWN_CLOSED:,} more" if len(self.closed) > SHOWN_CLOSED else ""
+            closed = f", {len(self.closed):,} closed as not in the file" + (f" ({shown}{more})" if shown else "")
         return (
             f"{self.filename}: {self.rows:,} {self.kind} rows: {c.created:,} created, "
-            f"{c.updated:,} updated, {c.unchanged:,} unchanged{tail}"
+            f"{c.updated:,} updated, {c.unchanged:,} unchanged{closed}{tail}"
         )
 
 
@@ -130,13 +138,18 @@ def import_csv(
     progress: Progress | None = None,
     actor: Actor = TERMINAL_IMPORT,
     origin: str | None = None,
+    complete: bool = False,
 ) -> ImportSummary:
     """Import one file; returns what was created, updated and left unchanged, or raises ImportRejected.
 
     Every row added or changed is audited on its customer's timeline as written by `actor` through
-    `origin` (default: the file's name)."""
+    `origin` (default: the file's name). `complete` (invoices only): the file is the whole list of
+    its customers' invoices, as an ERP's full sync sends it; their open invoices that it does not list
+    are closed as void, in the same transaction (`write_rows`)."""
     if kind not in KINDS:
         raise ArrearsError(f"{kind!r} is not a kind of import: use one of {', '.join(KINDS)}")
+    if complete and kind != "invoices":
+        raise ArrearsError("a complete import is for invoices: their customers' open invoices not in the file close")
     report = ErrorReport(filename)
     undecodable: dict[int, str] = {}
     reader = csv.reader(_decoded_lines(source, undecodable, progress), strict=True)
@@ -158,7 +171,15 @@ def import_csv(
     rows = _csv_rows(reader, header, report, undecodable)
     stamp = AuditStamp(uow.clock.now(), actor, origin or filename)
     return write_rows(
-        uow, kind, header, rows, report, stamp, dry_run=dry_run, empty="the file has a header but no rows"
+        uow,
+        kind,
+        header,
+        rows,
+        report,
+        stamp,
+        dry_run=dry_run,
+        empty="the file has a header but no rows",
+        complete=complete,
     )
 
 
@@ -177,6 +198,7 @@ def write_rows(
     empty: str = "no rows",
     customers_wanted: Collection[str] | None = None,
     in_transaction: bool = False,
+    complete: bool = False,
 ) -> ImportSummary:
     """Write ledger rows of one kind, all or nothing: the one path of every ledger write (a CSV file,
     an API call). Each row is parsed by the domain's rules; good rows are staged in batches, checked
@@ -185,7 +207,10 @@ def write_rows(
     every problem found (by line or row number), having written nothing. `customers_wanted`: the
     customers the rows can refer to, when known in advance (else every customer is looked up).
     `in_transaction`: inside the caller's open unit of work, which commits (or rolls back) the rows
-    with its own writes (a provider's event applied from the inbox)."""
+    with its own writes (a provider's event applied from the inbox). `complete` (invoices): after the
+    rows, the open invoices of their customers that the rows leave out are closed as void and audited,
+    under the same locks and in the same transaction; one of them with payments or credit notes on it
+    rejects the whole write instead (as voiding it in a row would)."""
     parse = PARSERS[kind]
     count = 0
     with nullcontext(uow) if in_transaction else uow:
@@ -210,17 +235,20 @@ def write_rows(
             report.add(1, "", empty)
             raise ImportRejected(report)
         _report(report, batch.problems_before())
+        if complete:
+            _report(report, batch.absent_problems())
         if report.total:
             raise ImportRejected(report)
         counts = batch.apply(stamp)
         _report(report, batch.problems_after())
         if report.total:
             raise ImportRejected(report)
+        closed = tuple(batch.close_absent(stamp)) if complete else ()
         if dry_run:
             uow.rollback()
         elif not in_transaction:
             uow.commit()
-    return ImportSummary(kind, report.filename, count, counts, dry_run)
+    return ImportSummary(kind, report.filename, count, counts, dry_run, complete, closed)
 
 
 def _csv_rows(reader: Any, header: list[str], report: ErrorReport, undecodable: dict[int, str]) -> Iterator[Row]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 
+from ..domain.dates import NotADate, parse_day
 from ..domain.errors import InvalidValue, NotFound
 from ..domain.permissions import Action, allowed, require
 from ..domain.users import User
@@ -173,8 +173,8 @@ def task_from(uow: UnitOfWork, user: User, received_id: int, task_type: str, due
         f"Email from {row.from_name or row.from_address} ({row.received_at:%Y-%m-%d}): {row.subject}\n\n{quoted}"
     )
     try:
-        due_date = date.fromisoformat(due) if due else None
-    except ValueError:
+        due_date = parse_day(due, "the task's due date") if due else None
+    except NotADate:
         raise InvalidValue(f"{due!r} is not a date (YYYY-MM-DD)") from None
     return create_task(
         uow, user, NewTask(row.customer_external_id, task_type, description=description[:5000], due_date=due_date)

@@ -78,6 +78,15 @@ class ImportBatch(Protocol):
     def problems_after(self) -> Iterator[RowProblem]:
         """Checks on the ledger as the file leaves it (e.g. an invoice allocated above its amount)."""
 
+    def absent_problems(self) -> Iterator[RowProblem]:
+        """Invoices only: the open invoices of the file's customers that the file does not list and
+        that cannot be closed, because payments or credit notes are on them (by their customer's first
+        line in the file)."""
+
+    def close_absent(self, stamp: AuditStamp) -> list[str]:
+        """Invoices only: close as void the open invoices of the file's customers that the file does
+        not list, audit each (action `closed`), and return their external ids."""
+
 
 class AgingRow(NamedTuple):
     """One customer's outstanding minor units in one currency: per bucket, in the order of

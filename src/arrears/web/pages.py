@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..bootstrap import Arrears
+from ..domain import dates
 from ..domain.currencies import minor_unit
 from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from ..domain.permissions import Action, allowed, can_update_task
@@ -219,14 +220,18 @@ def local_path(url: str | None, default: str) -> str:
 
 
 def parse_day(text: str | None, what: str, *, required: bool = False) -> date | None:
-    if not text:
+    """A form's or an address's date field: None when empty (unless required); a date that is not
+    YYYY-MM-DD, or one outside the days Arrears computes with (domain/dates.py), is a 400 page."""
+    if not text or not text.strip():
         if required:
             raise BadForm(f"give the {what} as a date")
         return None
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
+        return dates.parse_day(text, f"the {what}")
+    except dates.NotADate:
         raise BadForm(f"{text!r} is not a date (YYYY-MM-DD) for the {what}") from None
+    except dates.DateOutOfRange as error:
+        raise BadForm(error.message) from None
 
 
 def error_page(request: Request, status: int, message: str) -> Response:

@@ -78,21 +78,35 @@ def current_revision(engine: Engine) -> str | None:
 
 
 @cache
-def head_revision() -> str:
-    """The newest migration: the one no other migration revises (read from the files, without Alembic)."""
-    revisions: set[str] = set()
-    revised: set[str] = set()
+def _parents() -> dict[str, str | None]:
+    """Each migration's revision and the one it revises (read from the files, without Alembic)."""
+    parents: dict[str, str | None] = {}
     for path in (MIGRATIONS / "versions").glob("*.py"):
         source = path.read_text(encoding="utf-8")
         found = re.search(r"^revision = ['\"](\w+)['\"]", source, re.MULTILINE)
         parent = re.search(r"^down_revision = ['\"](\w+)['\"]", source, re.MULTILINE)
         if found:
-            revisions.add(found.group(1))
-        if parent:
-            revised.add(parent.group(1))
-    heads = revisions - revised
+            parents[found.group(1)] = parent.group(1) if parent else None
+    return parents
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration: the one no other migration revises."""
+    parents = _parents()
+    heads = set(parents) - {parent for parent in parents.values() if parent}
     assert len(heads) == 1, f"the migrations have {len(heads)} heads: {sorted(heads)}"
     return heads.pop()
+
+
+@cache
+def revisions() -> tuple[str, ...]:
+    """Every migration this version of Arrears knows, oldest first: a schema's place in it says
+    whether it is older or newer than another (a revision not in it is newer than this code)."""
+    parents, chain = _parents(), [head_revision()]
+    while (parent := parents.get(chain[-1])) is not None:
+        chain.append(parent)
+    return tuple(reversed(chain))
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -8,6 +8,7 @@ objects one by one, so a million-row file costs a few statements, not a million 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    insert,
     literal,
     or_,
     select,
@@ -424,6 +426,78 @@ class SqlImportBatch:
             i.c.is_void, i.c.amount_minor, i.c.paid_minor, i.c.credited_minor, i.c.written_off_minor
         )
         self.connection.execute(update(i).values(status=status).where(i.c.id.in_(affected), i.c.status != status))
+
+    # -- a complete file: an ERP's full sync of its customers' invoices ------------------------------
+
+    def _absent(self) -> Select[Any]:
+        """The open invoices of this file's customers that the file does not list, with the first line
+        of their customer in the file."""
+        s, i, c = self.staging, t.invoices, t.customers
+        first_line = select(func.min(s.c.line)).where(s.c.customer_id == i.c.customer_id).scalar_subquery()
+        return (
+            select(
+                i.c.id,
+                i.c.external_id,
+                i.c.customer_id,
+                c.c.external_id.label("customer"),
+                i.c.currency,
+                (i.c.paid_minor + i.c.credited_minor).label("allocated"),
+                first_line.label("line"),
+            )
+            .join(c, c.c.id == i.c.customer_id)
+            .where(
+                i.c.customer_id.in_(select(s.c.customer_id)),
+                i.c.status == "open",
+                ~exists().where(s.c.external_id == i.c.external_id),
+            )
+            .order_by(first_line, i.c.external_id)
+        )
+
+    def absent_problems(self) -> Iterator[RowProblem]:
+        assert self.kind_name == "invoices"
+        absent = self._absent().subquery()
+        query = select(absent).where(absent.c.allocated > 0).order_by(absent.c.line, absent.c.external_id)
+        for row in self.connection.execute(query):
+            yield RowProblem(
+                row.line,
+                "customer_external_id",
+                f"invoice {row.external_id!r} of customer {row.customer!r} is not in this complete file but has "
+                f"{_money(row.allocated, row.currency)} paid or credited on it: list it in the file, or move those "
+                "payments and credit notes off it, before closing it",
+            )
+
+    def close_absent(self, stamp: AuditStamp) -> list[str]:
+        assert self.kind_name == "invoices"
+        i, a = t.invoices, t.audit_log
+        absent = list(self.connection.execute(self._absent()))
+        if not absent:
+            return []
+        ids = [row.id for row in absent]
+        now = func.now() if self.dialect == "postgresql" else func.current_timestamp()
+        for start in range(0, len(ids), 10_000):
+            chunk = ids[start : start + 10_000]
+            self.connection.execute(
+                update(i).values(is_void=True, status="void", updated_at=now).where(i.c.id.in_(chunk))
+            )
+        entries = [
+            {
+                "at": stamp.at,
+                "actor_kind": stamp.actor.kind.value,
+                "actor_id": stamp.actor.user_id,
+                "actor_name": stamp.actor.name,
+                "entity": "invoice",
+                "entity_id": row.external_id,
+                "customer_id": row.customer_id,
+                "action": "closed",
+                "summary": f"{stamp.origin}: invoice {row.external_id} closed as void: "
+                "not in the complete file of its customer's invoices",
+                "changes": json.dumps({"status": ["open", "void"]}),
+            }
+            for row in absent
+        ]
+        self.connection.execute(insert(a), entries)
+        self.changed.update(row.customer_id for row in absent)
+        return [row.external_id for row in absent]
 
     def problems_after(self) -> Iterator[RowProblem]:
         s, i = self.staging, t.invoices

@@ -9,9 +9,12 @@ NUL character (PostgreSQL cannot store one).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ...domain.dates import FIRST_DAY, LAST_DAY, SUPPORTED
 
 INT32 = 2_147_483_647  # ids and versions are 32-bit integers in the database
 NO_NUL = r"^[^\x00]*$"
@@ -37,6 +40,8 @@ MoneyOut = Annotated[
     StringConstraints(pattern=MONEY_OUT),
     Field(description="A decimal string with the currency's decimals, e.g. 1234.50"),
 ]
+# A date a client sends: within the days Arrears computes with (domain/dates.py), else a 422.
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY, description=f"YYYY-MM-DD, from {SUPPORTED}")]
 CsvText = Annotated[str, StringConstraints(pattern=NO_NUL, max_length=1_000)]
 
 T = TypeVar("T")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ...domain.money import format_minor
 from ...services.workspace_ports import CashRow, ContactRow, CustomerRow, InvoiceRow, LedgerRecord
-from .common import INT32, CsvText, MoneyIn, MoneyOut, Request
+from .common import INT32, CsvText, Day, MoneyIn, MoneyOut, Request
 
 
 def _cell(value: object) -> str:
@@ -97,8 +97,8 @@ class InvoiceIn(LedgerIn):
     )
 
     customer_external_id: CsvText
-    issue_date: date
-    due_date: date
+    issue_date: Day
+    due_date: Day
     amount: MoneyIn
     number: CsvText | None = Field(None, description="Default: the external id")
     currency: CsvText | None = Field(None, description="Default: the customer's")
@@ -135,7 +135,7 @@ class PaymentIn(LedgerIn):
     )
 
     customer_external_id: CsvText
-    date: date
+    date: Day
     amount: MoneyIn
     invoice_external_id: CsvText | None = Field(None, description="The allocation; empty: unapplied on account")
     currency: CsvText | None = None
@@ -172,7 +172,7 @@ class CreditNoteIn(LedgerIn):
     )
 
     customer_external_id: CsvText
-    date: date
+    date: Day
     amount: MoneyIn
     invoice_external_id: CsvText | None = None
     reason: CsvText | None = None

@@ -10,11 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...domain.money import format_minor
 from ...domain.plans import Instalment
 from ...services.workspace_ports import PlanRow
-from .common import ExternalId, MoneyIn, MoneyOut, Request
+from .common import Day, ExternalId, MoneyIn, MoneyOut, Request
 
 
 class InstalmentIn(Request):
-    due_date: date
+    due_date: Day
     amount: MoneyIn
 
 

@@ -15,6 +15,7 @@ from ...services.workspace_ports import TaskRow
 from .common import (
     NO_NUL,
     Currency,
+    Day,
     Description,
     ExternalId,
     Id,
@@ -116,19 +117,19 @@ class TaskCreate(Request):
     type: TaskType
     description: Description = ""
     assignee: UserName | None = Field(None, description="Default: the customer's collector, else you")
-    due_date: date | None = Field(None, description="Default: today")
+    due_date: Day | None = Field(None, description="Default: today")
     invoice_external_ids: list[ExternalId] = Field(default_factory=list, max_length=1000)
     contact_id: Id | None = None
     new_contact: NewContactIn | None = None
     issue_id: Id | None = None
     issue_title: ShortText | None = Field(None, description="Opens a new issue on the account for this task")
     expected_amount: MoneyIn | None = Field(None, description="A promise to pay (expected_payment tasks)")
-    expected_date: date | None = None
+    expected_date: Day | None = None
     expected_currency: Currency | None = Field(None, description="Default and only choice: the customer's")
     complete: bool = Field(False, description="Done at entry, when nothing is left to do")
     outcome: Outcome | None = None
     note: Text | None = None
-    follow_up_date: date | None = None
+    follow_up_date: Day | None = None
 
     def to_new_task(self) -> task_service.NewTask:
         contact = None
@@ -144,7 +145,7 @@ class TaskCreate(Request):
 class TaskPatch(Request):
     version: Version
     description: Description | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
     assignee: UserName | None = Field(None, description="null unassigns; managers and owners reassign")
     note: Text | None = None
     status: Literal["cancelled"] | None = Field(None, description="Only cancelling; complete a task to finish it")
@@ -166,7 +167,7 @@ class TaskComplete(Request):
 
     outcome: Outcome | None = Field(None, description="For calls: answered, not_answered, left_voicemail, skipped")
     note: Text | None = None
-    follow_up_date: date | None = Field(None, description="Opens a follow-up task due that day")
+    follow_up_date: Day | None = Field(None, description="Opens a follow-up task due that day")
     follow_up_assignee: UserName | None = Field(None, description="Default: you")
     version: Version | None = None
     contact_id: Id | None = Field(None, description="The customer's contact spoken to")
@@ -187,7 +188,7 @@ class TaskReschedule(Request):
         },
     )
 
-    due_date: date
+    due_date: Day
     outcome: Outcome | None = None
     note: Text | None = None
     version: Version | None = None
@@ -221,7 +222,7 @@ class BulkMove(Request):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"ids": [1], "due_date": "2026-07-31"}]})
 
     ids: TaskIds
-    due_date: date
+    due_date: Day
 
 
 class BulkCompleted(BaseModel):

@@ -8,7 +8,6 @@ inline SVG, no script, colours as attributes, so the workspace's CSP holds and t
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,9 +20,11 @@ from starlette.responses import Response
 from ...adapters.charts import Series, bar_chart, line_chart
 from ...domain.aging import BUCKETS
 from ...domain.currencies import minor_unit
+from ...domain.dates import check_day
 from ...domain.errors import InvalidValue
 from ...domain.reports import Period
 from ...services import reports
+from ...services.spreadsheets import spreadsheet_writer
 from ..pages import WebRoute, WebState, WebUser, parse_day, render
 from .inbox import disposition
 
@@ -187,7 +188,7 @@ def month_pack(user: WebUser, web: WebState, month: Month = "") -> Response:
     today = _today(web)
     if month:
         try:
-            first = date.fromisoformat(f"{month}-01")
+            first = check_day(date.fromisoformat(f"{month}-01"), "the month beginning")
         except ValueError:
             raise InvalidValue(f"{month!r} is not a month (YYYY-MM)") from None
     else:
@@ -215,9 +216,9 @@ def report_csv(
     period = _period(web, start, end)
     header, rows = reports.report_table(web.arrears.uow(), user, kind, period, web.arrears.workspace.timezone)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = spreadsheet_writer(out, lineterminator="\r\n")  # no cell can run as a formula
     writer.writerow(header)
-    writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
+    writer.writerows(rows)
     name = f"{kind}-{period.start}-{period.end}.csv"
     return Response(
         out.getvalue().encode("utf-8"),
