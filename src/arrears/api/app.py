@@ -17,6 +17,7 @@ from . import errors
 from .routers import (
     alerts,
     automation,
+    calls,
     contacts,
     credit,
     credit_notes,
@@ -38,6 +39,7 @@ PREFIX = "/api/v1"
 ROLL_EVERY = 60.0  # seconds between two checks that the balances are as of today
 ROUTERS = (
     tasks,
+    calls,
     customers,
     credit,
     timeline,
