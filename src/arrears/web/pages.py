@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..bootstrap import Arrears
+from ..domain.calls import clock_time
 from ..domain.currencies import minor_unit
 from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from ..domain.permissions import Action, allowed, can_update_task
@@ -67,6 +68,8 @@ class Web:
             lstrip_blocks=True,
         )
         self.env.filters["money"] = self.money
+        self.env.filters["dial"] = arrears.dialer_link  # tel:{phone}, or ARREARS_DIALER_URL's softphone scheme
+        self.env.filters["clock"] = clock_time  # a segment's start, m:ss
         self.env.globals["can_update_task"] = can_update_task  # which actions a page offers; services decide
         self.env.globals["menu"] = menu
         self.env.globals["inbox_unread"] = self.inbox_unread
