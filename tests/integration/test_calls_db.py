@@ -1,0 +1,108 @@
+"""Call recordings on both databases: spoken WAV, MP3 and OGG accepted and measured from their bytes,
+corrupt files refused with nothing stored, the transcript found by the task list's quick search, and
+old audio deleted with its transcript kept. The transcriber is a fake here (tests/e2e use the model)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from arrears.adapters.db import tables as t
+from arrears.bootstrap import Arrears
+from arrears.domain.errors import InvalidValue
+from arrears.domain.users import User
+from arrears.services import calls, task_list, tasks, users
+from arrears.services.calls import CallSettings
+from tests.calls import SENTENCE, FakeTranscriber, encode, speak
+from tests.ledger import Ledger, customer
+
+
+@pytest.fixture
+def desk(arrears: Arrears, tmp_path: Path) -> tuple[Arrears, User, int]:
+    """Acme with a call task for its collector maria; recordings go to tmp_path/calls."""
+    arrears.settings.calls_dir = tmp_path / "calls"
+    ledger = Ledger(arrears, tmp_path)
+    maria = users.add_user(arrears.uow(), arrears.hasher, "maria", "manager", email=None, password=None)
+    ledger.load("customers", [customer("C1", "Acme Ltd", collector="maria")])
+    task = tasks.create_task(arrears.uow(), maria, tasks.NewTask("C1", "call", "Call Acme"))
+    return arrears, maria, task.id
+
+
+@pytest.fixture(scope="module")
+def spoken(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return speak(SENTENCE, tmp_path_factory.mktemp("speech") / "call.wav")
+
+
+def attach(arrears: Arrears, user: User, task_id: int, data: bytes, name: str = "call.wav") -> calls.Recording:
+    return calls.attach_recording(
+        arrears.uow(), arrears.audio_store(), arrears.audio_probe(), user, task_id, data, name, CallSettings()
+    )
+
+
+@pytest.mark.parametrize("fmt", ["wav", "mp3", "ogg"])
+def test_a_spoken_recording_is_stored_as_a_file_with_its_duration(
+    desk: tuple[Arrears, User, int], spoken: Path, fmt: str
+) -> None:
+    arrears, maria, task_id = desk
+    data = spoken.read_bytes() if fmt == "wav" else encode(spoken, fmt)
+
+    found = attach(arrears, maria, task_id, data, name="recording.bin")
+
+    assert found.format.value == fmt
+    assert 5_000 < found.duration_ms < 10_000
+    assert (arrears.calls_dir() / str(found.storage_key)).read_bytes() == data
+    assert calls.task_recording(arrears.uow(), maria, task_id) == found
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"RIFF\x24\x00\x00\x00WAVEjunkjunkjunkjunk",  # a WAV header and nothing that decodes
+        b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 8,  # an MP3 tag and noise
+        b"%PDF-1.4 not audio at all",
+    ],
+)
+def test_a_corrupt_or_non_audio_file_is_refused_and_nothing_is_stored(
+    desk: tuple[Arrears, User, int], data: bytes
+) -> None:
+    arrears, maria, task_id = desk
+
+    with pytest.raises(InvalidValue) as refused:
+        attach(arrears, maria, task_id, data)
+
+    assert "recording" in refused.value.message
+    assert calls.task_recording(arrears.uow(), maria, task_id) is None
+    assert not arrears.calls_dir().exists() or list(arrears.calls_dir().iterdir()) == []
+
+
+def test_the_task_list_finds_a_call_by_a_word_said_in_it(desk: tuple[Arrears, User, int], spoken: Path) -> None:
+    arrears, maria, task_id = desk
+    found = attach(arrears, maria, task_id, spoken.read_bytes())
+    calls.transcribe(arrears.uow, arrears.audio_store(), FakeTranscriber("We will pay on Friday."), found.id)
+
+    hits = task_list.task_list(arrears.uow(), maria, everyone=True, q="friday").items
+    misses = task_list.task_list(arrears.uow(), maria, everyone=True, q="thursday").items
+
+    assert [row.id for row in hits] == [task_id]
+    assert misses == []
+    assert tasks.task_document(hits[0])["transcript"] == "Hello. We will pay on Friday."
+
+
+def test_old_audio_is_deleted_and_its_transcript_kept(desk: tuple[Arrears, User, int], spoken: Path) -> None:
+    arrears, maria, task_id = desk
+    found = attach(arrears, maria, task_id, spoken.read_bytes())
+    calls.transcribe(arrears.uow, arrears.audio_store(), FakeTranscriber(), found.id)
+    file = arrears.calls_dir() / str(found.storage_key)
+    with arrears.engine.begin() as connection:  # recorded 91 days ago
+        connection.execute(t.call_recordings.update().values(created_at=found.created_at - timedelta(days=91)))
+
+    deleted = calls.delete_expired_audio(arrears.uow, arrears.audio_store(), 90)
+
+    after = calls.task_recording(arrears.uow(), maria, task_id)
+    assert deleted == 1
+    assert not file.exists()
+    assert after is not None
+    assert (after.has_audio, after.status) == (False, "done")
+    assert after.transcript == "Hello. We will pay invoice 1034 on Friday."
