@@ -121,3 +121,16 @@ def whisper_fixture() -> object:
     transcriber = WhisperTranscriber(None, threads=2)
     transcriber.load()
     return transcriber
+
+
+def tiny_wav(seconds: float = 0.5) -> bytes:
+    """A short WAV of silence (16 kHz mono), made without espeak-ng: for tests about storing, not words."""
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"\x00\x00" * int(16000 * seconds))
+    return out.getvalue()
