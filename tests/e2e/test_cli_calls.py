@@ -35,7 +35,7 @@ def test_a_spoken_call_is_transcribed_shown_on_the_task_list_and_found_by_a_word
     recording = json.loads(attached.stdout)
     assert recording["status"] == "done"
     assert heard(recording["transcript"]) >= 3, recording["transcript"]
-    assert recording["segments"] and recording["segments"][0]["start"] >= 0
+    assert recording["segments"] and recording["segments"][0]["start_ms"] >= 0
     [task] = json.loads(listed.stdout)
     assert task["id"] == call_task
     assert task["transcript"] == recording["transcript"]

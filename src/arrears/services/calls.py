@@ -212,13 +212,15 @@ def recording_document(found: Recording) -> dict[str, Any]:
         "format": found.format.value,
         "content_type": rules.CONTENT_TYPES[found.format],
         "size": found.size,
-        "duration_seconds": round(found.duration_ms / 1000, 2),
+        "duration_ms": found.duration_ms,
         "status": found.status,
         "attempts": found.attempts,
         "error": found.error,
         "has_audio": found.has_audio,
         "transcript": found.transcript if found.status == rules.RecordingStatus.DONE else None,
-        "segments": [{"start": s.start, "end": s.end, "text": s.text} for s in found.segments],
+        "segments": [
+            {"start_ms": round(s.start * 1000), "end_ms": round(s.end * 1000), "text": s.text} for s in found.segments
+        ],
         "language": found.language,
         "created_at": found.created_at.isoformat(),
         "transcribed_at": found.transcribed_at.isoformat() if found.transcribed_at else None,

@@ -11,8 +11,10 @@ from ...services.call_ports import Recording
 
 
 class SegmentOut(BaseModel):
-    start: float
-    end: float
+    """A stretch of speech, its start and end in milliseconds from the start of the recording."""
+
+    start_ms: int
+    end_ms: int
     text: str
 
 
@@ -27,7 +29,7 @@ class RecordingOut(BaseModel):
     format: str
     content_type: str
     size: int
-    duration_seconds: float
+    duration_ms: int
     status: RecordingStatus
     attempts: int
     error: str | None
@@ -50,14 +52,17 @@ class RecordingOut(BaseModel):
             format=found.format.value,
             content_type=CONTENT_TYPES[found.format],
             size=found.size,
-            duration_seconds=round(found.duration_ms / 1000, 2),
+            duration_ms=found.duration_ms,
             status=RecordingStatus(found.status),
             attempts=found.attempts,
             error=found.error,
             has_audio=found.has_audio,
             audio_url=f"/api/v1/tasks/{found.task_id}/recording/audio" if found.has_audio else None,
             transcript=found.transcript if done else None,
-            segments=[SegmentOut(start=s.start, end=s.end, text=s.text) for s in found.segments],
+            segments=[
+                SegmentOut(start_ms=round(s.start * 1000), end_ms=round(s.end * 1000), text=s.text)
+                for s in found.segments
+            ],
             language=found.language,
             created_at=found.created_at,
             transcribed_at=found.transcribed_at,
