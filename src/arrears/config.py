@@ -65,3 +65,6 @@ class Settings(BaseSettings):
     # What a phone number links to: `tel:{phone}` (the default), or a softphone's scheme such as
     # `sip:{phone}` or `callto:{phone}` ({phone}: the number without spaces).
     dialer_url: str = "tel:{phone}"
+    # Suggestions from a call's transcript (a promise to pay, a dispute, a new contact), offered as
+    # one-click actions on the call task, never applied without the click. Off by default.
+    call_suggestions: bool = False

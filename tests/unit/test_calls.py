@@ -3,7 +3,7 @@ the retention of audio, over fakes (the transcriber, the audio store, the decode
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -209,3 +209,37 @@ def test_an_uploaded_name_is_kept_for_display_without_its_path() -> None:
     assert rules.clean_filename("../../etc/passwd", AudioFormat.WAV) == "passwd"
     assert rules.clean_filename(None, AudioFormat.OGG) == "recording.ogg"
     assert RecordingStatus.DONE == "done"
+
+
+# -- suggestions from a transcript ---------------------------------------------------------------------
+
+CALL_DAY = date(2026, 7, 1)  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    ("said", "amount", "due"),
+    [
+        ("The payment of $4,200 will go out on Friday.", "4200.00", date(2026, 7, 3)),
+        ("We will pay 1034.50 euros next Tuesday.", "1034.50", date(2026, 7, 14)),
+        ("You will have 300 dollars tomorrow.", "300.00", date(2026, 7, 2)),
+        ("We can pay $950 on July 20th.", "950.00", date(2026, 7, 20)),
+        ("Expect £80 on the 5th.", "80.00", date(2026, 7, 5)),
+        ("We pay $80 on the 1st.", "80.00", date(2026, 7, 1)),
+    ],
+)
+def test_an_amount_and_a_date_said_together_suggest_a_promise(said: str, amount: str, due: date) -> None:
+    [promise] = [s for s in rules.suggestions(said, CALL_DAY) if s.kind == "promise"]
+
+    assert (promise.amount, promise.due) == (amount, due)
+    assert promise.text == said
+
+
+def test_a_dispute_and_a_new_name_are_suggested_and_nothing_without_them() -> None:
+    said = "There is a dispute about the quantity. You can speak to Dana Ortiz in finance."
+
+    found = rules.suggestions(said, CALL_DAY)
+    nothing = rules.suggestions("We will pay invoice 1034 soon. Thank you.", CALL_DAY)
+
+    assert [(s.kind, s.name) for s in found] == [("dispute", None), ("contact", "Dana Ortiz")]
+    assert nothing == []
+    assert rules.suggestions("My name is Pat.", CALL_DAY, known_names=("Pat",)) == []
