@@ -87,11 +87,15 @@ def test_a_recording_is_kept_as_a_file_and_a_corrupt_one_leaves_nothing(
 def test_the_task_list_finds_a_call_by_a_word_said_in_it(desk: tuple[Arrears, User, int], spoken: Path) -> None:
     arrears, maria, task_id = desk
     found = attach(arrears, maria, task_id, spoken.read_bytes())
+    arrears.clock.now = lambda: found.created_at + timedelta(minutes=31)  # type: ignore[method-assign]
+    waiting = calls.waiting(arrears.uow(), timedelta(minutes=30))  # what the worker's sweep queues again
     calls.transcribe(arrears.uow, arrears.audio_store(), FakeTranscriber("We will pay on Friday."), found.id)
 
     hits = task_list.task_list(arrears.uow(), maria, everyone=True, q="friday").items
     misses = task_list.task_list(arrears.uow(), maria, everyone=True, q="thursday").items
 
+    assert waiting == [found.id]
+    assert calls.waiting(arrears.uow(), timedelta(minutes=30)) == []
     assert [row.id for row in hits] == [task_id]
     assert misses == []
     assert tasks.task_document(hits[0])["transcript"] == "Hello. We will pay on Friday."

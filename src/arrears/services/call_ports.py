@@ -79,7 +79,8 @@ class Recordings(Protocol):
     def fail(self, recording_id: int, error: str, at: datetime) -> None: ...
 
     def waiting(self, before: datetime, limit: int) -> list[int]:
-        """Recordings not transcribed (pending or failed) since before `before`: what a sweep defers again."""
+        """Recordings not transcribed (pending or failed) since before `before`, or left transcribing by a
+        process that died: what a sweep defers again."""
 
     def with_audio_before(self, before: datetime, limit: int) -> list[Recording]:
         """Recordings whose audio is still kept and that were made before `before` (retention)."""

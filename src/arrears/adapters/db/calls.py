@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from ...domain.calls import AudioFormat, RecordingStatus, Segment, Transcript
 from ...services.call_ports import NewRecording, Recording
 from . import tables as t
 
 CHUNK = 900
+STUCK = timedelta(hours=3)  # a recording "transcribing" for longer was left by a process that died
 
 
 def _segments(text: str | None) -> tuple[Segment, ...]:
@@ -142,8 +143,14 @@ class SqlCalls:
             for row in self.connection.execute(
                 select(r.c.id)
                 .where(
-                    or_(r.c.status == RecordingStatus.PENDING.value, r.c.status == RecordingStatus.FAILED.value),
-                    r.c.updated_at < before,
+                    or_(
+                        and_(
+                            r.c.status.in_((RecordingStatus.PENDING.value, RecordingStatus.FAILED.value)),
+                            r.c.updated_at < before,
+                        ),
+                        # a transcription whose process died half-way (none takes hours)
+                        and_(r.c.status == RecordingStatus.TRANSCRIBING.value, r.c.updated_at < before - STUCK),
+                    ),
                     r.c.storage_key.is_not(None),
                 )
                 .order_by(r.c.created_at, r.c.id)
