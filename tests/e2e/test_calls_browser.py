@@ -1,13 +1,15 @@
-"""A call's recording in Chromium (both databases): the collector uploads it from the call task, the
-task says "transcribing…" until the worker is done, then shows the transcript with its times and plays
-the audio (its own content type, never sniffed); the customer's timeline has the call word for word;
-both pages pass the accessibility checks, and a transcript with markup in it stays text."""
+"""A call's recording in Chromium (SQLite; the API's and the integration tests cover both databases):
+the collector uploads it from the call task, the task says "transcribing…" until the worker is done,
+then shows the transcript with its times and plays the audio (its own content type, never sniffed);
+the customer's timeline has the call word for word; both pages pass the accessibility checks, and a
+transcript with markup in it stays text."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import playwright.sync_api as playwright
+import pytest
 from sqlalchemy import select
 
 from arrears.adapters.db import tables as t
@@ -20,6 +22,7 @@ expect = playwright.expect
 SAID = "We will pay <script>alert(1)</script> invoice INV-1001 on Friday."
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the pages; both databases: test_api_calls, …_db
 def test_a_collector_uploads_a_call_and_reads_its_transcript_on_the_task_and_the_timeline(
     served: tuple[Site, str], page: playwright.Page, tmp_path: Path
 ) -> None:

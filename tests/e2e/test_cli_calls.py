@@ -22,6 +22,7 @@ def call_task(ledger: Ledger, whisper: object) -> int:
     return tasks.create_task(ledger.arrears.uow(), owner, tasks.NewTask("C1", "call", "Call Acme")).id
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the model once; PostgreSQL: test_api_calls
 def test_a_spoken_call_is_transcribed_shown_on_the_task_list_and_found_by_a_word(
     cli: Cli, call_task: int, tmp_path: Path
 ) -> None:

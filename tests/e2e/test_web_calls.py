@@ -1,10 +1,12 @@
-"""The call task's page side (TestClient, both databases): with ARREARS_CALL_SUGGESTIONS on, what the
+"""The call task's page side (TestClient, SQLite): with ARREARS_CALL_SUGGESTIONS on, what the
 transcript suggests is offered as buttons and applied only when one is clicked; off (the default),
 nothing is offered; ARREARS_DIALER_URL turns the phone links into a softphone's."""
 
 from __future__ import annotations
 
 import re
+
+import pytest
 
 from arrears.services import calls, task_list
 from tests.calls import FakeTranscriber, tiny_wav
@@ -30,6 +32,7 @@ def promises(site: Site) -> list[str]:
     return [row.expected_date.isoformat() for row in page.items if row.expected_date]
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # what the page offers: no database rule here
 def test_suggestions_are_offered_and_applied_only_when_clicked(site: Site) -> None:
     site.arrears.settings.call_suggestions = True
     transcribed_call(site)
@@ -49,6 +52,7 @@ def test_suggestions_are_offered_and_applied_only_when_clicked(site: Site) -> No
     assert promises(site) == ["2026-07-03"]
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_nothing_is_suggested_unless_the_setting_is_on_and_the_dialer_link_follows_its_setting(site: Site) -> None:
     transcribed_call(site)
     site.arrears.settings.dialer_url = "sip:{phone}"
