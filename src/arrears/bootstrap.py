@@ -252,7 +252,7 @@ class Arrears:
         from urllib.parse import quote
 
         number = "".join(phone.split())
-        return self.settings.dialer_url.replace("{phone}", quote(number, safe="+*#"))
+        return self.settings.dialer_url.replace("{phone}", quote(number, safe="+*#()-.,;="))
 
     def mailbox(self) -> Mailbox | None:
         """The AR mailbox that replies land in (ARREARS_IMAP_URL); None when it is not set."""

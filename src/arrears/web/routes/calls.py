@@ -50,7 +50,7 @@ async def upload(request: Request, task_id: TaskId, user: WebUser, web: WebState
         file.filename,
         settings,
     )
-    work = web.arrears.start_transcription(found.id)
+    work = await run_in_threadpool(arrears.start_transcription, found.id)  # PostgreSQL: queue the worker's job
     request.state.session.flash(f"Recording {found.filename} attached: transcribing…")
     response = redirect(local_path(fields.get("back"), "/tasks"))
     if work is not None:
