@@ -94,6 +94,8 @@ PAGES = [
     "/customers/C1/history",
     "/customers/C1/emails",
     "/dashboard",
+    "/reports",
+    "/reports?from=2026-04-01&to=2026-06-30&currency=EUR",
     "/alerts",
     "/inbox",
     "/inbox?view=all&unread=1",

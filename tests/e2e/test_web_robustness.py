@@ -344,6 +344,11 @@ ROUTES: dict[tuple[str, str], Make] = {
     ("POST", "/customers/{external_id:path}/credit-hold"): lambda site: Sample(
         {"external_id": "C1"}, {"hold": "1", "note": "over limit since May", "back": "/customers/C1"}
     ),
+    ("GET", "/reports"): lambda site: Sample(fields={"from": "2026-04-01", "to": "2026-06-30", "currency": "USD"}),
+    ("GET", "/reports/pack.pdf"): lambda site: Sample(fields={"month": "2026-05"}),
+    ("GET", "/reports/{kind}.csv"): lambda site: Sample(
+        {"kind": "dso"}, fields={"from": "2026-04-01", "to": "2026-06-30"}
+    ),
     ("POST", "/alerts/{alert_id}/dismiss"): lambda site: Sample({"alert_id": _alert(site)}, {"back": "/alerts"}),
     ("POST", "/alerts/dismiss"): lambda site: Sample(fields={"ids": [_alert(site)], "back": "/alerts"}),
     ("POST", "/signout/everywhere"): lambda site: Sample(),
@@ -508,7 +513,8 @@ def check(site: Site, what: str, answer: Any, before: str | None) -> str | None:
         kind = answer.headers.get("content-type", "")
         pdf = "application/pdf" in kind and ".pdf " in what  # the statement and invoice downloads
         download = "/attachments/{attachment_id} " in what  # a received email's attachment, as it came
-        download = download or ("/recording/audio " in what and kind.startswith("audio/"))  # a call's audio
+        download |= "text/csv" in kind and ".csv " in what  # a report's CSV
+        download |= "/recording/audio " in what and kind.startswith("audio/")  # a call's audio
         assert "text/html" in kind or "/import/progress/" in what or pdf or download, f"{what}: {kind}"
         if "text/html" in kind:
             assert "<html" in answer.text, what
@@ -679,6 +685,9 @@ def test_a_contributor_is_refused_what_her_role_does_not_allow_and_nothing_chang
         ("POST", "/templates/past_due", _template_form("save"), 403),
         ("POST", "/templates/past_due/reset", {}, 403),
         ("POST", "/customers/C1/credit-hold", {"hold": "1", "note": "mine"}, 403),
+        ("GET", "/reports", {}, 403),
+        ("GET", "/reports/productivity.csv", {}, 403),
+        ("GET", "/reports/pack.pdf", {}, 403),
     ]
     for method, path, data, status in refused:
         before = fingerprint(site)

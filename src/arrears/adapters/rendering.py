@@ -376,6 +376,17 @@ class Templates:
         given = {"company": self.company, "bank_details": self.bank_details, **context}
         return self.html.get_template("statement.html").render(given)
 
+    def report_pack_html(self, context: dict[str, Any]) -> str:
+        """The month's reports for print (`report_pack.html`, autoescaped; its charts are SVG markup
+        built and escaped by adapters/charts.py)."""
+        return self.html.get_template("report_pack.html").render({"company": self.company, **context})
+
+    def report_pack_pdf(self, context: dict[str, Any]) -> bytes:
+        from weasyprint import HTML  # imported here, as for the invoice
+
+        pdf: bytes = HTML(string=self.report_pack_html(context)).write_pdf()
+        return pdf
+
     def statement_pdf(self, context: dict[str, Any]) -> bytes:
         from weasyprint import HTML  # imported here, as for the invoice
 

@@ -23,6 +23,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_WORKFLOWS = "manage_workflows"  # save the workflow file, preview the next cycle
+    READ_REPORTS = "read_reports"  # the reports pages: DSO, CEI, promises, disputes, each user's work
 
 
 _ALLOWED: dict[Role, frozenset[Action]] = {

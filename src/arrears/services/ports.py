@@ -17,6 +17,7 @@ from .credit_ports import CreditStore
 from .ledger_ports import Ledger
 from .mail_ports import MailStore
 from .portal_ports import PortalStore
+from .report_ports import ReportStore
 from .template_ports import EmailTemplates
 from .workspace_ports import (
     Accounts,
@@ -130,7 +131,7 @@ class Users(Protocol):
     def open_sessions(self, at: datetime) -> dict[int, int]: ...
 
 
-class Reports(Protocol):
+class Reports(ReportStore, Protocol):
     def aging(self, as_of: date) -> Iterable[AgingRow]: ...
 
 

@@ -137,6 +137,8 @@ def menu(user: User) -> list[tuple[str, str]]:
         ("/credit", "Credit"),
         ("/dashboard", "Dashboard"),
     ]
+    if allowed(user, Action.READ_REPORTS):
+        items.append(("/reports", "Reports"))
     items.append(("/alerts", "Alerts"))
     if allowed(user, Action.WRITE_LEDGER):
         items.append(("/import", "Import"))

@@ -5,13 +5,12 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-from datetime import date
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction, func, select
 
-from ...services.ports import AgingRow, Clock
+from ...services.ports import Clock
 from . import tables as t
 from .automation.cycle_runs import SqlCycleRuns
 from .automation.email_templates import SqlEmailTemplates
@@ -25,7 +24,7 @@ from .importer import SqlImportBatch
 from .ledger import SqlLedger
 from .mail import SqlMail
 from .portal import SqlPortal
-from .reports import aging_rows
+from .reports import SqlReports
 from .users import SqlUsers
 from .workspace.accounts import SqlAccounts
 from .workspace.alerts import SqlAlerts
@@ -48,14 +47,6 @@ def failpoint_before_commit() -> None:
     target = os.environ.get("ARREARS_FAILPOINT_KILL_AT_COMMIT")
     if target and next(_commits) == int(target):
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-class SqlReports:
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-
-    def aging(self, as_of: date) -> list[AgingRow]:
-        return list(aging_rows(self.connection, as_of))
 
 
 class SqlUnitOfWork:

@@ -19,6 +19,7 @@ from . import (
     history,
     imports,
     inbox,
+    reports,
     tasks,
     webhooks,
     workflows,
@@ -41,6 +42,7 @@ for area in (
     workflows,
     email_templates,
     dashboard,
+    reports,
     alerts,
     admin,
 ):
