@@ -188,9 +188,9 @@ class Arrears:
         return FileAudioStore(self.calls_dir())
 
     def audio_probe(self) -> AudioProbe:
-        from .adapters.audio import PyAvProbe  # FFmpeg loads when a recording is checked
+        from .adapters.audio import AudioProbe
 
-        return PyAvProbe()
+        return AudioProbe()
 
     def call_settings(self) -> CallSettings:
         s = self.settings

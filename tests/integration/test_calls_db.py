@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from arrears.adapters.audio import PyAvProbe
+from arrears.adapters.audio import AudioProbe
 from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears
 from arrears.domain.calls import AudioFormat, sniff_format
@@ -49,10 +49,10 @@ def test_a_spoken_recording_is_measured_from_its_bytes_whatever_its_name(spoken:
     data = spoken.read_bytes() if fmt == "wav" else encode(spoken, fmt)
 
     found = sniff_format(data[:16])
-    duration_ms = PyAvProbe().duration_ms(data, found)
+    duration_ms = AudioProbe().duration_ms(data, found)
 
     assert found.value == fmt
-    assert abs(duration_ms - PyAvProbe().duration_ms(spoken.read_bytes(), AudioFormat.WAV)) < 200
+    assert abs(duration_ms - AudioProbe().duration_ms(spoken.read_bytes(), AudioFormat.WAV)) < 200
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_a_spoken_recording_is_measured_from_its_bytes_whatever_its_name(spoken:
 )
 def test_a_corrupt_recording_does_not_decode(data: bytes, message: str) -> None:
     with pytest.raises(InvalidValue, match=message):
-        PyAvProbe().duration_ms(data, sniff_format(data[:16]))
+        AudioProbe().duration_ms(data, sniff_format(data[:16]))
 
 
 def test_a_recording_is_kept_as_a_file_and_a_corrupt_one_leaves_nothing(

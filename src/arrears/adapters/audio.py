@@ -1,18 +1,19 @@
 """Call recordings' audio: kept as files under one directory (ARREARS_CALLS_DIR), and decoded with
-PyAV (FFmpeg's decoders, which faster-whisper uses too) to be sure an upload is audio and to measure it."""
+miniaudio (MIT; its WAV, MP3 and Ogg Vorbis decoders are compiled into its wheel) to be sure an upload
+is audio, to measure it, and to hand the speech model its samples. Not PyAV, whose wheels bundle
+FFmpeg with GPL codecs (docs/dependencies.md)."""
 
 from __future__ import annotations
 
-import io
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from ..domain.calls import AudioFormat
 from ..domain.errors import InvalidValue, NotFound
 
-# FFmpeg's demuxer for each format: the container is forced, never guessed from the bytes again.
-DEMUXERS = {AudioFormat.WAV: "wav", AudioFormat.MP3: "mp3", AudioFormat.OGG: "ogg"}
+SPEECH_RATE = 16_000  # the samples a Whisper model reads: mono, 16 kHz, 32-bit floats
 MAX_DURATION_MS = 4 * 3600 * 1000
 
 
@@ -50,26 +51,29 @@ class FileAudioStore:
         self._file(key).unlink(missing_ok=True)
 
 
-class PyAvProbe:
-    def duration_ms(self, data: bytes, fmt: AudioFormat) -> int:
-        """Decode every frame of the first audio stream: a file that does not decode is corrupt."""
-        import av  # FFmpeg loads when a recording is checked
+def decode(data: bytes, fmt: AudioFormat, sample_rate: int = SPEECH_RATE) -> tuple[Any, int]:
+    """Every sample of the recording, mono at `sample_rate` as 32-bit floats, and its duration in
+    milliseconds. A file that does not decode whole is corrupt: InvalidValue."""
+    import miniaudio
+    import numpy as np
 
-        samples = 0.0
-        try:
-            with av.open(io.BytesIO(data), mode="r", format=DEMUXERS[fmt]) as container:
-                streams = container.streams.audio
-                if not streams:
-                    raise InvalidValue(f"the {fmt.value.upper()} file holds no audio")
-                stream = streams[0]
-                for frame in container.decode(stream):
-                    if frame.sample_rate:
-                        samples += frame.samples / frame.sample_rate
-        except InvalidValue:
-            raise
-        except (av.FFmpegError, ValueError, OSError, EOFError) as error:
-            raise InvalidValue(f"the {fmt.value.upper()} recording is corrupt or incomplete: {error}") from None
-        duration_ms = round(samples * 1000)
+    try:
+        decoded = miniaudio.decode(
+            data, output_format=miniaudio.SampleFormat.FLOAT32, nchannels=1, sample_rate=sample_rate
+        )
+    except miniaudio.MiniaudioError as error:
+        what = "an Ogg Vorbis" if fmt is AudioFormat.OGG else f"a {fmt.value.upper()}"
+        raise InvalidValue(
+            f"the recording is not {what} file that decodes whole (corrupt, incomplete, or another codec): {error}"
+        ) from None
+    samples = np.frombuffer(decoded.samples, dtype=np.float32)
+    return samples, round(decoded.num_frames * 1000 / decoded.sample_rate)
+
+
+class AudioProbe:
+    def duration_ms(self, data: bytes, fmt: AudioFormat) -> int:
+        """Decode the whole recording (at a low rate: only its length is wanted)."""
+        _, duration_ms = decode(data, fmt, sample_rate=8_000)
         if duration_ms <= 0:
             raise InvalidValue(f"the {fmt.value.upper()} recording holds no sound")
         if duration_ms > MAX_DURATION_MS:

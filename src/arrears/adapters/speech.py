@@ -8,13 +8,17 @@ to fetch. The model is loaded once per process and shared; transcriptions take t
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import threading
+import types
 from pathlib import Path
 from typing import Any
 
-from ..domain.calls import Segment, Transcript
+from ..domain.calls import Segment, Transcript, sniff_format
 from ..domain.errors import ArrearsError
+from .audio import decode
 
 _models: dict[tuple[str, int], Any] = {}
 _loading = threading.Lock()
@@ -40,12 +44,22 @@ def check_model_dir(directory: Path) -> Path:
     return directory
 
 
+def _without_pyav() -> None:
+    """faster-whisper imports PyAV (FFmpeg) at its start, to decode audio files. Arrears never gives it
+    a file: it decodes the recording itself (adapters/audio.py) and passes the samples, so PyAV, whose
+    wheels bundle FFmpeg with GPL codecs, is not installed. An empty module of that name lets
+    faster-whisper start; anything that did reach for it would fail at once, never silently."""
+    if "av" not in sys.modules and importlib.util.find_spec("av") is None:
+        sys.modules["av"] = types.ModuleType("av", "left out on purpose: audio is decoded by miniaudio")
+
+
 def load_model(directory: Path, threads: int) -> Any:
     """The model of `directory`, loaded on first use in this process and kept."""
     key = (str(directory.resolve()), threads)
     with _loading:
         if key not in _models:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never a download, whatever a library would try
+            _without_pyav()
             from faster_whisper import WhisperModel  # CTranslate2 loads when the first call is transcribed
 
             check_model_dir(directory)
@@ -73,6 +87,8 @@ class WhisperTranscriber:
         model = self.load()
         key = (str(self.directory().resolve()), self.threads)
         with _turns[key]:  # one transcription at a time per model: the threads are the model's
-            pieces, info = model.transcribe(str(path), vad_filter=True, condition_on_previous_text=False)
+            data = path.read_bytes()
+            samples, _ = decode(data, sniff_format(data[:16]))
+            pieces, info = model.transcribe(samples, vad_filter=True, condition_on_previous_text=False)
             segments = tuple(Segment(float(s.start), float(s.end), s.text.strip()) for s in pieces)
         return Transcript(info.language or "", tuple(s for s in segments if s.text))
