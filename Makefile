@@ -11,12 +11,17 @@ UV_VERSION := 0.13.8
 .PHONY: install lock upgrade-deps demo test lint bench bench-full postgres clean
 
 # The lock's versions, each checked against its hashes; then Arrears itself, editable, adding nothing.
-# pip check fails if the lock misses a runtime dependency or a range of pyproject.toml (run `make lock`).
+# scripts/check-installed (pip check) fails if the lock misses a runtime dependency or a range of
+# pyproject.toml (run `make lock`). The one dependency left out on purpose is PyAV, which
+# faster-whisper declares: its wheels bundle FFmpeg with GPL codecs, and Arrears decodes audio with
+# miniaudio instead (docs/dependencies.md); the lock omits it (`--no-emit-package av`), so the lock is
+# installed with --no-deps, and a PyAV left by an older install is removed.
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/python -m pip check
+	$(BIN)/python -m pip uninstall --quiet --yes av 2>/dev/null || true
+	$(BIN)/python scripts/check-installed
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,10 +35,10 @@ lock upgrade-deps:
 	$(PYTHON) -m venv "$$tmp" && "$$tmp/bin/python" -m pip install --quiet uv==$(UV_VERSION) && \
 	"$$tmp/bin/uv" pip compile --quiet pyproject.toml --extra dev --generate-hashes \
 		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
-		$(if $(filter upgrade-deps,$@),--upgrade) --custom-compile-command 'make lock' -o $(LOCK) && \
+		$(if $(filter upgrade-deps,$@),--upgrade) --no-emit-package av --custom-compile-command 'make lock' -o $(LOCK) && \
 	"$$tmp/bin/uv" pip compile --quiet $(LOCK) --generate-hashes \
 		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
-		--custom-compile-command 'make lock' -o pylock.toml
+		--no-emit-package av --custom-compile-command 'make lock' -o pylock.toml
 
 # The demo ledger (once), today's cycle (reminders land in ./mail as .eml files), an API token for
 # the demo owner, a link to a customer's portal, then the server until Ctrl-C.

@@ -7,6 +7,7 @@ Test modules import the fixtures they use (`api`, `world`, `shared_world`) by th
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -92,7 +93,8 @@ def open_api(db_url: str) -> Api:
     """The app on `db_url` at 09:00 UTC on TODAY, with olivia (owner), morgan (manager), and the
     contributors maria and sam, each with an API token."""
     clock = FixedClock(NOW)
-    arrears = bootstrap(Settings(database_url=db_url), clock)
+    calls_dir = Path(tempfile.mkdtemp(prefix="arrears-calls-"))  # call recordings: never the working directory
+    arrears = bootstrap(Settings(database_url=db_url, calls_dir=calls_dir), clock)
     api = Api(arrears, TestClient(create_app(arrears)), clock)
     for name, role in PEOPLE.items():
         api.people[name] = users.add_user(arrears.uow(), arrears.hasher, name, role, email=None, password=None)

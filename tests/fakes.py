@@ -26,6 +26,7 @@ from typing import Any, Self, TypeVar
 
 from arrears.domain.aging import BUCKETS, AgingLine, bucket_for, days_past_due
 from arrears.domain.audit import AuditEntry
+from arrears.domain.calls import RecordingStatus, Transcript
 from arrears.domain.email_templates import StoredPart
 from arrears.domain.errors import Conflict
 from arrears.domain.plans import Instalment, overdue_on_plan
@@ -33,6 +34,7 @@ from arrears.domain.portal import PortalLink
 from arrears.domain.tasks import Task, TaskStatus, TaskType
 from arrears.domain.users import Role, User
 from arrears.services.automation_ports import NewEmail, OutboxEmail, Rendered
+from arrears.services.call_ports import NewRecording, Recording
 from arrears.services.ledger_ports import InboxEvent
 from arrears.services.portal_ports import OnlinePayment
 from arrears.services.ports import Clock, PasswordHasher, UnitOfWork
@@ -1854,6 +1856,66 @@ class FakePortal:
         return sorted(mine, key=lambda p: p.id, reverse=True)[:limit]
 
 
+class FakeCalls:
+    """Call recordings by id (services/call_ports.Recordings)."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self._workspace = workspace
+        self.rows: dict[int, Recording] = {}
+
+    def add(self, new: NewRecording) -> int:
+        recording_id = max(self.rows, default=0) + 1
+        self.rows[recording_id] = Recording(
+            recording_id, new.task_id, new.customer_id, new.filename, new.format, new.size, new.duration_ms,
+            new.storage_key, RecordingStatus.PENDING.value, 0, None, None, (), None, new.created_at, None, None,
+        )  # fmt: skip
+        return recording_id
+
+    def recording(self, recording_id: int) -> Recording | None:
+        return self.rows.get(recording_id)
+
+    def of_task(self, task_id: int) -> Recording | None:
+        return next((r for r in self.rows.values() if r.task_id == task_id), None)
+
+    def of_tasks(self, task_ids: Sequence[int]) -> dict[int, Recording]:
+        return {r.task_id: r for r in self.rows.values() if r.task_id in task_ids}
+
+    def of_customer(self, customer_id: int, limit: int) -> list[Recording]:
+        mine = [r for r in self.rows.values() if r.customer_id == customer_id]
+        return sorted(mine, key=lambda r: (r.created_at, r.id), reverse=True)[:limit]
+
+    def start(self, recording_id: int, at: datetime) -> bool:
+        found = self.rows.get(recording_id)
+        if found is None or found.status == RecordingStatus.DONE.value:
+            return False
+        self.rows[recording_id] = replace(found, status=RecordingStatus.TRANSCRIBING.value, attempts=found.attempts + 1)
+        return True
+
+    def finish(self, recording_id: int, transcript: Transcript, at: datetime) -> None:
+        self.rows[recording_id] = replace(
+            self.rows[recording_id],
+            status=RecordingStatus.DONE.value,
+            error=None,
+            transcript=transcript.text,
+            segments=transcript.segments,
+            language=transcript.language,
+            transcribed_at=at,
+        )
+
+    def fail(self, recording_id: int, error: str, at: datetime) -> None:
+        self.rows[recording_id] = replace(self.rows[recording_id], status=RecordingStatus.FAILED.value, error=error)
+
+    def waiting(self, before: datetime, limit: int) -> list[int]:
+        waiting = ("pending", "failed")
+        return [r.id for r in self.rows.values() if r.status in waiting and r.storage_key and r.created_at < before]
+
+    def with_audio_before(self, before: datetime, limit: int) -> list[Recording]:
+        return [r for r in self.rows.values() if r.storage_key is not None and r.created_at < before][:limit]
+
+    def audio_deleted(self, recording_id: int, at: datetime) -> None:
+        self.rows[recording_id] = replace(self.rows[recording_id], storage_key=None, audio_deleted_at=at)
+
+
 class FakeWorkspace:
     """Every area's data in one object, so that a transaction copies it whole and the areas keep
     reading each other (a dispute marks its invoice, a stale task looks for its alert)."""
@@ -1877,6 +1939,7 @@ class FakeWorkspace:
         self.outbox = FakeOutbox(self)
         self.email_templates = FakeEmailTemplates(self)
         self.portal = FakePortal(self)
+        self.calls = FakeCalls(self)
         self.changed: set[int] = set()  # customers whose balances this transaction's writes moved
 
     def copy(self) -> FakeWorkspace:
@@ -2019,6 +2082,10 @@ class FakeUnitOfWork:
     @property
     def email_templates(self) -> FakeEmailTemplates:
         return self._now.email_templates
+
+    @property
+    def calls(self) -> FakeCalls:
+        return self._now.calls
 
 
 # -- a desk to work at ----------------------------------------------------------------------------

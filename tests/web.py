@@ -19,6 +19,7 @@ from arrears.cli.serve import server_app
 from arrears.config import Settings
 from arrears.domain.users import Role, User
 from arrears.services import tasks
+from tests.calls import FakeTranscriber
 from tests.ledger import Ledger, contact, customer, invoice
 
 TODAY = date(2026, 6, 30)
@@ -77,7 +78,10 @@ def open_site(db_url: str, tmp_path: Path) -> Site:
     Open call tasks: "acme" and "script" for maria, "beta" for sam."""
     clock = FixedClock(NOW)
     # Emails leave as files in the test's folder (tmp_path/mail), never in the working directory.
-    arrears = bootstrap(Settings(database_url=db_url, email_url=f"file://{tmp_path / 'mail'}"), clock)
+    arrears = bootstrap(
+        Settings(database_url=db_url, email_url=f"file://{tmp_path / 'mail'}", calls_dir=tmp_path / "recordings"), clock
+    )
+    arrears.transcriber = FakeTranscriber()  # type: ignore[misc]  # the real model only where words matter
     site = Site(arrears, server_app(arrears), clock)
     for name, role in PEOPLE.items():
         with arrears.uow() as uow:

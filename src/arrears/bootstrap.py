@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from .adapters import logs
 from .adapters.clock import SystemClock
@@ -22,9 +23,12 @@ from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
 from .config import Settings
 from .domain.disputes import parse_reasons
+from .domain.errors import ArrearsError
 from .domain.workflows import Workflow
 from .services import email_templates, inbox, online_payments, workflows
 from .services import settings as stored_settings
+from .services.call_ports import AudioProbe, AudioStore, Recording, Transcriber
+from .services.calls import CallSettings
 from .services.credit import CreditPolicy
 from .services.cycle import Mailer
 from .services.ledger_ports import InboxEvent
@@ -35,6 +39,8 @@ from .services.ports import Clock, UnitOfWork
 
 if TYPE_CHECKING:
     from .adapters.rendering import Templates
+
+log = logging.getLogger("arrears.calls")
 
 DEFAULT_WORKFLOWS = Path(__file__).parent / "adapters" / "default_workflows.toml"
 log = logging.getLogger("arrears.serve")
@@ -176,6 +182,90 @@ class Arrears:
         """ARREARS_CREDIT_SCORE_ALERT_BELOW, ARREARS_CREDIT_REVIEW_DAYS and ARREARS_CREDIT_LIMIT_ALERTS."""
         s = self.settings
         return CreditPolicy.parse(s.credit_score_alert_below, s.credit_review_days, s.credit_limit_alerts)
+
+    # -- calls: recordings and their transcription -------------------------------------------------
+
+    def calls_dir(self) -> Path:
+        """ARREARS_CALLS_DIR; else `recordings` beside the SQLite database file, else in the working
+        directory."""
+        if self.settings.calls_dir is not None:
+            return self.settings.calls_dir
+        url = make_url(self.settings.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database).resolve().parent / "recordings"
+        return Path("recordings").resolve()
+
+    def audio_store(self) -> AudioStore:
+        from .adapters.audio import FileAudioStore
+
+        return FileAudioStore(self.calls_dir())
+
+    def audio_probe(self) -> AudioProbe:
+        from .adapters.audio import AudioProbe
+
+        return AudioProbe()
+
+    def call_settings(self) -> CallSettings:
+        s = self.settings
+        if s.calls_max_mb < 1:
+            raise ArrearsError("ARREARS_CALLS_MAX_MB must be 1 or more")
+        if s.calls_retention_days < 0:
+            raise ArrearsError("ARREARS_CALLS_RETENTION_DAYS must be 0 (keep the audio) or more")
+        return CallSettings(max_bytes=s.calls_max_mb * 1_000_000, retention_days=s.calls_retention_days)
+
+    @cached_property
+    def transcriber(self) -> Transcriber:
+        """The speech model of ARREARS_SPEECH_MODEL (default: the bundled English one), loaded on the
+        first transcription and kept for the process."""
+        from .adapters.speech import WhisperTranscriber
+
+        return WhisperTranscriber(self.settings.speech_model, self.settings.speech_threads)
+
+    def transcribes_on_worker(self) -> bool:
+        """On PostgreSQL the worker transcribes (a job, retried when it fails); on SQLite no worker runs,
+        so the process that received the recording transcribes it at once."""
+        from .adapters.transcription_queue import runs_on_worker
+
+        return runs_on_worker(self.settings.database_url)
+
+    def queue_transcription(self, recording_id: int) -> None:
+        """Defer the transcription of a recording to the worker (PostgreSQL)."""
+        from .adapters.transcription_queue import defer
+
+        defer(self.settings.database_url, recording_id)
+
+    def transcribe_now(self, recording_id: int) -> Recording | None:
+        """Transcribe a recording in this process (raises what the transcriber raised, once the error
+        is recorded on the recording)."""
+        from .services import calls
+
+        return calls.transcribe(self.uow, self.audio_store(), self.transcriber, recording_id)
+
+    def start_transcription(self, recording_id: int) -> Callable[[], None] | None:
+        """After an upload from a page or the API: on PostgreSQL, defer the transcription to the worker
+        and return None (a failed defer leaves the recording waiting: the worker's sweep defers it
+        again); on SQLite, return the work for the caller to run once the answer is sent."""
+        if self.transcribes_on_worker():
+            try:
+                self.queue_transcription(recording_id)
+            except Exception:
+                log.warning("could not queue the transcription of recording %s", recording_id, exc_info=True)
+            return None
+        return lambda: self.transcribe_quietly(recording_id)
+
+    def transcribe_quietly(self, recording_id: int) -> None:
+        """Transcribe at once; a failure is recorded on the recording (the task shows it), not raised."""
+        try:
+            self.transcribe_now(recording_id)
+        except Exception:
+            log.warning("transcribing recording %s failed", recording_id, exc_info=True)
+
+    def dialer_link(self, phone: str) -> str:
+        """The link a phone number opens (ARREARS_DIALER_URL, `tel:{phone}` by default)."""
+        from urllib.parse import quote
+
+        number = "".join(phone.split())
+        return self.settings.dialer_url.replace("{phone}", quote(number, safe="+*#()-.,;="))
 
     def mailbox(self) -> Mailbox | None:
         """The AR mailbox that replies land in (ARREARS_IMAP_URL); None when it is not set."""

@@ -58,3 +58,19 @@ class Settings(BaseSettings):
     # The reason codes a dispute may carry, comma-separated (ARREARS_DISPUTE_REASONS): when set, in
     # force over those an owner stored; unset, the stored ones, else domain.disputes.DEFAULT_REASONS.
     dispute_reasons: str | None = None
+    # Calls: where recordings' audio is kept (default: `recordings` beside the SQLite database, else in
+    # the working directory), the largest recording accepted (MB), and after how many days its audio
+    # is deleted, its transcript kept (0: never deleted).
+    calls_dir: Path | None = None
+    calls_max_mb: int = 50
+    calls_retention_days: int = 90
+    # Speech to text: a CTranslate2 Whisper model directory (default: the small English model that
+    # installs with Arrears) and how many CPU threads one transcription uses.
+    speech_model: Path | None = None
+    speech_threads: int = 2
+    # What a phone number links to: `tel:{phone}` (the default), or a softphone's scheme such as
+    # `sip:{phone}` or `callto:{phone}` ({phone}: the number without spaces).
+    dialer_url: str = "tel:{phone}"
+    # Suggestions from a call's transcript (a promise to pay, a dispute, a new contact), offered as
+    # one-click actions on the call task, never applied without the click. Off by default.
+    call_suggestions: bool = False

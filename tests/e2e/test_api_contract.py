@@ -29,6 +29,8 @@ API_TASK_FIELDS = CLI_TASK_FIELDS | {
     "expected_date",
     "source",
     "issue_id",
+    "transcript",
+    "recording",
 }
 
 

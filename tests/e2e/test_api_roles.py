@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 
 from arrears.bootstrap import DEFAULT_WORKFLOWS
-from arrears.services import accounts, disputes, tasks
+from arrears.services import accounts, calls, disputes, tasks
 from tests.api import ROLE_USER, Api, World, shared_world_fixture  # noqa: F401
+from tests.calls import FakeTranscriber, tiny_wav
 from tests.ledger import invoice
 
 ROLES = ("owner", "manager", "contributor", "anonymous")
+UPLOAD = object()  # the body of an upload: a recording, sent as a multipart form
 
 
 @dataclass
@@ -57,6 +59,17 @@ class Matrix:
         self.dispute()
         with self.api.arrears.uow() as uow:
             return max(alert.id for alert in uow.alerts.alerts("open", None, 500, 0).items)
+
+    def recorded(self) -> int:
+        """A new call of sam's with a recording (its transcription is a fake's)."""
+        arrears = self.api.arrears
+        arrears.transcriber = FakeTranscriber()  # type: ignore[misc]
+        task_id = self.task("sam")
+        calls.attach_recording(
+            arrears.uow(), arrears.audio_store(), arrears.audio_probe(), self.api.people["olivia"], task_id,
+            tiny_wav(), "call.wav", arrears.call_settings(),
+        )  # fmt: skip
+        return task_id
 
     def view(self, user: str) -> int:
         return accounts.save_view(self.api.arrears.uow(), self.api.people[user], self.fresh("view"), {}).id
@@ -146,6 +159,17 @@ OPS: list[Op] = [
         200,
         403,
     ),
+    # calls: a recording (multipart) on a call task, read back and played
+    Op("attach a recording to my call", lambda m, u: ("POST", f"/tasks/{m.task(u)}/recording", UPLOAD), 201, 201, 201),
+    Op(
+        "attach a recording to another's call",
+        lambda m, u: ("POST", f"/tasks/{m.task('sam')}/recording", UPLOAD),
+        201,
+        201,
+        403,
+    ),
+    Op("read a call's recording", lambda m, u: ("GET", f"/tasks/{m.recorded()}/recording", None), 200, 200, 200),
+    Op("play a call's recording", lambda m, u: ("GET", f"/tasks/{m.recorded()}/recording/audio", None), 200, 200, 200),
     Op("bulk-complete my tasks", lambda m, u: ("POST", "/tasks/bulk-complete", {"ids": [m.task(u)]}), 200, 200, 200),
     Op(
         "bulk-complete another's tasks",
@@ -287,7 +311,10 @@ def test_each_role_gets_the_status_its_permissions_say(matrix: Matrix, op: Op, r
     user = ROLE_USER.get(role, "olivia")
     method, path, body = op.request(matrix, user)
 
-    answer = matrix.api.call(method, path, None if role == "anonymous" else user, json=body)
+    matrix.api.arrears.transcriber = FakeTranscriber()  # type: ignore[misc]
+    sent = {"files": {"file": ("call.wav", tiny_wav())}} if body is UPLOAD else {"json": body}
+
+    answer = matrix.api.call(method, path, None if role == "anonymous" else user, **sent)
 
     assert answer.status_code == op.expected(role), answer.text
     if answer.status_code >= 400:

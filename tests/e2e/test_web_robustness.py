@@ -25,8 +25,9 @@ from sqlalchemy import select
 
 from arrears.adapters.db.tables import metadata
 from arrears.bootstrap import DEFAULT_WORKFLOWS
-from arrears.services import accounts, disputes, inbound_mail
+from arrears.services import accounts, calls, disputes, inbound_mail, tasks
 from arrears.services.automation_ports import NewEmail
+from tests.calls import tiny_wav
 from tests.ledger import Ledger, csv_bytes, customer
 from tests.web import Site, csrf_of, open_site, password
 
@@ -179,6 +180,23 @@ def _recipient(site: Site) -> str:
     return "robin@acme.test"
 
 
+def _call(site: Site) -> str:
+    """A new open call on Acme for maria, with no recording yet."""
+    new = tasks.NewTask("C1", "call", "Call Acme again", assignee="maria")
+    return str(tasks.create_task(site.arrears.uow(), site.people["olivia"], new).id)
+
+
+def _recorded(site: Site) -> str:
+    """A new call on Acme with a recording."""
+    task_id = _call(site)
+    arrears = site.arrears
+    calls.attach_recording(
+        arrears.uow(), arrears.audio_store(), arrears.audio_probe(), site.people["olivia"], int(task_id),
+        tiny_wav(), "call.wav", arrears.call_settings(),
+    )  # fmt: skip
+    return task_id
+
+
 def _csv() -> dict[str, tuple[str, bytes, str]]:
     return {"file": ("customers.csv", csv_bytes([customer("C9", "Gamma Co")]), "text/csv")}
 
@@ -233,6 +251,10 @@ ROUTES: dict[tuple[str, str], Make] = {
             "back": "/tasks",
         },
     ),
+    ("POST", "/tasks/{task_id}/recording"): lambda site: Sample(
+        {"task_id": _call(site)}, {"back": "/tasks"}, files={"file": ("call.wav", tiny_wav(), "audio/wav")}
+    ),
+    ("GET", "/tasks/{task_id}/recording/audio"): lambda site: Sample({"task_id": _recorded(site)}),
     ("POST", "/tasks/{task_id}/reschedule"): lambda site: Sample(
         {"task_id": str(site.tasks["script"])}, {"to": "2026-07-03", "outcome": "not_answered", "back": "/tasks"}
     ),
@@ -493,6 +515,7 @@ def check(site: Site, what: str, answer: Any, before: str | None) -> str | None:
         pdf = "application/pdf" in kind and ".pdf " in what  # the statement and invoice downloads
         download = "/attachments/{attachment_id} " in what  # a received email's attachment, as it came
         download |= "text/csv" in kind and ".csv " in what  # a report's CSV
+        download |= "/recording/audio " in what and kind.startswith("audio/")  # a call's audio
         assert "text/html" in kind or "/import/progress/" in what or pdf or download, f"{what}: {kind}"
         if "text/html" in kind:
             assert "<html" in answer.text, what

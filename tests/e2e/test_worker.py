@@ -1,4 +1,5 @@
-"""`arrears worker` on procrastinate: its jobs send the outbox and run the day's cycle once."""
+"""`arrears worker` on procrastinate: its jobs send the outbox, run the day's cycle once, and transcribe
+call recordings (retried when they fail)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from procrastinate.exceptions import AlreadyEnqueued
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from arrears.adapters.clock import FixedClock
 from arrears.adapters.db import tables as t
@@ -16,7 +17,10 @@ from arrears.bootstrap import bootstrap
 from arrears.config import Settings
 from arrears.domain.errors import ArrearsError
 from arrears.jobs import worker
+from arrears.services import calls, tasks, users
+from tests.calls import FakeTranscriber, tiny_wav
 from tests.e2e.test_cycle_reliability import DAY, load_ledger
+from tests.ledger import Ledger, customer
 from tests.smtp import SmtpSink
 
 
@@ -142,3 +146,44 @@ def test_the_worker_deletes_finished_jobs_older_than_the_days_kept_every_night(p
     assert periodic["arrears.remove_old_jobs"] == worker.CLEAN_UP_AT
     assert old not in left
     assert recent in left
+
+
+@pytest.mark.postgres
+def test_a_failed_transcription_is_retried_by_the_worker_and_the_recording_kept(pg_url: str, tmp_path: Path) -> None:
+    """The upload defers the job by its name; a failure leaves the recording with its error shown, and
+    the job is tried again. (Last in this file: the first test here installs procrastinate's schema.)"""
+    arrears = bootstrap(
+        Settings(database_url=pg_url, calls_dir=tmp_path / "recordings"),
+        FixedClock(datetime(2026, 6, 30, 9, 0, tzinfo=UTC)),
+    )
+    arrears.transcriber = FakeTranscriber("We will pay on Friday.", failures=1)  # type: ignore[misc]
+    worker.install_schema(arrears)
+    owner = users.add_user(arrears.uow(), arrears.hasher, "olivia", "owner", email=None, password=None)
+    Ledger(arrears, tmp_path).load("customers", [customer("C1", "Acme Ltd")])
+    task = tasks.create_task(arrears.uow(), owner, tasks.NewTask("C1", "call", "Call Acme"))
+    found = calls.attach_recording(
+        arrears.uow(), arrears.audio_store(), arrears.audio_probe(), owner, task.id, tiny_wav(), "call.wav",
+        arrears.call_settings(),
+    )  # fmt: skip
+    app = worker.make_app(arrears)
+
+    assert arrears.start_transcription(found.id) is None  # deferred to the worker, not run here
+    app.run_worker(wait=False, install_signal_handlers=False)
+    failed = calls.recording(arrears.uow(), owner, found.id)
+    with arrears.engine.begin() as connection:
+        job = connection.execute(
+            text(
+                "SELECT status, attempts FROM procrastinate_jobs"
+                " WHERE task_name = :name AND args->>'recording_id' = :id"
+            ),
+            {"name": "arrears.transcribe_recording", "id": str(found.id)},
+        ).one()
+        connection.execute(text("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'"))
+    app.run_worker(wait=False, install_signal_handlers=False)
+    done = calls.recording(arrears.uow(), owner, found.id)
+    arrears.close()
+
+    assert (failed.status, failed.error) == ("failed", "RuntimeError: the speech model ran out of memory")
+    assert failed.has_audio
+    assert tuple(job) == ("todo", 1)  # to be tried again (after a wait)
+    assert (done.status, done.attempts, done.transcript) == ("done", 2, "Hello. We will pay on Friday.")

@@ -18,6 +18,7 @@ from .request_ids import RequestIds
 from .routers import (
     alerts,
     automation,
+    calls,
     contacts,
     credit,
     credit_notes,
@@ -39,6 +40,7 @@ PREFIX = "/api/v1"
 ROLL_EVERY = 60.0  # seconds between two checks that the balances are as of today
 ROUTERS = (
     tasks,
+    calls,
     customers,
     credit,
     timeline,

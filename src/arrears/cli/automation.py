@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..domain.errors import ArrearsError
-from ..services import cycle, inbox, outbox, previews, users, workflows
+from ..services import calls, cycle, inbox, outbox, previews, users, workflows
 from .app import (
     OPERATOR,
     DatabaseUrl,
@@ -74,6 +74,8 @@ def run_cycle(
                 batch=arrears.settings.cycle_batch,
                 credit_policy=arrears.credit_policy(),
             )
+            # Call recordings' audio past ARREARS_CALLS_RETENTION_DAYS (the worker does it too, where one runs).
+            calls.delete_expired_audio(arrears.uow, arrears.audio_store(), arrears.call_settings().retention_days)
         shown = dry_run and fmt is SummaryFormat.table and any(item.assignee_id for item in report.planned)
         names = {person.id: person.name for person in users.list_users(arrears.uow())} if shown else {}
     if fmt is SummaryFormat.json:

@@ -9,7 +9,7 @@ from .app import app
 
 # Each module registers its commands on `app` as it is imported: this order is the order of `arrears --help`.
 # isort: off
-from . import db, users, reports, ledger, automation, demo, serve, tasks, tokens, portal, mail, disputes, credit  # noqa: F401
+from . import db, users, reports, ledger, automation, demo, serve, tasks, tokens, portal, mail, disputes, credit, calls  # noqa: F401
 # isort: on
 
 __all__ = ["app", "run"]

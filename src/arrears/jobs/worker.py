@@ -1,7 +1,9 @@
 """`arrears worker`: a procrastinate worker that sends the outbox, applies the inbox's pending
 events, fetches the AR mailbox (ARREARS_IMAP_URL) and rolls the task list's balances to today
 every minute, runs the daily cycle once a day at the configured time in the company's time zone,
-and every night deletes its own finished jobs older than ARREARS_JOBS_KEEP_DAYS.
+and every night deletes its own finished jobs older than ARREARS_JOBS_KEEP_DAYS. It transcribes call
+recordings (a job each, deferred when one is uploaded, retried when it fails) and every ten minutes
+deletes recordings' audio past ARREARS_CALLS_RETENTION_DAYS.
 
 Thin: each job calls one service. The jobs are periodic and idempotent, so a worker that died, or
 several workers at once, change nothing: the outbox locks each email while it is sent, and the cycle
@@ -11,19 +13,22 @@ installed by `arrears db upgrade`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.config
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from procrastinate import App, JobContext, PsycopgConnector, builtin_tasks
+from procrastinate import App, BaseConnector, JobContext, PsycopgConnector, RetryStrategy, builtin_tasks
+from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
+from ..adapters import transcription_queue
 from ..bootstrap import Arrears
 from ..domain.errors import ArrearsError
-from ..services import balances, cycle, inbound_mail, inbox, outbox
+from ..services import balances, calls, cycle, inbound_mail, inbox, outbox
 
 log = logging.getLogger("arrears.worker")
 
@@ -73,8 +78,35 @@ def keep_hours(arrears: Arrears) -> int:
     return max(1, arrears.settings.jobs_keep_days) * 24
 
 
-def make_app(arrears: Arrears) -> App:
-    app = App(connector=PsycopgConnector(conninfo=conninfo(arrears.settings.database_url)))
+# A failed transcription is tried again: after 1 minute, then 4, 16, 64 (then it stays failed, its
+# error on the task, until `arrears calls transcribe` or the sweep below tries again).
+TRANSCRIBE_RETRY = RetryStrategy(max_attempts=4, wait=60, exponential_wait=4)
+# A recording still waiting this long (its job lost, or failed every retry) is queued again by the sweep.
+SWEEP_AFTER = timedelta(minutes=30)
+
+
+def make_app(arrears: Arrears, connector: BaseConnector | None = None) -> App:
+    """The worker's jobs; `connector`: another than PostgreSQL's (tests use procrastinate's in-memory one)."""
+    app = App(connector=connector or PsycopgConnector(conninfo=conninfo(arrears.settings.database_url)))
+
+    @app.task(name=transcription_queue.TASK_NAME, retry=TRANSCRIBE_RETRY, pass_context=False)
+    def transcribe_recording(recording_id: int) -> None:
+        found = arrears.transcribe_now(recording_id)  # a failure is recorded on the recording, then retried
+        if found is not None:
+            log.info("recording %d transcribed: %d segments", recording_id, len(found.segments))
+
+    @app.periodic(cron="*/10 * * * *", periodic_id="calls")
+    @app.task(name="arrears.calls_sweep", queueing_lock="arrears.calls_sweep")
+    def calls_sweep(timestamp: int) -> None:
+        """Queue again the recordings left waiting, and delete audio past its retention (transcripts stay)."""
+        for recording_id in calls.waiting(arrears.uow(), SWEEP_AFTER):
+            with contextlib.suppress(AlreadyEnqueued):
+                transcribe_recording.configure(queueing_lock=transcription_queue.queueing_lock(recording_id)).defer(
+                    recording_id=recording_id
+                )
+        deleted = calls.delete_expired_audio(arrears.uow, arrears.audio_store(), arrears.call_settings().retention_days)
+        if deleted:
+            log.info("calls: the audio of %d recording(s) deleted after the retention", deleted)
 
     @app.periodic(cron="* * * * *", periodic_id="outbox")
     @app.task(name="arrears.send_outbox", queueing_lock="arrears.send_outbox")

@@ -21,6 +21,7 @@ from ..domain.permissions import Action, require
 from ..domain.tasks import TaskType
 from ..domain.users import User
 from . import settings as workspace_settings
+from .call_ports import Recording
 from .dashboard import PromiseLine, promise_state
 from .portal_ports import OnlinePayment
 from .ports import UnitOfWork
@@ -58,6 +59,9 @@ BAR_WIDTH = 1000  # the aging bar's SVG viewBox width: segment widths are in the
 TASK_TYPES = tuple(
     (t.value, t.value.replace("_", " ").capitalize()) for t in TaskType if t is not TaskType.EXPECTED_PAYMENT
 )
+
+
+MAX_CALLS = 50  # the newest call recordings whose transcripts the timeline shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,8 @@ class CustomerRecord:
     timeline: list[TimelineRow]
     more_timeline: bool
     dispute_reasons: tuple[str, ...]
+    # The call recordings the timeline's entries name, by id (as the audit log writes it): their transcripts.
+    calls: dict[str, Recording] = field(default_factory=dict)
     disputes: list[DisputeRow] = field(default_factory=list)  # the open ones, newest first
     task_types: tuple[tuple[str, str], ...] = TASK_TYPES
     cash: list[CashLine] = field(default_factory=list)  # payments and credit notes, newest first
@@ -175,6 +181,11 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
         issues = uow.customer_records.issues(ref.id, "open")[:MAX_ROWS]
         emails = uow.customer_records.customer_emails(ref.id, MAX_EMAILS)
         timeline = uow.audit.timeline(ref.id, timeline_limit, 0)
+        calls = (
+            {str(r.id): r for r in uow.calls.of_customer(ref.id, MAX_CALLS)}
+            if any(e.entity == "call_recording" for e in timeline.items)
+            else {}
+        )
         reasons = workspace_settings.load(uow).dispute_reasons
         open_disputes = uow.disputes.disputes(DisputeFilter(status="open", customer_id=ref.id), MAX_ROWS, 0).items
         cash = uow.customer_records.customer_cash(ref.id, MAX_CASH)
@@ -207,6 +218,7 @@ def customer_record(uow: UnitOfWork, user: User, external_id: str, *, timeline_l
         email_count=emails.total or 0,
         timeline=list(timeline.items),
         more_timeline=timeline.next_offset is not None,
+        calls=calls,
         dispute_reasons=reasons,
         disputes=list(open_disputes),
         cash=cash,

@@ -12,6 +12,7 @@ from ..domain.audit import Actor
 from ..domain.records import Lookups
 from ..domain.users import Role, User
 from .automation_ports import CycleRuns, Outbox, Selection, StepRuns
+from .call_ports import Recordings
 from .credit_ports import CreditStore
 from .ledger_ports import Ledger
 from .mail_ports import MailStore
@@ -235,6 +236,10 @@ class UnitOfWork(Protocol):
     @property
     def mail(self) -> MailStore:
         """Mail received, the emails it answers, bounced addresses, mailbox progress."""
+
+    @property
+    def calls(self) -> Recordings:
+        """Call recordings and their transcripts."""
 
     @property
     def reports(self) -> Reports: ...

@@ -509,6 +509,10 @@ def task_document(row: TaskRow) -> dict[str, Any]:
         else None,
         "expected_date": row.expected_date.isoformat() if row.expected_date else None,
         "version": row.version,
+        # what was said on the call (its recording's transcript): null until transcribed
+        "transcript": row.recording.transcript
+        if row.recording is not None and row.recording.status == "done"
+        else None,
     }
 
 
@@ -516,5 +520,5 @@ def task_document(row: TaskRow) -> dict[str, Any]:
 TASK_FIELDS = (
     "id", "customer_external_id", "customer_name", "type", "status", "assignee", "due_date", "description",
     "invoice_external_ids", "outstanding_invoice_count", "overdue_amount", "currency", "phones", "source",
-    "outcome", "completed_at", "follow_up_date", "expected_amount", "expected_date", "version",
+    "outcome", "completed_at", "follow_up_date", "expected_amount", "expected_date", "version", "transcript",
 )  # fmt: skip

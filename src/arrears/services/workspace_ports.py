@@ -14,6 +14,7 @@ from ..domain.audit import AuditEntry
 from ..domain.plans import Instalment
 from ..domain.tasks import Task
 from ..domain.users import User
+from .call_ports import Recording
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,7 @@ class TaskRow:
     version: int
     unread_mail: int = 0  # the customer's received messages nobody has read (the list's ✉ marker)
     credit_hold: bool = False  # the customer is on credit hold (no new orders on credit)
+    recording: Recording | None = None  # a call task's recording and its transcript
 
 
 @dataclass(frozen=True, slots=True)

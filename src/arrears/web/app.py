@@ -19,7 +19,7 @@ from .pages import HERE, Web, error_page
 # Pages load only their own stylesheet and script (no inline script, no eval); no frame, no form to
 # another site.
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 HEADERS = {

@@ -23,12 +23,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ..bootstrap import Arrears
 from ..domain import dates
+from ..domain.calls import Suggestion, clock_time, suggestions
 from ..domain.currencies import minor_unit
 from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from ..domain.permissions import Action, allowed, can_update_task
 from ..domain.tasks import CallResult
 from ..domain.users import User
 from ..services import mail_inbox, signing_key, users
+from ..services.call_ports import Recording
 from .sessions import Cookies, Session, SignInThrottle
 
 HERE = Path(__file__).parent
@@ -68,6 +70,9 @@ class Web:
             lstrip_blocks=True,
         )
         self.env.filters["money"] = self.money
+        self.env.filters["dial"] = arrears.dialer_link  # tel:{phone}, or ARREARS_DIALER_URL's softphone scheme
+        self.env.filters["clock"] = clock_time  # a segment's start, m:ss
+        self.env.globals["call_suggestions"] = self.call_suggestions
         self.env.globals["can_update_task"] = can_update_task  # which actions a page offers; services decide
         self.env.globals["menu"] = menu
         self.env.globals["inbox_unread"] = self.inbox_unread
@@ -79,6 +84,17 @@ class Web:
         if minor is None:
             return ""
         return self.arrears.templates.money(Decimal(minor).scaleb(-minor_unit(currency)), currency)
+
+    def call_suggestions(self, recording: Recording | None) -> list[Suggestion]:
+        """What a call's transcript suggests doing (a promise, a dispute, a new contact), offered as
+        actions that apply only when clicked; none unless ARREARS_CALL_SUGGESTIONS is on."""
+        if not self.arrears.settings.call_suggestions or recording is None or not recording.transcript:
+            return []
+        try:
+            zone = ZoneInfo(self.arrears.workspace.timezone)
+        except (ValueError, ZoneInfoNotFoundError):
+            zone = ZoneInfo("UTC")
+        return suggestions(recording.transcript, recording.created_at.astimezone(zone).date())
 
     def inbox_unread(self, user: User) -> int | None:
         """The menu's count beside Inbox: the unread mail of the user's customers, and the unread

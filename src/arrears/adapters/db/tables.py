@@ -741,3 +741,44 @@ credit_states = Table(
     Column("limit_level", Integer, nullable=False, server_default=text("0")),  # 0, or the % of the limit reached
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# -- calls (migration 0017) -------------------------------------------------------------------------
+# A call task's recording: its audio is a file under ARREARS_CALLS_DIR (`storage_key`, null once the
+# retention deleted it), never a database row; its transcript (the words, and the segments with their
+# times as JSON) stays. One recording per task. `status`: pending, transcribing, done, failed (the
+# last attempt's error is kept for the task to show; the job tries again).
+call_recordings = Table(
+    "call_recordings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", Integer, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("storage_key", String(100)),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("error", Text),
+    Column("transcript", Text),
+    Column("segments", Text),  # JSON: [{"start": s, "end": s, "text": "…"}, …]
+    Column("language", String(16)),
+    Column("created_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("transcribed_at", UTCDateTime()),
+    Column("audio_deleted_at", UTCDateTime()),
+    UniqueConstraint("task_id", name="uq_call_recordings_task_id"),
+    CheckConstraint("status IN ('pending', 'transcribing', 'done', 'failed')", name="status"),
+    CheckConstraint("format IN ('wav', 'mp3', 'ogg')", name="format"),
+    Index("ix_call_recordings_customer_created", "customer_id", "created_at"),
+    Index("ix_call_recordings_status_created", "status", "created_at"),
+    # the retention's sweep: recordings whose audio is still kept, oldest first
+    Index(
+        "ix_call_recordings_audio_created",
+        "created_at",
+        postgresql_where=text("storage_key IS NOT NULL"),
+        sqlite_where=text("storage_key IS NOT NULL"),
+    ),
+)

@@ -17,6 +17,7 @@ from .automation.email_templates import SqlEmailTemplates
 from .automation.outbox import SqlOutbox
 from .automation.selection import SqlSelection
 from .automation.step_runs import SqlStepRuns
+from .calls import SqlCalls
 from .credit import SqlCredit
 from .export import SqlExport
 from .importer import SqlImportBatch
@@ -75,6 +76,7 @@ class SqlUnitOfWork:
     portal: SqlPortal
     mail: SqlMail
     credit: SqlCredit
+    calls: SqlCalls
 
     def __init__(
         self,
@@ -124,6 +126,7 @@ class SqlUnitOfWork:
         self.portal = SqlPortal(self.connection, changed)
         self.mail = SqlMail(self.connection)
         self.credit = SqlCredit(self.connection)
+        self.calls = SqlCalls(self.connection)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

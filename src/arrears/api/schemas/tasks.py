@@ -12,6 +12,7 @@ from ...domain.money import format_minor
 from ...domain.tasks import TaskSource, TaskStatus, TaskType
 from ...services import tasks as task_service
 from ...services.workspace_ports import TaskRow
+from .calls import RecordingOut
 from .common import (
     NO_NUL,
     Currency,
@@ -55,6 +56,8 @@ class TaskOut(BaseModel):
     expected_date: date | None
     source: TaskSource
     issue_id: int | None
+    transcript: str | None = Field(None, description="What was said on the call (its recording's transcript)")
+    recording: RecordingOut | None = Field(None, description="A call task's recording, when one is attached")
 
     @classmethod
     def of(cls, row: TaskRow) -> TaskOut:
@@ -83,6 +86,8 @@ class TaskOut(BaseModel):
             expected_date=row.expected_date,
             source=TaskSource(row.source),
             issue_id=row.issue_id,
+            transcript=row.recording.transcript if row.recording and row.recording.status == "done" else None,
+            recording=RecordingOut.of(row.recording) if row.recording else None,
         )
 
 

@@ -10,6 +10,7 @@ from . import (
     admin,
     alerts,
     auth,
+    calls,
     credit,
     customers,
     dashboard,
@@ -31,6 +32,7 @@ router.include_router(sending_router)
 for area in (
     auth,
     tasks,
+    calls,
     inbox,
     history,
     credit,  # before `customers`: its record's address would take /customers/…/credit-hold

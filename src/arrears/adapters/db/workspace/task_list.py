@@ -23,6 +23,7 @@ from ....services.workspace_ports import (
     TaskRow,
 )
 from .. import tables as t
+from ..calls import SqlCalls
 from .common import SqlArea, in_minor_units_of_each_currency
 
 
@@ -104,6 +105,11 @@ class SqlTaskList(SqlArea):
                     c.c.external_id.icontains(needle, autoescape=True),
                     k.c.description.icontains(needle, autoescape=True),
                     tagged_number,
+                    # a call found by a word said in it (its transcript)
+                    exists().where(
+                        t.call_recordings.c.task_id == k.c.id,
+                        t.call_recordings.c.transcript.icontains(needle, autoescape=True),
+                    ),
                 )
             )
         sorts = {
@@ -201,6 +207,9 @@ class SqlTaskList(SqlArea):
                 .group_by(r.c.customer_id)
             )
         }
+        # The page's call tasks' recordings and transcripts (one round trip).
+        calls = [row.id for row in rows if row.type == "call"]
+        recordings = SqlCalls(self.connection).of_tasks(calls) if calls else {}
         return [
             TaskRow(
                 id=row.id,
@@ -231,6 +240,7 @@ class SqlTaskList(SqlArea):
                 version=row.version,
                 unread_mail=unread.get(row.customer_id, 0),
                 credit_hold=bool(row.credit_hold),
+                recording=recordings.get(row.id),
             )
             for row in rows
         ]
