@@ -23,6 +23,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from arrears.adapters.db import tables as t
 from arrears.adapters.db.tables import metadata
 from arrears.bootstrap import DEFAULT_WORKFLOWS
 from arrears.services import accounts, calls, disputes, inbound_mail, tasks
@@ -100,6 +101,16 @@ def _token(site: Site) -> str:
 
 
 def _dispute(site: Site) -> str:
+    """The open dispute on B1 (opened on first use: an invoice holds one open dispute at a time)."""
+    d = t.disputes
+    with site.arrears.engine.connect() as connection:
+        found = connection.execute(
+            select(d.c.id)
+            .join(t.invoices, t.invoices.c.id == d.c.invoice_id)
+            .where(t.invoices.c.external_id == "B1", d.c.status == "open")
+        ).scalar()
+    if found is not None:
+        return str(found)
     return str(disputes.open_dispute(site.arrears.uow(), site.people["olivia"], "B1", "pricing").id)
 
 
@@ -393,6 +404,9 @@ ROUTES: dict[tuple[str, str], Make] = {
     ),
     ("GET", "/disputes"): lambda site: Sample(
         fields={"status": "open", "reason": "pricing", "owner": "olivia", "customer": "C1", "page": "1"}
+    ),
+    ("POST", "/disputes/{dispute_id}/assign"): lambda site: Sample(
+        {"dispute_id": _dispute(site)}, {"owner": "morgan", "back": "/disputes"}
     ),
     ("POST", "/disputes/{dispute_id}/{outcome}"): lambda site: Sample(
         {"dispute_id": _dispute(site), "outcome": "resolve"},
