@@ -3,7 +3,7 @@ promises to pay, disputes by reason, and each collector's work. The formulas are
 domain/reports.py; every figure is per currency, never summed across currencies.
 
 Each report is a value with `as_dict()`, the JSON document of the contract (amounts as decimal
-strings, ratios as numbers with one decimal or null), which the CLI, the API and the pages print.
+strings, ratios as numbers with one decimal or null), which the CLI and the pages print.
 """
 
 from __future__ import annotations
