@@ -195,7 +195,7 @@ def month_pack(user: WebUser, web: WebState, month: Month = "") -> Response:
         first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     if first > today:
         raise InvalidValue(f"{month} has not begun")
-    period = Period(first, min((first + timedelta(days=32)).replace(day=1) - timedelta(days=1), today))
+    period = Period(first, today).months()[0]  # the month, to today while it runs
     view = reports.overview(web.arrears.uow(), user, period, web.arrears.workspace.timezone)
     pages = [_context(view, currency) for currency in view.currencies] or [_context(view, "")]
     pdf = web.arrears.templates.report_pack_pdf(
