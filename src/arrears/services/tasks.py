@@ -20,7 +20,18 @@ from .workspace_ports import CustomerRef, TaskRow
 
 MAX_BULK = 10_000
 MAX_PAGE = 500
-SORTS = ("due_date", "-due_date", "overdue_amount", "-overdue_amount", "customer", "-customer", "assignee", "-assignee")
+SORTS = (
+    "priority",
+    "-priority",
+    "due_date",
+    "-due_date",
+    "overdue_amount",
+    "-overdue_amount",
+    "customer",
+    "-customer",
+    "assignee",
+    "-assignee",
+)
 
 
 @dataclass(frozen=True)
