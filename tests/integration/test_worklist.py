@@ -109,7 +109,7 @@ def test_the_months_scores_give_each_customer_its_lateness(desk: Desk) -> None:
 standings = st.builds(
     Standing,
     currency=st.sampled_from(["USD", "EUR", "JPY", "KWD"]),
-    overdue_minor=st.one_of(st.just(0), st.integers(-10**6, 10**17 - 1)),
+    overdue_minor=st.one_of(st.just(0), st.integers(-(10**6), 10**17 - 1)),
     oldest_due=st.one_of(st.none(), st.dates(date(2025, 1, 1), date(2026, 12, 31))),
     days_late=st.one_of(st.none(), st.integers(-50, 400)),
     promised_until=st.one_of(st.none(), st.dates(date(2026, 5, 1), date(2026, 8, 31))),

@@ -79,7 +79,9 @@ def test_currencies_rank_in_whole_units_through_their_rates() -> None:
 
 
 def test_three_decimal_currencies_and_huge_amounts_stay_within_64_bits() -> None:
-    dinars = Standing("KWD", 12_345_678, TODAY - timedelta(days=100), days_late=500, broken_on=TODAY - timedelta(days=1))
+    dinars = Standing(
+        "KWD", 12_345_678, TODAY - timedelta(days=100), days_late=500, broken_on=TODAY - timedelta(days=1)
+    )
     assert priority(dinars, TODAY) == 12_345 * 4 * 200 * 3
     whale = Standing("JPY", 10**17 - 1, TODAY - timedelta(days=100), days_late=500, broken_on=TODAY - timedelta(days=1))
     assert priority(whale, TODAY, {"JPY": 1000 * 10**6}) < 2**63

@@ -9,14 +9,13 @@ from datetime import date
 from typing import Any
 
 from ..domain import tasks as rules
-from ..domain import worklist
 from ..domain.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from ..domain.permissions import Action, require, require_task_update
 from ..domain.tasks import parse_task_type
 from ..domain.users import User
 from .ports import UnitOfWork
-from .tasks import MAX_BULK, MAX_PAGE, SORTS, record_audit, user_id_named
-from .workspace_ports import Page, TaskFilter, TaskRow
+from .tasks import MAX_BULK, MAX_PAGE, SORTS, explained, record_audit, user_id_named
+from .workspace_ports import Page, TaskFilter
 
 
 def task_filter(
@@ -72,15 +71,6 @@ def list_tasks(
         if count_up_to is not None:
             page = replace(page, total=uow.task_list.count_tasks(flt, today, count_up_to))
         return replace(page, items=[explained(row, today) for row in page.items])
-
-
-def explained(row: TaskRow, today: date) -> TaskRow:
-    """The row with its customer's one-line "why" and expected payment date (domain/worklist.py)."""
-    if row.standing is None:
-        return row
-    return replace(
-        row, why=worklist.why(row.standing, today), expected_payment_date=worklist.expected_payment(row.standing)
-    )
 
 
 def task_list(
