@@ -23,7 +23,7 @@ from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
 from .config import Settings
 from .domain.disputes import parse_reasons
-from .domain.errors import ArrearsError
+from .domain.errors import ArrearsError, InvalidValue
 from .domain.workflows import Workflow
 from .domain.worklist import parse_rates
 from .services import email_templates, inbox, online_payments, workflows
@@ -76,7 +76,10 @@ class Arrears:
         self.workspace = self.workspace_defaults()
         given = (self.settings.dispute_reasons or "").strip()
         self.dispute_reasons = parse_reasons(given) if given else None
-        self.priority_rates = parse_rates(self.settings.priority_rates)
+        try:
+            self.priority_rates = parse_rates(self.settings.priority_rates)
+        except InvalidValue as error:
+            raise InvalidValue(f"ARREARS_PRIORITY_RATES: {error.message}") from None
 
     def workspace_defaults(self) -> stored_settings.WorkspaceSettings:
         """The environment's company name, time zone, locale and sender: what applies until an owner

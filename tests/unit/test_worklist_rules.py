@@ -114,3 +114,9 @@ def test_bad_rates_are_refused_with_a_message(text: str) -> None:
 def test_rates_parse_in_millionths_with_spaces_and_lower_case() -> None:
     assert parse_rates(" eur = 1.08 , JPY=0.0067,") == {"EUR": 1_080_000, "JPY": 6_700}
     assert parse_rates("") == {}
+
+
+def test_the_docs_worked_example_acme_12400_usd_45_days_before_beta_40000_usd_10_days() -> None:
+    acme = Standing("USD", 1_240_000, date(2026, 10, 20), days_late=38, broken_on=date(2026, 11, 25))
+    beta = Standing("USD", 4_000_000, date(2026, 11, 24), days_late=0)
+    assert (priority(acme, TODAY), priority(beta, TODAY)) == (10_267_200, 8_000_000)
