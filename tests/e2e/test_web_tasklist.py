@@ -270,6 +270,32 @@ def test_the_filters_stay_in_the_sort_and_page_links(site: Site, kyoto: int, mon
     assert "More filters (2 in use)" in page
 
 
+def rows_in_order(page: str) -> list[str]:
+    return re.findall(r'data-label="Customer"><a href="[^"]*">([^<]*)</a>', page)
+
+
+def test_all_assignees_open_on_the_worklist_with_a_why_on_each_row(site: Site) -> None:
+    client = site.signed_in("morgan")
+
+    page = client.get("/tasks?tab=open&assignee=*").text
+
+    # Acme 350.00 USD, 30 days: 350×1×100×2; Beta 40.00 EUR, 61 days: 40×3×100×2; the script 70.00, 29 days
+    assert rows_in_order(page) == ["Acme Ltd", "Beta GmbH", "&lt;script&gt;alert(1)&lt;/script&gt;"]
+    assert "350.00 USD overdue 30 days" in page and "40.00 EUR overdue 61 days" in page
+    assert re.search(r'<th scope="col" aria-sort="descending">\s*<a href="[^"]*sort=-priority"', page)
+    assert 'Expected to pay <time datetime="2026-05-31">' in page
+
+
+def test_one_persons_list_still_opens_by_due_date_and_a_chosen_sort_stays_in_the_links(site: Site) -> None:
+    client = site.signed_in("morgan")
+
+    mine = client.get("/tasks?tab=open&assignee=maria").text
+    everyone_by_due = client.get("/tasks?tab=open&assignee=*&sort=due_date").text
+
+    assert re.search(r'aria-sort="ascending">\s*<a href="[^"]*sort=-due_date"', mine)
+    assert 'href="/tasks?tab=done&amp;assignee=%2A&amp;sort=due_date"' in everyone_by_due
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
