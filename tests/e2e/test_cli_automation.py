@@ -148,6 +148,23 @@ def test_tasks_and_promises_from_the_command_line(cli: Cli, ledger: Ledger) -> N
     assert checked == {"as_of": DAY.isoformat(), "kept": 0, "broken": 0, "tasks_created": 0, "alerts_raised": 0}
 
 
+def test_the_worklist_from_the_command_line_with_a_why_column(cli: Cli, ledger: Ledger) -> None:
+    accounts(ledger)
+    cli("cycle", "--as-of", DAY.isoformat())
+
+    listed = json.loads(cli("tasks", "--all", "--sort", "priority", "--format", "json").stdout)
+    table = cli("tasks", "--all", "--sort", "priority")
+    bad = cli("tasks", "--all", "--sort", "urgency")
+
+    assert listed and [t["priority"] for t in listed] == sorted((t["priority"] for t in listed), reverse=True)
+    # the command rolls the balances to the real today: both invoices are overdue by then, and the
+    # cycle's credit phase computed the customer's lateness
+    assert listed[0]["why"].startswith("200.00 USD overdue ") and "late on average" in listed[0]["why"]
+    assert listed[0]["expected_payment_date"]
+    assert table.exit_code == 0 and "why" in table.stdout
+    assert bad.exit_code == 1 and "'urgency' is not a sort" in bad.stderr
+
+
 def test_outbox_send_with_nothing_waiting(cli: Cli) -> None:
     result = cli("outbox", "send")
 

@@ -7,13 +7,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, literal, or_, select, union, update
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from ....domain import worklist
-from ....domain.currencies import MINOR_UNITS
 from .. import tables as t
+from ..bulk import unnested
 from ..receivables import BALANCE_COLUMNS, balances
-from .common import BALANCES_KEY, SqlArea, chunks, read_setting, write_setting
+from .common import BALANCES_KEY, SqlArea, by_exponent, chunks, read_setting, write_setting
 
 # The PostgreSQL advisory lock that a roll of every balance holds until it commits.
 ROLL_LOCK = 0x4152_4241  # "ARBA"
@@ -23,8 +22,7 @@ def priority(as_of: date, rates: Mapping[str, int], b: Any = t.customer_balances
     """`worklist.priority` over the stored columns of `customer_balances` (the same integers: floor
     divisions of non-negative numbers, dates compared rather than subtracted)."""
     currency, overdue, oldest = b.c.currency, b.c.overdue_minor, b.c.oldest_due
-    divisors = [(currency.in_(codes), 10**e) for e, codes in _by_exponent().items() if e != 2]
-    units = overdue // case(*divisors, else_=literal(100)) if divisors else overdue // 100
+    units = overdue // by_exponent(currency, lambda e: 10**e)
     units = case((units > worklist.MAX_UNITS, literal(worklist.MAX_UNITS)), else_=units)
     micro = case(*((currency == code, literal(rate)) for code, rate in rates.items()), else_=literal(worklist.MICRO))
     ranked = units * micro // worklist.MICRO if rates else units
@@ -46,13 +44,6 @@ def priority(as_of: date, rates: Mapping[str, int], b: Any = t.customer_balances
         (b.c.promised_until >= literal(as_of), literal(0)),
         else_=ranked * age * lateness * boost,
     )
-
-
-def _by_exponent() -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {}
-    for code, exponent in sorted(MINOR_UNITS.items()):
-        found.setdefault(exponent, []).append(code)
-    return found
 
 
 class SqlBalances(SqlArea):
@@ -157,22 +148,14 @@ class SqlBalances(SqlArea):
         again as of the day the balances were rolled to (or `as_of` before the first roll)."""
         b = t.customer_balances
         if days_late:
-            ids, days = list(days_late), list(days_late.values())
             if self.dialect == "postgresql":  # one statement: two arrays, unnested
-                pairs = (
-                    func.unnest(
-                        bindparam("ids", ids, type_=ARRAY(b.c.customer_id.type)),
-                        bindparam("days", days, type_=ARRAY(b.c.days_late.type)),
-                    )
-                    .table_valued("customer_id", "days_late")
-                    .render_derived()
-                )
+                pairs = unnested(b, ("customer_id", "days_late"), list(days_late.items())).subquery()
                 self.connection.execute(
                     update(b).where(b.c.customer_id == pairs.c.customer_id).values(days_late=pairs.c.days_late)
                 )
             else:
                 self.connection.execute(
                     update(b).where(b.c.customer_id == bindparam("id")).values(days_late=bindparam("days")),
-                    [{"id": i, "days": d} for i, d in zip(ids, days, strict=True)],
+                    [{"id": i, "days": d} for i, d in days_late.items()],
                 )
         self._reprioritise(self.balances_as_of() or as_of, None)

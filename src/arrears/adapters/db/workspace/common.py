@@ -47,16 +47,22 @@ def user_of(row: Any) -> User:
 def in_minor_units_of_each_currency(amount: Decimal, currency: ColumnElement[str]) -> ColumnElement[int]:
     """`amount` (major units) as the least whole number of minor units of the row's currency that is
     not below it: 12.5 is 1250 for USD, 13 for JPY, 12500 for KWD."""
-    exponents: dict[int, list[str]] = defaultdict(list)
-    for code, exponent in MINOR_UNITS.items():
-        exponents[exponent].append(code)
-    usual = 2
 
     def minor(exponent: int) -> int:
         return int(amount.scaleb(exponent).to_integral_value(rounding=ROUND_CEILING))
 
-    cases = [(currency.in_(codes), minor(e)) for e, codes in sorted(exponents.items()) if e != usual]
-    return case(*cases, else_=minor(usual))
+    return by_exponent(currency, minor)
+
+
+def by_exponent(currency: ColumnElement[str], value: Callable[[int], int]) -> ColumnElement[int]:
+    """`value(e)` for the row's currency, e its number of decimals (ISO 4217): a CASE over the
+    currencies whose e is not the usual 2."""
+    exponents: dict[int, list[str]] = defaultdict(list)
+    for code, exponent in MINOR_UNITS.items():
+        exponents[exponent].append(code)
+    usual = 2
+    cases = [(currency.in_(sorted(codes)), value(e)) for e, codes in sorted(exponents.items()) if e != usual]
+    return case(*cases, else_=value(usual))
 
 
 def timeline_row(row: Any) -> TimelineRow:
