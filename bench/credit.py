@@ -27,9 +27,10 @@ credit phase, each beside one hand-written SQL statement computing the same figu
    - the month's scores: `credit.compute_scores` (every customer's history in one statement, then
      the scores stored 5,000 per transaction, by COPY), beside one statement summing each customer's
      history (counted, amount, weighted days late, paid, paid late, oldest open days, and its broken
-     promises), which does not write; the scores computed in Python from the baseline's sums must equal the ones stored; and
-     beside a write-inclusive baseline, one INSERT … SELECT that computes every customer's score and
-     its explanation (the same wording and length) from the same sums and stores it, rolled back;
+     promises), which does not write; the scores computed in Python from the baseline's sums must
+     equal the ones stored; and beside a write-inclusive baseline, one INSERT … SELECT that computes
+     every customer's score and its explanation (the same wording and length) from the same sums and
+     stores it, rolled back;
    - the daily pass: `credit.run_credit_phase` once this month's scores exist, twice: the first day
      (no alert state yet: every crossing raises its alert, every review due opens its task) and the
      next run (nothing crosses: the steady day), each beside the report's baseline statement (it reads

@@ -595,11 +595,12 @@ class SqlCredit:
         )
         names = ["customer_id", "date", "score", "max_score", "source", "explanation", "created_at", "updated_at"]
         self.connection.execute(
-            postgresql.insert(s).from_select(names, rows).on_conflict_do_nothing(
-                index_elements=["customer_id", "date", "source"]
-            )
+            postgresql.insert(s)
+            .from_select(names, rows)
+            .on_conflict_do_nothing(index_elements=["customer_id", "date", "source"])
         )
-        staged.drop(self.connection, checkfirst=False)  # gone at the commit anyway; now, so that a second call may stage again
+        # gone at the commit anyway; dropped now, so that a second call in the transaction may stage again
+        staged.drop(self.connection, checkfirst=False)
 
     def score_history(self, customer_id: int, limit: int) -> list[ScoreRow]:
         s = t.credit_scores
