@@ -4,6 +4,8 @@ user error (message on stderr, nothing changed), 2 on bad usage; a database with
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,22 @@ def test_every_command_explains_itself_with_help(words: list[str]) -> None:
 
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.stdout
+
+
+def test_help_starts_without_the_database_modules() -> None:
+    """`arrears --help` lists the commands without importing what opens a workspace (the adapters,
+    SQLAlchemy, the settings): a fresh interpreter, as a user starts it."""
+    probe = (
+        "import sys\n"
+        "from arrears.cli.main import app\n"
+        "from typer.testing import CliRunner\n"
+        "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
+        "print(sorted(m for m in ('arrears.bootstrap', 'arrears.config', 'sqlalchemy') if m in sys.modules))\n"
+    )
+
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+
+    assert found.stdout.strip() == "[]"
 
 
 def test_db_upgrade_creates_the_schema_and_is_safe_to_run_again(cli: Cli, tmp_path: Path) -> None:

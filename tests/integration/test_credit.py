@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import insert, select
@@ -172,6 +173,54 @@ def test_the_months_behavioural_scores_are_stored_once_with_their_explanation(de
         "broken_promises",
         "days_past_due",
     ]
+
+
+def test_the_stored_scores_are_the_domains_with_their_explanation_byte_for_byte(desk: Desk, book: Arrears) -> None:
+    """PostgreSQL stores them by COPY, SQLite by executemany: the rows are the same on both."""
+    month = TODAY.replace(day=1)
+    acme = History.of([InvoiceHistory(500_00, 30, True), InvoiceHistory(900_00, 40, False)])
+    beta = History.of([InvoiceHistory(200_00, 2, True)])
+    portfolio = Decimal(acme.weighted_days_late + beta.weighted_days_late) / (acme.amount_minor + beta.amount_minor)
+
+    stored = credit.compute_scores(book.uow, month, TODAY, batch=2)
+
+    assert stored == 3
+    expected = {}
+    for name, history in (("Acme Ltd", acme), ("Beta GmbH", beta), ("Gamma SA", credit.NO_HISTORY)):
+        score = rules.behavioural_score(history, 0, portfolio)
+        why = {
+            "why": score.why(),
+            "parts": [{"name": p.name, "points": str(p.points), "why": p.why} for p in score.parts],
+            "portfolio_days_late": str(portfolio.quantize(Decimal("0.1"))),
+        }
+        expected[name] = (month, score.score, 100, "arrears", json.dumps(why, ensure_ascii=False), desk.clock.now())
+    s, c = t.credit_scores, t.customers
+    with desk.arrears.engine.connect() as connection:
+        rows = connection.execute(
+            select(c.c.name, s.c.date, s.c.score, s.c.max_score, s.c.source, s.c.explanation, s.c.created_at)
+            .join(c, c.c.id == s.c.customer_id)
+            .where(s.c.source == "arrears")
+        ).all()
+    assert {row[0]: tuple(row[1:]) for row in rows} == expected
+
+
+def test_storing_scores_keeps_one_stored_already_for_that_date(desk: Desk, book: Arrears) -> None:
+    month = TODAY.replace(day=1)
+    with book.uow() as uow:
+        acme, beta = uow.ledger.customer("C1"), uow.ledger.customer("C2")
+        assert acme is not None and beta is not None
+        uow.credit.add_scores([(acme.id, month, 70, "{}")], uow.clock.now())
+        uow.commit()
+
+    with book.uow() as uow:  # twice in one transaction: the second call stages its rows again
+        uow.credit.add_scores([(acme.id, month, 10, "{}"), (beta.id, month, 90, "{}")], uow.clock.now())
+        uow.credit.add_scores([(beta.id, month, 20, "{}")], uow.clock.now())
+        uow.commit()
+
+    s = t.credit_scores
+    with desk.arrears.engine.connect() as connection:
+        found = dict(connection.execute(select(s.c.customer_id, s.c.score).where(s.c.source == "arrears")).all())
+    assert found == {acme.id: 70, beta.id: 90}
 
 
 def test_credit_hold_is_set_and_released_by_managers_with_the_note_on_the_timeline(desk: Desk, book: Arrears) -> None:

@@ -17,18 +17,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from .. import __version__
-from ..bootstrap import Arrears, bootstrap
-from ..config import Settings
 from ..domain.dates import NotADate, parse_day
 from ..domain.errors import ArrearsError
 from ..domain.users import TERMINAL
+
+if TYPE_CHECKING:  # the workspace is built by the commands that open one (`workspace`), not at import
+    from ..bootstrap import Arrears
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -133,7 +134,14 @@ def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
 
 @contextmanager
 def workspace(database_url: str | None, *, schema: bool = True) -> Iterator[Arrears]:
-    """The workspace a command works on: the settings, with --database-url over the environment."""
+    """The workspace a command works on: the settings, with --database-url over the environment.
+
+    Its modules (the database's adapters, SQLAlchemy, the settings) are imported here, on the first
+    workspace a command opens: `arrears --help`, and a command refused for bad usage, start without
+    them (about two thirds of the command line's imports)."""
+    from ..bootstrap import bootstrap
+    from ..config import Settings
+
     settings = Settings() if database_url is None else Settings(database_url=database_url)
     arrears = bootstrap(settings)
     try:

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..bootstrap import Arrears
 from ..domain.calls import clock_time
 from ..domain.errors import ArrearsError, InvalidValue
 from ..services import calls
 from ..services.call_ports import Recording
 from .app import OPERATOR, DatabaseUrl, SummaryFormat, app, err, fails_cleanly, workspace
+
+if TYPE_CHECKING:
+    from ..bootstrap import Arrears
 
 calls_app = typer.Typer(
     help="Call recordings: attach one to a call task; it is transcribed offline, on this machine.",

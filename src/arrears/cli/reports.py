@@ -7,17 +7,19 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from ..bootstrap import Arrears
 from ..domain.aging import BUCKETS, AgingLine
 from ..domain.reports import Period
 from ..services import aging, reports
 from ..services.spreadsheets import spreadsheet_writer
 from .app import DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace, workspace_today
+
+if TYPE_CHECKING:
+    from ..bootstrap import Arrears
 
 report_app = typer.Typer(
     help="Reports: aging, dso, cei, promises, disputes, productivity and credit.", no_args_is_help=True

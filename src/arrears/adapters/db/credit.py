@@ -9,10 +9,14 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Column,
     Connection,
     Date,
     Integer,
+    MetaData,
     Select,
+    Table,
+    Text,
     and_,
     case,
     cast,
@@ -37,6 +41,18 @@ from .receivables import exposure as exposure_of
 from .receivables import is_open
 
 COMPUTED = "arrears"  # the source of the scores Arrears computes
+# add_scores' rows on their way in by COPY (PostgreSQL): a temporary table of its own metadata, so
+# that it is never part of the schema (made in the transaction, gone at its commit).
+STAGED_SCORES = Table(
+    "credit_scores_staged",
+    MetaData(),
+    Column("customer_id", Integer),
+    Column("date", Date),
+    Column("score", Integer),
+    Column("explanation", Text),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
 
 
 class SqlCredit:
@@ -533,11 +549,11 @@ class SqlCredit:
     def add_scores(self, scores: Sequence[tuple[int, date, int, str]], at: datetime) -> None:
         if not scores:
             return
+        if self.dialect == "postgresql":
+            self._copy_scores(scores, at)
+            return
         s = t.credit_scores
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        # executemany on both backends: with their long explanations (and no RETURNING), SQLAlchemy's
-        # multi-row INSERTs are cheaper here than sending arrays (bulk.unnested).
-        statement = dialect_insert(s).on_conflict_do_nothing(index_elements=["customer_id", "date", "source"])
+        statement = sqlite.insert(s).on_conflict_do_nothing(index_elements=["customer_id", "date", "source"])
         self.connection.execute(
             statement,
             [
@@ -554,6 +570,37 @@ class SqlCredit:
                 for customer_id, day, score, explanation in scores
             ],
         )
+
+    def _copy_scores(self, scores: Sequence[tuple[int, date, int, str]], at: datetime) -> None:
+        """`add_scores` on PostgreSQL: the rows sent by COPY (psycopg's, on the driver's connection,
+        in this transaction) into a temporary table, then moved in one INSERT … SELECT that keeps a
+        score stored already (COPY itself cannot skip a conflict). With their long explanations, the
+        rows as parameters of a multi-row INSERT cost several times more to send and parse."""
+        s, staged = t.credit_scores, STAGED_SCORES
+        staged.create(self.connection, checkfirst=False)
+        raw: Any = self.connection.connection.driver_connection
+        columns = ", ".join(staged.c.keys())
+        with raw.cursor() as cursor, cursor.copy(f"COPY {staged.name} ({columns}) FROM STDIN") as copy:
+            for row in scores:
+                copy.write_row(row)
+        rows = select(
+            staged.c.customer_id,
+            staged.c.date,
+            staged.c.score,
+            literal(100, Integer),
+            literal(COMPUTED),
+            staged.c.explanation,
+            literal(at, s.c.created_at.type),
+            literal(at, s.c.updated_at.type),
+        )
+        names = ["customer_id", "date", "score", "max_score", "source", "explanation", "created_at", "updated_at"]
+        self.connection.execute(
+            postgresql.insert(s)
+            .from_select(names, rows)
+            .on_conflict_do_nothing(index_elements=["customer_id", "date", "source"])
+        )
+        # gone at the commit anyway; dropped now, so that a second call in the transaction may stage again
+        staged.drop(self.connection, checkfirst=False)
 
     def score_history(self, customer_id: int, limit: int) -> list[ScoreRow]:
         s = t.credit_scores
