@@ -782,3 +782,22 @@ call_recordings = Table(
         sqlite_where=text("storage_key IS NOT NULL"),
     ),
 )
+
+# -- state shared by the web processes (migration 0019) ----------------------------------------------
+
+# Failed sign-ins and invalid portal tokens of the last minutes: what the throttles count
+# (services/throttles.py), in the database so that every process of `arrears serve --workers N`
+# counts the same failures. Rows older than the longest window are deleted as new ones come.
+failed_attempts = Table(
+    "failed_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # sign_in, portal_token
+    Column("account", String(64)),  # the user name tried (lower case); null for a portal token
+    Column("address", String(64), nullable=False),  # the client's address
+    Column("failed_at", UTCDateTime(), nullable=False),
+    CheckConstraint("kind IN ('sign_in', 'portal_token')", name="kind"),
+    Index("ix_failed_attempts_kind_account_failed", "kind", "account", "failed_at"),
+    Index("ix_failed_attempts_kind_address_failed", "kind", "address", "failed_at"),
+    Index("ix_failed_attempts_failed_at", "failed_at"),
+)

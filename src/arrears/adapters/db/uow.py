@@ -25,6 +25,7 @@ from .ledger import SqlLedger
 from .mail import SqlMail
 from .portal import SqlPortal
 from .reports import SqlReports
+from .failed_attempts import SqlFailedAttempts
 from .users import SqlUsers
 from .workspace.accounts import SqlAccounts
 from .workspace.alerts import SqlAlerts
@@ -77,6 +78,7 @@ class SqlUnitOfWork:
     mail: SqlMail
     credit: SqlCredit
     calls: SqlCalls
+    failed_attempts: SqlFailedAttempts
 
     def __init__(
         self,
@@ -127,6 +129,7 @@ class SqlUnitOfWork:
         self.mail = SqlMail(self.connection)
         self.credit = SqlCredit(self.connection)
         self.calls = SqlCalls(self.connection)
+        self.failed_attempts = SqlFailedAttempts(self.connection)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
