@@ -163,6 +163,18 @@ class FailedAttempts(Protocol):
         """Forget the account's failures from that address (it signed in there)."""
 
 
+class ImportProgress(Protocol):
+    """How far each import started from the web's import page has read its file, by user and run
+    (an id the page chose): written as the import reads, outside the import's own transaction."""
+
+    def update(self, user_id: int, run: str, read: int, total: int) -> None: ...
+
+    def get(self, user_id: int, run: str) -> tuple[int, int] | None:
+        """(bytes read, bytes in all); None when no such import runs (not started, or finished)."""
+
+    def finish(self, user_id: int, run: str) -> None: ...
+
+
 class Reports(ReportStore, Protocol):
     def aging(self, as_of: date) -> Iterable[AgingRow]: ...
 

@@ -801,3 +801,17 @@ failed_attempts = Table(
     Index("ix_failed_attempts_kind_address_failed", "kind", "address", "failed_at"),
     Index("ix_failed_attempts_failed_at", "failed_at"),
 )
+
+# How far each import started from the web's import page has read its file, so that the page's polls
+# find it whichever server process answers them (PostgreSQL; on SQLite, where no other connection may
+# write while the import's transaction runs, each process keeps its own: adapters/db/import_progress.py).
+# A row lives while its import runs.
+import_progress = Table(
+    "import_progress",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("run", String(32), primary_key=True),
+    Column("read", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -1,7 +1,8 @@
-"""failed attempts: the throttles' recent failures, shared by every server process
+"""shared web state: the throttles' recent failures and the web imports' progress
 
 `arrears serve --workers N` runs several processes: the failed sign-ins and invalid portal tokens
-that the throttles counted in one process's memory are now rows that every process counts.
+that the throttles counted in one process's memory are now rows that every process counts, and the
+progress of an import started from the import page is a row that any process can report.
 
 Revision ID: 0019
 Revises: 0018
@@ -37,9 +38,22 @@ def upgrade() -> None:
         "ix_failed_attempts_kind_address_failed", "failed_attempts", ["kind", "address", "failed_at"], unique=False
     )
     op.create_index("ix_failed_attempts_failed_at", "failed_attempts", ["failed_at"], unique=False)
+    op.create_table(
+        "import_progress",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("run", sa.String(length=32), nullable=False),
+        sa.Column("read", sa.BigInteger(), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_import_progress_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "run", name=op.f("pk_import_progress")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("import_progress")
     op.drop_index("ix_failed_attempts_failed_at", table_name="failed_attempts")
     op.drop_index("ix_failed_attempts_kind_address_failed", table_name="failed_attempts")
     op.drop_index("ix_failed_attempts_kind_account_failed", table_name="failed_attempts")
