@@ -84,7 +84,9 @@ def running(pid: int) -> bool:
 
 
 def test_arrears_serve_with_two_workers_shares_the_throttle_and_stops_cleanly(api: Api, tmp_path: Path) -> None:
-    users.add_user(api.arrears.uow(), api.arrears.hasher, "pat", "contributor", email=None, password="staple-horse-battery")
+    users.add_user(
+        api.arrears.uow(), api.arrears.hasher, "pat", "contributor", email=None, password="staple-horse-battery"
+    )
     port = free_port()
     script = Path(sys.executable).with_name("arrears")
     env = {**os.environ, "ARREARS_DATABASE_URL": str(api.arrears.settings.database_url)}

@@ -32,7 +32,7 @@ def clock_of(desk: Arrears) -> FixedClock:
     return desk.clock
 
 
-def try_to_sign_in(desk: Arrears, name: str, address: str, limits: SignInLimits = SignInLimits()) -> bool:
+def try_to_sign_in(desk: Arrears, name: str, address: str, limits: SignInLimits = throttles.SIGN_IN_LIMITS) -> bool:
     """What the sign-in page does with a wrong password: refused unseen when blocked (False), else
     counted as a failure (True)."""
     if throttles.sign_in_blocked(desk.uow(), name, address, limits):

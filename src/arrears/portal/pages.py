@@ -255,7 +255,9 @@ class PortalRoute(APIRoute):
             portal = portal_of(request)
             address = client_address(request)
             try:
-                if await run_in_threadpool(throttles.portal_token_blocked, portal.arrears.uow(), address, portal.token_limits):
+                if await run_in_threadpool(
+                    throttles.portal_token_blocked, portal.arrears.uow(), address, portal.token_limits
+                ):
                     raise Throttled
                 if "\x00" in str(request.scope.get("path", "")) or any(
                     "\x00" in v for _, v in request.query_params.multi_items()

@@ -151,9 +151,12 @@ class RecentFailures:
 
 
 class FailedAttempts(Protocol):
-    """The throttles' recent failures (failed sign-ins, invalid portal tokens), which every process of the web server must count alike."""
+    """The throttles' recent failures (failed sign-ins, invalid portal tokens), which every process
+    of the web server must count alike."""
 
-    def record_failure(self, kind: str, account: str | None, address: str, at: datetime, forget_before: datetime) -> None:
+    def record_failure(
+        self, kind: str, account: str | None, address: str, at: datetime, forget_before: datetime
+    ) -> None:
         """Record one failure, and delete the failures of every kind from before `forget_before`
         (which no window counts any more): the table stays as small as the windows."""
 

@@ -26,7 +26,7 @@ from datetime import timedelta
 from .ports import UnitOfWork
 
 SIGN_IN = "sign_in"
-PORTAL_TOKEN = "portal_token"
+PORTAL_TOKEN = "portal_token"  # noqa: S105 - a kind of failure, not a secret
 WINDOW = timedelta(minutes=15)
 KEEP = timedelta(days=1)  # failures older than this are deleted: longer than any window
 MAX_TEXT = 64  # the longest account name or address kept (IPv6 with a zone fits)
@@ -50,7 +50,11 @@ def _account(name: str) -> str:
     return name.strip().lower()[:MAX_TEXT]
 
 
-def sign_in_blocked(uow: UnitOfWork, name: str, address: str, limits: SignInLimits = SignInLimits()) -> bool:
+SIGN_IN_LIMITS = SignInLimits()
+TOKEN_LIMITS = TokenLimits()
+
+
+def sign_in_blocked(uow: UnitOfWork, name: str, address: str, limits: SignInLimits = SIGN_IN_LIMITS) -> bool:
     """Whether a sign-in as `name` from `address` is refused without looking at the password."""
     with uow:
         since = uow.clock.now() - limits.window
@@ -77,7 +81,7 @@ def signed_in(uow: UnitOfWork, name: str, address: str) -> None:
         uow.commit()
 
 
-def portal_token_blocked(uow: UnitOfWork, address: str, limits: TokenLimits = TokenLimits()) -> bool:
+def portal_token_blocked(uow: UnitOfWork, address: str, limits: TokenLimits = TOKEN_LIMITS) -> bool:
     """Whether `address` guessed too many portal tokens of late: every portal page answers it 429."""
     with uow:
         since = uow.clock.now() - limits.window

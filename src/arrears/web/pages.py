@@ -30,8 +30,8 @@ from ..domain.permissions import Action, allowed, can_update_task
 from ..domain.tasks import CallResult
 from ..domain.users import User
 from ..services import mail_inbox, signing_key, users
-from ..services.throttles import SignInLimits
 from ..services.call_ports import Recording
+from ..services.throttles import SignInLimits
 from .sessions import Cookies, Session
 
 HERE = Path(__file__).parent

@@ -15,7 +15,9 @@ class SqlFailedAttempts:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def record_failure(self, kind: str, account: str | None, address: str, at: datetime, forget_before: datetime) -> None:
+    def record_failure(
+        self, kind: str, account: str | None, address: str, at: datetime, forget_before: datetime
+    ) -> None:
         f = t.failed_attempts
         self.connection.execute(delete(f).where(f.c.failed_at < forget_before))
         self.connection.execute(insert(f).values(kind=kind, account=account, address=address, failed_at=at))

@@ -20,12 +20,12 @@ from .automation.step_runs import SqlStepRuns
 from .calls import SqlCalls
 from .credit import SqlCredit
 from .export import SqlExport
+from .failed_attempts import SqlFailedAttempts
 from .importer import SqlImportBatch
 from .ledger import SqlLedger
 from .mail import SqlMail
 from .portal import SqlPortal
 from .reports import SqlReports
-from .failed_attempts import SqlFailedAttempts
 from .users import SqlUsers
 from .workspace.accounts import SqlAccounts
 from .workspace.alerts import SqlAlerts
