@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"  # TEMPORARY while testing: "0018" at merge
+down_revision = "0018"  # main's 0018_worklist_priority; this branch alone was tested on "0017"
 branch_labels = None
 depends_on = None
 
