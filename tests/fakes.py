@@ -1103,6 +1103,9 @@ class FakeAccounts:
     def set_setting(self, key: str, value: str) -> None:
         self.settings[key] = value
 
+    def add_setting(self, key: str, value: str) -> str:
+        return self.settings.setdefault(key, value)
+
     def views(self, user_id: int) -> list[SavedView]:
         return sorted((v for owner, v in self.saved_views.values() if owner == user_id), key=lambda v: v.name)
 

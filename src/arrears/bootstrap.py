@@ -36,7 +36,7 @@ from .services.ledger_ports import InboxEvent
 from .services.mail_ports import Mailbox
 from .services.outbox import PortalLinks
 from .services.portal_ports import PaymentGateway
-from .services.ports import Clock, UnitOfWork
+from .services.ports import Clock, ImportProgress, UnitOfWork
 
 if TYPE_CHECKING:
     from .adapters.rendering import Templates
@@ -111,6 +111,17 @@ class Arrears:
     @cached_property
     def engine(self) -> Engine:
         return make_engine(self.settings.database_url)
+
+    @cached_property
+    def import_progress(self) -> ImportProgress:
+        """Where the web's running imports say how far they have read: the database on PostgreSQL
+        (every server process sees it), this process's memory on SQLite (no second writer there)."""
+        from .adapters.db.import_progress import MemoryImportProgress, SqlImportProgress
+
+        if self.engine.dialect.name == "postgresql":
+            assert self.clock is not None
+            return SqlImportProgress(self.engine, self.clock)
+        return MemoryImportProgress()
 
     @cached_property
     def hasher(self) -> Argon2Hasher:

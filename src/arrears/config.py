@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     templates_dir: Path | None = None
     secret_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"
+    # The proxies in front of `arrears serve` whose X-Forwarded-For and X-Forwarded-Proto are believed
+    # (comma-separated addresses or networks, `*` for any; ARREARS_FORWARDED_ALLOW_IPS). Empty: no one's,
+    # so a client can neither choose the address it is throttled under nor pass for HTTPS.
+    forwarded_allow_ips: str = ""
     # The company's time zone: what "today" is for due dates, the task list and the daily cycle.
     timezone: str = "UTC"
     # Who the customer's emails come from, by name, and how amounts and dates are written in them.

@@ -12,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from arrears.bootstrap import bootstrap
+from arrears.cli.serve import server_app
 from arrears.services import imports
 from arrears.web.routes import imports as import_page
 from tests.ledger import csv_bytes, customer, invoice, ledger_state
@@ -273,3 +275,43 @@ def test_the_page_can_poll_how_far_a_running_import_has_read(site: Site, monkeyp
     assert after == {"read": None, "total": None}
     assert answers[0].status_code == 200
     assert "1 created" in visible(answers[0].text)
+
+
+def test_on_postgresql_another_server_process_answers_the_polls_of_a_running_import(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if site.arrears.engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite each process keeps its own imports' progress (docs/operations.md)")
+    started, release = threading.Event(), threading.Event()
+    real = imports.import_csv_as
+
+    def slow(*args: object, progress: imports.Progress, **options: object) -> imports.ImportSummary:
+        progress(123)
+        started.set()
+        assert release.wait(20)
+        return real(*args, progress=progress, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(imports, "import_csv_as", slow)
+    other = bootstrap(site.arrears.settings, site.clock)  # a second server process, in effect
+    uploader = site.signed_in("morgan")
+    poller = TestClient(server_app(other), cookies=site.signed_in("morgan").cookies, follow_redirects=False)
+    run = "fedcba9876543210" * 2
+    form = {"kind": "customers", "csrf": csrf_of(uploader.get("/import").text), "run": run}
+    answers: list[Response] = []
+    files = {"file": ("customers.csv", NEW_CUSTOMERS, "text/csv")}
+    thread = threading.Thread(target=lambda: answers.append(uploader.post("/import", data=form, files=files)))
+
+    try:
+        thread.start()
+        assert started.wait(20)
+        during = poller.get(f"/import/progress/{run}").json()
+        release.set()
+        thread.join(20)
+        after = poller.get(f"/import/progress/{run}").json()
+    finally:
+        release.set()
+        other.close()
+
+    assert during == {"read": 123, "total": len(NEW_CUSTOMERS)}
+    assert after == {"read": None, "total": None}
+    assert answers[0].status_code == 200

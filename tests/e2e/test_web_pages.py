@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from arrears.services import signing_key
-from arrears.web.sessions import SignInThrottle
 from tests.web import SCRIPT, Site, csrf_of, password
 
 
@@ -76,21 +75,6 @@ def test_after_five_failures_the_name_is_throttled_even_with_the_right_password(
 
     assert throttled == 429
     assert other_user == 303
-
-
-def test_the_throttle_forgets_failures_after_its_window() -> None:
-    now = [0.0]
-    throttle = SignInThrottle(limit=2, window=60, now=lambda: now[0])
-    throttle.failed("Maria", "10.0.0.1")
-    throttle.failed("maria", "10.0.0.1")
-
-    blocked_now = throttle.blocked("maria", "10.0.0.1")
-    elsewhere = throttle.blocked("maria", "10.0.0.2")
-    now[0] = 61.0
-
-    assert blocked_now
-    assert not elsewhere
-    assert not throttle.blocked("maria", "10.0.0.1")
 
 
 @pytest.mark.parametrize("token", [None, "forged-token"])

@@ -1,5 +1,5 @@
-"""The portal pages' small rules: finding and checking an IBAN in the bank details, the locale a
-browser asks for, and the throttle on links that do not work."""
+"""The portal pages' small rules: finding and checking an IBAN in the bank details and the locale a
+browser asks for (the throttle on links that do not work: tests/integration/test_throttles.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 
 from arrears.adapters.locales import accepted_locale
 from arrears.domain.iban import find_iban, is_iban
-from arrears.portal.throttle import TokenThrottle
 
 IBAN = "DE89 3704 0044 0532 0130 00"
 
@@ -65,38 +64,3 @@ def test_the_iban_is_found_in_free_text_in_groups_or_whole_and_the_first_valid_o
 )
 def test_the_browsers_first_known_locale_is_taken_else_the_workspaces(header: str | None, expected: str) -> None:
     assert accepted_locale(header, "en_GB") == expected
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_an_address_is_blocked_at_the_limit_until_its_failures_age_out_and_others_are_not() -> None:
-    clock = Clock()
-    throttle = TokenThrottle(limit=3, window=60, now=clock)
-
-    for _ in range(2):
-        throttle.failed("198.51.100.1")
-    before = throttle.blocked("198.51.100.1")
-    throttle.failed("198.51.100.1")
-    at_limit = throttle.blocked("198.51.100.1")
-    clock.now += 61
-
-    assert (before, at_limit, throttle.blocked("198.51.100.1")) == (False, True, False)
-    assert not throttle.blocked("198.51.100.2")
-
-
-def test_the_throttles_memory_stays_bounded() -> None:
-    clock = Clock()
-    throttle = TokenThrottle(limit=2, window=60, now=clock, capacity=100)
-
-    for n in range(1000):
-        throttle.failed(f"203.0.113.{n}")
-        throttle.failed("198.51.100.1")
-
-    assert len(throttle._failures) <= 100
-    assert len(throttle._failures["198.51.100.1"]) <= 2

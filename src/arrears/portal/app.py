@@ -20,9 +20,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..bootstrap import Arrears
+from ..services.throttles import TokenLimits
 from . import routes
 from .pages import HERE, Portal, error_page
-from .throttle import TokenThrottle
 
 PAGES = "/portal/"
 STATIC = "/portal-static/"
@@ -92,9 +92,9 @@ def _html_for_portal(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
 
 
-def install(app: FastAPI, arrears: Arrears, throttle: TokenThrottle | None = None) -> FastAPI:
+def install(app: FastAPI, arrears: Arrears, limits: TokenLimits | None = None) -> FastAPI:
     """Add the portal's pages and stylesheet to `app` (after the web workspace's, if any); returns it."""
-    app.state.portal = Portal(arrears, throttle)
+    app.state.portal = Portal(arrears, limits)
     app.include_router(routes.router)
     app.mount(STATIC.rstrip("/"), StaticFiles(directory=HERE / "static"), name="portal-static")
     app.add_middleware(PortalHeaders, arrears=arrears)

@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, Response
 
@@ -29,9 +30,9 @@ from ..bootstrap import Arrears
 from ..domain.currencies import minor_unit
 from ..domain.errors import ArrearsError, Conflict, InvalidValue, NotFound
 from ..domain.portal import token_hash
-from ..services import signing_key
+from ..services import signing_key, throttles
 from ..services.portal import LinkInvalid
-from .throttle import TokenThrottle
+from ..services.throttles import TokenLimits
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -85,9 +86,9 @@ class FormData:
 class Portal:
     """The portal's state, kept in `app.state.portal`; the secret key is read on first use."""
 
-    def __init__(self, arrears: Arrears, throttle: TokenThrottle | None = None) -> None:
+    def __init__(self, arrears: Arrears, limits: TokenLimits | None = None) -> None:
         self.arrears = arrears
-        self.throttle = throttle or TokenThrottle()
+        self.token_limits = limits or TokenLimits()  # counted in the database, alike in every process
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -254,7 +255,9 @@ class PortalRoute(APIRoute):
             portal = portal_of(request)
             address = client_address(request)
             try:
-                if portal.throttle.blocked(address):
+                if await run_in_threadpool(
+                    throttles.portal_token_blocked, portal.arrears.uow(), address, portal.token_limits
+                ):
                     raise Throttled
                 if "\x00" in str(request.scope.get("path", "")) or any(
                     "\x00" in v for _, v in request.query_params.multi_items()
@@ -264,7 +267,7 @@ class PortalRoute(APIRoute):
             except Throttled:
                 return error_page(request, 429, TOO_MANY)
             except LinkInvalid as error:
-                portal.throttle.failed(address)
+                await run_in_threadpool(throttles.portal_token_failed, portal.arrears.uow(), address)
                 return error_page(request, 404, error.message)
             except BadForm as error:
                 return error_page(request, error.status, error.message)

@@ -140,6 +140,44 @@ class Users(Protocol):
     def open_sessions(self, at: datetime) -> dict[int, int]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class RecentFailures:
+    """Failures of one kind since a moment: for the account and address together, for the account
+    from any address, and at the address whatever the account."""
+
+    account_at_address: int
+    account: int
+    address: int
+
+
+class FailedAttempts(Protocol):
+    """The throttles' recent failures (failed sign-ins, invalid portal tokens), which every process
+    of the web server must count alike."""
+
+    def record_failure(
+        self, kind: str, account: str | None, address: str, at: datetime, forget_before: datetime
+    ) -> None:
+        """Record one failure, and delete the failures of every kind from before `forget_before`
+        (which no window counts any more): the table stays as small as the windows."""
+
+    def recent_failures(self, kind: str, account: str | None, address: str, since: datetime) -> RecentFailures: ...
+
+    def forget_failures(self, kind: str, account: str, address: str) -> None:
+        """Forget the account's failures from that address (it signed in there)."""
+
+
+class ImportProgress(Protocol):
+    """How far each import started from the web's import page has read its file, by user and run
+    (an id the page chose): written as the import reads, outside the import's own transaction."""
+
+    def update(self, user_id: int, run: str, read: int, total: int) -> None: ...
+
+    def get(self, user_id: int, run: str) -> tuple[int, int] | None:
+        """(bytes read, bytes in all); None when no such import runs (not started, or finished)."""
+
+    def finish(self, user_id: int, run: str) -> None: ...
+
+
 class Reports(ReportStore, Protocol):
     def aging(self, as_of: date) -> Iterable[AgingRow]: ...
 
@@ -243,6 +281,10 @@ class UnitOfWork(Protocol):
 
     @property
     def reports(self) -> Reports: ...
+
+    @property
+    def failed_attempts(self) -> FailedAttempts:
+        """The throttles' recent failures, shared by every server process."""
 
     @property
     def export(self) -> Export: ...

@@ -20,6 +20,9 @@ def secret_key(uow: UnitOfWork, configured: str | None) -> str:
         if stored is not None and len(stored) >= MIN_LENGTH:
             return stored
         key = secrets.token_urlsafe(48)
-        uow.accounts.set_setting(KEY, key)
+        if stored is None:  # the first process to store one wins: every process then signs alike
+            key = uow.accounts.add_setting(KEY, key)
+        else:
+            uow.accounts.set_setting(KEY, key)
         uow.commit()
         return key

@@ -498,6 +498,10 @@ class Accounts(Protocol):
 
     def set_setting(self, key: str, value: str) -> None: ...
 
+    def add_setting(self, key: str, value: str) -> str:
+        """Store `value` under `key` unless a value is stored there already (by another process in the
+        meantime); returns the value stored."""
+
     def views(self, user_id: int) -> list[SavedView]: ...
 
     def save_view(self, user_id: int, name: str, filters: dict[str, Any], is_default: bool) -> SavedView: ...

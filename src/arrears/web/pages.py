@@ -31,7 +31,8 @@ from ..domain.tasks import CallResult
 from ..domain.users import User
 from ..services import mail_inbox, signing_key, users
 from ..services.call_ports import Recording
-from .sessions import Cookies, Session, SignInThrottle
+from ..services.throttles import SignInLimits
+from .sessions import Cookies, Session
 
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class Web:
 
     def __init__(self, arrears: Arrears) -> None:
         self.arrears = arrears
-        self.throttle = SignInThrottle()
+        self.sign_in_limits = SignInLimits()  # counted in the database, alike in every process
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),

@@ -1,18 +1,16 @@
-"""Sessions in a signed cookie (itsdangerous), CSRF tokens, and the sign-in throttle.
+"""Sessions in a signed cookie (itsdangerous) and CSRF tokens (the sign-in throttle: services/throttles.py).
 
 The cookie holds only the session's token (its row in `web_sessions`, which signing out, deactivating
 the user or a new password ends at once: services/users.py) and the session's CSRF token, signed with
 the workspace's secret key (ARREARS_SECRET_KEY, else generated and stored on first run); it is
-HttpOnly and SameSite=Lax.
+HttpOnly and SameSite=Lax, and Secure when the request came over HTTPS (directly, or through a proxy
+whose forwarded headers the server trusts: ARREARS_FORWARDED_ALLOW_IPS).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,54 +99,3 @@ class Cookies:
             samesite="lax",
             secure=request.url.scheme == "https",
         )
-
-
-class SignInThrottle:
-    """At most `limit` failed sign-ins per user name and address in `window` seconds (then 429), and
-    at most `limit * 10` per address whatever the names tried (no spraying, and no flushing a
-    name's count by failing with thousands of other names).
-
-    Kept in memory: per process, which is enough to make guessing slow; a success clears the name's
-    count. The memory is bounded: past `capacity` keys, counts that are over are forgotten, then the
-    per-name ones (the per-address counts stay, so they still block)."""
-
-    def __init__(
-        self, limit: int = 5, window: float = 15 * 60, now: Any = time.monotonic, capacity: int = 100_000
-    ) -> None:
-        self.limit = limit
-        self.window = window
-        self.capacity = capacity
-        self._now = now
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._per_address: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, failures: deque[float]) -> deque[float]:
-        cutoff = self._now() - self.window
-        while failures and failures[0] <= cutoff:
-            failures.popleft()
-        return failures
-
-    def blocked(self, name: str, address: str) -> bool:
-        with self._lock:
-            per_name = self._recent(self._failures.get((name.lower(), address), deque()))
-            per_address = self._recent(self._per_address.get(address, deque()))
-            return len(per_name) >= self.limit or len(per_address) >= self.limit * 10
-
-    def failed(self, name: str, address: str) -> None:
-        with self._lock:
-            if len(self._failures) >= self.capacity:  # bound the memory an attacker can make us use
-                self._failures = {k: v for k, v in self._failures.items() if self._recent(v)}
-                if len(self._failures) >= self.capacity:
-                    self._failures.clear()
-            if len(self._per_address) >= self.capacity:
-                self._per_address = {k: v for k, v in self._per_address.items() if self._recent(v)}
-                if len(self._per_address) >= self.capacity:
-                    self._per_address.clear()
-            now = self._now()
-            self._recent(self._failures.setdefault((name.lower(), address), deque())).append(now)
-            self._recent(self._per_address.setdefault(address, deque())).append(now)
-
-    def succeeded(self, name: str, address: str) -> None:
-        with self._lock:
-            self._failures.pop((name.lower(), address), None)

@@ -790,3 +790,36 @@ call_recordings = Table(
         sqlite_where=text("storage_key IS NOT NULL"),
     ),
 )
+
+# -- state shared by the web processes (migration 0019) ----------------------------------------------
+
+# Failed sign-ins and invalid portal tokens of the last minutes: what the throttles count
+# (services/throttles.py), in the database so that every process of `arrears serve --workers N`
+# counts the same failures. Rows older than the longest window are deleted as new ones come.
+failed_attempts = Table(
+    "failed_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # sign_in, portal_token
+    Column("account", String(64)),  # the user name tried (lower case); null for a portal token
+    Column("address", String(64), nullable=False),  # the client's address
+    Column("failed_at", UTCDateTime(), nullable=False),
+    CheckConstraint("kind IN ('sign_in', 'portal_token')", name="kind"),
+    Index("ix_failed_attempts_kind_account_failed", "kind", "account", "failed_at"),
+    Index("ix_failed_attempts_kind_address_failed", "kind", "address", "failed_at"),
+    Index("ix_failed_attempts_failed_at", "failed_at"),
+)
+
+# How far each import started from the web's import page has read its file, so that the page's polls
+# find it whichever server process answers them (PostgreSQL; on SQLite, where no other connection may
+# write while the import's transaction runs, each process keeps its own: adapters/db/import_progress.py).
+# A row lives while its import runs.
+import_progress = Table(
+    "import_progress",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("run", String(32), primary_key=True),
+    Column("read", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -21,6 +21,7 @@ from .automation.step_runs import SqlStepRuns
 from .calls import SqlCalls
 from .credit import SqlCredit
 from .export import SqlExport
+from .failed_attempts import SqlFailedAttempts
 from .importer import SqlImportBatch
 from .ledger import SqlLedger
 from .mail import SqlMail
@@ -78,6 +79,7 @@ class SqlUnitOfWork:
     mail: SqlMail
     credit: SqlCredit
     calls: SqlCalls
+    failed_attempts: SqlFailedAttempts
 
     def __init__(
         self,
@@ -131,6 +133,7 @@ class SqlUnitOfWork:
         self.mail = SqlMail(self.connection)
         self.credit = SqlCredit(self.connection)
         self.calls = SqlCalls(self.connection)
+        self.failed_attempts = SqlFailedAttempts(self.connection)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from ...services import users
+from ...services import throttles, users
 from ..pages import MAX_PATH, Form, MaybeUser, WebRoute, WebState, WebUser, landing, local_path, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -17,6 +17,8 @@ Next = Annotated[str, Query(max_length=MAX_PATH, pattern=r"^[^\x00]*$")]
 
 
 def _client(request: Request) -> str:
+    """The client's address: a proxy's X-Forwarded-For is believed (by the server, before this) only
+    from ARREARS_FORWARDED_ALLOW_IPS, so a client cannot pick the address it is throttled under."""
     return request.client.host if request.client else "unknown"
 
 
@@ -38,15 +40,15 @@ def signin(request: Request, web: WebState, form: Form) -> Response:
     name, password = form.get("name", "").strip()[:64], form.get("password", "")
     wanted = local_path(form.get("next"), "/")
     address = _client(request)
-    if web.throttle.blocked(name, address):
+    if throttles.sign_in_blocked(web.arrears.uow(), name, address, web.sign_in_limits):
         message = "Too many failed attempts: wait 15 minutes before trying again."
         return render(request, "signin.html", 429, user=None, next=wanted, name=name, error=message)
     user = users.authenticate(web.arrears.uow(), web.arrears.hasher, name, password)
     if user is None:
-        web.throttle.failed(name, address)
+        throttles.sign_in_failed(web.arrears.uow(), name, address)
         message = "The user name or the password is wrong."
         return render(request, "signin.html", 401, user=None, next=wanted, name=name, error=message)
-    web.throttle.succeeded(name, address)
+    throttles.signed_in(web.arrears.uow(), name, address)
     request.state.session.sign_in(users.start_session(web.arrears.uow(), user))
     return redirect(wanted)
 

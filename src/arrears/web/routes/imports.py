@@ -4,16 +4,17 @@ error by line (docs/csv.md; the same service as `arrears import`).
 The import runs inside the request: the form parser spools the file to a temporary file, then
 `import_csv` streams it. With app.js ("The import page") the browser sends the form itself, shows the
 upload's progress, then polls `/import/progress/RUN` every 500 ms for how much of the file the import
-has read (kept in this process's memory while the request runs: behind several worker processes a
-poll may reach another one, and the bar then just waits), and shows the answer in place. Without the
+has read (`Arrears.import_progress`: in the database on PostgreSQL, so that a poll answered by
+another server process finds it too; in this process's memory on SQLite), and shows the answer in
+place. Without the
 script the form posts as usual and the answer comes when the import is done. Who may import is the
 service's call: managers and owners."""
 
 from __future__ import annotations
 
 import re
-import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Annotated
 
@@ -34,38 +35,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 FORM_OVERHEAD = 64 * 1024  # the multipart boundaries and the small fields around the file
 MAX_UPLOAD_TEXT = "50 MB"
 RUN_ID = re.compile(r"[0-9a-f]{32}")
-
-
-@dataclass
-class Runs:
-    """How far each running import has read its file, by (user id, run id chosen by the page)."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    read: dict[tuple[int, str], tuple[int, int]] = field(default_factory=dict)
-
-    def update(self, key: tuple[int, str], done: int, total: int) -> None:
-        with self.lock:
-            self.read[key] = (done, total)
-
-    def finish(self, key: tuple[int, str]) -> None:
-        with self.lock:
-            self.read.pop(key, None)
-
-    def get(self, key: tuple[int, str]) -> tuple[int, int] | None:
-        with self.lock:
-            return self.read.get(key)
-
-
-_RUNS_LOCK = threading.Lock()  # guards creating the app's Runs, once
-
-
-def runs_of(request: Request) -> Runs:
-    state = request.app.state
-    with _RUNS_LOCK:
-        if not isinstance(getattr(state, "import_runs", None), Runs):
-            state.import_runs = Runs()
-    runs: Runs = state.import_runs
-    return runs
+PROGRESS_EVERY = 0.25  # seconds between two reports of an import's progress (the page asks every 0.5 s)
 
 
 @dataclass(frozen=True)
@@ -155,13 +125,16 @@ def _import(request: Request, user: User, web: Web, upload: Upload) -> Response:
     dry_run = upload.fields.get("dry_run") == "1"
     ignore_unknown = upload.fields.get("ignore_unknown") == "1"
     options = {"kind": kind, "dry_run": dry_run, "ignore_unknown": ignore_unknown, "filename": filename}
-    runs, run = runs_of(request), upload.fields.get("run", "")
-    key = (user.id, run) if RUN_ID.fullmatch(run) else None
+    runs, run = web.arrears.import_progress, upload.fields.get("run", "")
+    reported = RUN_ID.fullmatch(run) is not None
     total = file.size or 0
+    last = [0.0]  # when the progress was last reported
 
     def progress(done: int) -> None:
-        if key is not None:
-            runs.update(key, done, total)
+        now = time.monotonic()
+        if reported and now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            runs.update(user.id, run, done, total)
 
     try:
         file.file.seek(0)
@@ -180,15 +153,15 @@ def _import(request: Request, user: User, web: Web, upload: Upload) -> Response:
         shown = report.lines()[: len(report.shown)]
         return _page(request, user, 422, rejected=report, problems=shown, more=report.total - len(shown), **options)
     finally:
-        if key is not None:
-            runs.finish(key)
+        if reported:
+            runs.finish(user.id, run)
     return _page(request, user, summary=summary, **options)
 
 
 @router.get("/import/progress/{run}")
-def import_progress(request: Request, run: str, user: WebUser) -> Response:
+def import_progress(run: str, user: WebUser, web: WebState) -> Response:
     """How much of its file the signed-in user's import `run` has read: {"read": bytes, "total": bytes},
-    or {"read": null} when this process runs no such import (not started, finished, or elsewhere)."""
-    found = runs_of(request).get((user.id, run)) if RUN_ID.fullmatch(run) else None
+    or {"read": null} when no such import runs (not started, finished, or, on SQLite, in another process)."""
+    found = web.arrears.import_progress.get(user.id, run) if RUN_ID.fullmatch(run) else None
     read, total = found if found is not None else (None, None)
     return JSONResponse({"read": read, "total": total})

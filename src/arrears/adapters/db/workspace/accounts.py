@@ -46,6 +46,13 @@ class SqlAccounts(SqlArea):
         statement = self._insert(t.app_settings).values(key=key, value=value)
         self.connection.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
 
+    def add_setting(self, key: str, value: str) -> str:
+        statement = self._insert(t.app_settings).values(key=key, value=value)
+        self.connection.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+        stored = self.setting(key)
+        assert stored is not None
+        return stored
+
     def views(self, user_id: int) -> list[SavedView]:
         v = t.saved_views
         rows = self.connection.execute(select(v).where(v.c.user_id == user_id).order_by(v.c.name))

@@ -1,0 +1,132 @@
+"""The throttles' rules (services/throttles.py) over the database that every server process shares,
+on SQLite and PostgreSQL: per account from any address, per account and address, per address, the
+window, and a table that does not grow without end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from arrears.adapters.clock import FixedClock
+from arrears.adapters.db import tables as t
+from arrears.bootstrap import Arrears, bootstrap
+from arrears.config import Settings
+from arrears.services import throttles
+from arrears.services.throttles import SignInLimits, TokenLimits
+
+NOW = datetime(2026, 6, 30, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def desk(db_url: str) -> Iterator[Arrears]:
+    built = bootstrap(Settings(database_url=db_url), FixedClock(NOW)).ready()
+    yield built
+    built.close()
+
+
+def clock_of(desk: Arrears) -> FixedClock:
+    assert isinstance(desk.clock, FixedClock)
+    return desk.clock
+
+
+def try_to_sign_in(desk: Arrears, name: str, address: str, limits: SignInLimits = throttles.SIGN_IN_LIMITS) -> bool:
+    """What the sign-in page does with a wrong password: refused unseen when blocked (False), else
+    counted as a failure (True)."""
+    if throttles.sign_in_blocked(desk.uow(), name, address, limits):
+        return False
+    throttles.sign_in_failed(desk.uow(), name, address)
+    return True
+
+
+def failures_stored(desk: Arrears) -> int:
+    with desk.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(t.failed_attempts)).scalar_one())
+
+
+def test_five_failures_block_the_account_from_that_address_only(desk: Arrears) -> None:
+    for _ in range(5):
+        assert try_to_sign_in(desk, "Maria", "10.0.0.1")
+
+    assert throttles.sign_in_blocked(desk.uow(), "maria", "10.0.0.1")
+    assert not throttles.sign_in_blocked(desk.uow(), "maria", "10.0.0.2")
+    assert not throttles.sign_in_blocked(desk.uow(), "sam", "10.0.0.1")
+
+
+def test_changing_address_at_every_try_buys_no_more_than_ten_guesses_at_one_account(desk: Arrears) -> None:
+    counted = [try_to_sign_in(desk, "maria", f"198.51.100.{n}") for n in range(30)]
+
+    assert counted == [True] * 10 + [False] * 20
+    assert throttles.sign_in_blocked(desk.uow(), "maria", "203.0.113.99")
+
+
+def test_one_address_trying_many_accounts_is_blocked_whatever_the_account(desk: Arrears) -> None:
+    limits = SignInLimits(address=20)
+
+    counted = [try_to_sign_in(desk, f"user{n}", "10.0.0.1", limits) for n in range(25)]
+
+    assert counted == [True] * 20 + [False] * 5
+    assert throttles.sign_in_blocked(desk.uow(), "someone", "10.0.0.1", limits)
+    assert not throttles.sign_in_blocked(desk.uow(), "someone", "10.0.0.2", limits)
+
+
+def test_one_persons_typos_behind_a_shared_address_do_not_block_the_others(desk: Arrears) -> None:
+    for _ in range(30):
+        try_to_sign_in(desk, "maria", "203.0.113.9")
+    for n in range(50):  # 50 colleagues behind the same proxy, each with a typo of their own
+        try_to_sign_in(desk, f"colleague{n}", "203.0.113.9")
+
+    assert throttles.sign_in_blocked(desk.uow(), "maria", "203.0.113.9")
+    assert not any(throttles.sign_in_blocked(desk.uow(), f"colleague{n}", "203.0.113.9") for n in range(50))
+
+
+def test_signing_in_forgets_the_accounts_failures_from_that_address(desk: Arrears) -> None:
+    for _ in range(4):
+        try_to_sign_in(desk, "maria", "10.0.0.1")
+
+    throttles.signed_in(desk.uow(), "maria", "10.0.0.1")
+    for _ in range(4):
+        try_to_sign_in(desk, "maria", "10.0.0.1")
+
+    assert not throttles.sign_in_blocked(desk.uow(), "maria", "10.0.0.1")
+
+
+def test_failures_age_out_after_the_window_and_old_rows_are_deleted(desk: Arrears) -> None:
+    for _ in range(5):
+        try_to_sign_in(desk, "maria", "10.0.0.1")
+    blocked_now = throttles.sign_in_blocked(desk.uow(), "maria", "10.0.0.1")
+
+    clock_of(desk).at = NOW + timedelta(minutes=15, seconds=1)
+    blocked_later = throttles.sign_in_blocked(desk.uow(), "maria", "10.0.0.1")
+    clock_of(desk).at = NOW + timedelta(days=1, seconds=1)
+    throttles.sign_in_failed(desk.uow(), "sam", "10.0.0.2")
+
+    assert (blocked_now, blocked_later) == (True, False)
+    assert failures_stored(desk) == 1  # sam's; maria's five are gone
+
+
+def test_an_address_guessing_portal_tokens_is_blocked_at_the_limit_until_its_failures_age_out(desk: Arrears) -> None:
+    limits = TokenLimits(address=3)
+    for _ in range(2):
+        throttles.portal_token_failed(desk.uow(), "198.51.100.1")
+    before = throttles.portal_token_blocked(desk.uow(), "198.51.100.1", limits)
+    throttles.portal_token_failed(desk.uow(), "198.51.100.1")
+    at_limit = throttles.portal_token_blocked(desk.uow(), "198.51.100.1", limits)
+    clock_of(desk).at = NOW + timedelta(minutes=16)
+
+    assert (before, at_limit) == (False, True)
+    assert not throttles.portal_token_blocked(desk.uow(), "198.51.100.1", limits)
+    assert not throttles.sign_in_blocked(desk.uow(), "anyone", "198.51.100.1", SignInLimits(address=3))
+
+
+def test_two_processes_on_one_database_count_the_same_failures(desk: Arrears) -> None:
+    other = bootstrap(desk.settings, FixedClock(NOW))
+    try:
+        for _ in range(5):
+            try_to_sign_in(desk, "maria", "10.0.0.1")
+
+        assert throttles.sign_in_blocked(other.uow(), "maria", "10.0.0.1")
+    finally:
+        other.close()
