@@ -1,4 +1,5 @@
-"""Per-customer balances (exposure, overdue amount) kept for the task list, refreshed set-based."""
+"""Per-customer balances (exposure, overdue amount) and the worklist's priority, kept for the task
+list, refreshed set-based."""
 
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ class SqlBalances(SqlArea):
         a plan, a dispute or a chasing flag as it commits), and from that day to a later one only
         the overdue amounts of the customers with an invoice or an instalment falling due in between
         can change: just those are refreshed (the daily roll, a few thousand customers instead of
-        all). The first time, or for an earlier day, all of them.
+        all), and then the priorities that the day moves (`_reprioritise`: one statement over the
+        stored figures, writing only what differs). The first time, or for an earlier day, all of them.
         """
         if customer_ids is None:
             if self.dialect == "postgresql":  # one roll at a time; a second one then finds nothing left to do
