@@ -39,6 +39,9 @@ PG_URL = _PG_BASE.set(
     database="_".join(part for part in (_PG_BASE.database, _RUN[:12], _WORKER) if part)
 ).render_as_string(hide_password=False)
 REQUIRE_PG = os.environ.get("ARREARS_REQUIRE_POSTGRES") == "1"
+# A test database's commits do not wait for the disk (a crash loses the last few, which a test never
+# looks for): the suite's thousands of small transactions no longer queue on the machine's fsyncs.
+NO_WAIT_ON_COMMIT = 'ALTER DATABASE "{name}" SET synchronous_commit = off'
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -70,6 +73,7 @@ def postgres_engine() -> Iterator[Engine]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+            connection.execute(text(NO_WAIT_ON_COMMIT.format(name=url.database)))
     except Exception as error:
         admin.dispose()
         message = f"PostgreSQL at {url.render_as_string(hide_password=True)} is not reachable: {error}"
@@ -98,6 +102,7 @@ def scratch_postgres(suffix: str) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(NO_WAIT_ON_COMMIT.format(name=name)))
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
@@ -106,10 +111,30 @@ def scratch_postgres(suffix: str) -> Iterator[str]:
         admin.dispose()
 
 
+_EMPTYING: dict[str, str] = {}
+
+
 def _empty_postgres(engine: Engine) -> None:
-    names = ", ".join(table.name for table in metadata.sorted_tables)
+    """Every table of Arrears emptied and its ids restarted at 1, as `TRUNCATE … RESTART IDENTITY`
+    would, in one round trip: DELETE, children first, then `setval` of the sequences the tables
+    own. (TRUNCATE gives each of the forty tables new files: about 0.2 s a test on a quiet
+    machine and over a second on a busy one, where deleting the few rows a test wrote costs a
+    few milliseconds.)"""
+    key = engine.url.render_as_string(hide_password=False)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        if key not in _EMPTYING:
+            names = [table.name for table in metadata.sorted_tables]
+            owned = connection.execute(
+                text(
+                    "SELECT s.relname FROM pg_class s JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+                    "JOIN pg_class o ON o.oid = d.refobjid WHERE s.relkind = 'S' AND o.relname = ANY(:names)"
+                ),
+                {"names": names},
+            ).scalars()
+            deletes = [f'DELETE FROM "{name}"' for name in reversed(names)]
+            restarts = [f"SELECT setval('\"{sequence}\"', 1, false)" for sequence in sorted(owned)]
+            _EMPTYING[key] = ";\n".join(deletes + restarts)
+        connection.exec_driver_sql(_EMPTYING[key])
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
