@@ -7,7 +7,11 @@ upload's progress, then polls `/import/progress/RUN` every 500 ms for how much o
 has read (kept in this process's memory while the request runs: behind several worker processes a
 poll may reach another one, and the bar then just waits), and shows the answer in place. Without the
 script the form posts as usual and the answer comes when the import is done. Who may import is the
-service's call: managers and owners."""
+service's call: managers and owners.
+
+"The file lists every invoice of its customers" is `arrears import invoices FILE --complete`: the open
+invoices of the file's customers that it leaves out are closed as void (audited), and the answer lists
+them; a check (dry run) lists those it would close."""
 
 from __future__ import annotations
 
@@ -111,7 +115,7 @@ def _page(request: Request, user: User, status: int = 200, /, **context: object)
         columns=COLUMNS,
         can_import=allowed(user, Action.WRITE_LEDGER),
         limit=MAX_UPLOAD_TEXT,
-        **{"kind": "customers", "dry_run": False, "ignore_unknown": False, **context},
+        **{"kind": "customers", "dry_run": False, "ignore_unknown": False, "complete": False, **context},
     )
 
 
@@ -133,6 +137,7 @@ def import_file(request: Request, user: WebUser, web: WebState, upload: UploadFo
             "kind": kind,
             "dry_run": fields.get("dry_run") == "1",
             "ignore_unknown": fields.get("ignore_unknown") == "1",
+            "complete": fields.get("complete") == "1",
         }
         return _page(request, user, problem.status, problem=problem.message, **options)
     finally:
@@ -154,7 +159,16 @@ def _import(request: Request, user: User, web: Web, upload: Upload) -> Response:
     filename = PurePosixPath(file.filename.replace("\\", "/")).name[:200] or "upload.csv"
     dry_run = upload.fields.get("dry_run") == "1"
     ignore_unknown = upload.fields.get("ignore_unknown") == "1"
-    options = {"kind": kind, "dry_run": dry_run, "ignore_unknown": ignore_unknown, "filename": filename}
+    complete = upload.fields.get("complete") == "1"
+    if complete and kind != "invoices":
+        raise BadForm("“The file lists every invoice of its customers” is for invoices only: untick it for this file")
+    options = {
+        "kind": kind,
+        "dry_run": dry_run,
+        "ignore_unknown": ignore_unknown,
+        "complete": complete,
+        "filename": filename,
+    }
     runs, run = runs_of(request), upload.fields.get("run", "")
     key = (user.id, run) if RUN_ID.fullmatch(run) else None
     total = file.size or 0
@@ -174,6 +188,7 @@ def _import(request: Request, user: User, web: Web, upload: Upload) -> Response:
             dry_run=dry_run,
             ignore_unknown=ignore_unknown,
             progress=progress,
+            complete=complete,
         )
     except imports.ImportRejected as rejected:
         report = rejected.report
