@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import re
 import threading
-
 from datetime import date
 
 import pytest
@@ -16,7 +15,6 @@ from httpx import Response
 from sqlalchemy import select
 
 from arrears.adapters.db import tables as t
-
 from arrears.services import imports
 from arrears.web.routes import imports as import_page
 from tests.ledger import csv_bytes, customer, invoice, ledger_state
