@@ -1,0 +1,61 @@
+"""What the security table (docs/security.md) claims of passwords and sessions and no other test
+shows: passwords are stored as Argon2id hashes; the session cookie is Secure when the site is served
+over HTTPS; signing in starts a new session (a cookie planted before it is not the signed-in one)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from arrears.adapters.db import tables as t
+from tests.web import Site, csrf_of, password
+
+# One backend is enough: nothing here depends on the database.
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def test_a_password_is_stored_as_an_argon2id_hash_that_checks_only_the_right_password(site: Site) -> None:
+    hasher = site.arrears.hasher
+
+    stored = hasher.hash("correct horse battery")
+
+    assert stored.startswith("$argon2id$")
+    assert "correct horse battery" not in stored
+    assert hasher.verify(stored, "correct horse battery")
+    assert not hasher.verify(stored, "correct horse batterY")
+    with site.arrears.engine.connect() as connection:
+        hashes = connection.execute(select(t.users.c.password_hash).where(t.users.c.password_hash.is_not(None)))
+        assert all(value.startswith("$argon2id$") for (value,) in hashes)
+
+
+def sign_in(client: TestClient, name: str) -> str:
+    page = client.get("/signin")
+    answer = client.post("/signin", data={"name": name, "password": password(name), "csrf": csrf_of(page.text)})
+    assert answer.status_code == 303, answer.text
+    return answer.headers["set-cookie"]
+
+
+def test_the_session_cookie_is_secure_over_https_and_http_only_same_site_always(site: Site) -> None:
+    over_https = TestClient(site.app, base_url="https://testserver", follow_redirects=False)
+
+    secure = sign_in(over_https, "maria")
+    plain = sign_in(site.client(), "maria")
+
+    assert "arrears_session=" in secure
+    assert "Secure" in secure and "HttpOnly" in secure and "SameSite=lax" in secure
+    assert "Secure" not in plain and "HttpOnly" in plain
+
+
+def test_signing_in_replaces_the_cookie_a_visitor_had_before(site: Site) -> None:
+    client = site.client()
+    client.get("/signin")
+    before = client.cookies.get("arrears_session")
+
+    sign_in(client, "maria")
+
+    after = client.cookies.get("arrears_session")
+    assert before and after and after != before
+    planted = site.client()
+    planted.cookies.set("arrears_session", before)
+    assert planted.get("/tasks").status_code == 303  # the anonymous cookie signs no one in
