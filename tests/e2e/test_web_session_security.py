@@ -4,6 +4,8 @@ over HTTPS; signing in starts a new session (a cookie planted before it is not t
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -59,3 +61,20 @@ def test_signing_in_replaces_the_cookie_a_visitor_had_before(site: Site) -> None
     planted = site.client()
     planted.cookies.set("arrears_session", before)
     assert planted.get("/tasks").status_code == 303  # the anonymous cookie signs no one in
+
+
+def test_every_sign_in_decision_is_logged_without_the_password(site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    client = site.client()
+    caplog.set_level(logging.INFO, logger="arrears.auth")
+
+    sign_in(site.client(), "maria")
+    for _ in range(6):
+        page = client.get("/signin")
+        client.post("/signin", data={"name": "sam\nforged line", "password": "guess-1234", "csrf": csrf_of(page.text)})
+
+    lines = [record.getMessage() for record in caplog.records if record.name == "arrears.auth"]
+    assert lines[0].startswith("signed in: maria (user ")
+    assert lines[1] == "sign-in refused: name 'sam\\nforged line' from testclient: wrong name or password"
+    assert lines[-1] == "sign-in throttled: name 'sam\\nforged line' from testclient"
+    assert not any("guess-1234" in line or password("maria") in line for line in lines)
+    assert all("\n" not in line for line in lines)
