@@ -1,9 +1,11 @@
 """The API's answers carry security headers as the pages do, fit for JSON: nothing may load, frame
 or sniff them, nor send a Referer from them, nor cache them; Swagger UI (/docs) may load its CDN but
-not be framed. What `arrears serve` serves: the pages keep theirs, the API has its own."""
+not be framed. What `arrears serve` serves: the pages keep theirs, the API has its own. A refused
+token is logged."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,3 +87,15 @@ def test_served_beside_the_pages_the_api_keeps_its_headers_and_the_pages_theirs(
     for answer in (api, page, health):
         assert len(answer.headers.get_list("content-security-policy")) == 1
         assert len(answer.headers.get_list("x-content-type-options")) == 1
+
+
+def test_a_refused_token_is_logged_with_the_address_and_never_the_token(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="arrears.auth")
+
+    api.get("/tasks", as_=None, headers={"Authorization": "Bearer arr_guessed-token-1234"})
+    api.get("/tasks", as_="maria")
+
+    lines = [record.getMessage() for record in caplog.records if record.name == "arrears.auth"]
+    assert lines == ["API token refused: unknown or revoked, from testclient"]
