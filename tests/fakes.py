@@ -587,6 +587,8 @@ class FakeTaskList:
             "due_date": lambda r: (r.due_date, r.id),
             "overdue_amount": lambda r: (r.overdue_minor, r.customer_id, r.due_date, r.id),
             "-overdue_amount": lambda r: (-r.overdue_minor, r.customer_id, r.due_date, r.id),
+            "priority": lambda r: (-r.priority, r.customer_id, r.due_date, r.id),
+            "-priority": lambda r: (r.priority, r.customer_id, r.due_date, r.id),
             "customer": lambda r: (r.customer_name, r.due_date, r.id),
             "assignee": lambda r: (r.assignee or "", r.due_date, r.id),
         }
@@ -810,6 +812,7 @@ class FakeBalances:
         self.rows: dict[int, tuple[int, int, int]] = {}
         self.as_of: date | None = None
         self.refreshes: list[tuple[date, tuple[int, ...] | None]] = []
+        self.days_late: dict[int, int] = {}
 
     def customer_balance(self, customer_id: int) -> tuple[int, int, int] | None:
         return self.rows.get(customer_id)
@@ -826,6 +829,9 @@ class FakeBalances:
         if customer_ids is None:
             self.as_of = as_of
         return len(wanted)
+
+    def set_days_late(self, days_late: Mapping[int, int], as_of: date) -> None:
+        self.days_late.update(days_late)
 
     def refresh_changed(self, today: date) -> int:
         """What the unit of work does as it commits: refresh the customers its writes moved."""

@@ -32,8 +32,9 @@ from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
 from .config import Settings
 from .domain.disputes import parse_reasons
-from .domain.errors import ArrearsError
+from .domain.errors import ArrearsError, InvalidValue
 from .domain.workflows import Workflow
+from .domain.worklist import parse_rates
 from .services import email_templates, inbox, online_payments, workflows
 from .services import settings as stored_settings
 from .services.call_ports import AudioProbe, AudioStore, Recording, Transcriber
@@ -78,6 +79,8 @@ class Arrears:
     workspace: stored_settings.WorkspaceSettings = field(init=False)
     # ARREARS_DISPUTE_REASONS, checked once (a bad code stops the process at start); None when unset.
     dispute_reasons: tuple[str, ...] | None = field(init=False)
+    # ARREARS_PRIORITY_RATES in millionths per currency, checked once; {} when unset.
+    priority_rates: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
         if self.clock is None:
@@ -85,6 +88,10 @@ class Arrears:
         self.workspace = self.workspace_defaults()
         given = (self.settings.dispute_reasons or "").strip()
         self.dispute_reasons = parse_reasons(given) if given else None
+        try:
+            self.priority_rates = parse_rates(self.settings.priority_rates)
+        except InvalidValue as error:
+            raise InvalidValue(f"ARREARS_PRIORITY_RATES: {error.message}") from None
 
     def workspace_defaults(self) -> stored_settings.WorkspaceSettings:
         """The environment's company name, time zone, locale and sender: what applies until an owner
@@ -128,7 +135,9 @@ class Arrears:
 
     def uow(self) -> SqlUnitOfWork:
         assert self.clock is not None
-        return SqlUnitOfWork(self.engine, self.clock, dispute_reasons=self.dispute_reasons)
+        return SqlUnitOfWork(
+            self.engine, self.clock, dispute_reasons=self.dispute_reasons, priority_rates=self.priority_rates
+        )
 
     @cached_property
     def templates(self) -> Templates:
@@ -313,7 +322,13 @@ class Arrears:
         with self.engine.connect() as connection:
             outer = connection.begin()
             try:
-                yield lambda: SqlUnitOfWork(self.engine, clock, shared=connection, dispute_reasons=self.dispute_reasons)
+                yield lambda: SqlUnitOfWork(
+                    self.engine,
+                    clock,
+                    shared=connection,
+                    dispute_reasons=self.dispute_reasons,
+                    priority_rates=self.priority_rates,
+                )
             finally:
                 outer.rollback()
 

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # The reason codes a dispute may carry, comma-separated (ARREARS_DISPUTE_REASONS): when set, in
     # force over those an owner stored; unset, the stored ones, else domain.disputes.DEFAULT_REASONS.
     dispute_reasons: str | None = None
+    # The task list's priority compares customers in different currencies through these rates,
+    # comma-separated (ARREARS_PRIORITY_RATES, "JPY=0.0067,EUR=1.08": one unit of each in the unit
+    # the team ranks in); a currency without a rate counts 1:1 (domain/worklist.py).
+    priority_rates: str = ""
     # Calls: where recordings' audio is kept (default: `recordings` beside the SQLite database, else in
     # the working directory), the largest recording accepted (MB), and after how many days its audio
     # is deleted, its transcript kept (0: never deleted).

@@ -31,6 +31,9 @@ API_TASK_FIELDS = CLI_TASK_FIELDS | {
     "issue_id",
     "transcript",
     "recording",
+    "priority",
+    "why",
+    "expected_payment_date",
 }
 
 

@@ -109,8 +109,8 @@ def test_without_a_count_a_page_says_no_total(uow: FakeUnitOfWork) -> None:
 
 
 def test_a_sort_outside_the_list_is_refused(uow: FakeUnitOfWork) -> None:
-    with pytest.raises(InvalidValue, match="'priority' is not a sort"):
-        task_list.list_tasks(uow, MARIA, TaskFilter(), sort="priority")
+    with pytest.raises(InvalidValue, match="'urgency' is not a sort"):
+        task_list.list_tasks(uow, MARIA, TaskFilter(), sort="urgency")
 
     assert uow.balances.refreshes == []
 

@@ -54,6 +54,11 @@ def list_tasks(
       [bold]arrears tasks --assignee maria[/bold]
 
       [bold]arrears tasks --all --sort=-overdue_amount --format json[/bold]
+
+    The worklist, whom to chase first (priority from the overdue amount, its age, how late the
+    customer pays and its promises), with a line on why:
+
+      [bold]arrears tasks --all --sort priority[/bold]
     """
     if assignee and everyone:
         raise typer.BadParameter("give --assignee or --all, not both")
@@ -72,14 +77,15 @@ def list_tasks(
         balances.roll_balances(arrears.uow())  # overdue amounts as of today, even where no server runs
         page = task_list.list_tasks(arrears.uow(), OPERATOR, flt, sort=sort, limit=limit, offset=offset)
     items = [tasks.task_document(row) for row in page.items]
+    columns = (*COLUMNS, "why") if sort.removeprefix("-") == "priority" else COLUMNS
     if fmt is TableFormat.json:
         typer.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
     if fmt is TableFormat.csv:
         writer = spreadsheet_writer(sys.stdout)  # for a person's spreadsheet: no cell runs as a formula
-        writer.writerow(COLUMNS)
+        writer.writerow(columns)
         for item in items:
-            writer.writerow([" ".join(item[c]) if c == "phones" else item[c] for c in COLUMNS])
+            writer.writerow([" ".join(item[c]) if c == "phones" else item[c] for c in columns])
         return
     console = output()
     if not items:
@@ -87,10 +93,10 @@ def list_tasks(
         return
     labels = {"customer_name": "customer", "outstanding_invoice_count": "invoices", "overdue_amount": "overdue"}
     table = Table(
-        *(labels.get(c, c.replace("_", " ")) for c in COLUMNS), title=f"Tasks ({status})", title_justify="left"
+        *(labels.get(c, c.replace("_", " ")) for c in columns), title=f"Tasks ({status})", title_justify="left"
     )
     for item in items:
-        table.add_row(*(" ".join(item[c]) if c == "phones" else str(item[c] or "") for c in COLUMNS))
+        table.add_row(*(" ".join(item[c]) if c == "phones" else str(item[c] or "") for c in columns))
     console.print(table)
     if page.next_offset is not None:
         console.print(f"More: --offset {page.next_offset}")

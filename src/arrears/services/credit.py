@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..domain import credit as rules
 from ..domain.alerts import AlertKind
@@ -421,4 +421,15 @@ def compute_scores(uow_factory: UowFactory, day: date, as_of: date, *, batch: in
             stored = writer.submit(store, scores)
         if stored is not None:
             stored.result()
+    # The same lateness, in whole days, is what the task list's priority reads (domain/worklist.py).
+    with uow_factory() as uow:
+        uow.balances.set_days_late(
+            {customer_id: days_late(histories[customer_id], portfolio) for customer_id in ids}, as_of
+        )
+        uow.commit()
     return len(ids)
+
+
+def days_late(history: History, portfolio: Decimal) -> int:
+    """The behavioural score's lateness (shrunk toward the portfolio's mean), in whole days."""
+    return int(rules.shrunk(history.days_late(), history.counted, portfolio).to_integral_value(ROUND_HALF_UP))

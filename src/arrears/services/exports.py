@@ -12,7 +12,7 @@ from ..domain.errors import ArrearsError
 from ..domain.records import KINDS
 from .ports import UnitOfWork
 from .spreadsheets import spreadsheet_writer
-from .tasks import TASK_FIELDS, task_document
+from .tasks import TASK_FIELDS, explained, task_document
 from .workspace_ports import TaskFilter
 
 EXPORT_KINDS = (*KINDS, "tasks", "emails", "disputes")
@@ -56,7 +56,7 @@ def _tasks(uow: UnitOfWork) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
         while offset is not None:
             page = uow.task_list.list_tasks(TaskFilter(status="all"), today, "due_date", 500, offset)
             for row in page.items:
-                document = task_document(row)
+                document = task_document(explained(row, today))
                 yield tuple(document[name] for name in TASK_FIELDS)
             offset = page.next_offset
 

@@ -14,7 +14,7 @@ from ..domain.permissions import Action, require, require_task_update
 from ..domain.tasks import parse_task_type
 from ..domain.users import User
 from .ports import UnitOfWork
-from .tasks import MAX_BULK, MAX_PAGE, SORTS, record_audit, user_id_named
+from .tasks import MAX_BULK, MAX_PAGE, SORTS, explained, record_audit, user_id_named
 from .workspace_ports import Page, TaskFilter
 
 
@@ -70,7 +70,7 @@ def list_tasks(
         page = uow.task_list.list_tasks(flt, today, sort, limit, offset)
         if count_up_to is not None:
             page = replace(page, total=uow.task_list.count_tasks(flt, today, count_up_to))
-        return page
+        return replace(page, items=[explained(row, today) for row in page.items])
 
 
 def task_list(

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from ..domain import tasks as rules
+from ..domain import worklist
 from ..domain.audit import Actor, AuditEntry
 from ..domain.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from ..domain.money import format_minor, parse_amount
@@ -20,7 +21,18 @@ from .workspace_ports import CustomerRef, TaskRow
 
 MAX_BULK = 10_000
 MAX_PAGE = 500
-SORTS = ("due_date", "-due_date", "overdue_amount", "-overdue_amount", "customer", "-customer", "assignee", "-assignee")
+SORTS = (
+    "priority",
+    "-priority",
+    "due_date",
+    "-due_date",
+    "overdue_amount",
+    "-overdue_amount",
+    "customer",
+    "-customer",
+    "assignee",
+    "-assignee",
+)
 
 
 @dataclass(frozen=True)
@@ -104,7 +116,16 @@ def record_audit(
 
 
 def _row(uow: UnitOfWork, task_id: int) -> TaskRow:
-    return uow.task_list.task_rows([task_id])[0]
+    return explained(uow.task_list.task_rows([task_id])[0], uow.clock.today())
+
+
+def explained(row: TaskRow, today: date) -> TaskRow:
+    """The row with its customer's one-line "why" and expected payment date (domain/worklist.py)."""
+    if row.standing is None:
+        return row
+    return replace(
+        row, why=worklist.why(row.standing, today), expected_payment_date=worklist.expected_payment(row.standing)
+    )
 
 
 def _save(uow: UnitOfWork, before: Task, after: Task) -> None:
@@ -378,9 +399,9 @@ def get_task(uow: UnitOfWork, user: User, task_id: int) -> TaskRow:
     require(user, Action.READ)
     with uow:
         rows = uow.task_list.task_rows([task_id])
-    if not rows:
-        raise NotFound(f"no task {task_id}")
-    return rows[0]
+        if not rows:
+            raise NotFound(f"no task {task_id}")
+        return explained(rows[0], uow.clock.today())
 
 
 def _check_version(task: Task, version: int | None) -> None:
@@ -513,6 +534,10 @@ def task_document(row: TaskRow) -> dict[str, Any]:
         "transcript": row.recording.transcript
         if row.recording is not None and row.recording.status == "done"
         else None,
+        # the worklist (domain/worklist.py): the customer's priority, why, and when it should pay
+        "priority": row.priority,
+        "why": row.why,
+        "expected_payment_date": row.expected_payment_date.isoformat() if row.expected_payment_date else None,
     }
 
 
@@ -521,4 +546,5 @@ TASK_FIELDS = (
     "id", "customer_external_id", "customer_name", "type", "status", "assignee", "due_date", "description",
     "invoice_external_ids", "outstanding_invoice_count", "overdue_amount", "currency", "phones", "source",
     "outcome", "completed_at", "follow_up_date", "expected_amount", "expected_date", "version", "transcript",
+    "priority", "why", "expected_payment_date",
 )  # fmt: skip

@@ -3,7 +3,7 @@ from storage. Read models (the task list, the timeline) return plain rows; rules
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,6 +14,7 @@ from ..domain.audit import AuditEntry
 from ..domain.plans import Instalment
 from ..domain.tasks import Task
 from ..domain.users import User
+from ..domain.worklist import Standing
 from .call_ports import Recording
 
 
@@ -122,6 +123,12 @@ class TaskRow:
     unread_mail: int = 0  # the customer's received messages nobody has read (the list's ✉ marker)
     credit_hold: bool = False  # the customer is on credit hold (no new orders on credit)
     recording: Recording | None = None  # a call task's recording and its transcript
+    # The worklist (domain/worklist.py): the customer's standing and priority as stored beside its
+    # balances; `why` and `expected_payment_date` are filled by the task list's service.
+    standing: Standing | None = None
+    priority: int = 0
+    why: str = ""
+    expected_payment_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -708,6 +715,10 @@ class Balances(Protocol):
     def balances_as_of(self) -> date | None: ...
 
     def refresh_balances(self, as_of: date, customer_ids: Sequence[int] | None = None) -> int: ...
+
+    def set_days_late(self, days_late: Mapping[int, int], as_of: date) -> None:
+        """Each customer's average days late (for the worklist's priority), then every priority again."""
+        ...
 
 
 class Plans(Protocol):

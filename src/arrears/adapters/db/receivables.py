@@ -188,11 +188,13 @@ def _balance_parts(as_of: date, customer_ids: Sequence[int] | None) -> tuple[Fro
     columns of a balance over them: one pass over the open invoices, one over the plans."""
     c, p = t.customers, t.payment_plans
     overdue_invoices = func.sum(case((counts_as_overdue(as_of), outstanding()), else_=literal(0)))
+    counting = and_(~t.invoices.c.excluded, ~t.invoices.c.disputed, t.invoices.c.plan_id.is_(None))
     ledger = _open_invoices(
         customer_ids,
         func.count().label("n"),
         func.sum(outstanding()).label("outstanding"),
         overdue_invoices.label("overdue"),
+        func.min(case((counting, t.invoices.c.due_date))).label("oldest_due"),
     )
     plans = (
         select(p.c.customer_id, func.sum(overdue_on_plan(as_of, p)).label("overdue"))
@@ -203,6 +205,7 @@ def _balance_parts(as_of: date, customer_ids: Sequence[int] | None) -> tuple[Fro
         plans = plans.where(p.c.customer_id.in_(customer_ids))
     led, pl = ledger.subquery(), plans.subquery()
     columns = {
+        "oldest_due": led.c.oldest_due,
         "count": func.coalesce(led.c.n, 0),
         "exposure": func.coalesce(led.c.outstanding, 0),
         "overdue": case(
@@ -224,12 +227,43 @@ def overdue_amount(as_of: date, customer_ids: Sequence[int] | None = None) -> Se
     return query if customer_ids is None else query.where(c.c.id.in_(customer_ids))
 
 
+def promises(customer_ids: Sequence[int] | None = None) -> Select[Any]:
+    """Per customer with promises to pay (of `customer_ids`, or all): the latest date of its open
+    ones (`promised_until`) and of its broken ones (`broken_on`), what the worklist's priority reads."""
+    k = t.tasks
+    query = (
+        select(
+            k.c.customer_id,
+            func.max(case((k.c.status == "open", k.c.expected_date))).label("promised_until"),
+            func.max(case((k.c.outcome == "broken", k.c.expected_date))).label("broken_on"),
+        )
+        .where(k.c.type == "expected_payment")
+        .group_by(k.c.customer_id)
+    )
+    return query if customer_ids is None else query.where(k.c.customer_id.in_(customer_ids))
+
+
+BALANCE_COLUMNS = (
+    "customer_id",
+    "currency",
+    "as_of",
+    "outstanding_invoice_count",
+    "outstanding_minor",
+    "overdue_minor",
+    "oldest_due",
+    "promised_until",
+    "broken_on",
+)
+
+
 def balances(as_of: date, customer_ids: Sequence[int] | None = None) -> Select[Any]:
-    """What `customer_balances` holds per customer (of `customer_ids`, or all), in its column order:
-    id, currency, `as_of`, the count of open invoices, `exposure` and `overdue_amount`, in one
-    statement (the task list's per-customer figures)."""
+    """What `customer_balances` holds per customer (of `customer_ids`, or all), in the order of
+    `BALANCE_COLUMNS`: id, currency, `as_of`, the count of open invoices, `exposure`,
+    `overdue_amount`, the oldest due date of the open invoices that count, and its promises' dates,
+    in one statement (the task list's per-customer figures; the priority is computed from them)."""
     c = t.customers
     joined, columns = _balance_parts(as_of, customer_ids)
+    kept = promises(customer_ids).subquery()
     query = (
         select(
             c.c.id,
@@ -238,8 +272,11 @@ def balances(as_of: date, customer_ids: Sequence[int] | None = None) -> Select[A
             columns["count"],
             columns["exposure"],
             columns["overdue"],
+            columns["oldest_due"],
+            kept.c.promised_until,
+            kept.c.broken_on,
         )
-        .select_from(joined)
+        .select_from(joined.outerjoin(kept, kept.c.customer_id == c.c.id))
         .where(literal(True))
     )
     return query if customer_ids is None else query.where(c.c.id.in_(customer_ids))

@@ -431,8 +431,16 @@ customer_balances = Table(
     Column("outstanding_invoice_count", Integer, nullable=False),
     Column("outstanding_minor", BigInteger, nullable=False),
     Column("overdue_minor", BigInteger, nullable=False),
+    # The prioritised worklist (0018, domain/worklist.py): what the priority reads, and the priority.
+    Column("oldest_due", Date),  # of the open invoices that count (not disputed, excluded or on a plan)
+    Column("days_late", Integer),  # average days late, set with the month's behavioural scores
+    Column("promised_until", Date),  # the latest date of an open promise to pay
+    Column("broken_on", Date),  # the date of the latest broken promise
+    Column("priority", BigInteger, nullable=False, server_default=text("0")),
     Index("ix_customer_balances_overdue", "overdue_minor"),
 )
+# The task list by priority reads its first page from this index (0018).
+Index("ix_customer_balances_priority", customer_balances.c.priority.desc(), customer_balances.c.customer_id)
 # The customer list by amount, largest first within each currency, reads its page from these (0013).
 Index("ix_customer_balances_currency_overdue", customer_balances.c.currency, customer_balances.c.overdue_minor.desc())
 Index(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Self
 
@@ -85,13 +86,16 @@ class SqlUnitOfWork:
         shared: Connection | None = None,
         *,
         dispute_reasons: tuple[str, ...] | None = None,
+        priority_rates: Mapping[str, int] | None = None,
     ) -> None:
         """With `shared`, every use case runs in a savepoint of that connection's transaction, which
         its owner rolls back at the end: a dry run sees each phase's effects and keeps none.
-        `dispute_reasons`: those of ARREARS_DISPUTE_REASONS, when it is set."""
+        `dispute_reasons`: those of ARREARS_DISPUTE_REASONS, when it is set; `priority_rates`: those
+        of ARREARS_PRIORITY_RATES (`worklist.parse_rates`)."""
         self.engine = engine
         self.clock = clock
         self.dispute_reasons = dispute_reasons
+        self.priority_rates = priority_rates
         self.shared = shared
         self._transaction: RootTransaction | NestedTransaction | None = None
 
@@ -110,7 +114,7 @@ class SqlUnitOfWork:
         self.task_list = SqlTaskList(self.connection, changed)
         self.alerts = SqlAlerts(self.connection, changed)
         self.audit = SqlAudit(self.connection, changed)
-        self.balances = SqlBalances(self.connection, changed)
+        self.balances = SqlBalances(self.connection, changed, self.priority_rates)
         self.plans = SqlPlans(self.connection, changed)
         self.disputes = SqlDisputes(self.connection, changed)
         self.accounts = SqlAccounts(self.connection, changed)

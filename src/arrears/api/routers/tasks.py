@@ -32,7 +32,16 @@ router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
 
 TaskId = Annotated[int, Path(ge=1, le=INT32, examples=[1])]
 Sort = Literal[
-    "due_date", "-due_date", "overdue_amount", "-overdue_amount", "customer", "-customer", "assignee", "-assignee"
+    "priority",
+    "-priority",
+    "due_date",
+    "-due_date",
+    "overdue_amount",
+    "-overdue_amount",
+    "customer",
+    "-customer",
+    "assignee",
+    "-assignee",
 ]
 
 

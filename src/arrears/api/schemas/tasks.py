@@ -58,6 +58,13 @@ class TaskOut(BaseModel):
     issue_id: int | None
     transcript: str | None = Field(None, description="What was said on the call (its recording's transcript)")
     recording: RecordingOut | None = Field(None, description="A call task's recording, when one is attached")
+    priority: int = Field(
+        0, description="The customer's priority on the worklist: higher first, 0 sinks (docs/workspace.md)"
+    )
+    why: str = Field("", description="One line on where the customer stands, e.g. what is overdue and how late it pays")
+    expected_payment_date: date | None = Field(
+        None, description="When the customer is expected to pay: its oldest due date plus its average days late"
+    )
 
     @classmethod
     def of(cls, row: TaskRow) -> TaskOut:
@@ -88,6 +95,9 @@ class TaskOut(BaseModel):
             issue_id=row.issue_id,
             transcript=row.recording.transcript if row.recording and row.recording.status == "done" else None,
             recording=RecordingOut.of(row.recording) if row.recording else None,
+            priority=row.priority,
+            why=row.why,
+            expected_payment_date=row.expected_payment_date,
         )
 
 

@@ -43,6 +43,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 PAGE_SIZE = 50
 SORTS = {
+    "priority": "Priority",
     "due_date": "Due date",
     "customer": "Customer",
     "assignee": "Assignee",
@@ -59,6 +60,11 @@ def _text(value: str, what: str) -> str:
     if len(value) > 200 or "\x00" in value:
         raise BadForm(f"the {what} is longer than 200 characters or holds a NUL byte")
     return value
+
+
+def default_sort(assignee: str) -> str:
+    """Everyone's tasks open on the worklist's priority (whom to chase first); one person's on due date."""
+    return "priority" if assignee == EVERYONE else "due_date"
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,8 @@ class ListParams:
         tab = one("tab") or one("status", "open")  # a view saved through the API says "status"
         if tab not in TABS:
             raise BadForm(f"{tab!r} is not a tab of the task list: use open, done or all")
-        sort = one("sort", "due_date")
+        assignee = one("assignee")
+        sort = one("sort", default_sort(assignee))
         if sort.removeprefix("-") not in SORTS:
             raise BadForm(f"{sort!r} is not a sort of the task list")
         today = one("today", "show")
@@ -101,7 +108,7 @@ class ListParams:
         types = tuple(dict.fromkeys(_text(kind, "task type") for kind in values("type") if kind.strip()))
         return cls(
             tab=tab,
-            assignee=one("assignee"),
+            assignee=assignee,
             q=one("q"),
             type=types[:20],
             due_from=parse_day(one("due_from"), "due from date"),
@@ -130,7 +137,8 @@ class ListParams:
         pairs: list[tuple[str, str]] = []
         for spec in fields(self):
             value = getattr(self, spec.name)
-            if value == getattr(default, spec.name) and spec.name != "tab":
+            usual = default_sort(self.assignee) if spec.name == "sort" else getattr(default, spec.name)
+            if value == usual and spec.name != "tab":
                 continue
             if isinstance(value, tuple):
                 pairs.extend((spec.name, item) for item in value)

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from ....domain.worklist import Standing
 from ....services.workspace_ports import (
     Page,
     TaskFilter,
@@ -26,6 +27,9 @@ from .. import tables as t
 from ..calls import SqlCalls
 from .common import SqlArea, in_minor_units_of_each_currency
 
+# The sorts read largest first from an index of `customer_balances`, and the column they read.
+LARGEST_FIRST = {"-overdue_amount": "overdue_minor", "priority": "priority"}
+
 
 class SqlTaskList(SqlArea):
     def _list_query(self, flt: TaskFilter, today: date | None) -> tuple[Select[Any], dict[str, Any]]:
@@ -33,6 +37,7 @@ class SqlTaskList(SqlArea):
         assignee = aliased(t.users, name="assignee")
         completer = aliased(t.users, name="completer")
         overdue = func.coalesce(b.c.overdue_minor, 0)
+        priority = func.coalesce(b.c.priority, 0)
         query = (
             select(
                 k.c.id,
@@ -60,6 +65,11 @@ class SqlTaskList(SqlArea):
                 k.c.expected_date,
                 k.c.version,
                 c.c.credit_hold,
+                b.c.oldest_due,
+                b.c.days_late,
+                b.c.promised_until,
+                b.c.broken_on,
+                func.coalesce(b.c.priority, 0).label("priority"),
             )
             .select_from(k)
             .join(c, c.c.id == k.c.customer_id)
@@ -117,6 +127,8 @@ class SqlTaskList(SqlArea):
             "-due_date": (k.c.due_date.desc(), k.c.id.desc()),
             "overdue_amount": (overdue.asc(), k.c.customer_id.asc(), k.c.due_date.asc(), k.c.id.asc()),
             "-overdue_amount": (overdue.desc(), k.c.customer_id.asc(), k.c.due_date.asc(), k.c.id.asc()),
+            "priority": (priority.desc(), k.c.customer_id.asc(), k.c.due_date.asc(), k.c.id.asc()),
+            "-priority": (priority.asc(), k.c.customer_id.asc(), k.c.due_date.asc(), k.c.id.asc()),
             "customer": (c.c.name.asc(), k.c.due_date.asc(), k.c.id.asc()),
             "-customer": (c.c.name.desc(), k.c.due_date.asc(), k.c.id.asc()),
             "assignee": (assignee.c.name.asc(), k.c.due_date.asc(), k.c.id.asc()),
@@ -128,8 +140,8 @@ class SqlTaskList(SqlArea):
         self, flt: TaskFilter, today: date, sort: str, limit: int, offset: int, *, count: bool = False
     ) -> Page:
         query, sorts = self._list_query(flt, today)
-        if sort == "-overdue_amount":
-            rows = self._largest_overdue_first(query, sorts[sort], limit + 1, offset)
+        if sort in LARGEST_FIRST:
+            rows = self._largest_first(query, LARGEST_FIRST[sort], sorts[sort], limit + 1, offset)
         else:
             rows = list(self.connection.execute(query.order_by(*sorts[sort]).limit(limit + 1).offset(offset)))
         more = len(rows) > limit
@@ -139,19 +151,22 @@ class SqlTaskList(SqlArea):
             total = int(self.connection.execute(select(func.count()).select_from(query.subquery())).scalar_one())
         return Page(items, offset + limit if more else None, total)
 
-    def _largest_overdue_first(self, query: Select[Any], order: Sequence[Any], wanted: int, offset: int) -> list[Any]:
-        """`wanted` rows from `offset` of the list by overdue amount, largest first, in two parts.
+    def _largest_first(
+        self, query: Select[Any], column: str, order: Sequence[Any], wanted: int, offset: int
+    ) -> list[Any]:
+        """`wanted` rows from `offset` of the list by a balance `column` (the overdue amount, the
+        priority), largest first, in two parts.
 
-        First the tasks of customers with something overdue: `overdue_minor > 0` makes the balances an
-        inner join, so the database walks their index from the largest amount, picks up each customer's
-        open tasks and stops after a page (one sort of every open task took seconds at 1M tasks). Only a
-        page that reaches past them reads the rest (no balance, or nothing overdue), in the same order.
+        First the tasks of customers whose `column` is above 0: that makes the balances an inner join,
+        so the database walks the column's index from the largest, picks up each customer's open tasks
+        and stops after a page (one sort of every open task took seconds at 1M tasks). Only a page that
+        reaches past them reads the rest (no balance, or 0), in the same order.
         """
         k, b = t.tasks, t.customer_balances
-        owing = query.where(b.c.overdue_minor > 0)
+        owing = query.where(b.c[column] > 0)
         rows = list(
             self.connection.execute(
-                owing.order_by(b.c.overdue_minor.desc(), k.c.customer_id.asc(), k.c.due_date.asc(), k.c.id.asc())
+                owing.order_by(b.c[column].desc(), k.c.customer_id.asc(), k.c.due_date.asc(), k.c.id.asc())
                 .limit(wanted)
                 .offset(offset)
             )
@@ -163,7 +178,7 @@ class SqlTaskList(SqlArea):
         else:
             owing_count = self.connection.execute(select(func.count()).select_from(owing.subquery())).scalar_one()
             skip = offset - int(owing_count)
-        rest = query.where(or_(b.c.overdue_minor.is_(None), b.c.overdue_minor <= 0)).order_by(*order)
+        rest = query.where(or_(b.c[column].is_(None), b.c[column] <= 0)).order_by(*order)
         return rows + list(self.connection.execute(rest.limit(wanted - len(rows)).offset(skip)))
 
     def _rows(self, rows: Sequence[Any]) -> list[TaskRow]:
@@ -241,6 +256,15 @@ class SqlTaskList(SqlArea):
                 unread_mail=unread.get(row.customer_id, 0),
                 credit_hold=bool(row.credit_hold),
                 recording=recordings.get(row.id),
+                standing=Standing(
+                    row.currency,
+                    int(row.overdue_minor),
+                    row.oldest_due,
+                    row.days_late,
+                    row.promised_until,
+                    row.broken_on,
+                ),
+                priority=int(row.priority),
             )
             for row in rows
         ]

@@ -100,7 +100,14 @@ class SqlTasks(SqlArea):
             self.connection.execute(
                 insert(t.task_invoices), [{"task_id": task_id, "invoice_id": i} for i in task.invoice_ids]
             )
+        self._promise_moved(task)
         return task_id
+
+    def _promise_moved(self, task: Task) -> None:
+        """A promise to pay moves its customer's priority (a future one sinks it, a broken one
+        raises it): its balances are refreshed as the transaction commits."""
+        if task.type is TaskType.EXPECTED_PAYMENT:
+            self.changed.add(task.customer_id)
 
     def save_task(self, task: Task, expected_version: int) -> bool:
         """Optimistic concurrency: the write lands only if nobody changed the task since it was read."""
@@ -111,7 +118,10 @@ class SqlTasks(SqlArea):
             .where(k.c.id == task.id, k.c.version == expected_version)
             .values(**values, updated_at=func.current_timestamp())
         )
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            return False
+        self._promise_moved(task)
+        return True
 
     def bulk_update(self, task_ids: Sequence[int], values: dict[str, Any], at: datetime) -> int:
         k = t.tasks
@@ -120,6 +130,8 @@ class SqlTasks(SqlArea):
             count += self.connection.execute(
                 update(k).where(k.c.id.in_(chunk)).values(**values, version=k.c.version + 1, updated_at=at)
             ).rowcount
+            promises = select(k.c.customer_id).where(k.c.id.in_(chunk), k.c.type == TaskType.EXPECTED_PAYMENT.value)
+            self.changed.update(self.connection.execute(promises).scalars())
         return count
 
     def open_task_ids(self, customer_id: int, assignee_id: int) -> list[int]:
