@@ -1,16 +1,19 @@
 """What the security table (docs/security.md) claims of passwords and sessions and no other test
 shows: passwords are stored as Argon2id hashes; the session cookie is Secure when the site is served
-over HTTPS; signing in starts a new session (a cookie planted before it is not the signed-in one)."""
+over HTTPS; signing in starts a new session (a cookie planted before it is not the signed-in one);
+a session unused for 30 minutes ends; sign-in decisions are logged."""
 
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from arrears.adapters.db import tables as t
+from arrears.web.sessions import IDLE_SECONDS
 from tests.web import Site, csrf_of, password
 
 # One backend is enough: nothing here depends on the database.
@@ -78,3 +81,46 @@ def test_every_sign_in_decision_is_logged_without_the_password(site: Site, caplo
     assert lines[-1] == "sign-in throttled: name 'sam\\nforged line' from testclient"
     assert not any("guess-1234" in line or password("maria") in line for line in lines)
     assert all("\n" not in line for line in lines)
+
+
+REAL_TIME = time.time
+
+
+def later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """The wall clock (what signs and checks the cookie), `seconds` after the real one."""
+    monkeypatch.setattr(time, "time", lambda: REAL_TIME() + seconds)
+
+
+def test_a_session_unused_for_30_minutes_signs_no_one_in(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = site.signed_in("maria")
+
+    later(monkeypatch, IDLE_SECONDS + 60)
+    answer = client.get("/tasks")
+
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/signin")
+    assert "arrears_session=" in answer.headers["set-cookie"]  # written again, without the session
+
+
+def test_a_session_in_use_stays_signed_in_past_30_minutes(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = site.signed_in("maria")
+
+    later(monkeypatch, IDLE_SECONDS - 60)
+    first = client.get("/tasks")
+    later(monkeypatch, 2 * IDLE_SECONDS - 120)
+    second = client.get("/tasks")
+
+    assert first.status_code == 200
+    assert "arrears_session=" in first.headers["set-cookie"]  # re-signed: the idle time starts again
+    assert second.status_code == 200
+
+
+def test_a_sign_in_page_left_open_past_30_minutes_still_signs_in(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = site.client()
+    page = client.get("/signin")
+
+    later(monkeypatch, IDLE_SECONDS + 60)
+    answer = client.post("/signin", data={"name": "maria", "password": password("maria"), "csrf": csrf_of(page.text)})
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/"
