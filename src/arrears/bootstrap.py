@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,15 @@ from .adapters import logs
 from .adapters.clock import SystemClock
 from .adapters.db import backup
 from .adapters.db.backup import Copied
-from .adapters.db.engine import current_revision, ensure_schema, head_revision, make_engine, upgrade
+from .adapters.db.engine import (
+    PROBE_TIMEOUT,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    make_engine,
+    probe_engine,
+    upgrade,
+)
 from .adapters.db.uow import SqlUnitOfWork
 from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
@@ -44,6 +53,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("arrears.calls")
 
 DEFAULT_WORKFLOWS = Path(__file__).parent / "adapters" / "default_workflows.toml"
+# Seconds `/readyz` waits for the database before it answers 503: the probe's own timeouts, plus a
+# margin for a host name that resolves to two addresses (libpq tries each for PROBE_TIMEOUT).
+READINESS_DEADLINE = 2 * PROBE_TIMEOUT
 log = logging.getLogger("arrears.serve")
 
 
@@ -122,6 +134,11 @@ class Arrears:
             assert self.clock is not None
             return SqlImportProgress(self.engine, self.clock)
         return MemoryImportProgress()
+
+    @cached_property
+    def probe_engine(self) -> Engine:
+        """The readiness check's own engine: it gives up within seconds (adapters/db/engine.py)."""
+        return probe_engine(self.settings.database_url)
 
     @cached_property
     def hasher(self) -> Argon2Hasher:
@@ -343,12 +360,31 @@ class Arrears:
 
     def readiness(self) -> Readiness:
         """Whether this process can serve: the database answers and its schema is the newest this
-        version knows. The reason says what is wrong without naming the database or its data."""
-        try:
-            schema = current_revision(self.engine)
-        except Exception as error:  # any failure to reach the database: the reason, not the trace
-            log.warning("readiness: the database does not answer: %s", error)
-            return Readiness(False, None, f"the database does not answer ({type(error).__name__})")
+        version knows. The reason says what is wrong without naming the database or its data.
+
+        Bounded in time: the check uses `probe_engine` (connect and statement timeouts), and runs in
+        a thread given READINESS_DEADLINE seconds, after which the answer is "not ready" even if
+        the thread still waits (on a name lookup, which no database timeout covers); it ends on its
+        own when its timeouts fire."""
+        outcome: list[str | BaseException | None] = []
+
+        def check() -> None:
+            try:
+                outcome.append(current_revision(self.probe_engine))
+            except Exception as error:  # any failure to reach the database: the reason, not the trace
+                outcome.append(error)
+
+        worker = threading.Thread(target=check, name="arrears-readiness", daemon=True)
+        worker.start()
+        worker.join(READINESS_DEADLINE)
+        if not outcome:
+            log.warning("readiness: the database did not answer within %s s", READINESS_DEADLINE)
+            return Readiness(False, None, f"the database did not answer within {READINESS_DEADLINE} seconds")
+        found = outcome[0]
+        if isinstance(found, BaseException):
+            log.warning("readiness: the database does not answer: %s", found)
+            return Readiness(False, None, f"the database does not answer ({type(found).__name__})")
+        schema = found
         newest = head_revision()
         if schema is None:
             return Readiness(False, None, "the database has no Arrears schema: run `arrears db upgrade`")
@@ -372,6 +408,8 @@ class Arrears:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+        if "probe_engine" in self.__dict__:
+            self.probe_engine.dispose()
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> Arrears:

@@ -1,4 +1,5 @@
-"""Report CSVs open safely in a spreadsheet; the ledger export stays re-importable unless asked."""
+"""Report CSVs and the lists printed for people (tasks, disputes, API tokens) open safely in a spreadsheet;
+the ledger export stays re-importable unless asked."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from arrears.services import tasks, users
 from tests.e2e.conftest import Cli
 from tests.ledger import Ledger, customer, invoice, payment
 from tests.web import open_site
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 @pytest.fixture
@@ -77,3 +79,51 @@ def test_a_report_downloaded_from_the_reports_page_is_written_for_spreadsheets_t
         ["'" + HOSTILE["F1"], "-12.50"],
         ["Beta", ""],
     ]
+
+
+# Every start a spreadsheet reads as a formula or a command: = + - @, a tab, a carriage return.
+FORMULAS = ["=1+1", "+1+1", "-1+1", "@SUM(1)", "\t=1+1", "\r=1+1"]
+
+
+def quoted(texts: list[str]) -> list[str]:
+    """What a spreadsheet-safe cell holds for each text, sorted."""
+    return sorted("'" + text for text in texts)
+
+
+def test_the_task_list_csv_quotes_every_cell_that_would_run_as_a_formula(cli: Cli, ledger: Ledger) -> None:
+    owner = users.add_user(ledger.arrears.uow(), ledger.arrears.hasher, "maria", "owner", email=None, password=None)
+    ledger.load("customers", [customer("C1", "=HYPERLINK(1)", collector="maria", phone="+1 415 555 0100")])
+    for description in FORMULAS:
+        tasks.create_task(ledger.arrears.uow(), owner, tasks.NewTask("C1", "call", description))
+
+    listed = rows(cli("tasks", "--all", "--format", "csv").stdout)
+
+    # A task's description is stripped of surrounding blanks when written: the tab and CR are gone.
+    assert sorted(row["description"] for row in listed) == quoted(["=1+1", "=1+1", "=1+1", "+1+1", "-1+1", "@SUM(1)"])
+    assert {row["customer_name"] for row in listed} == {"'=HYPERLINK(1)"}
+    assert {row["phones"] for row in listed} == {"'+1 415 555 0100"}
+    assert {row["overdue_amount"] for row in listed} == {"0.00"}  # numbers stay numbers
+
+
+def test_the_disputes_csv_quotes_every_note_that_would_run_as_a_formula(cli: Cli, ledger: Ledger) -> None:
+    ledger.load("customers", [customer("C1", "@Acme")])
+    ledger.load("invoices", [invoice(f"I{n}", "C1", amount="12.50") for n in range(len(FORMULAS))])
+    for n, note in enumerate(FORMULAS):
+        assert cli("disputes", "open", f"I{n}", "--reason", "pricing", "--note", note).exit_code == 0
+
+    listed = rows(cli("disputes", "list", "--format", "csv").stdout)
+
+    assert sorted(row["note"] for row in listed) == quoted(FORMULAS)  # the CR's row quoted whole, still one row
+    assert {row["customer_name"] for row in listed} == {"'@Acme"}
+    assert {row["amount"] for row in listed} == {"12.50"}
+
+
+def test_the_api_token_list_csv_quotes_a_label_that_would_run_as_a_formula(cli: Cli, ledger: Ledger) -> None:
+    users.add_user(ledger.arrears.uow(), ledger.arrears.hasher, "robot", "manager", email=None, password=None)
+    for label in FORMULAS:
+        assert cli("users", "token", "robot", "--label", label).exit_code == 0
+
+    listed = rows(cli("users", "tokens", "--format", "csv").stdout)
+
+    # A token's label is stripped of surrounding blanks when issued: the tab and CR are gone.
+    assert sorted(row["label"] for row in listed) == quoted(["=1+1", "=1+1", "=1+1", "+1+1", "-1+1", "@SUM(1)"])

@@ -3,15 +3,18 @@ newest): no sign-in, no data of the workspace, never cached; a 503 with the reas
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from arrears.adapters.db.engine import head_revision
-from arrears.bootstrap import bootstrap
+from arrears.adapters.db.engine import CONNECT_TIMEOUT, head_revision, postgres_connect_args
+from arrears.bootstrap import READINESS_DEADLINE, bootstrap
 from arrears.cli.serve import server_app  # what `arrears serve` runs: the API, the pages and the portal
 from arrears.config import Settings
 
@@ -78,3 +81,69 @@ def test_an_empty_database_is_not_ready_until_it_is_upgraded(tmp_path: Path) -> 
 
         assert ready.status_code == 503
         assert "no Arrears schema: run `arrears db upgrade`" in ready.json()["reason"]
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A PostgreSQL URL whose server takes the connection and then says nothing: the kernel completes
+    the handshake for a socket that listens, and nobody ever reads from it (a server hung, or a
+    firewall that swallows packets). Without a timeout, a connection to it waits for ever."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"postgresql+psycopg://arrears@127.0.0.1:{listener.getsockname()[1]}/arrears"
+
+
+# Nothing listens on port 1 (refused at once); 10.255.255.1 is not routed (a connection to it waits
+# for an answer that never comes, or fails at once where there is no route at all).
+@pytest.mark.parametrize(
+    "url",
+    ["silent", "postgresql+psycopg://arrears@127.0.0.1:1/arrears", "postgresql+psycopg://arrears@10.255.255.1/arrears"],
+    ids=["silent-server", "closed-port", "non-routable"],
+)
+def test_a_postgresql_that_does_not_answer_makes_readiness_503_within_seconds(
+    url: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("silent_server") if url == "silent" else url
+    for client in served(url):
+        started = time.monotonic()
+        ready = client.get("/readyz")
+        took = time.monotonic() - started
+
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "unavailable"
+        assert ready.json()["reason"].startswith("the database d")
+        assert "127.0.0.1" not in ready.text and "10.255.255.1" not in ready.text
+        assert took < READINESS_DEADLINE + 1.5
+        assert client.get("/healthz").status_code == 200
+
+
+def test_a_check_that_hangs_past_the_deadline_is_answered_503_without_waiting_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    released = threading.Event()
+
+    def hangs(_engine: object) -> str:
+        released.wait(30)  # a name lookup or a connection that no timeout covers
+        return head_revision()
+
+    monkeypatch.setattr("arrears.bootstrap.current_revision", hangs)
+    monkeypatch.setattr("arrears.bootstrap.READINESS_DEADLINE", 0.5)
+    try:
+        for client in served(f"sqlite:///{tmp_path / 'arrears.db'}"):
+            started = time.monotonic()
+            ready = client.get("/readyz")
+            took = time.monotonic() - started
+
+            assert ready.status_code == 503
+            assert ready.json()["reason"] == "the database did not answer within 0.5 seconds"
+            assert took < 2
+    finally:
+        released.set()
+
+
+def test_the_application_engine_of_postgresql_gets_a_connect_timeout_unless_the_url_sets_one() -> None:
+    url = "postgresql+psycopg://arrears@db.internal/arrears"
+
+    assert postgres_connect_args(url, CONNECT_TIMEOUT) == {"connect_timeout": CONNECT_TIMEOUT}
+    assert postgres_connect_args(url + "?connect_timeout=30", CONNECT_TIMEOUT) == {}

@@ -124,3 +124,33 @@ def _default() -> str:
     from arrears.bootstrap import DEFAULT_WORKFLOWS
 
     return DEFAULT_WORKFLOWS.read_text(encoding="utf-8")
+
+
+def test_the_complete_file_box_shows_for_invoices_only_and_the_closed_invoices_are_listed(
+    served: tuple[Site, str], page: playwright.Page
+) -> None:
+    site, base = served
+    expect = playwright.expect
+    sign_in(page, base, "morgan")
+    page.goto(f"{base}/import")
+    complete = page.get_by_label("Invoices only: the file lists every invoice of its customers")
+
+    expect(complete).to_be_hidden()  # customers are chosen first
+    page.get_by_label("What the file holds").select_option("invoices")
+    expect(complete).to_be_visible()
+    complete.check()
+    page.get_by_label("What the file holds").select_option("payments")
+    expect(complete).to_be_hidden()
+    page.get_by_label("What the file holds").select_option("invoices")
+    expect(complete).not_to_be_checked()  # hidden, it was unticked: no surprise closing
+
+    complete.check()
+    erp = csv_bytes([invoice("I1", "C1", amount="100.00", number="INV-1001")])
+    page.get_by_label("CSV file").set_input_files(csv_file("erp.csv", erp))
+    page.get_by_role("button", name="Upload and import").click()
+
+    result = page.locator(".import-result")
+    expect(result).to_contain_text("Closed as not in the file: 1 invoice")
+    expect(result.locator(".closed-invoices li")).to_have_text(["I2"])
+    statuses = {row.external_id: row.status for row in ledger_state(site.arrears.engine)["invoices"]}
+    assert statuses["I2"] == "void" and statuses["I1"] == "open"

@@ -7,11 +7,14 @@ from __future__ import annotations
 import html
 import re
 import threading
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 
+from arrears.adapters.db import tables as t
 from arrears.bootstrap import bootstrap
 from arrears.cli.serve import server_app
 from arrears.services import imports
@@ -27,11 +30,14 @@ def upload(
     *,
     name: str = "file.csv",
     dry_run: bool = False,
+    complete: bool = False,
     csrf: str | None = None,
 ) -> Response:
     form = {"kind": kind, "csrf": csrf_of(client.get("/import").text) if csrf is None else csrf}
     if dry_run:
         form["dry_run"] = "1"
+    if complete:
+        form["complete"] = "1"
     answer: Response = client.post("/import", data=form, files={"file": (name, content, "text/csv")})
     return answer
 
@@ -315,3 +321,77 @@ def test_on_postgresql_another_server_process_answers_the_polls_of_a_running_imp
     assert during == {"read": 123, "total": len(NEW_CUSTOMERS)}
     assert after == {"read": None, "total": None}
     assert answers[0].status_code == 200
+
+
+def invoice_statuses(site: Site) -> dict[str, str]:
+    return {row.external_id: row.status for row in ledger_state(site.arrears.engine)["invoices"]}
+
+
+def closing_entries(site: Site) -> list[tuple[str, str]]:
+    """The audit log's "closed" entries: (invoice external id, who)."""
+    a = t.audit_log
+    query = select(a.c.entity_id, a.c.actor_name).where(a.c.action == "closed").order_by(a.c.entity_id)
+    with site.arrears.engine.connect() as connection:
+        return [(ref, who) for ref, who in connection.execute(query)]
+
+
+def test_the_page_offers_the_complete_file_option_and_explains_it(site: Site) -> None:
+    page = site.signed_in("morgan").get("/import").text
+
+    assert 'name="complete"' in page
+    assert 'data-for-kind="invoices"' in page
+    shown = visible(page)
+    assert "Invoices only: the file lists every invoice of its customers" in shown
+    assert "is closed as void, recorded in the audit log and listed in the result" in shown
+
+
+def test_a_complete_invoice_file_closes_its_customers_open_invoices_it_leaves_out_and_lists_them(site: Site) -> None:
+    client = site.signed_in("morgan")
+    content = csv_bytes([invoice("I1", "C1", due=date(2026, 5, 31), amount="100.00", number="INV-1001")])
+
+    answer = upload(client, "invoices", content, name="erp.csv", complete=True)
+
+    assert answer.status_code == 200, answer.text
+    shown = visible(answer.text)
+    assert "1 closed as not in the file (I2)" in shown
+    assert "Closed as not in the file: 1 invoice" in shown
+    assert "<li><code>I2</code></li>" in answer.text
+    assert invoice_statuses(site) == {"I1": "open", "I2": "void", "S1": "open", "B1": "open"}
+    assert closing_entries(site) == [("I2", "morgan")]
+
+
+def test_a_complete_check_lists_what_would_close_and_closes_nothing(site: Site) -> None:
+    client = site.signed_in("morgan")
+    content = csv_bytes([invoice("I1", "C1", due=date(2026, 5, 31), amount="100.00", number="INV-1001")])
+    before = row_counts(site)
+
+    answer = upload(client, "invoices", content, name="erp.csv", complete=True, dry_run=True)
+
+    assert answer.status_code == 200
+    assert "Would be closed as not in the file: 1 invoice" in visible(answer.text)
+    assert "<li><code>I2</code></li>" in answer.text
+    assert set(invoice_statuses(site).values()) == {"open"}
+    assert row_counts(site) == before
+
+
+def test_without_the_option_an_invoice_file_closes_nothing(site: Site) -> None:
+    client = site.signed_in("morgan")
+    content = csv_bytes([invoice("I1", "C1", due=date(2026, 5, 31), amount="100.00", number="INV-1001")])
+
+    answer = upload(client, "invoices", content, name="erp.csv")
+
+    assert answer.status_code == 200
+    assert "closed as not in the file" not in visible(answer.text).lower()
+    assert set(invoice_statuses(site).values()) == {"open"}
+    assert closing_entries(site) == []
+
+
+def test_the_complete_option_with_another_kind_is_refused_and_changes_nothing(site: Site) -> None:
+    client = site.signed_in("morgan")
+    before = row_counts(site)
+
+    answer = upload(client, "customers", NEW_CUSTOMERS, complete=True)
+
+    assert answer.status_code == 400
+    assert "is for invoices only" in visible(answer.text)
+    assert row_counts(site) == before

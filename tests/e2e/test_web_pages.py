@@ -209,12 +209,13 @@ def test_pages_carry_the_security_headers(site: Site, path: str) -> None:
     assert answer.headers["x-content-type-options"] == "nosniff"
 
 
-def test_the_api_keeps_its_json_errors_and_no_page_csp(site: Site) -> None:
+def test_the_api_keeps_its_json_errors_and_its_own_csp_not_the_pages(site: Site) -> None:
     answer = site.client().get("/api/v1/no/such/thing")
 
     assert answer.status_code in (401, 404)
     assert answer.headers["content-type"] == "application/json"
-    assert "content-security-policy" not in answer.headers
+    assert answer.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert answer.headers["x-content-type-options"] == "nosniff"
 
 
 def test_pages_hold_no_secret_and_no_password_hash(site: Site) -> None:

@@ -61,3 +61,17 @@ def test_the_writer_makes_every_cell_of_every_row_safe_with_rfc_4180_quoting() -
 
     assert out.getvalue() == 'name,amount\n"\'=cmd|""/c calc""",-5.00\n'
     assert list(csv.reader(io.StringIO(out.getvalue())))[1] == ['\'=cmd|"/c calc"', "-5.00"]
+
+
+@pytest.mark.parametrize("ends", ["\n", "\r\n"])
+def test_a_carriage_return_or_newline_inside_a_cell_is_quoted_so_the_row_stays_whole(ends: str) -> None:
+    out = io.StringIO()
+
+    spreadsheet_writer(out, lineterminator=ends).writerows([["\r=1+1", "12.50"], ["a\nb", "-1"], ["plain", "2"]])
+
+    assert list(csv.reader(io.StringIO(out.getvalue(), newline=""))) == [
+        ["'\r=1+1", "12.50"],
+        ["a\nb", "-1"],
+        ["plain", "2"],
+    ]
+    assert out.getvalue().endswith(f"plain,2{ends}")  # a row without one keeps its minimal quoting

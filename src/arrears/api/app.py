@@ -14,6 +14,7 @@ from .. import __version__
 from ..bootstrap import Arrears
 from ..services import balances
 from . import errors, health
+from .headers import ApiHeaders
 from .request_ids import RequestIds
 from .routers import (
     alerts,
@@ -76,6 +77,7 @@ def create_app(arrears: Arrears) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(health.router)
+    app.add_middleware(ApiHeaders)
     app.add_middleware(RequestIds)
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from .schemas import NO_NUL
 
 MAX_PAGE = 500
 MAX_OFFSET = 1_000_000_000
+log = logging.getLogger("arrears.auth")
 
 
 def get_arrears(request: Request) -> Arrears:
@@ -40,9 +42,13 @@ bearer = HTTPBearer(
 
 
 def current_user(
-    arrears: ArrearsApp, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    arrears: ArrearsApp,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
-    """The token's user; 401 without a token, or with one that is unknown or revoked."""
+    """The token's user; 401 without a token, or with one that is unknown or revoked. A refused token
+    is logged (`arrears.auth`, with the client's address, never the token); a call without any is not,
+    as a browser's or a probe's first request has none."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise HTTPException(
@@ -50,6 +56,8 @@ def current_user(
         )
     user = accounts.authenticate_token(arrears.uow(), credentials.credentials)
     if user is None:
+        address = request.client.host if request.client else "unknown"
+        log.warning("API token refused: unknown or revoked, from %s", address)
         raise HTTPException(401, "the API token is unknown or has been revoked", challenge)
     return user
 

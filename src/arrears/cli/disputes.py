@@ -3,7 +3,6 @@ the dispute pages and the API handle them (services/disputes.py decides)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from typing import Annotated, Any
@@ -14,6 +13,7 @@ from rich.table import Table
 from ..domain.disputes import EXPORT_FIELDS, DisputeStatus
 from ..domain.money import format_minor
 from ..services import disputes
+from ..services.spreadsheets import spreadsheet_writer
 from ..services.workspace_ports import DisputeRow
 from .app import OPERATOR, DatabaseUrl, TableFormat, app, err, fails_cleanly, output, workspace
 
@@ -69,7 +69,8 @@ def _said(row: DisputeRow, fmt: TableFormat) -> None:
 
 
 def _csv(rows: list[DisputeRow]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    """The disputes for a person's spreadsheet: a note or resolution cannot run as a formula."""
+    writer = spreadsheet_writer(sys.stdout)
     writer.writerow(COLUMNS)
     for row in rows:
         document = dispute_document(row)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -12,6 +11,7 @@ import typer
 from rich.table import Table
 
 from ..services import balances, collection_rules, task_list, tasks
+from ..services.spreadsheets import spreadsheet_writer
 from .app import OPERATOR, DatabaseUrl, TableFormat, app, fails_cleanly, output, parse_date, workspace, workspace_today
 
 promises_app = typer.Typer(help="Promises to pay: mark them kept or broken.", no_args_is_help=True)
@@ -82,7 +82,7 @@ def list_tasks(
         typer.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
     if fmt is TableFormat.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = spreadsheet_writer(sys.stdout)  # for a person's spreadsheet: no cell runs as a formula
         writer.writerow(columns)
         for item in items:
             writer.writerow([" ".join(item[c]) if c == "phones" else item[c] for c in columns])

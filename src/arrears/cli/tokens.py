@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from typing import Annotated
@@ -12,6 +11,7 @@ import typer
 from rich.table import Table
 
 from ..services import accounts
+from ..services.spreadsheets import spreadsheet_writer
 from .app import OPERATOR, DatabaseUrl, TableFormat, err, fails_cleanly, output, workspace
 from .users import users_app
 
@@ -77,9 +77,9 @@ def users_tokens(
         typer.echo(json.dumps(rows, indent=2))
         return
     if fmt is TableFormat.csv:
-        writer = csv.DictWriter(sys.stdout, COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = spreadsheet_writer(sys.stdout)  # a token's label is free text: no cell runs as a formula
+        writer.writerow(COLUMNS)
+        writer.writerows([row[column] for column in COLUMNS] for row in rows)
         return
     table = Table(*COLUMNS)
     for row in rows:

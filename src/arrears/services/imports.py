@@ -287,13 +287,22 @@ def import_csv_as(
     dry_run: bool = False,
     ignore_unknown: bool = False,
     progress: Progress | None = None,
+    complete: bool = False,
 ) -> ImportSummary:
     """`import_csv` on behalf of a user of the workspace (the import page): only those who may write
     the ledger (managers and owners) may import, even a dry run. The CLI's user holds the database."""
     require(user, Action.WRITE_LEDGER)
     actor = TERMINAL_IMPORT if user is None else Actor(ActorKind.IMPORT, user.id, user.name)
     return import_csv(
-        uow, kind, source, filename, dry_run=dry_run, ignore_unknown=ignore_unknown, progress=progress, actor=actor
+        uow,
+        kind,
+        source,
+        filename,
+        dry_run=dry_run,
+        ignore_unknown=ignore_unknown,
+        progress=progress,
+        actor=actor,
+        complete=complete,
     )
 
 

@@ -55,13 +55,24 @@ def spreadsheet_cell(value: object) -> str:
 
 class SpreadsheetWriter:
     """A `csv.writer` (RFC 4180 quoting; `\\n` line ends unless told) whose every cell goes through
-    `spreadsheet_cell` (None: an empty cell)."""
+    `spreadsheet_cell` (None: an empty cell).
+
+    Python's writer quotes a cell holding a line end only when that character is in its own
+    `lineterminator`: with `\\n` line ends, a carriage return inside a cell (`'\\r=1+1`, a note
+    pasted from elsewhere) would be written bare and a spreadsheet would break the row there. A row
+    with such a cell is written with every cell quoted instead."""
 
     def __init__(self, out: _Writes, lineterminator: str = "\n") -> None:
         self._writer = csv.writer(out, lineterminator=lineterminator)
+        self._quoting_all = csv.writer(out, lineterminator=lineterminator, quoting=csv.QUOTE_ALL)
+        self._bare = tuple(end for end in "\r\n" if end not in lineterminator)
 
     def writerow(self, row: Iterable[object]) -> None:
-        self._writer.writerow([spreadsheet_cell(value) for value in row])
+        cells = [spreadsheet_cell(value) for value in row]
+        if self._bare and any(end in cell for cell in cells for end in self._bare):
+            self._quoting_all.writerow(cells)
+        else:
+            self._writer.writerow(cells)
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:

@@ -291,7 +291,7 @@ class WebRoute(APIRoute):
                 log.exception("unexpected error on %s %s", request.method, request.url.path)
                 response = error_page(request, 500, UNEXPECTED)
             session = getattr(request.state, "session", None)
-            if isinstance(session, Session) and session.changed:
+            if isinstance(session, Session) and (session.changed or session.stale):
                 web_of(request).cookies.save(request, response, session)
             return response
 

@@ -5,12 +5,19 @@ the user or a new password ends at once: services/users.py) and the session's CS
 the workspace's secret key (ARREARS_SECRET_KEY, else generated and stored on first run); it is
 HttpOnly and SameSite=Lax, and Secure when the request came over HTTPS (directly, or through a proxy
 whose forwarded headers the server trusts: ARREARS_FORWARDED_ALLOW_IPS).
+
+A signed-in session ends after IDLE_SECONDS without a request (30 minutes), as well as 12 hours after
+signing in (its row's `expires_at`): the cookie's signature carries the time it was written, a
+signed-in cookie older than IDLE_SECONDS signs no one in, and every page written to a signed-in
+user re-signs a cookie older than REFRESH_SECONDS. An anonymous cookie (the sign-in form's CSRF
+token) keeps the 12 hours, so that a sign-in page left open still works.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +27,8 @@ from starlette.responses import Response
 
 COOKIE = "arrears_session"
 MAX_AGE = 12 * 3600  # a working day, then sign in again
+IDLE_SECONDS = 30 * 60  # a signed-in session unused this long ends
+REFRESH_SECONDS = 5 * 60  # a signed-in cookie older than this is written again with the next page
 SALT = "arrears.web.session"
 
 
@@ -29,6 +38,12 @@ class Session:
 
     data: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
+    age: float = 0.0  # seconds since the cookie was signed
+
+    @property
+    def stale(self) -> bool:
+        """Signed in, with a cookie old enough to be signed again (keeps an active session alive)."""
+        return self.token is not None and self.age > REFRESH_SECONDS
 
     @property
     def token(self) -> str | None:
@@ -81,10 +96,15 @@ class Cookies:
         if not raw or len(raw) > 4096:
             return Session()
         try:
-            data = self._serializer.loads(raw, max_age=MAX_AGE)
+            data, signed = self._serializer.loads(raw, max_age=MAX_AGE, return_timestamp=True)
         except BadSignature:
             return Session()
-        return Session(data) if isinstance(data, dict) else Session()
+        if not isinstance(data, dict):
+            return Session()
+        age = max(0.0, time.time() - signed.timestamp())
+        if "sid" in data and age > IDLE_SECONDS:  # idle too long: signed out, the form's token kept
+            return Session({k: v for k, v in data.items() if k != "sid"}, changed=True)
+        return Session(data, age=age)
 
     def save(self, request: Request, response: Response, session: Session) -> None:
         if not session.data:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from ...domain.errors import ArrearsError
 
@@ -25,8 +27,23 @@ def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+# Seconds a new PostgreSQL connection may take before it fails (libpq's connect_timeout; a URL that
+# sets `connect_timeout` itself keeps its own): a server that does not answer fails a request, not
+# hangs it for the two minutes of the operating system's TCP retries.
+CONNECT_TIMEOUT = 10
+# Seconds the readiness check may take in all: connecting, then each statement (the server's
+# statement_timeout) and the wait for the network (libpq's tcp_user_timeout).
+PROBE_TIMEOUT = 3
+
+
+def postgres_connect_args(url: str, connect_timeout: int) -> dict[str, Any]:
+    """The connect arguments of a PostgreSQL engine: `connect_timeout` unless the URL names one."""
+    return {} if "connect_timeout" in make_url(url).query else {"connect_timeout": connect_timeout}
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
+    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout on every connection;
+    PostgreSQL a connect timeout (CONNECT_TIMEOUT) unless the URL sets one."""
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
 
@@ -49,7 +66,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args = {**postgres_connect_args(url, CONNECT_TIMEOUT), **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def probe_engine(url: str) -> Engine:
+    """An engine for the readiness check only, which gives up within PROBE_TIMEOUT seconds or so
+    instead of waiting: a new connection each time (no pool to wait for, no stale connection to
+    trust); on PostgreSQL, connect_timeout, tcp_user_timeout (a server gone quiet mid-statement)
+    and a statement_timeout set on the connection; on SQLite, a busy timeout of PROBE_TIMEOUT."""
+    if url.startswith("sqlite"):
+        return create_engine(url, poolclass=NullPool, connect_args={"timeout": PROBE_TIMEOUT})
+    connect_args = {
+        "connect_timeout": PROBE_TIMEOUT,
+        "tcp_user_timeout": PROBE_TIMEOUT * 1000,
+    }
+    engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
+
+    @event.listens_for(engine, "connect")
+    def _statement_timeout(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET statement_timeout = {PROBE_TIMEOUT * 1000}")
+        cursor.execute(f"SET lock_timeout = {PROBE_TIMEOUT * 1000}")
+        cursor.close()
+        dbapi_connection.commit()
+
+    return engine
 
 
 def alembic_config(engine: Engine) -> Config:

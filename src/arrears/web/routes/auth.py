@@ -1,7 +1,12 @@
-"""Sign in and out."""
+"""Sign in and out.
+
+Every sign-in decision is logged (logger `arrears.auth`: signed in, refused, throttled) with the
+name tried, written as a quoted literal so that it cannot forge a log line, and the client's
+address; never the password, nor the session's token."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -11,6 +16,7 @@ from ...services import throttles, users
 from ..pages import MAX_PATH, Form, MaybeUser, WebRoute, WebState, WebUser, landing, local_path, redirect, render
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+log = logging.getLogger("arrears.auth")
 
 # Where to go once signed in: the address asked for, filters and all (a task list's can be long).
 Next = Annotated[str, Query(max_length=MAX_PATH, pattern=r"^[^\x00]*$")]
@@ -41,14 +47,17 @@ def signin(request: Request, web: WebState, form: Form) -> Response:
     wanted = local_path(form.get("next"), "/")
     address = _client(request)
     if throttles.sign_in_blocked(web.arrears.uow(), name, address, web.sign_in_limits):
+        log.warning("sign-in throttled: name %r from %s", name, address)
         message = "Too many failed attempts: wait 15 minutes before trying again."
         return render(request, "signin.html", 429, user=None, next=wanted, name=name, error=message)
     user = users.authenticate(web.arrears.uow(), web.arrears.hasher, name, password)
     if user is None:
         throttles.sign_in_failed(web.arrears.uow(), name, address)
+        log.warning("sign-in refused: name %r from %s: wrong name or password", name, address)
         message = "The user name or the password is wrong."
         return render(request, "signin.html", 401, user=None, next=wanted, name=name, error=message)
     throttles.signed_in(web.arrears.uow(), name, address)
+    log.info("signed in: %s (user %d) from %s", user.name, user.id, address)
     request.state.session.sign_in(users.start_session(web.arrears.uow(), user))
     return redirect(wanted)
 

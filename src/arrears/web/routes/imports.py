@@ -8,7 +8,11 @@ has read (`Arrears.import_progress`: in the database on PostgreSQL, so that a po
 another server process finds it too; in this process's memory on SQLite), and shows the answer in
 place. Without the
 script the form posts as usual and the answer comes when the import is done. Who may import is the
-service's call: managers and owners."""
+service's call: managers and owners.
+
+"The file lists every invoice of its customers" is `arrears import invoices FILE --complete`: the open
+invoices of the file's customers that it leaves out are closed as void (audited), and the answer lists
+them; a check (dry run) lists those it would close."""
 
 from __future__ import annotations
 
@@ -81,7 +85,7 @@ def _page(request: Request, user: User, status: int = 200, /, **context: object)
         columns=COLUMNS,
         can_import=allowed(user, Action.WRITE_LEDGER),
         limit=MAX_UPLOAD_TEXT,
-        **{"kind": "customers", "dry_run": False, "ignore_unknown": False, **context},
+        **{"kind": "customers", "dry_run": False, "ignore_unknown": False, "complete": False, **context},
     )
 
 
@@ -103,6 +107,7 @@ def import_file(request: Request, user: WebUser, web: WebState, upload: UploadFo
             "kind": kind,
             "dry_run": fields.get("dry_run") == "1",
             "ignore_unknown": fields.get("ignore_unknown") == "1",
+            "complete": fields.get("complete") == "1",
         }
         return _page(request, user, problem.status, problem=problem.message, **options)
     finally:
@@ -124,7 +129,16 @@ def _import(request: Request, user: User, web: Web, upload: Upload) -> Response:
     filename = PurePosixPath(file.filename.replace("\\", "/")).name[:200] or "upload.csv"
     dry_run = upload.fields.get("dry_run") == "1"
     ignore_unknown = upload.fields.get("ignore_unknown") == "1"
-    options = {"kind": kind, "dry_run": dry_run, "ignore_unknown": ignore_unknown, "filename": filename}
+    complete = upload.fields.get("complete") == "1"
+    if complete and kind != "invoices":
+        raise BadForm("“The file lists every invoice of its customers” is for invoices only: untick it for this file")
+    options = {
+        "kind": kind,
+        "dry_run": dry_run,
+        "ignore_unknown": ignore_unknown,
+        "complete": complete,
+        "filename": filename,
+    }
     runs, run = web.arrears.import_progress, upload.fields.get("run", "")
     reported = RUN_ID.fullmatch(run) is not None
     total = file.size or 0
@@ -147,6 +161,7 @@ def _import(request: Request, user: User, web: Web, upload: Upload) -> Response:
             dry_run=dry_run,
             ignore_unknown=ignore_unknown,
             progress=progress,
+            complete=complete,
         )
     except imports.ImportRejected as rejected:
         report = rejected.report

@@ -92,7 +92,31 @@
     return `${(n / 1048576).toLocaleString("en", { maximumFractionDigits: 1 })} MB`;
   }
 
+  // A field only for some kinds ("the file lists every invoice", data-for-kind="invoices") shows only
+  // while its kind is chosen, and is unticked when hidden; without the script it is always there and
+  // its label says which kind it is for (the server refuses it for another kind).
+  function showFieldsOfKind(form) {
+    const kind = form.querySelector('select[name="kind"]');
+    const fields = form.querySelectorAll("[data-for-kind]");
+    if (!kind) {
+      return;
+    }
+    const update = () => {
+      fields.forEach((field) => {
+        field.hidden = field.dataset.forKind !== kind.value;
+        if (field.hidden) {
+          field.querySelectorAll("input[type=checkbox]").forEach((box) => {
+            box.checked = false;
+          });
+        }
+      });
+    };
+    kind.addEventListener("change", update);
+    update();
+  }
+
   function setUp(form) {
+    showFieldsOfKind(form);
     const box = form.querySelector(".upload-progress");
     const bar = box && box.querySelector("progress");
     const label = box && box.querySelector("label");
