@@ -306,6 +306,13 @@ tasks = Table(
         postgresql_where=text("type = 'expected_payment'"),
         sqlite_where=text("type = 'expected_payment'"),
     ),
+    # Each customer's promises, for the worklist's priority beside its balances (0018).
+    Index(
+        "ix_tasks_promise_customer",
+        "customer_id",
+        postgresql_where=text("type = 'expected_payment'"),
+        sqlite_where=text("type = 'expected_payment'"),
+    ),
 )
 
 task_invoices = Table(
