@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, Literal, get_args
 
 from ..domain import tasks as rules
 from ..domain import worklist
@@ -21,7 +21,8 @@ from .workspace_ports import CustomerRef, TaskRow
 
 MAX_BULK = 10_000
 MAX_PAGE = 500
-SORTS = (
+# The task list's sorts (a leading "-" reverses): the API takes this type, the CLI and the service SORTS.
+TaskSort = Literal[
     "priority",
     "-priority",
     "due_date",
@@ -32,7 +33,8 @@ SORTS = (
     "-customer",
     "assignee",
     "-assignee",
-)
+]
+SORTS: tuple[str, ...] = get_args(TaskSort)
 
 
 @dataclass(frozen=True)

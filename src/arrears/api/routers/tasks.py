@@ -31,18 +31,6 @@ from ..schemas import (
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
 
 TaskId = Annotated[int, Path(ge=1, le=INT32, examples=[1])]
-Sort = Literal[
-    "priority",
-    "-priority",
-    "due_date",
-    "-due_date",
-    "overdue_amount",
-    "-overdue_amount",
-    "customer",
-    "-customer",
-    "assignee",
-    "-assignee",
-]
 
 
 @router.get("")
@@ -55,7 +43,7 @@ def list_tasks(
     task_status: Annotated[Literal["open", "done", "cancelled", "all"], Query(alias="status")] = "open",
     types: Annotated[list[TaskType] | None, Query(alias="type", description="One or more task types")] = None,
     q: Annotated[QueryText, Query(description="Customer name or id, description, invoice number")] = None,
-    sort: Sort = "due_date",
+    sort: tasks.TaskSort = "due_date",
 ) -> Page[TaskOut]:
     """The task list: yours by default, one assignee's, or everyone's."""
     page = task_list.task_list(

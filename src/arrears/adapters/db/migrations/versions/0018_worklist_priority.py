@@ -2,9 +2,9 @@
 
 `customer_balances` gains the oldest due date of the open invoices that count, the customer's
 average days late (set with the month's behavioural scores), the latest date of an open promise to
-pay and of a broken one, and the priority itself (domain/worklist.py), with an index by priority
-for the task list's "priority" sort; the tasks gain an index of each customer's promises. The next roll of the balances fills them (every customer
-once, as on a first roll).
+pay and of a broken one, and the priority itself (domain/worklist.py), with an index by priority for
+the task list's "priority" sort; the tasks gain an index of each customer's promises. The next roll
+of the balances fills them (every customer once, as on a first roll).
 
 Revision ID: 0018
 Revises: 0017
