@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -190,16 +191,11 @@ def report_credit(
     given = parse_date(as_of, "--as-of") if as_of else None
     with workspace(database_url) as arrears:
         day = one_day(given, start, workspace_today(arrears))
-        lines = [line for line in credit.report(arrears.uow, arrears.credit_policy(), day) if line.flags or not flagged]
-    documents = [line.document() for line in lines]
-    if fmt is TableFormat.json:
-        # One customer a line, each written by json's C encoder: indenting every field (indent=2)
-        # goes through its Python encoder, most of the time of a large report.
-        encode = json.JSONEncoder(ensure_ascii=False).encode
-        rows = ",\n".join(f"    {encode(document)}" for document in documents)
-        body = f"\n{rows}\n  " if rows else ""
-        typer.echo(f'{{\n  "as_of": {encode(day.isoformat())},\n  "rows": [{body}]\n}}')
-        return
+        lines = (line for line in credit.report(arrears.uow, arrears.credit_policy(), day) if line.flags or not flagged)
+        if fmt is TableFormat.json:
+            _write_json(day.isoformat(), (line.document() for line in lines))
+            return
+        documents = [line.document() for line in lines]
     if fmt is TableFormat.csv:
         writer = spreadsheet_writer(sys.stdout)
         writer.writerow(FIELDS)
@@ -228,6 +224,21 @@ def report_credit(
             _cell(document["flags"]).replace(";", ", "),
         )
     output().print(table)
+
+
+def _write_json(as_of: str, documents: Iterator[dict[str, object]]) -> None:
+    """`{"as_of": …, "rows": [ … ]}`, one customer a line, each written as soon as its row is read,
+    so that the output goes on while the database sends the rest. Each line is encoded by json's C
+    encoder: indenting every field (indent=2) goes through its Python encoder, most of the time of a
+    large report."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    write = sys.stdout.write
+    write(f'{{\n  "as_of": {encode(as_of)},\n  "rows": [')
+    separator = "\n    "
+    for document in documents:
+        write(separator + encode(document))
+        separator = ",\n    "
+    write("]\n}\n" if separator == "\n    " else "\n  ]\n}\n")
 
 
 def _cell(value: object) -> str:
