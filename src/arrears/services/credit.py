@@ -81,14 +81,15 @@ class CreditLine(NamedTuple):
 
     def document(self) -> dict[str, object]:
         """The contract's fields (and the score's source and the behavioural score), money as decimal strings."""
-        currency, score_date, review = self.currency, self.score_date, self.next_review_date
+        currency, limit, available = self.currency, self.credit_limit_minor, self.available_minor
+        score_date, review = self.score_date, self.next_review_date
         return {
             "external_id": self.external_id,
             "name": self.name,
             "currency": currency,
-            "credit_limit": None if self.credit_limit_minor is None else format_minor(self.credit_limit_minor, currency),
+            "credit_limit": None if limit is None else format_minor(limit, currency),
             "exposure": format_minor(self.exposure_minor, currency),
-            "available": None if self.available_minor is None else format_minor(self.available_minor, currency),
+            "available": None if available is None else format_minor(available, currency),
             "score": self.score,
             "max_score": self.max_score,
             "score_date": score_date.isoformat() if score_date else None,

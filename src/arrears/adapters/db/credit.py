@@ -261,7 +261,7 @@ class SqlCredit:
     def _figures_query(self, among: Callable[[Any], Any]) -> tuple[Select[Any], dict[str, Any]]:
         """The statement of `_figures`, its columns in the order of CreditRow's fields (each already
         of its field's type on PostgreSQL), and the expressions a filter reads, by name."""
-        c, s, k, st = t.customers, t.credit_scores, t.tasks, t.credit_states
+        c, k, st = t.customers, t.tasks, t.credit_states
         owed = exposure_of(None).where(among(t.invoices.c.customer_id)).subquery("owed")
         scores, joined = self._newest_scores(among)
         done_at = func.max(k.c.completed_at).filter(k.c.status == TaskStatus.DONE.value)
