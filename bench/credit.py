@@ -40,14 +40,15 @@ credit phase, each beside one hand-written SQL statement computing the same figu
    The write-inclusive baselines are rolled back and their tables vacuumed (not timed), so that the
    service still finds its month without scores and its first day.
    For each service call, the time of its parts (the adapters' statements, the Python between them;
-   the report reads its next batch, and the month's scores store theirs, in a second thread, so
-   there the parts overlap and may add up to more than the call).
+   the month's scores store each batch in a second thread, so there the parts overlap and may add up
+   to more than the call; the report is one statement read as its lines are made: one part).
 
 Reported, never asserted.
 
     python bench/credit.py                                        # 100,000 customers, 1,000,000 invoices
     python bench/credit.py --customers 2000 --invoices 20000      # a smoke run (make bench)
     python bench/credit.py --reuse                                # the database of the previous run
+    python bench/credit.py --reuse --only-report                  # the report and its CLI run alone
 """
 
 from __future__ import annotations
