@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from arrears.cli.credit import json_line
+from arrears.domain.credit import CreditFlag
+from arrears.services.credit import CreditLine
 from tests.e2e.conftest import Cli
 from tests.ledger import AS_OF, Ledger, credit_score, customer, invoice
 
@@ -125,3 +128,20 @@ def test_history_lists_the_limit_and_terms_as_each_write_set_them_and_the_scores
     ]
     assert [(s["score"], s["max_score"]) for s in document["scores"]] == [(30, 100)]
     assert "1000.00 → 1500.00" in table
+
+
+def test_a_json_line_is_the_documents_json_character_for_character() -> None:
+    everything = CreditLine(
+        7, 'C-7 "quoted"', "Ünïcode\\ Ltd\n\t\u2028😀", "JPY", 1_000_000, 1_250_000, -250_000, 612, 850,
+        date(2026, 4, 1), "bureau", 71, True, "held", date(2026, 7, 1),
+        (CreditFlag.OVER_LIMIT, CreditFlag.SCORE_BELOW_THRESHOLD, CreditFlag.REVIEW_DUE),
+    )  # fmt: skip
+    nothing = CreditLine(
+        8, "C8", "Beta", "KWD", None, -1_005, None, None, None, None, None, None, False, None, None, ()
+    )
+    usd = everything._replace(currency="USD", available_minor=0, flags=(CreditFlag.REVIEW_DUE,), credit_hold=False)
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    for line in (everything, nothing, usd):
+        assert json_line(line) == encode(line.document())

@@ -66,7 +66,7 @@ def book(desk: Desk, db_url: str) -> Iterator[Arrears]:
 
 
 def lines(app: Arrears, day: date = TODAY) -> dict[str, credit.CreditLine]:
-    return {line.external_id: line for line in credit.report(app.uow, POLICY, day, batch=2)}
+    return {line.external_id: line for line in credit.report(app.uow, POLICY, day)}
 
 
 def open_alerts(desk: Desk, kind: str) -> list[str]:
@@ -259,8 +259,8 @@ def test_the_history_sums_are_those_of_each_invoice_counted_by_the_domains_rule(
 def acted_on(app: Arrears, policy: CreditPolicy, day: date) -> set[int]:
     """The customers on which the domain's rules would save a state or open a review, over every row."""
     found = set()
-    for rows in credit._rows(app.uow, 1000):
-        for row in rows:
+    with app.uow() as uow:
+        for row in uow.credit.every_credit_row():
             low = rules.score_low(row.score, row.max_score, policy.score_alert_below)
             level = rules.limit_level(row.exposure_minor, row.limit_minor, policy.limit_levels)
             review = rules.next_review(row.last_review, row.reported_on, policy.review_days, low)

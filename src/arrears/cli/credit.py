@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from ..domain.credit import CreditFlag
 from ..domain.money import format_minor
 from ..services import credit, credit_history, ledger
 from ..services.spreadsheets import spreadsheet_writer
@@ -190,16 +192,11 @@ def report_credit(
     given = parse_date(as_of, "--as-of") if as_of else None
     with workspace(database_url) as arrears:
         day = one_day(given, start, workspace_today(arrears))
-        lines = [line for line in credit.report(arrears.uow, arrears.credit_policy(), day) if line.flags or not flagged]
-    documents = [line.document() for line in lines]
-    if fmt is TableFormat.json:
-        # One customer a line, each written by json's C encoder: indenting every field (indent=2)
-        # goes through its Python encoder, most of the time of a large report.
-        encode = json.JSONEncoder(ensure_ascii=False).encode
-        rows = ",\n".join(f"    {encode(document)}" for document in documents)
-        body = f"\n{rows}\n  " if rows else ""
-        typer.echo(f'{{\n  "as_of": {encode(day.isoformat())},\n  "rows": [{body}]\n}}')
-        return
+        lines = (line for line in credit.report(arrears.uow, arrears.credit_policy(), day) if line.flags or not flagged)
+        if fmt is TableFormat.json:
+            _write_json(day.isoformat(), map(json_line, lines))
+            return
+        documents = [line.document() for line in lines]
     if fmt is TableFormat.csv:
         writer = spreadsheet_writer(sys.stdout)
         writer.writerow(FIELDS)
@@ -228,6 +225,58 @@ def report_credit(
             _cell(document["flags"]).replace(";", ", "),
         )
     output().print(table)
+
+
+def _write_json(as_of: str, rows: Iterator[str]) -> None:
+    """`{"as_of": …, "rows": [ … ]}`, one customer a line (`json_line`), each written as soon as its
+    row is read, so that the output goes on while the database sends the rest."""
+    write = sys.stdout.write
+    write(f'{{\n  "as_of": {_string(as_of)},\n  "rows": [')
+    separator = "\n    "
+    for row in rows:
+        write(separator + row)
+        separator = ",\n    "
+    write("]\n}\n" if separator == "\n    " else "\n  ]\n}\n")
+
+
+_string = json.encoder.encode_basestring  # a JSON string as json.dumps(..., ensure_ascii=False) writes it
+_flags: dict[tuple[CreditFlag, ...], str] = {}
+
+
+def json_line(line: credit.CreditLine) -> str:
+    """`json.dumps(line.document(), ensure_ascii=False)`, character for character, written out
+    field by field: without the dict in between and the encoder's walk over it, a third of the time
+    (100,000 customers make 100,000 lines). Amounts and dates hold only digits, `-` and `.`."""
+    currency = line.currency
+    limit, available, score_date, review = (
+        line.credit_limit_minor,
+        line.available_minor,
+        line.score_date,
+        line.next_review_date,
+    )
+    flags = _flags.get(line.flags)
+    if flags is None:
+        flags = _flags[line.flags] = json.dumps([str(flag) for flag in line.flags])
+    return (
+        f'{{"external_id": {_string(line.external_id)}, "name": {_string(line.name)}, "currency": {_string(currency)}, '
+        f'"credit_limit": {"null" if limit is None else _quoted(format_minor(limit, currency))}, '
+        f'"exposure": "{format_minor(line.exposure_minor, currency)}", '
+        f'"available": {"null" if available is None else _quoted(format_minor(available, currency))}, '
+        f'"score": {_number(line.score)}, "max_score": {_number(line.max_score)}, '
+        f'"score_date": {"null" if score_date is None else _quoted(score_date.isoformat())}, '
+        f'"score_source": {"null" if line.score_source is None else _string(line.score_source)}, '
+        f'"behavioural_score": {_number(line.behavioural_score)}, '
+        f'"credit_hold": {"true" if line.credit_hold else "false"}, '
+        f'"next_review_date": {"null" if review is None else _quoted(review.isoformat())}, "flags": {flags}}}'
+    )
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"'
+
+
+def _number(value: int | None) -> str:
+    return "null" if value is None else str(int(value))
 
 
 def _cell(value: object) -> str:

@@ -4,16 +4,18 @@ behavioural score reads, and the writes (hold, states, computed scores)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ..domain.credit import History
 
 
-@dataclass(frozen=True, slots=True)
-class CreditRow:
+class CreditRow(NamedTuple):
+    """A customer's credit figures. A named tuple, so that the report makes one from each of the
+    driver's rows without a copy (it reads a row per customer of the portfolio)."""
+
     customer_id: int
     external_id: str
     name: str
@@ -52,6 +54,10 @@ class ScoreRow:
 class CreditStore(Protocol):
     def credit_rows(self, *, after_id: int, limit: int, external_id: str | None = None) -> list[CreditRow]:
         """Customers after `after_id` in id order (or the one of `external_id`), at most `limit`."""
+
+    def every_credit_row(self) -> Iterator[CreditRow]:
+        """Every customer's figures in id order, from one statement, read as they arrive: the unit of
+        work stays open until the last is read (or the iterator is closed)."""
 
     def credit_changes(
         self, *, score_below: int, limit_levels: Sequence[int], review_due_by: date, poor_review_due_by: date

@@ -3,7 +3,7 @@ states and computed scores (services/credit_ports.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -41,6 +41,7 @@ from .receivables import exposure as exposure_of
 from .receivables import is_open
 
 COMPUTED = "arrears"  # the source of the scores Arrears computes
+STREAMED = 5000  # rows fetched at a time by every_credit_row
 # add_scores' rows on their way in by COPY (PostgreSQL): a temporary table of its own metadata, so
 # that it is never part of the schema (made in the transaction, gone at its commit).
 STAGED_SCORES = Table(
@@ -74,6 +75,35 @@ class SqlCredit:
         if last is None:
             return []
         return self._figures(lambda column: column.between(after_id + 1, last))
+
+    def every_credit_row(self) -> Iterator[CreditRow]:
+        """`_figures` of every customer, in id order, from one statement: over the whole portfolio
+        the database reads each table once (batches of customers each read their part through the
+        indexes, which costs more in all). On PostgreSQL the rows come through a server-side cursor,
+        `STREAMED` at a time, so that the caller works on the first while the rest are sent; SQLite's
+        cursor reads as it is fetched from anyway."""
+        query, _ = self._figures_query(lambda column: true())
+        query = query.order_by(t.customers.c.id)
+        if self.dialect != "postgresql":
+            result = self.connection.execute(query)
+            try:
+                cursor = result.cursor
+                while rows := cursor.fetchmany(STREAMED):
+                    yield from map(_sqlite_row, rows)
+            finally:
+                result.close()
+            return
+        # psycopg's own named cursor, in the unit of work's transaction (SQLAlchemy's stream_results
+        # reads a first row ahead to learn the columns, which the driver's tuples would miss). A
+        # cursor's plan is chosen for its first rows (cursor_tuple_fraction 0.1); this one is read to
+        # its end, so it is planned for all of them, as the same statement run at once would be.
+        compiled = query.compile(dialect=self.connection.dialect)
+        self.connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+        raw: Any = self.connection.connection.driver_connection
+        with raw.cursor(name="every_credit_row") as cursor:
+            cursor.execute(str(compiled), compiled.params)
+            while rows := cursor.fetchmany(STREAMED):
+                yield from map(CreditRow._make, rows)  # each column is of its field's type already
 
     def _last_id(self, after_id: int, limit: int) -> int | None:
         """The id of the last of the `limit` customers after `after_id` (None: there are none)."""
@@ -231,42 +261,9 @@ class SqlCredit:
     def _figures_query(self, among: Callable[[Any], Any]) -> tuple[Select[Any], dict[str, Any]]:
         """The statement of `_figures`, its columns in the order of CreditRow's fields (each already
         of its field's type on PostgreSQL), and the expressions a filter reads, by name."""
-        c, s, k, st = t.customers, t.credit_scores, t.tasks, t.credit_states
+        c, k, st = t.customers, t.tasks, t.credit_states
         owed = exposure_of(None).where(among(t.invoices.c.customer_id)).subquery("owed")
-        # The newest score of each kind (reported: a bureau's or entered; computed by Arrears), one
-        # window over the scores: the one that counts is the reported one when there is one.
-        computed = case((s.c.source == COMPUTED, 1), else_=0)
-        ranked = select(
-            s.c.customer_id,
-            s.c.score,
-            s.c.max_score,
-            s.c.date,
-            s.c.source,
-            func.row_number()
-            .over(partition_by=(s.c.customer_id, computed), order_by=(s.c.date.desc(), s.c.id.desc()))
-            .label("m"),
-        ).where(among(s.c.customer_id))
-        r = ranked.subquery("ranked")
-        ours, theirs = r.c.source == COMPUTED, r.c.source != COMPUTED
-        reported = func.max(r.c.date).filter(theirs)
-
-        def counting(column: Any) -> Any:
-            return case((reported.is_not(None), func.max(column).filter(theirs)), else_=func.max(column).filter(ours))
-
-        scores = (
-            select(
-                r.c.customer_id,
-                counting(r.c.score).label("score"),
-                counting(r.c.max_score).label("max_score"),
-                counting(r.c.date).label("score_date"),
-                counting(r.c.source).label("source"),
-                reported.label("reported"),
-                func.max(r.c.score).filter(ours).label("behavioural"),
-            )
-            .where(r.c.m == 1)
-            .group_by(r.c.customer_id)
-            .subquery("scores")
-        )
+        scores, joined = self._newest_scores(among)
         done_at = func.max(k.c.completed_at).filter(k.c.status == TaskStatus.DONE.value)
         reviews = (
             select(
@@ -291,12 +288,12 @@ class SqlCredit:
                 c.c.collector_id,
                 c.c.credit_limit_minor,
                 exposure,
-                scores.c.score,
-                scores.c.max_score,
-                scores.c.score_date,
-                scores.c.source,
-                scores.c.reported,
-                scores.c.behavioural,
+                scores["score"],
+                scores["max_score"],
+                scores["score_date"],
+                scores["source"],
+                scores["reported"],
+                scores["behavioural"],
                 c.c.credit_hold,
                 c.c.credit_hold_note,
                 reviews.c.done_on,
@@ -306,22 +303,99 @@ class SqlCredit:
             )
             .select_from(c.outerjoin(st, st.c.customer_id == c.c.id))
             .outerjoin(owed, owed.c.customer_id == c.c.id)
-            .outerjoin(scores, scores.c.customer_id == c.c.id)
-            .outerjoin(reviews, reviews.c.customer_id == c.c.id)
-            .where(among(c.c.id))
         )
+        for subquery in joined:
+            query = query.outerjoin(subquery, subquery.c.customer_id == c.c.id)
+        query = query.outerjoin(reviews, reviews.c.customer_id == c.c.id).where(among(c.c.id))
         named = {
             "limit": c.c.credit_limit_minor,
             "exposure": exposure,
-            "score": scores.c.score,
-            "max_score": scores.c.max_score,
-            "reported": scores.c.reported,
+            "score": scores["score"],
+            "max_score": scores["max_score"],
+            "reported": scores["reported"],
             "last_review": reviews.c.done_on,
             "review_open": review_open,
             "was_low": was_low,
             "was_level": was_level,
         }
         return query, named
+
+    def _newest_scores(self, among: Callable[[Any], Any]) -> tuple[dict[str, Any], list[Any]]:
+        """The score that counts (the newest reported one: a bureau's or entered; else the newest
+        Arrears computed) with its scale, date and source, the date of the newest reported one and
+        the newest computed one, of the customers whose id is `among`: their columns by name, and
+        the subqueries to left-join on customer_id."""
+        s = t.credit_scores
+        newest_first = (s.c.date.desc(), s.c.id.desc())
+        if self.dialect == "postgresql":
+            # DISTINCT ON: each customer's first score in an order, by one sort of the scores (the
+            # window below costs PostgreSQL several times more over the whole portfolio).
+            counting = (
+                select(s.c.customer_id, s.c.score, s.c.max_score, s.c.date, s.c.source)
+                .where(among(s.c.customer_id))
+                .ext(postgresql.distinct_on(s.c.customer_id))
+                .order_by(s.c.customer_id, s.c.source == COMPUTED, *newest_first)
+                .subquery("counting")
+            )
+            reported = (
+                select(s.c.customer_id, func.max(s.c.date).label("reported"))
+                .where(among(s.c.customer_id), s.c.source != COMPUTED)
+                .group_by(s.c.customer_id)
+                .subquery("reported")
+            )
+            ours = (
+                select(s.c.customer_id, s.c.score)
+                .where(among(s.c.customer_id), s.c.source == COMPUTED)
+                .ext(postgresql.distinct_on(s.c.customer_id))
+                .order_by(s.c.customer_id, *newest_first)
+                .subquery("behavioural")
+            )
+            columns = {
+                "score": counting.c.score,
+                "max_score": counting.c.max_score,
+                "score_date": counting.c.date,
+                "source": counting.c.source,
+                "reported": reported.c.reported,
+                "behavioural": ours.c.score,
+            }
+            return columns, [counting, reported, ours]
+        # The newest score of each kind (reported; computed by Arrears), one window over the scores:
+        # the one that counts is the reported one when there is one.
+        computed = case((s.c.source == COMPUTED, 1), else_=0)
+        ranked = select(
+            s.c.customer_id,
+            s.c.score,
+            s.c.max_score,
+            s.c.date,
+            s.c.source,
+            func.row_number().over(partition_by=(s.c.customer_id, computed), order_by=newest_first).label("m"),
+        ).where(among(s.c.customer_id))
+        r = ranked.subquery("ranked")
+        is_ours, theirs = r.c.source == COMPUTED, r.c.source != COMPUTED
+        newest_reported = func.max(r.c.date).filter(theirs)
+
+        def of_counting(column: Any) -> Any:
+            return case(
+                (newest_reported.is_not(None), func.max(column).filter(theirs)),
+                else_=func.max(column).filter(is_ours),
+            )
+
+        scores = (
+            select(
+                r.c.customer_id,
+                of_counting(r.c.score).label("score"),
+                of_counting(r.c.max_score).label("max_score"),
+                of_counting(r.c.date).label("score_date"),
+                of_counting(r.c.source).label("source"),
+                newest_reported.label("reported"),
+                func.max(r.c.score).filter(is_ours).label("behavioural"),
+            )
+            .where(r.c.m == 1)
+            .group_by(r.c.customer_id)
+            .subquery("scores")
+        )
+        names = ("score", "max_score", "score_date", "source", "reported", "behavioural")
+        return {name: scores.c[name] for name in names}, [scores]
 
     def _utc_day(self, stamp: Any) -> Any:
         """The UTC date of a timestamp (SQLite keeps them in UTC, as text: its date() reads them)."""
@@ -339,7 +413,7 @@ class SqlCredit:
         finally:
             result.close()
         if self.dialect == "postgresql":
-            return [CreditRow(*row) for row in raw]
+            return list(map(CreditRow._make, raw))
         return [_sqlite_row(row) for row in raw]
 
     @staticmethod
