@@ -111,7 +111,9 @@ def build(args: argparse.Namespace) -> tuple[task_list.Postgres, ledger.Ledger]:
     task_list.COLLECTORS = args.collectors  # one account per simulated collector
     backend.fresh()
     built = task_list.build(backend, data, args.tasks, args.seed)
-    log(f"built in {built.seconds:.1f}s: {built.invoices:,} invoices, {built.tasks:,} tasks ({built.open_tasks:,} open)")
+    log(
+        f"built in {built.seconds:.1f}s: {built.invoices:,} invoices, {built.tasks:,} tasks ({built.open_tasks:,} open)"
+    )
     return backend, data
 
 
@@ -127,7 +129,9 @@ def prepare(backend: task_list.Postgres, args: argparse.Namespace) -> dict[str, 
                     (name, f"{name}@example.com", Role.MANAGER.value),
                 )
             connection.execute("UPDATE users SET password_hash = %s WHERE role = %s", (hashed, Role.MANAGER.value))
-            collectors = [row[0] for row in connection.execute("SELECT name FROM users WHERE role = 'contributor' ORDER BY id")]
+            collectors = [
+                row[0] for row in connection.execute("SELECT name FROM users WHERE role = 'contributor' ORDER BY id")
+            ]
             connection.commit()
         tokens = [[name, accounts.issue_token(app.uow(), name, "load test")] for name in collectors]
         assert app.clock is not None
@@ -158,14 +162,18 @@ def payments_file(backend: task_list.Postgres, rows: int, today: str) -> Path:
     path = WORK / "payments.csv"
     with backend.connect() as connection:
         found = connection.execute(
-            "SELECT i.external_id, c.external_id, i.currency FROM invoices AS i JOIN customers AS c ON c.id = i.customer_id "
-            "WHERE i.status = 'open' AND i.amount_minor - i.paid_minor - i.credited_minor - i.written_off_minor >= 1000 "
-            "ORDER BY md5(i.external_id) LIMIT %s",
+            "SELECT i.external_id, c.external_id, i.currency"
+            " FROM invoices AS i JOIN customers AS c ON c.id = i.customer_id"
+            " WHERE i.status = 'open'"
+            " AND i.amount_minor - i.paid_minor - i.credited_minor - i.written_off_minor >= 1000"
+            " ORDER BY md5(i.external_id) LIMIT %s",
             (rows,),
         ).fetchall()
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["external_id", "customer_external_id", "date", "amount", "invoice_external_id", "currency", "method"])
+        writer.writerow(
+            ["external_id", "customer_external_id", "date", "amount", "invoice_external_id", "currency", "method"]
+        )
         for n, (invoice, customer, currency) in enumerate(found, 1):
             writer.writerow([f"LOAD-PAY-{n:06d}", customer, today, "1", invoice, currency, "wire"])
     return path
@@ -303,7 +311,9 @@ def check_writes(backend: task_list.Postgres, run: dict[str, Any]) -> list[str]:
             )
         }
         lost += [f"task {n} completed (2xx) but not done" for n in writes["completed"] if n not in done]
-        there = {row[0] for row in connection.execute("SELECT id FROM tasks WHERE id = ANY(%s)", (writes["follow_ups"],))}
+        there = {
+            row[0] for row in connection.execute("SELECT id FROM tasks WHERE id = ANY(%s)", (writes["follow_ups"],))
+        }
         lost += [f"follow-up task {n} answered but missing" for n in writes["follow_ups"] if n not in there]
         calls = {
             row[0]
@@ -347,7 +357,9 @@ def table(rows: list[dict[str, str]]) -> str:
 
 
 def drop(backend: task_list.Postgres) -> None:
-    with psycopg.connect(backend.admin_url.render_as_string(hide_password=False).replace("+psycopg", ""), autocommit=True) as admin:
+    with psycopg.connect(
+        backend.admin_url.render_as_string(hide_password=False).replace("+psycopg", ""), autocommit=True
+    ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{backend.database}" WITH (FORCE)')
     log(f"dropped {backend.database}")
 
@@ -363,7 +375,9 @@ def main() -> int:
     parser.add_argument("--job-workers", type=int, default=2, help="arrears worker processes (default 2)")
     parser.add_argument("--import-rows", type=int, default=3000, help="payments in the import (default 3000)")
     parser.add_argument("--side-delay", type=float, default=15, help="seconds before the cycle starts (default 15)")
-    parser.add_argument("--side-timeout", type=float, default=900, help="how long the cycle and import may outlast the load")
+    parser.add_argument(
+        "--side-timeout", type=float, default=900, help="how long the cycle and import may outlast the load"
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--seed", type=int, default=ledger.DEFAULT_SEED)
     parser.add_argument("--keep", action="store_true", help="keep the database (default: dropped at the end)")
@@ -397,7 +411,9 @@ def main() -> int:
         took = "still running, stopped" if side["seconds"] is None else f"{side['seconds']:.1f}s"
         print(f"{side['name']}: started at {side['started_s']:.0f}s, took {took}, exit status {side['status']}")
     average = run["load_average"]
-    print(f"load average (1 min) during the run: {average['min']:.1f} to {average['max']:.1f}, mean {average['mean']:.1f}")
+    print(
+        f"load average (1 min) during the run: {average['min']:.1f} to {average['max']:.1f}, mean {average['mean']:.1f}"
+    )
     print(f"writes checked: {run['checked']}")
     for problem in lost[:20]:
         print(f"LOST: {problem}", file=sys.stderr)

@@ -129,4 +129,6 @@ class Manager(HttpUser):
 
     @task(2)
     def team_list(self) -> None:
-        self.client.get("/tasks", params={"assignee": "*", "sort": "-overdue_amount"}, name="manager: everyone's tasks page")
+        self.client.get(
+            "/tasks", params={"assignee": "*", "sort": "-overdue_amount"}, name="manager: everyone's tasks page"
+        )
