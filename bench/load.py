@@ -94,13 +94,36 @@ class Side:
 
 @dataclass
 class Loads:
+    """Every 5 seconds: the load average, and what the database's active sessions are waiting for
+    (a `Lock` wait is a writer queued behind another's transaction; none, or `IO`, is work)."""
+
+    conninfo: str
     samples: list[tuple[float, float]] = field(default_factory=list)
+    waits: list[dict[str, Any]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        while not self.stop.is_set():
-            self.samples.append((timer.monotonic(), os.getloadavg()[0]))
-            self.stop.wait(5)
+        began = timer.monotonic()
+        with psycopg.connect(self.conninfo, autocommit=True) as connection:
+            while not self.stop.is_set():
+                self.samples.append((timer.monotonic(), os.getloadavg()[0]))
+                rows = connection.execute(
+                    "SELECT COALESCE(wait_event_type, 'running'), COALESCE(wait_event, ''), COUNT(*),"
+                    " MAX(EXTRACT(EPOCH FROM now() - query_start)), MIN(LEFT(query, 80))"
+                    " FROM pg_stat_activity WHERE datname = current_database() AND state = 'active'"
+                    " AND pid <> pg_backend_pid() GROUP BY 1, 2"
+                ).fetchall()
+                self.waits.append(
+                    {
+                        "at_s": round(timer.monotonic() - began),
+                        "load": self.samples[-1][1],
+                        "active": [
+                            [kind, event, n, round(float(oldest or 0), 1), query]
+                            for kind, event, n, oldest, query in rows
+                        ],
+                    }
+                )
+                self.stop.wait(5)
 
 
 def build(args: argparse.Namespace) -> tuple[task_list.Postgres, ledger.Ledger]:
@@ -227,7 +250,7 @@ def run_load(backend: task_list.Postgres, config: dict[str, Any], args: argparse
         )
         for n in range(1, args.job_workers + 1)
     ]
-    loads = Loads()
+    loads = Loads(backend.conninfo)
     sampler = threading.Thread(target=loads.run, daemon=True)
     try:
         wait_ready(base)
@@ -287,6 +310,7 @@ def run_load(backend: task_list.Postgres, config: dict[str, Any], args: argparse
             }
             for side in sides
         ],
+        "waits": loads.waits,
         "load_average": {
             "min": min(load_values, default=0.0),
             "max": max(load_values, default=0.0),
