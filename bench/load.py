@@ -439,6 +439,13 @@ def main() -> int:
         f"load average (1 min) during the run: {average['min']:.1f} to {average['max']:.1f}, mean {average['mean']:.1f}"
     )
     print(f"writes checked: {run['checked']}")
+    blocked = [(w["at_s"], n, oldest) for w in run["waits"] for kind, _, n, oldest, _ in w["active"] if kind == "Lock"]
+    if blocked:
+        most = max(blocked, key=lambda b: b[1])
+        print(
+            f"lock waits: at most {most[1]} sessions at once ({most[0]}s in), the oldest waiting "
+            f"{max(b[2] for b in blocked):.0f}s; requests still waiting when the run ended are in no row above"
+        )
     for problem in lost[:20]:
         print(f"LOST: {problem}", file=sys.stderr)
     log(f"wrote {path.relative_to(ROOT)}")
