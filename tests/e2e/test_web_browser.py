@@ -44,7 +44,7 @@ def test_a_collectors_morning(served: tuple[Site, str], page: playwright.Page, d
     expect(reschedule.get_by_label("Next try on")).to_have_value("2026-07-01")
     reschedule.get_by_role("button", name="Left voicemail").click()
     expect(page.locator(".flash")).to_have_text("Rescheduled to 2026-07-01 after a call: left voicemail: Acme Ltd.")
-    expect(task_row(page, site.tasks["acme"]).locator("time")).to_have_text("2026-07-01")
+    expect(task_row(page, site.tasks["acme"]).locator('td[data-label="Due"] time')).to_have_text("2026-07-01")
 
     # Complete the other call with a follow-up date, and find the follow-up in my list.
     script = task_row(page, site.tasks["script"])
