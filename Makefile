@@ -61,10 +61,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# One test process per CPU (pytest-xdist), each test file in one process; PYTEST_ARGS=-n0 runs one.
+# One test process per CPU (pytest-xdist); a process that runs out of tests takes some from another
+# (worksteal), so that one long file does not keep the run waiting at the end; PYTEST_ARGS=-n0 runs one.
 # The coverage of the domain and the services is measured ([tool.coverage.*] in pyproject.toml);
 # the whole suite fails under its floor (fail_under), a run narrowed by PYTEST_ARGS only reports it.
-PYTEST_ARGS ?= -n auto --dist loadfile
+PYTEST_ARGS ?= -n auto --dist worksteal
 ifeq ($(origin PYTEST_ARGS),file)
 COVERAGE_ARGS ?= --cov
 else
