@@ -80,7 +80,7 @@ def test_a_collector_finds_a_customer_in_the_list(showcase: Served, page: playwr
     show, base = showcase
     sign_in(page, base, "alex", PASSWORD)
 
-    page.get_by_role("link", name="Customers").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Customers").click()
     rows = page.locator("table.customers tbody tr")
     expect(rows.first).to_be_visible()
     page.get_by_label("Collector").select_option("me")
