@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-from arrears.api.app import PREFIX, ROUTERS
+from arrears.api.app import ROUTERS
 from tests.api import World, shared_world_fixture  # noqa: F401
 
 EXAMPLES_PER_OPERATION = 25
 OPERATIONS = sorted(
-    (method, PREFIX + route.path)
+    (method, route.path)
     for module in ROUTERS
     for route in module.router.routes
     for method in getattr(route, "methods", ())

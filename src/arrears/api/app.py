@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
+from ..adapters.routing import routes_of
 from ..bootstrap import Arrears
 from ..services import balances
 from . import errors, health
@@ -37,7 +38,6 @@ from .routers import (
 
 log = logging.getLogger("arrears.serve")
 
-PREFIX = "/api/v1"
 ROLL_EVERY = 60.0  # seconds between two checks that the balances are as of today
 ROUTERS = (
     tasks,
@@ -59,6 +59,9 @@ ROUTERS = (
 )
 
 
+ROUTES = routes_of(*(module.router for module in ROUTERS), health.router)
+
+
 def create_app(arrears: Arrears) -> FastAPI:
     """The API (OpenAPI at /openapi.json, docs at /docs) over `arrears`, kept in `app.state.arrears`."""
     app = FastAPI(
@@ -74,9 +77,7 @@ def create_app(arrears: Arrears) -> FastAPI:
     )
     app.state.arrears = arrears
     errors.install(app)
-    for module in ROUTERS:
-        app.include_router(module.router, prefix=PREFIX)
-    app.include_router(health.router)
+    app.router.routes.extend(ROUTES)
     app.add_middleware(ApiHeaders)
     app.add_middleware(RequestIds)
     return app

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..adapters.routing import routes_of
 from ..bootstrap import Arrears
 from ..services.throttles import TokenLimits
 from . import routes
@@ -92,10 +93,13 @@ def _html_for_portal(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
 
 
+ROUTES = routes_of(routes.router)
+
+
 def install(app: FastAPI, arrears: Arrears, limits: TokenLimits | None = None) -> FastAPI:
     """Add the portal's pages and stylesheet to `app` (after the web workspace's, if any); returns it."""
     app.state.portal = Portal(arrears, limits)
-    app.include_router(routes.router)
+    app.router.routes.extend(ROUTES)
     app.mount(STATIC.rstrip("/"), StaticFiles(directory=HERE / "static"), name="portal-static")
     app.add_middleware(PortalHeaders, arrears=arrears)
     _html_for_portal(app)

@@ -20,12 +20,12 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeSerializer
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, Response
 
 from ..adapters.locales import accepted_locale, format_day, format_money
+from ..adapters.page_templates import page_environment
 from ..bootstrap import Arrears
 from ..domain.currencies import minor_unit
 from ..domain.errors import ArrearsError, Conflict, InvalidValue, NotFound
@@ -89,12 +89,7 @@ class Portal:
     def __init__(self, arrears: Arrears, limits: TokenLimits | None = None) -> None:
         self.arrears = arrears
         self.token_limits = limits or TokenLimits()  # counted in the database, alike in every process
-        self.env = Environment(
-            loader=FileSystemLoader(HERE / "templates"),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = page_environment(HERE / "templates")
 
     @cached_property
     def secret(self) -> str:

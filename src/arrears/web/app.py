@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..adapters.routing import routes_of
 from ..bootstrap import Arrears
 from . import routes
 from .pages import HERE, Web, error_page
@@ -72,10 +73,13 @@ def _html_for_pages(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
 
 
+ROUTES = routes_of(*routes.ROUTERS)
+
+
 def install(app: FastAPI, arrears: Arrears) -> FastAPI:
     """Add the pages (/, /signin, /tasks, /customers/…) and /static to `app`; returns it."""
     app.state.web = Web(arrears)
-    app.include_router(routes.router)
+    app.router.routes.extend(ROUTES)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(SecurityHeaders)
     _html_for_pages(app)

@@ -17,10 +17,10 @@ from fastapi import Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from ..adapters.page_templates import page_environment
 from ..bootstrap import Arrears
 from ..domain import dates
 from ..domain.calls import Suggestion, clock_time, suggestions
@@ -64,12 +64,7 @@ class Web:
     def __init__(self, arrears: Arrears) -> None:
         self.arrears = arrears
         self.sign_in_limits = SignInLimits()  # counted in the database, alike in every process
-        self.env = Environment(
-            loader=FileSystemLoader(HERE / "templates"),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = page_environment(HERE / "templates")
         self.env.filters["money"] = self.money
         self.env.filters["dial"] = arrears.dialer_link  # tel:{phone}, or ARREARS_DIALER_URL's softphone scheme
         self.env.filters["clock"] = clock_time  # a segment's start, m:ss

@@ -1,1 +1,3 @@
-"""One router per resource, each mounted under /api/v1 by `create_app`."""
+"""One router per resource, each under PREFIX; `create_app` adds their routes to the app."""
+
+PREFIX = "/api/v1"

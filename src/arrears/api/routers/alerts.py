@@ -10,8 +10,9 @@ from ...services import alerts
 from ..deps import CurrentUser, Paging, Uow
 from ..errors import ERRORS
 from ..schemas import INT32, AlertOut, Page
+from . import PREFIX
 
-router = APIRouter(prefix="/alerts", tags=["alerts"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/alerts", tags=["alerts"], responses=ERRORS)
 
 
 @router.get("")

@@ -14,8 +14,9 @@ from ...services import chasing, workflows
 from ..deps import ArrearsApp, CurrentUser, Uow
 from ..errors import ERRORS
 from ..schemas import NO_NUL, Request
+from . import PREFIX
 
-router = APIRouter(tags=["automation"], responses=ERRORS)
+router = APIRouter(prefix=PREFIX, tags=["automation"], responses=ERRORS)
 
 ExternalId = Annotated[str, Path(pattern=NO_NUL, min_length=1, max_length=128, examples=["C1"])]
 MAX_SOURCE_CHARS = 200_000

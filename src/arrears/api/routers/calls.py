@@ -13,8 +13,9 @@ from ..deps import ArrearsApp, CurrentUser, Uow
 from ..errors import ERRORS
 from ..schemas import INT32
 from ..schemas.calls import RecordingOut
+from . import PREFIX
 
-router = APIRouter(prefix="/tasks", tags=["calls"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/tasks", tags=["calls"], responses=ERRORS)
 
 TaskId = Annotated[int, Path(ge=1, le=INT32, examples=[1])]
 

@@ -10,8 +10,9 @@ from ...services import ledger
 from ..deps import CurrentUser, Paging, QueryText, Uow
 from ..errors import ERRORS
 from ..schemas import NO_NUL, Batch, BatchResult, ContactIn, ContactOut, ContactRowIn, Page
+from . import PREFIX
 
-router = APIRouter(prefix="/contacts", tags=["contacts"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/contacts", tags=["contacts"], responses=ERRORS)
 
 KIND = "contacts"
 ExternalId = Annotated[str, Path(pattern=NO_NUL, min_length=1, max_length=128, examples=["K1"])]

@@ -11,8 +11,9 @@ from ..deps import ArrearsApp, CurrentUser, Uow
 from ..errors import ERRORS
 from ..schemas import NO_NUL
 from ..schemas.credit import CreditHoldIn, CreditOut
+from . import PREFIX
 
-router = APIRouter(prefix="/customers", tags=["credit"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/customers", tags=["credit"], responses=ERRORS)
 
 ExternalId = Annotated[str, Path(pattern=NO_NUL, min_length=1, max_length=128, examples=["C1"])]
 

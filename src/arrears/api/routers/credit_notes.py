@@ -10,8 +10,9 @@ from ...services import ledger
 from ..deps import CurrentUser, Paging, QueryText, Uow
 from ..errors import ERRORS
 from ..schemas import NO_NUL, Batch, BatchResult, CreditNoteIn, CreditNoteOut, CreditNoteRowIn, Page
+from . import PREFIX
 
-router = APIRouter(prefix="/credit-notes", tags=["credit-notes"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/credit-notes", tags=["credit-notes"], responses=ERRORS)
 
 KIND = "credit-notes"
 ExternalId = Annotated[str, Path(pattern=NO_NUL, min_length=1, max_length=128, examples=["CN1"])]

@@ -10,8 +10,9 @@ from ...services import ledger
 from ..deps import CurrentUser, Paging, QueryText, Uow
 from ..errors import ERRORS
 from ..schemas import NO_NUL, Batch, BatchResult, CustomerIn, CustomerOut, CustomerRowIn, Page
+from . import PREFIX
 
-router = APIRouter(prefix="/customers", tags=["customers"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/customers", tags=["customers"], responses=ERRORS)
 
 KIND = "customers"
 ExternalId = Annotated[str, Path(pattern=NO_NUL, min_length=1, max_length=128, examples=["C1"])]

@@ -10,8 +10,9 @@ from ...services import disputes
 from ..deps import CurrentUser, Paging, Uow
 from ..errors import ERRORS
 from ..schemas import INT32, DisputeAssign, DisputeClose, DisputeCreate, DisputeOut, Page
+from . import PREFIX
 
-router = APIRouter(prefix="/disputes", tags=["disputes"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/disputes", tags=["disputes"], responses=ERRORS)
 
 DisputeId = Annotated[int, Path(ge=1, le=INT32, examples=[1])]
 # The body of resolve and reject may be left out: the dispute closes with "Resolved" or "Rejected".

@@ -10,8 +10,9 @@ from ...services import ledger
 from ..deps import CurrentUser, Paging, QueryText, Uow
 from ..errors import ERRORS
 from ..schemas import NO_NUL, Batch, BatchResult, InvoiceIn, InvoiceOut, InvoiceRowIn, Page
+from . import PREFIX
 
-router = APIRouter(prefix="/invoices", tags=["invoices"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/invoices", tags=["invoices"], responses=ERRORS)
 
 KIND = "invoices"
 ExternalId = Annotated[str, Path(pattern=NO_NUL, min_length=1, max_length=128, examples=["I1"])]

@@ -10,8 +10,9 @@ from ...services import accounts
 from ..deps import CurrentUser, QueryText, Uow
 from ..errors import ERRORS
 from ..schemas import IssueOut, Page
+from . import PREFIX
 
-router = APIRouter(prefix="/issues", tags=["issues"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/issues", tags=["issues"], responses=ERRORS)
 
 
 @router.get("")

@@ -10,8 +10,9 @@ from ...services import ledger
 from ..deps import CurrentUser, Paging, QueryText, Uow
 from ..errors import ERRORS
 from ..schemas import NO_NUL, Batch, BatchResult, Page, PaymentIn, PaymentOut, PaymentRowIn
+from . import PREFIX
 
-router = APIRouter(prefix="/payments", tags=["payments"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/payments", tags=["payments"], responses=ERRORS)
 
 KIND = "payments"
 ExternalId = Annotated[str, Path(pattern=NO_NUL, min_length=1, max_length=128, examples=["PAY1"])]

@@ -10,8 +10,9 @@ from ...services import plans
 from ..deps import CurrentUser, Uow
 from ..errors import ERRORS
 from ..schemas import INT32, PlanCreate, PlanOut
+from . import PREFIX
 
-router = APIRouter(prefix="/payment-plans", tags=["payment plans"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/payment-plans", tags=["payment plans"], responses=ERRORS)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -8,8 +8,9 @@ from ...services import settings
 from ..deps import CurrentUser, Uow
 from ..errors import ERRORS
 from ..schemas import SettingsOut, SettingsPatch
+from . import PREFIX
 
-router = APIRouter(prefix="/settings", tags=["settings"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/settings", tags=["settings"], responses=ERRORS)
 
 
 @router.get("")

@@ -27,8 +27,9 @@ from ..schemas import (
     TaskReschedule,
     UserName,
 )
+from . import PREFIX
 
-router = APIRouter(prefix="/tasks", tags=["tasks"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/tasks", tags=["tasks"], responses=ERRORS)
 
 TaskId = Annotated[int, Path(ge=1, le=INT32, examples=[1])]
 

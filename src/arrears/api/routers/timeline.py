@@ -10,8 +10,9 @@ from ...services import history
 from ..deps import CurrentUser, Paging, Uow
 from ..errors import ERRORS
 from ..schemas import NO_NUL, Page, TimelineOut
+from . import PREFIX
 
-router = APIRouter(prefix="/customers", tags=["customers"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/customers", tags=["customers"], responses=ERRORS)
 
 
 @router.get("/{external_id}/timeline")

@@ -10,8 +10,9 @@ from ...services import accounts
 from ..deps import CurrentUser, Uow
 from ..errors import ERRORS
 from ..schemas import INT32, Page, ViewCreate, ViewOut
+from . import PREFIX
 
-router = APIRouter(prefix="/views", tags=["views"], responses=ERRORS)
+router = APIRouter(prefix=f"{PREFIX}/views", tags=["views"], responses=ERRORS)
 
 
 @router.get("")

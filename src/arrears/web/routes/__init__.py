@@ -1,10 +1,8 @@
-"""The pages, one module per area; `router` holds them all.
+"""The pages, one module per area; `ROUTERS` lists them in the order their addresses are matched.
 
 Each route reads its input, calls one service and renders or redirects (POST, then redirect, so a
 reload never repeats an action). Roles are checked by the services, not here. The payment providers'
 webhooks (`webhooks`) are no pages: they are verified by the provider's signature."""
-
-from fastapi import APIRouter
 
 from . import (
     admin,
@@ -26,26 +24,25 @@ from . import (
 )
 from .sending import router as sending_router
 
-router = APIRouter(include_in_schema=False)
 # First: the record's route (`customers`, /customers/{external_id:path}) would take its addresses.
-router.include_router(sending_router)
-for area in (
-    auth,
-    tasks,
-    calls,
-    inbox,
-    history,
-    credit,  # before `customers`: its record's address would take /customers/…/credit-hold
-    customers,
-    disputes,
-    imports,
-    workflows,
-    email_templates,
-    dashboard,
-    reports,
-    alerts,
-    admin,
-):
-    router.include_router(area.router)
-# Signed by the provider, not a session's page: no sign-in, no CSRF token (web/routes/webhooks.py).
-router.include_router(webhooks.router)
+# Last: the payment providers' webhooks, signed by the provider, not a session's page: no sign-in,
+# no CSRF token (web/routes/webhooks.py).
+ROUTERS = (
+    sending_router,
+    auth.router,
+    tasks.router,
+    calls.router,
+    inbox.router,
+    history.router,
+    credit.router,  # before `customers`: its record's address would take /customers/…/credit-hold
+    customers.router,
+    disputes.router,
+    imports.router,
+    workflows.router,
+    email_templates.router,
+    dashboard.router,
+    reports.router,
+    alerts.router,
+    admin.router,
+    webhooks.router,
+)
