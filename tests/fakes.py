@@ -464,16 +464,17 @@ class FakeTasks:
 
         return sum(p.amount_minor for p in self._workspace.ledger.payments if start <= p.on <= end and counts(p))
 
-    def close_tasks_with_invoices_settled(self, at: datetime) -> list[tuple[int, int]]:
+    def close_tasks_with_invoices_settled(self, at: datetime, after: int, limit: int) -> list[tuple[int, int]]:
         invoices = self._workspace.ledger.invoice_refs
         found = [
             (task_id, task.customer_id)
             for task_id, task in sorted(self.rows.items())
-            if task.is_open
+            if task_id > after
+            and task.is_open
             and task.type is not TaskType.EXPECTED_PAYMENT
             and task.invoice_ids
             and not any(invoices[i].status == "open" for i in task.invoice_ids)
-        ]
+        ][:limit]
         self.bulk_update(
             [task_id for task_id, _ in found],
             {"status": "done", "outcome": "invoices_paid", "completed_at": at, "completed_by": None},

@@ -3,7 +3,10 @@ disputes as the task list and the chasing rules see them."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -146,6 +149,40 @@ def test_an_issue_stays_open_while_one_of_its_tasks_is_open(acme: Desk) -> None:
     collection_rules.auto_close(acme.uow())
 
     assert acme.count(t.issues, t.issues.c.status == "open") == 1
+
+
+@pytest.mark.postgres
+def test_a_collector_completing_a_task_while_auto_close_runs_waits_for_one_batch_and_keeps_their_outcome(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Real concurrent writers on PostgreSQL: a collector's transaction completes task B (uncommitted)
+    while auto-close runs in batches of one. Task A's batch commits while auto-close waits for B's
+    lock; once the collector commits, B keeps the collector's outcome, and is neither closed again
+    nor audited as closed by the cycle."""
+    acme = Desk.open(pg_url, tmp_path)
+    acme.accounts()
+    first = acme.task(invoice_external_ids=("I1",))
+    second = acme.task(invoice_external_ids=("I1",))
+    acme.ledger.load("payments", [payment("P1", invoice="I1", amount="100.00")])
+    engine = acme.arrears.engine
+    collector = engine.connect()
+    collector_txn = collector.begin()
+    collector.execute(t.tasks.update().where(t.tasks.c.id == second.id).values(status="done", outcome="paid_by_phone"))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(collection_rules.auto_close, acme.uow(), 1)
+        deadline = time.monotonic() + 30
+        while acme.row(first.id).status != "done":  # committed while auto-close waits for B
+            assert time.monotonic() < deadline and not running.done(), "the first batch was not committed alone"
+            time.sleep(0.05)
+        assert not running.done()
+        collector_txn.commit()
+        collector.close()
+        run = running.result(timeout=30)
+
+    assert run.tasks_closed == 1
+    assert (acme.row(first.id).outcome, acme.row(second.id).outcome) == ("invoices_paid", "paid_by_phone")
+    assert acme.count(t.audit_log, t.audit_log.c.action == "auto_closed") == 1
+    acme.arrears.close()
 
 
 def test_auto_close_can_be_switched_off(acme: Desk) -> None:

@@ -294,6 +294,45 @@ def test_auto_close_closes_the_stale_alerts_of_the_tasks_it_closed(uow: FakeUnit
     assert uow.alerts.open_keys() == ["stale_task:8"]
 
 
+def test_auto_close_commits_batch_by_batch_so_a_failure_keeps_what_closed_and_a_rerun_closes_the_rest(
+    uow: FakeUnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for task_id, invoice_ids in ((7, (11,)), (8, (12,)), (9, (11, 12))):
+        uow.tasks.add(make_task(id=task_id, invoice_ids=invoice_ids, issue_id=None))
+    uow.ledger.pay("I1", 100_00)
+    uow.ledger.pay("I2", 250_00)
+    audit = type(uow.audit)
+    record = audit.record
+
+    def failing_on_task_9(self: Any, entry: AuditEntry) -> None:
+        if entry.entity_id == "9":
+            raise RuntimeError("the connection was lost")
+        record(self, entry)
+
+    monkeypatch.setattr(audit, "record", failing_on_task_9)
+    with pytest.raises(RuntimeError):
+        collection_rules.auto_close(uow, batch=1)
+
+    assert [uow.tasks.rows[task_id].status for task_id in (7, 8, 9)] == [
+        TaskStatus.DONE,
+        TaskStatus.DONE,
+        TaskStatus.OPEN,
+    ]
+    monkeypatch.undo()
+    assert collection_rules.auto_close(uow, batch=1) == RuleRun(tasks_closed=1)
+    assert [entry.entity_id for entry in uow.audit.entries] == ["7", "8", "9"]
+
+
+def test_auto_close_in_batches_closes_as_much_as_in_one(uow: FakeUnitOfWork) -> None:
+    for task_id in range(7, 12):
+        uow.tasks.add(make_task(id=task_id, invoice_ids=(11,), issue_id=None))
+    uow.ledger.pay("I1", 100_00)
+
+    assert collection_rules.auto_close(uow, batch=2) == RuleRun(tasks_closed=5)
+
+    assert {task.status for task in uow.tasks.rows.values()} == {TaskStatus.DONE}
+
+
 def test_auto_close_of_paid_tasks_can_be_switched_off(uow: FakeUnitOfWork) -> None:
     configure(uow, auto_close_paid_tasks=False)
     uow.tasks.add(make_task(id=7, invoice_ids=(11,), issue_id=None))

@@ -107,20 +107,33 @@ def _close_issues(uow: UnitOfWork, enabled: bool) -> int:
     return len(closed)
 
 
-def auto_close(uow: UnitOfWork) -> RuleRun:
-    """Open tasks whose tagged invoices are all settled close themselves; then finished issues close."""
+# How many tasks auto-close closes per transaction: a collector completing one of them while the
+# cycle runs waits for one batch's commit at most, never for the whole phase.
+AUTO_CLOSE_BATCH = 1_000
+
+
+def auto_close(uow: UnitOfWork, batch: int = AUTO_CLOSE_BATCH) -> RuleRun:
+    """Open tasks whose tagged invoices are all settled close themselves, `batch` tasks per
+    transaction (each with its audit lines and its stale-task alerts closed); then finished issues
+    close. Stopped half-way, a re-run closes the rest."""
     with uow:
         config = workspace_settings.load(uow)
-        closed: list[tuple[int, int]] = []
-        if config.auto_close_paid_tasks:
+    closed, after = 0, 0
+    while config.auto_close_paid_tasks:
+        with uow:
             now = uow.clock.now()
-            closed = uow.tasks.close_tasks_with_invoices_settled(now)
-            for task_id, customer_id in closed:
+            done = uow.tasks.close_tasks_with_invoices_settled(now, after, batch)
+            for task_id, customer_id in done:
                 _audit(uow, "task", task_id, "auto_closed", "Task closed: its invoices are paid", customer_id)
-            uow.alerts.close_alerts([f"stale_task:{task_id}" for task_id, _ in closed], now)
+            uow.alerts.close_alerts([f"stale_task:{task_id}" for task_id, _ in done], now)
+            uow.commit()
+        if not done:
+            break
+        closed, after = closed + len(done), done[-1][0]
+    with uow:
         issues = _close_issues(uow, config.auto_close_issues)
         uow.commit()
-    return RuleRun(tasks_closed=len(closed), issues_closed=issues)
+    return RuleRun(tasks_closed=closed, issues_closed=issues)
 
 
 def stale_task_alerts(uow: UnitOfWork, as_of: date) -> RuleRun:

@@ -170,21 +170,36 @@ class SqlTasks(SqlArea):
             query = query.where(p.c.customer_id == customer_id)
         return int(self.connection.execute(query).scalar_one())
 
-    def close_tasks_with_invoices_settled(self, at: datetime) -> list[tuple[int, int]]:
+    def close_tasks_with_invoices_settled(self, at: datetime, after: int, limit: int) -> list[tuple[int, int]]:
         k, ti, i = t.tasks, t.task_invoices, t.invoices
-        query = select(k.c.id, k.c.customer_id).where(
-            k.c.status == "open",
-            k.c.type != "expected_payment",  # promises close as kept or broken by their own rule
-            exists().where(ti.c.task_id == k.c.id),
-            ~exists().where(ti.c.task_id == k.c.id, i.c.id == ti.c.invoice_id, i.c.status == "open"),
+        settled = (
+            select(k.c.id)
+            .where(
+                k.c.status == "open",
+                k.c.id > after,
+                k.c.type != "expected_payment",  # promises close as kept or broken by their own rule
+                exists().where(ti.c.task_id == k.c.id),
+                ~exists().where(ti.c.task_id == k.c.id, i.c.id == ti.c.invoice_id, i.c.status == "open"),
+            )
+            .order_by(k.c.id)
+            .limit(limit)
         )
-        found = [(row.id, row.customer_id) for row in self.connection.execute(query)]
-        self.bulk_update(
-            [task_id for task_id, _ in found],
-            {"status": "done", "outcome": "invoices_paid", "completed_at": at, "completed_by": None},
-            at,
+        # `status = 'open'` again on the row itself: on PostgreSQL a task a collector completed
+        # while this waited for its lock is read anew and left as they closed it.
+        closing = (
+            update(k)
+            .where(k.c.id.in_(settled.scalar_subquery()), k.c.status == "open")
+            .values(
+                status="done",
+                outcome="invoices_paid",
+                completed_at=at,
+                completed_by=None,
+                version=k.c.version + 1,
+                updated_at=at,
+            )
+            .returning(k.c.id, k.c.customer_id)
         )
-        return found
+        return sorted((row.id, row.customer_id) for row in self.connection.execute(closing))
 
     def close_finished_issues(self, at: datetime) -> list[tuple[int, int]]:
         s, k, r = t.issues, t.tasks, t.received_emails
