@@ -81,6 +81,13 @@ def test_text_with_a_nul_character_is_422_on_every_backend(shared_world: World) 
     assert_error(answer, 422, "invalid_input", "description")
 
 
+@pytest.mark.parametrize("field", ["reason", "owner", "customer_external_id"])
+def test_a_nul_character_in_a_dispute_filter_is_422_on_every_backend(shared_world: World, field: str) -> None:
+    answer = shared_world.api.get("/disputes", params={field: "a\x00b"})
+
+    assert_error(answer, 422, "invalid_input", field)
+
+
 def test_a_method_the_path_does_not_have_is_a_json_405(shared_world: World) -> None:
     answer = shared_world.api.call("DELETE", "/tasks")
 

@@ -123,12 +123,12 @@ def auto_close(uow: UnitOfWork, batch: int = AUTO_CLOSE_BATCH) -> RuleRun:
         with uow:
             now = uow.clock.now()
             done = uow.tasks.close_tasks_with_invoices_settled(now, after, batch)
+            if not done:
+                break
             for task_id, customer_id in done:
                 _audit(uow, "task", task_id, "auto_closed", "Task closed: its invoices are paid", customer_id)
             uow.alerts.close_alerts([f"stale_task:{task_id}" for task_id, _ in done], now)
             uow.commit()
-        if not done:
-            break
         closed, after = closed + len(done), done[-1][0]
     with uow:
         issues = _close_issues(uow, config.auto_close_issues)

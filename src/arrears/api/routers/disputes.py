@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, status
 from ...services import disputes
 from ..deps import CurrentUser, Paging, Uow
 from ..errors import ERRORS
-from ..schemas import INT32, DisputeAssign, DisputeClose, DisputeCreate, DisputeOut, Page
+from ..schemas import INT32, NO_NUL, DisputeAssign, DisputeClose, DisputeCreate, DisputeOut, Page
 from . import PREFIX
 
 router = APIRouter(prefix=f"{PREFIX}/disputes", tags=["disputes"], responses=ERRORS)
@@ -34,9 +34,11 @@ def list_disputes(
     uow: Uow,
     paging: Paging,
     dispute_status: Annotated[Literal["open", "resolved", "rejected", "all"], Query(alias="status")] = "all",
-    reason: Annotated[str | None, Query(max_length=64, description="Only this reason code")] = None,
-    owner: Annotated[str | None, Query(max_length=100, description="Only those this user owns")] = None,
-    customer_external_id: Annotated[str | None, Query(max_length=128, description="Only this customer's")] = None,
+    reason: Annotated[str | None, Query(pattern=NO_NUL, max_length=64, description="Only this reason code")] = None,
+    owner: Annotated[str | None, Query(pattern=NO_NUL, max_length=100, description="Only those this user owns")] = None,
+    customer_external_id: Annotated[
+        str | None, Query(pattern=NO_NUL, max_length=128, description="Only this customer's")
+    ] = None,
 ) -> Page[DisputeOut]:
     """Disputes, newest first; narrowed by status, reason, owner and customer."""
     wanted = None if dispute_status == "all" else dispute_status
