@@ -1,6 +1,6 @@
 """The Jinja environment of the workspace's pages and of the portal's: autoescaped (a string too),
 blocks trimmed, and each template compiled once per process however many apps the process builds
-(a test run builds one per test; compiling the task list's templates took about 0.1 s each time)."""
+(a test run builds one per test; compiling the workspace's 19 templates takes about 0.25 s)."""
 
 from __future__ import annotations
 
