@@ -460,6 +460,18 @@ def _every_row(dialect: str) -> str:
     return "\nUNION ALL ".join(selects)
 
 
+def test_the_fingerprint_sees_any_write(site: Site) -> None:
+    """What the checks below lean on: one changed field changes the digest, and changing it again does too."""
+    before = fingerprint(site)
+    with site.arrears.engine.begin() as connection:
+        connection.execute(t.tasks.update().where(t.tasks.c.id == site.tasks["acme"]).values(description="Call x"))
+    edited = fingerprint(site)
+    with site.arrears.engine.begin() as connection:
+        connection.execute(t.tasks.update().where(t.tasks.c.id == site.tasks["acme"]).values(description="Call y"))
+
+    assert len({before, edited, fingerprint(site)}) == 3
+
+
 def url(path: str, params: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)(:\w+)?\}", lambda found: quote(params[found.group(1)], safe=""), path)
 
