@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # How many days `arrears worker` keeps its finished jobs (ARREARS_JOBS_KEEP_DAYS, at least 1):
     # older ones are deleted every night, so that the job tables do not grow without end.
     jobs_keep_days: int = 30
+    # How many senders `arrears worker` runs at once (ARREARS_SEND_LANES, at least 1): each lane is a
+    # job of its own, so several workers send the outbox side by side; each email is still sent by one.
+    send_lanes: int = 2
     # How `arrears serve` and `arrears worker` write their logs (ARREARS_LOG_FORMAT): `text` lines or
     # `json`, one object per line with the web request's id.
     log_format: str = "text"

@@ -198,7 +198,7 @@ def test_the_commits_of_a_cycle_are_where_the_kill_points_expect_them(
 
     url = fresh("counted")
     phases: list[str] = []
-    watched = ("start_cycle", "refresh_balances", "auto_close", "check_promises", "_fire_batch", "stale_task_alerts")
+    watched = ("start_cycle", "refresh_balances", "auto_close", "check_promises", "fire_batch", "stale_task_alerts")
 
     def count() -> None:
         import traceback
@@ -211,7 +211,7 @@ def test_the_commits_of_a_cycle_are_where_the_kill_points_expect_them(
     cycle.run_cycle(app.uow, app.workflows(), app.mailer(), DAY, batch=BATCH)
     app.close()
 
-    assert phases[9:12] == ["_fire_batch"] * 3  # commits 10, 11, 12
+    assert phases[9:12] == ["fire_batch"] * 3  # commits 10, 11, 12
     assert phases[4:9] == ["fire_workflows"] * 5  # the selection, then the four skipped steps
     assert phases[12] == "stale_task_alerts"
     assert phases[13:25] == ["send_due"] * 12

@@ -3,12 +3,14 @@ call recordings (retried when they fail)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.testing import InMemoryConnector
 from sqlalchemy import Engine, select, text
 
 from arrears.adapters.clock import FixedClock
@@ -18,6 +20,7 @@ from arrears.config import Settings
 from arrears.domain.errors import ArrearsError
 from arrears.jobs import worker
 from arrears.services import calls, tasks, users
+from arrears.services.cycle import fanout
 from tests.calls import FakeTranscriber, tiny_wav
 from tests.conftest import scratch_postgres
 from tests.e2e.test_cycle_reliability import DAY, load_ledger
@@ -105,6 +108,58 @@ def test_the_worker_jobs_send_the_outbox_and_run_the_cycle_once(pg_url: str, tmp
     assert cycles == [DAY]
     assert statuses and set(statuses) == {"sent"}
     assert len(sink.received) == len(statuses)
+
+
+@pytest.mark.postgres
+def test_the_cycle_is_fired_as_batch_jobs_and_a_batch_whose_job_was_lost_is_deferred_again(
+    pg_url: str, tmp_path: Path, sink: SmtpSink
+) -> None:
+    load_ledger(pg_url, tmp_path)
+    clock = FixedClock(datetime(2026, 6, 30, 7, 0, tzinfo=UTC))
+    arrears = bootstrap(Settings(database_url=pg_url, email_url=sink.url, cycle_batch=2), clock)
+    worker.install_schema(arrears)
+    # A worker stored the day's batches, then died before deferring their jobs.
+    started = fanout.start(arrears.uow, arrears.workflows(), arrears.mailer(), DAY, batch=2)
+    app = worker.make_app(arrears)
+    jobs = {task.name: task for task in app.tasks.values()}
+    with arrears.engine.connect() as connection:  # the jobs of this file's tests before this one
+        before = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM procrastinate_jobs").scalar_one()
+
+    with app.open():
+        jobs["arrears.daily_cycle"].defer(timestamp=0)  # the five-minute check finds them pending
+    app.run_worker(wait=False, install_signal_handlers=False)
+
+    with arrears.engine.connect() as connection:
+        ran = Counter(
+            connection.execute(
+                text("SELECT task_name FROM procrastinate_jobs WHERE id > :before"), {"before": before}
+            ).scalars()
+        )
+        runs = list(connection.execute(select(t.cycle_runs.c.as_of, t.cycle_runs.c.finished_at)))
+        statuses = list(connection.execute(select(t.emails.c.status)).scalars())
+    arrears.close()
+    assert started.pending == (0, 1, 2)
+    assert ran["arrears.cycle_batch"] == 3 and ran["arrears.cycle_finish"] == 1
+    assert ran["arrears.send_outbox"] >= 1  # the lanes were started as the batches queued emails
+    assert [(day, finished is not None) for day, finished in runs] == [(DAY, True)]  # no second cycle
+    assert statuses and set(statuses) == {"sent"}
+    assert len(sink.received) == len(statuses)
+
+
+def test_the_worker_sends_in_as_many_lanes_as_set_each_with_its_own_queueing_lock() -> None:
+    app = worker.make_app(bootstrap(Settings(send_lanes=3)), InMemoryConnector())
+    lanes = [
+        (task.periodic_id, task.configure_kwargs)
+        for task in app.periodic_registry.periodic_tasks.values()
+        if task.task.name == "arrears.send_outbox"
+    ]
+
+    assert lanes == [
+        (f"outbox-{lane}", {"queueing_lock": worker.send_lock(lane), "task_kwargs": {"lane": lane}})
+        for lane in range(3)
+    ]
+    assert len({worker.send_lock(lane) for lane in range(3)}) == 3
+    assert worker.send_lanes(bootstrap(Settings(send_lanes=0))) == 1
 
 
 @pytest.mark.postgres

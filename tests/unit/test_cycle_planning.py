@@ -15,10 +15,13 @@ from arrears.services.cycle.planning import (
     by_customer,
     claims,
     customer_outputs,
+    decode_batch,
+    encode_batch,
     invoice_ids,
     plan_steps,
     skips_without_address,
 )
+from arrears.services.cycle.report import CycleReport
 from tests.unit.builders import make_step, make_workflow
 
 AS_OF = date(2026, 6, 30)
@@ -188,3 +191,34 @@ def test_groups_are_gathered_by_customer_in_the_order_customers_first_appear() -
     a, b, c = group("past-due-30", 1, customer=2), group("past-due-30", 2, customer=1), group("courtesy", 3, customer=2)
 
     assert by_customer([a, b, c]) == [[a, c], [b]]
+
+
+def test_a_batch_stored_for_a_worker_reads_back_as_the_same_groups() -> None:
+    instalment = DueSubject(
+        "standard", "past-due-30", "instalment:7", 2, (11, 12), "Instalment 1 of payment plan 3", None,
+        AS_OF - timedelta(days=31), 5000, 2500, "EUR",
+    )  # fmt: skip
+    step = WORKFLOW.steps[1]
+    groups = [
+        Group(WORKFLOW, step, 1, (due("past-due-30", 10), due("past-due-30", 11))),
+        Group(WORKFLOW, step, 2, (instalment,), one_per_subject=True),
+    ]
+
+    assert decode_batch(encode_batch(groups), [WORKFLOW]) == groups
+
+
+def test_a_stored_group_whose_step_is_gone_from_the_workflow_file_is_left_for_the_next_cycle() -> None:
+    groups = [Group(WORKFLOW, WORKFLOW.steps[1], 1, (due("past-due-30", 10),))]
+    changed = make_workflow(make_step("courtesy", days=-3, email="courtesy_reminder"))
+
+    assert decode_batch(encode_batch(groups), [changed]) == []
+
+
+def test_a_days_counts_add_up_from_its_parts_and_its_day_and_kind_stay() -> None:
+    day = CycleReport(AS_OF, steps_fired=3, emails_queued=2, tasks_closed=1)
+    batch = CycleReport(AS_OF, dry_run=True, steps_fired=4, emails_queued=1, tasks_created=5)
+
+    day.add(batch.summary(planned=False))
+
+    assert (day.steps_fired, day.emails_queued, day.tasks_created, day.tasks_closed) == (7, 3, 5, 1)
+    assert (day.as_of, day.dry_run) == (AS_OF, False)

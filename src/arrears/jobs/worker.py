@@ -1,12 +1,18 @@
-"""`arrears worker`: a procrastinate worker that sends the outbox, applies the inbox's pending
-events, fetches the AR mailbox (ARREARS_IMAP_URL) and rolls the task list's balances to today
-every minute, runs the daily cycle once a day at the configured time in the company's time zone,
-and every night deletes its own finished jobs older than ARREARS_JOBS_KEEP_DAYS. It transcribes call
-recordings (a job each, deferred when one is uploaded, retried when it fails) and every ten minutes
-deletes recordings' audio past ARREARS_CALLS_RETENTION_DAYS.
+"""`arrears worker`: a procrastinate worker that sends the outbox (in ARREARS_SEND_LANES lanes, side
+by side), applies the inbox's pending events, fetches the AR mailbox (ARREARS_IMAP_URL) and rolls
+the task list's balances to today every minute, runs the daily cycle once a day at the configured
+time in the company's time zone, and every night deletes its own finished jobs older than
+ARREARS_JOBS_KEEP_DAYS. It transcribes call recordings (a job each, deferred when one is uploaded,
+retried when it fails) and every ten minutes deletes recordings' audio past
+ARREARS_CALLS_RETENTION_DAYS.
 
-Thin: each job calls one service. The jobs are periodic and idempotent, so a worker that died, or
-several workers at once, change nothing: the outbox locks each email while it is sent, and the cycle
+The daily cycle runs across workers (`cycle.fanout`): the cycle job opens the day and stores its
+batches of customers, each batch is a job that any worker fires, and the batch that leaves none
+pending defers the job that closes the day. The cycle job checks every five minutes: a batch whose
+job was lost (its worker killed) is deferred again, and the day is closed if nothing did it.
+
+Thin: each job calls one service. The jobs are idempotent, so a worker that died, or several
+workers at once, change nothing: the outbox locks each email while it is sent, and the cycle
 records each step once. Jobs live in PostgreSQL tables next to the ledger (procrastinate's schema,
 installed by `arrears db upgrade`).
 """
@@ -28,7 +34,9 @@ from sqlalchemy.engine import make_url
 from ..adapters import transcription_queue
 from ..bootstrap import Arrears
 from ..domain.errors import ArrearsError
-from ..services import balances, calls, cycle, inbound_mail, inbox, outbox
+from ..services import balances, calls, inbound_mail, inbox, outbox
+from ..services.automation_ports import FannedOut
+from ..services.cycle import fanout
 
 log = logging.getLogger("arrears.worker")
 
@@ -73,6 +81,16 @@ SEND_PER_JOB = 10_000
 CLEAN_UP_AT = "17 3 * * *"
 
 
+def send_lanes(arrears: Arrears) -> int:
+    """How many senders run at once: ARREARS_SEND_LANES, at least 1."""
+    return max(1, arrears.settings.send_lanes)
+
+
+def send_lock(lane: int) -> str:
+    """A lane's queueing lock: one job of each lane waits at a time (lane 0 keeps the old name)."""
+    return "arrears.send_outbox" if lane == 0 else f"arrears.send_outbox:{lane}"
+
+
 def keep_hours(arrears: Arrears) -> int:
     """How long finished jobs are kept, in hours: ARREARS_JOBS_KEEP_DAYS, at least one day."""
     return max(1, arrears.settings.jobs_keep_days) * 24
@@ -108,9 +126,10 @@ def make_app(arrears: Arrears, connector: BaseConnector | None = None) -> App:
         if deleted:
             log.info("calls: the audio of %d recording(s) deleted after the retention", deleted)
 
-    @app.periodic(cron="* * * * *", periodic_id="outbox")
-    @app.task(name="arrears.send_outbox", queueing_lock="arrears.send_outbox")
-    def send_outbox(timestamp: int) -> None:
+    @app.task(name="arrears.send_outbox", pass_context=False)
+    def send_outbox(timestamp: int, lane: int = 0) -> None:
+        """One lane of the sending: the lanes take turns at the outbox's due emails, each locked
+        while it is sent, so the lanes' workers send side by side and each email once."""
         arrears.refresh_workspace()  # the company, locale and sender an owner stored, as of now
         mailer = arrears.mailer()
         report = outbox.send_due(
@@ -123,7 +142,24 @@ def make_app(arrears: Arrears, connector: BaseConnector | None = None) -> App:
             reply_to=mailer.reply_to,
         )
         if report.sent or report.failed:
-            log.info("outbox: %d sent, %d to retry, %d failed", report.sent, report.retried, report.failed)
+            log.info(
+                "outbox lane %d: %d sent, %d to retry, %d failed", lane, report.sent, report.retried, report.failed
+            )
+
+    lanes = send_lanes(arrears)
+    for lane in range(lanes):
+        app.periodic(
+            cron="* * * * *",
+            periodic_id=f"outbox-{lane}",
+            queueing_lock=send_lock(lane),
+            task_kwargs={"lane": lane},
+        )(send_outbox)
+
+    def send_now() -> None:
+        """Every lane at once (the cycle has just queued a day's emails), unless one is waiting already."""
+        for lane in range(lanes):
+            with contextlib.suppress(AlreadyEnqueued):
+                send_outbox.configure(queueing_lock=send_lock(lane)).defer(timestamp=0, lane=lane)
 
     @app.periodic(cron="* * * * *", periodic_id="inbox")
     @app.task(name="arrears.process_inbox", queueing_lock="arrears.process_inbox")
@@ -151,24 +187,52 @@ def make_app(arrears: Arrears, connector: BaseConnector | None = None) -> App:
             log.info("balances rolled to today: %d customer(s) refreshed", count)
 
     @app.periodic(cron="*/5 * * * *", periodic_id="cycle")
-    @app.task(name="arrears.daily_cycle", queueing_lock="arrears.daily_cycle")
+    @app.task(name="arrears.daily_cycle", queueing_lock="arrears.daily_cycle", lock="arrears.daily_cycle")
     def daily_cycle(timestamp: int) -> None:
+        """Start today's cycle when it is due (its batches become jobs); or, when it has started,
+        defer again the batches whose jobs were lost, and close the day if nothing did."""
         assert arrears.clock is not None
         arrears.refresh_workspace()
-        with arrears.uow() as uow:
-            last = uow.cycle_runs.last_cycle_day()
-        if not cycle_is_due(arrears, arrears.clock.now(), last):
-            return
         today = arrears.clock.today()
-        report = cycle.run_cycle(
-            arrears.uow,
-            arrears.workflows(),
-            arrears.mailer(),
-            today,
-            batch=arrears.settings.cycle_batch,
-            credit_policy=arrears.credit_policy(),
-        )
-        log.info("cycle of %s: %s", today, report.summary(planned=False) | {"planned": len(report.planned)})
+        started = fanout.progress(arrears.uow, today)
+        if started is None:
+            with arrears.uow() as uow:
+                last = uow.cycle_runs.last_cycle_day()
+            if not cycle_is_due(arrears, arrears.clock.now(), last):
+                return
+            started = fanout.start(
+                arrears.uow, arrears.workflows(), arrears.mailer(), today, batch=arrears.settings.cycle_batch
+            )
+            log.info("cycle of %s: %d batch(es) of customers to fire", today, len(started.pending))
+        if not started.finished:
+            resume(started)
+
+    def resume(run: FannedOut) -> None:
+        for number in run.pending:
+            with contextlib.suppress(AlreadyEnqueued):  # still waiting for a worker
+                lock = f"arrears.cycle_batch:{run.run_id}:{number}"
+                cycle_batch.configure(lock=lock, queueing_lock=lock).defer(run_id=run.run_id, number=number)
+        if not run.pending:
+            with contextlib.suppress(AlreadyEnqueued):
+                cycle_finish.defer(run_id=run.run_id)
+
+    @app.task(name="arrears.cycle_batch", pass_context=False)
+    def cycle_batch(run_id: int, number: int) -> None:
+        """Fire one batch of a day's customers; the last one pending defers the closing of the day."""
+        arrears.refresh_workspace()
+        if fanout.fire(arrears.uow, arrears.workflows(), arrears.mailer(), run_id, number):
+            with contextlib.suppress(AlreadyEnqueued):
+                cycle_finish.defer(run_id=run_id)
+        send_now()  # what the batch queued goes out while the other batches are fired
+
+    @app.task(name="arrears.cycle_finish", queueing_lock="arrears.cycle_finish", lock="arrears.cycle_finish")
+    def cycle_finish(run_id: int) -> None:
+        """Close the day once every batch is fired: stale-task alerts, credit, the run's counts."""
+        arrears.refresh_workspace()
+        report = fanout.finish(arrears.uow, run_id, arrears.credit_policy(), batch=arrears.settings.cycle_batch)
+        if report is not None:
+            log.info("cycle of %s: %s", report.as_of, report.summary(planned=False))
+            send_now()
 
     @app.periodic(cron=CLEAN_UP_AT, periodic_id="old_jobs")
     @app.task(name="arrears.remove_old_jobs", queueing_lock="arrears.remove_old_jobs", pass_context=True)

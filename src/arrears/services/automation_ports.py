@@ -105,6 +105,18 @@ class RunLink:
     task_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class FannedOut:
+    """A worker's cycle cut into batch jobs: its day, the batches not fired yet, whether its closing
+    phases ran, and the counts so far (JSON: the opening phases', then each fired batch's)."""
+
+    run_id: int
+    as_of: date
+    pending: tuple[int, ...]
+    finished: bool
+    summaries: tuple[str, ...]
+
+
 class Rendered(Protocol):
     @property
     def subject(self) -> str: ...
@@ -242,5 +254,24 @@ class CycleRuns(Protocol):
     def start_cycle(self, as_of: date, at: datetime, dry_run: bool) -> int: ...
     def finish_cycle(self, run_id: int, at: datetime, summary: str) -> None: ...
     def last_cycle_day(self) -> date | None: ...
+    def fan_out(self, run_id: int, at: datetime, batches: Sequence[str], summary: str) -> None:
+        """Store a run's batches (their groups' JSON, numbered from 0) and its opening counts."""
+        ...
+
+    def fanned_out_on(self, as_of: date) -> int | None:
+        """The newest real cycle of `as_of` whose batches are stored, finished or not."""
+        ...
+
+    def fanned_out(self, run_id: int) -> FannedOut | None: ...
+    def batch(self, run_id: int, number: int) -> tuple[date, str] | None:
+        """A batch's day and groups, unless it is done (or is not there)."""
+        ...
+
+    def finish_batch(self, run_id: int, number: int, at: datetime, summary: str) -> int | None:
+        """Mark a batch done with its counts, in the caller's transaction, the run locked so that
+        two batches finishing at once see each other: how many are still pending, or None if this
+        one was done already (another worker fired it first)."""
+        ...
+
     def workflow_source(self) -> str | None: ...
     def save_workflow_source(self, source: str, by: int | None) -> None: ...

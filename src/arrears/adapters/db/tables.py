@@ -564,6 +564,20 @@ cycle_runs = Table(
     Column("finished_at", UTCDateTime()),
     Column("dry_run", Boolean, nullable=False, server_default=text("false")),
     Column("summary", Text),  # JSON of the cycle's counts
+    # The worker's cycle: when its batches were stored (cycle_batches), each a job (migration 0020).
+    Column("fanned_out_at", UTCDateTime()),
+)
+
+# A worker's cycle cut into jobs: the groups (JSON, `cycle.planning.encode_batch`) of a batch of
+# customers, done in the transaction that fires them, with that batch's counts (migration 0020).
+cycle_batches = Table(
+    "cycle_batches",
+    metadata,
+    Column("run_id", Integer, ForeignKey("cycle_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("groups", Text, nullable=False),
+    Column("done_at", UTCDateTime()),
+    Column("summary", Text),
 )
 
 # Events received from outside (payment provider webhooks, inbound mail), stored as they arrive and

@@ -4,7 +4,7 @@ tasks and audit entries together, so a cycle killed between two leaves whole bat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -45,6 +45,16 @@ def fire_workflows(
     """Select what is due, record the skipped steps, then fire the rest `batch` customers per
     transaction: each transaction claims its step runs and writes their emails, tasks and audit
     entries together, so a cycle killed between two leaves whole batches done or not done."""
+    checked: set[str] = set()  # the email templates rendered whole once this cycle
+    for chunk in plan_batches(uow_factory, workflows, as_of, report, batch=batch):
+        fire_batch(uow_factory, chunk, mailer, as_of, report, checked)
+
+
+def plan_batches(
+    uow_factory: UowFactory, workflows: Sequence[Workflow], as_of: date, report: CycleReport, *, batch: int = BATCH
+) -> list[list[Group]]:
+    """Select what is due, record the skipped steps (their own transactions), and cut what fires
+    into batches of at most `batch` customers, in customer order."""
     with uow_factory() as uow:
         marks = uow.cycle_runs.high_water() or uow.cycle_runs.set_high_water()
         due = uow.selection.due_subjects(workflows, as_of)
@@ -56,11 +66,9 @@ def fire_workflows(
             claimed = uow.step_runs.claim(workflow_name, step_name, "skipped", as_of, claims(items))
             report.steps_skipped += len(claimed)
             uow.commit()
-    checked: set[str] = set()  # the email templates rendered whole once this cycle
     # A customer's dated and event groups in one batch: its emails and tasks are decided together.
     every = sorted([*plan.groups, *events], key=lambda g: g.customer_id)
-    for chunk in batches(every, max(1, batch)):
-        _fire_batch(uow_factory, chunk, mailer, as_of, report, checked)
+    return list(batches(every, max(1, batch)))
 
 
 def _event_subjects(uow: UnitOfWork, workflows: Sequence[Workflow], marks: tuple[int, int], as_of: date) -> list[Group]:
@@ -114,17 +122,19 @@ class _Customer:
         return next((o for o in self.tasks if group in o.plan.groups), None)
 
 
-def _fire_batch(
+def fire_batch(
     uow_factory: UowFactory,
     groups: Sequence[Group],
     mailer: Mailer,
     as_of: date,
     report: CycleReport,
     checked: set[str],
+    before_commit: Callable[[UnitOfWork], None] | None = None,
 ) -> None:
     """The emails and tasks of every customer of the batch (one past-due email per customer, one
     task per customer and type, joined to its open workflow task of that type if it has one), in one
-    transaction. Subjects another cycle claimed first are left out."""
+    transaction. Subjects another cycle claimed first are left out. `checked`: the templates
+    rendered whole already (`_new_email`); `before_commit` writes more in the same transaction."""
     with uow_factory() as uow:
         now = uow.clock.now()
         recipients = uow.selection.recipients(list(dict.fromkeys(g.customer_id for g in groups)))
@@ -150,6 +160,8 @@ def _fire_batch(
                 if output.items and not output.joins:
                     output.task = _task(output, as_of)
         _write(uow, customers, claimed, as_of, now, report)
+        if before_commit is not None:
+            before_commit(uow)
         uow.commit()
 
 
@@ -246,10 +258,6 @@ def _write(
     # Without reserved ids (SQLite, a dry run) every run is linked here; with them, only those
     # whose email another cycle had queued under the same key (rare).
     uow.step_runs.link_runs_many(links)
-
-
-def _take(ids: Iterator[int] | None, wanted: bool) -> int | None:
-    return next(ids) if ids is not None and wanted else None
 
 
 def _new_email(mailer: Mailer, output: _Output, as_of: date, now: datetime, checked: set[str]) -> NewEmail:

@@ -5,10 +5,12 @@ into batches of customers. Pure functions over what the selection found."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from ...domain.workflows import Step, Workflow, step_to_fire
 from ..automation_ports import DueSubject, Recipient
@@ -136,3 +138,46 @@ def skips_without_address(group: Group, recipient: Recipient) -> bool:
 def invoice_ids(items: Sequence[DueSubject]) -> tuple[int, ...]:
     """The invoices of a group's subjects, each once, in order."""
     return tuple(dict.fromkeys(i for item in items for i in item.invoice_ids))
+
+
+def encode_batch(groups: Sequence[Group]) -> str:
+    """A batch's groups as JSON, for a worker to fire later (`decode_batch`): each group by its
+    workflow's and step's names, with its subjects' fields in order."""
+    return json.dumps(
+        [
+            [g.workflow.name, g.step.name, g.customer_id, g.one_per_subject, [_subject_row(s) for s in g.subjects]]
+            for g in groups
+        ],
+        separators=(",", ":"),
+    )
+
+
+def _subject_row(s: DueSubject) -> list[Any]:
+    issued = None if s.issue_date is None else s.issue_date.isoformat()
+    return [
+        s.workflow, s.step, s.subject, s.customer_id, list(s.invoice_ids), s.number, issued,
+        s.due_date.isoformat(), s.amount_minor, s.outstanding_minor, s.currency,
+    ]  # fmt: skip
+
+
+def decode_batch(text: str, workflows: Sequence[Workflow]) -> list[Group]:
+    """The groups `encode_batch` stored, their steps those of `workflows` now. A group whose
+    workflow or step is gone (the file changed since the cycle started) is left out: its subjects
+    come due again at the next cycle, under the file then in force."""
+    steps = {(w.name, s.name): (w, s) for w in workflows for s in w.steps}
+    groups = []
+    for workflow_name, step_name, customer_id, one_per_subject, rows in json.loads(text):
+        found = steps.get((workflow_name, step_name))
+        if found is not None:
+            subjects = tuple(_subject(row) for row in rows)
+            groups.append(Group(found[0], found[1], customer_id, subjects, one_per_subject))
+    return groups
+
+
+def _subject(row: list[Any]) -> DueSubject:
+    workflow, step, subject, customer_id, invoice_ids, number, issued, due, amount, outstanding, currency = row
+    issue_date = None if issued is None else date.fromisoformat(issued)
+    return DueSubject(
+        workflow, step, subject, customer_id, tuple(invoice_ids), number, issue_date,
+        date.fromisoformat(due), amount, outstanding, currency,
+    )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -59,6 +60,13 @@ class CycleReport:
         if planned:
             out["planned"] = [asdict(item) for item in self.planned]
         return out
+
+    def add(self, summary: Mapping[str, Any]) -> None:
+        """Add the counts of another part of the same day (its `summary()`): a worker's batch."""
+        for f in fields(self):
+            value = summary.get(f.name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                setattr(self, f.name, getattr(self, f.name) + value)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     update,
 )
 
+from ....services.automation_ports import FannedOut
 from .. import tables as t
 from .common import HIGH_WATER_KEY, SqlAutomationArea
 
@@ -57,6 +59,74 @@ class SqlCycleRuns(SqlAutomationArea):
             select(func.max(c.c.as_of)).where(c.c.dry_run == false(), c.c.finished_at.is_not(None))
         ).scalar()
         return value if isinstance(value, date) or value is None else date.fromisoformat(str(value))
+
+    def fan_out(self, run_id: int, at: datetime, batches: Sequence[str], summary: str) -> None:
+        if batches:
+            self.connection.execute(
+                insert(t.cycle_batches),
+                [{"run_id": run_id, "number": number, "groups": groups} for number, groups in enumerate(batches)],
+            )
+        c = t.cycle_runs
+        self.connection.execute(update(c).where(c.c.id == run_id).values(fanned_out_at=at, summary=summary))
+
+    def fanned_out_on(self, as_of: date) -> int | None:
+        c = t.cycle_runs
+        found = self.connection.execute(
+            select(func.max(c.c.id)).where(c.c.as_of == as_of, c.c.dry_run == false(), c.c.fanned_out_at.is_not(None))
+        ).scalar()
+        return None if found is None else int(found)
+
+    def fanned_out(self, run_id: int) -> FannedOut | None:
+        c, b = t.cycle_runs, t.cycle_batches
+        run = self.connection.execute(
+            select(c.c.as_of, c.c.finished_at, c.c.summary).where(c.c.id == run_id, c.c.fanned_out_at.is_not(None))
+        ).first()
+        if run is None:
+            return None
+        batches = list(
+            self.connection.execute(
+                select(b.c.number, b.c.done_at, b.c.summary).where(b.c.run_id == run_id).order_by(b.c.number)
+            )
+        )
+        as_of = run.as_of if isinstance(run.as_of, date) else date.fromisoformat(str(run.as_of))
+        return FannedOut(
+            run_id,
+            as_of,
+            tuple(row.number for row in batches if row.done_at is None),
+            run.finished_at is not None,
+            # the opening phases' counts, then each fired batch's (a finished run's summary is its total)
+            (run.summary or "{}", *(row.summary for row in batches if row.summary is not None)),
+        )
+
+    def batch(self, run_id: int, number: int) -> tuple[date, str] | None:
+        c, b = t.cycle_runs, t.cycle_batches
+        row = self.connection.execute(
+            select(c.c.as_of, b.c.groups)
+            .select_from(b.join(c, c.c.id == b.c.run_id))
+            .where(b.c.run_id == run_id, b.c.number == number, b.c.done_at.is_(None))
+        ).first()
+        if row is None:
+            return None
+        as_of = row.as_of if isinstance(row.as_of, date) else date.fromisoformat(str(row.as_of))
+        return as_of, str(row.groups)
+
+    def finish_batch(self, run_id: int, number: int, at: datetime, summary: str) -> int | None:
+        c, b = t.cycle_runs, t.cycle_batches
+        # The run's row first: the batches that finish at once take turns here, so the last of them
+        # sees every other one done (SQLite has one writer at a time anyway).
+        self.connection.execute(select(c.c.id).where(c.c.id == run_id).with_for_update())
+        marked = self.connection.execute(
+            update(b)
+            .where(b.c.run_id == run_id, b.c.number == number, b.c.done_at.is_(None))
+            .values(done_at=at, summary=summary)
+        )
+        if marked.rowcount == 0:
+            return None
+        return int(
+            self.connection.execute(
+                select(func.count()).select_from(b).where(b.c.run_id == run_id, b.c.done_at.is_(None))
+            ).scalar_one()
+        )
 
     def workflow_source(self) -> str | None:
         w = t.workflow_files
