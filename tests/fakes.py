@@ -464,23 +464,29 @@ class FakeTasks:
 
         return sum(p.amount_minor for p in self._workspace.ledger.payments if start <= p.on <= end and counts(p))
 
-    def close_tasks_with_invoices_settled(self, at: datetime, after: int, limit: int) -> list[tuple[int, int]]:
-        invoices = self._workspace.ledger.invoice_refs
+    def settled_tasks(self) -> list[int]:
+        return [task_id for task_id, task in sorted(self.rows.items()) if task.is_open and self._settled(task)]
+
+    def close_settled_tasks(self, at: datetime, task_ids: Sequence[int]) -> list[tuple[int, int]]:
         found = [
-            (task_id, task.customer_id)
-            for task_id, task in sorted(self.rows.items())
-            if task_id > after
-            and task.is_open
-            and task.type is not TaskType.EXPECTED_PAYMENT
-            and task.invoice_ids
-            and not any(invoices[i].status == "open" for i in task.invoice_ids)
-        ][:limit]
+            (task_id, self.rows[task_id].customer_id)
+            for task_id in sorted(task_ids)
+            if task_id in self.rows and self.rows[task_id].is_open and self._settled(self.rows[task_id])
+        ]
         self.bulk_update(
             [task_id for task_id, _ in found],
             {"status": "done", "outcome": "invoices_paid", "completed_at": at, "completed_by": None},
             at,
         )
         return found
+
+    def _settled(self, task: Any) -> bool:
+        invoices = self._workspace.ledger.invoice_refs
+        return (
+            task.type is not TaskType.EXPECTED_PAYMENT
+            and bool(task.invoice_ids)
+            and not any(invoices[i].status == "open" for i in task.invoice_ids)
+        )
 
     def close_finished_issues(self, at: datetime) -> list[tuple[int, int]]:
         found = []

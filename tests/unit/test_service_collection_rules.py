@@ -333,6 +333,21 @@ def test_auto_close_in_batches_closes_as_much_as_in_one(uow: FakeUnitOfWork) -> 
     assert {task.status for task in uow.tasks.rows.values()} == {TaskStatus.DONE}
 
 
+def test_a_batch_that_collectors_closed_meanwhile_does_not_stop_auto_close_before_the_next(
+    uow: FakeUnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for task_id in (7, 8):
+        uow.tasks.add(make_task(id=task_id, invoice_ids=(11,), issue_id=None))
+    uow.ledger.pay("I1", 100_00)
+    # Auto-close read both as settled; then a collector completed 7 before its batch came.
+    monkeypatch.setattr(type(uow.tasks), "settled_tasks", lambda self: [7, 8])
+    uow.tasks.bulk_update([7], {"status": "done", "outcome": "paid_by_phone"}, NOW)
+
+    assert collection_rules.auto_close(uow, batch=1) == RuleRun(tasks_closed=1)
+    assert (uow.tasks.rows[7].outcome, uow.tasks.rows[8].outcome) == ("paid_by_phone", "invoices_paid")
+    assert [entry.entity_id for entry in uow.audit.entries] == ["8"]
+
+
 def test_auto_close_of_paid_tasks_can_be_switched_off(uow: FakeUnitOfWork) -> None:
     configure(uow, auto_close_paid_tasks=False)
     uow.tasks.add(make_task(id=7, invoice_ids=(11,), issue_id=None))

@@ -118,18 +118,17 @@ def auto_close(uow: UnitOfWork, batch: int = AUTO_CLOSE_BATCH) -> RuleRun:
     close. Stopped half-way, a re-run closes the rest."""
     with uow:
         config = workspace_settings.load(uow)
-    closed, after = 0, 0
-    while config.auto_close_paid_tasks:
+        settled = uow.tasks.settled_tasks() if config.auto_close_paid_tasks else []
+    closed = 0
+    for start in range(0, len(settled), max(1, batch)):
         with uow:
             now = uow.clock.now()
-            done = uow.tasks.close_tasks_with_invoices_settled(now, after, batch)
-            if not done:
-                break
+            done = uow.tasks.close_settled_tasks(now, settled[start : start + max(1, batch)])
             for task_id, customer_id in done:
                 _audit(uow, "task", task_id, "auto_closed", "Task closed: its invoices are paid", customer_id)
             uow.alerts.close_alerts([f"stale_task:{task_id}" for task_id, _ in done], now)
             uow.commit()
-        closed, after = closed + len(done), done[-1][0]
+        closed += len(done)
     with uow:
         issues = _close_issues(uow, config.auto_close_issues)
         uow.commit()

@@ -608,10 +608,13 @@ class Tasks(Protocol):
 
     def paid_between(self, customer_id: int, invoice_ids: Sequence[int], start: date, end: date) -> int: ...
 
-    def close_tasks_with_invoices_settled(self, at: datetime, after: int, limit: int) -> list[tuple[int, int]]:
-        """Close (done, outcome `invoices_paid`) the first `limit` open tasks with an id above `after`
-        whose tagged invoices are all settled, promises aside; a task someone closed meanwhile stays
-        as they closed it. The (task id, customer id) closed, by id."""
+    def settled_tasks(self) -> list[int]:
+        """The open tasks whose tagged invoices are all settled, promises aside, by id."""
+        ...
+
+    def close_settled_tasks(self, at: datetime, task_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Close (done, outcome `invoices_paid`) those of `task_ids` that are still open and settled;
+        a task someone closed meanwhile stays as they closed it. The (task id, customer id) closed."""
 
     def close_finished_issues(self, at: datetime) -> list[tuple[int, int]]:
         """Close the open issues whose tasks are all closed, unless their customer has unread mail;

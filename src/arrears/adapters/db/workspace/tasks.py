@@ -8,7 +8,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     String,
+    and_,
     cast,
     exists,
     func,
@@ -170,25 +172,20 @@ class SqlTasks(SqlArea):
             query = query.where(p.c.customer_id == customer_id)
         return int(self.connection.execute(query).scalar_one())
 
-    def close_tasks_with_invoices_settled(self, at: datetime, after: int, limit: int) -> list[tuple[int, int]]:
-        k, ti, i = t.tasks, t.task_invoices, t.invoices
-        settled = (
-            select(k.c.id)
-            .where(
-                k.c.status == "open",
-                k.c.id > after,
-                k.c.type != "expected_payment",  # promises close as kept or broken by their own rule
-                exists().where(ti.c.task_id == k.c.id),
-                ~exists().where(ti.c.task_id == k.c.id, i.c.id == ti.c.invoice_id, i.c.status == "open"),
-            )
-            .order_by(k.c.id)
-            .limit(limit)
-        )
-        # `status = 'open'` again on the row itself: on PostgreSQL a task a collector completed
-        # while this waited for its lock is read anew and left as they closed it.
+    def settled_tasks(self) -> list[int]:
+        """One read of every open task to close: the database anti-joins all of them at once (hash
+        joins), where walking the tasks by id a batch at a time checked each open task by index."""
+        k = t.tasks
+        query = select(k.c.id).where(k.c.status == "open", self._settled(k.c.id)).order_by(k.c.id)
+        return list(self.connection.execute(query).scalars())
+
+    def close_settled_tasks(self, at: datetime, task_ids: Sequence[int]) -> list[tuple[int, int]]:
+        k = t.tasks
+        # `status = 'open'` and settled again, on the row itself: on PostgreSQL a task a collector
+        # completed while this waited for its lock is read anew and left as they closed it.
         closing = (
             update(k)
-            .where(k.c.id.in_(settled.scalar_subquery()), k.c.status == "open")
+            .where(k.c.id.in_(task_ids), k.c.status == "open", self._settled(k.c.id))
             .values(
                 status="done",
                 outcome="invoices_paid",
@@ -200,6 +197,17 @@ class SqlTasks(SqlArea):
             .returning(k.c.id, k.c.customer_id)
         )
         return sorted((row.id, row.customer_id) for row in self.connection.execute(closing))
+
+    @staticmethod
+    def _settled(task_id: ColumnElement[int]) -> ColumnElement[bool]:
+        """The task tags invoices, none of them open, and is no promise (promises close as kept or
+        broken by their own rule)."""
+        k, ti, i = t.tasks, t.task_invoices, t.invoices
+        return and_(
+            k.c.type != "expected_payment",
+            exists().where(ti.c.task_id == task_id),
+            ~exists().where(ti.c.task_id == task_id, i.c.id == ti.c.invoice_id, i.c.status == "open"),
+        )
 
     def close_finished_issues(self, at: datetime) -> list[tuple[int, int]]:
         s, k, r = t.issues, t.tasks, t.received_emails
