@@ -575,7 +575,7 @@ cycle_batches = Table(
     metadata,
     Column("run_id", Integer, ForeignKey("cycle_runs.id", ondelete="CASCADE"), primary_key=True),
     Column("number", Integer, primary_key=True),
-    Column("groups", Text, nullable=False),
+    Column("groups", Text, nullable=False),  # emptied once the batch is fired
     Column("done_at", UTCDateTime()),
     Column("summary", Text),
 )

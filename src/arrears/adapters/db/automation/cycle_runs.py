@@ -118,7 +118,7 @@ class SqlCycleRuns(SqlAutomationArea):
         marked = self.connection.execute(
             update(b)
             .where(b.c.run_id == run_id, b.c.number == number, b.c.done_at.is_(None))
-            .values(done_at=at, summary=summary)
+            .values(done_at=at, summary=summary, groups="")  # fired: its groups are not needed any more
         )
         if marked.rowcount == 0:
             return None
