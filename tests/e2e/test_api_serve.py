@@ -51,6 +51,7 @@ def test_arrears_serve_answers_the_api_on_the_given_port(api: Api, tmp_path: Pat
 
         tasks = httpx.get(f"{base}/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}, timeout=10)
         anonymous = httpx.get(f"{base}/api/v1/tasks", timeout=10)
+        kept_alive = two_requests_on_one_connection(port, pause=6)  # uvicorn's own default closes after 5 s
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -58,6 +59,30 @@ def test_arrears_serve_answers_the_api_on_the_given_port(api: Api, tmp_path: Pat
     assert schema.status_code == 200 and schema.json()["info"]["title"] == "Arrears"
     assert tasks.status_code == 200 and tasks.json() == {"items": [], "next": None}
     assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "unauthorized"
+    assert kept_alive == [b"HTTP/1.1 200 OK", b"HTTP/1.1 200 OK"]
+
+
+def two_requests_on_one_connection(port: int, pause: float) -> list[bytes]:
+    """The status lines of two requests sent on one kept-alive connection, `pause` seconds apart
+    (b"" for the second if the server closed the connection while it was idle)."""
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    lines = []
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        answers = connection.makefile("rb")
+        for number in range(2):
+            if number:
+                time.sleep(pause)
+            try:
+                connection.sendall(request)
+                status, length = answers.readline().rstrip(), 0
+                while (line := answers.readline()) not in (b"\r\n", b""):  # the headers, to the blank line
+                    name, _, value = line.partition(b":")
+                    length = int(value) if name.strip().lower() == b"content-length" else length
+                answers.read(length)  # the body, read whole
+            except OSError:
+                status = b""
+            lines.append(status)
+    return lines
 
 
 def children_of(pid: int) -> list[int]:

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 
 # How long a stopping server (Ctrl-C, SIGTERM) lets the requests under way finish before it cuts them.
 GRACEFUL_SECONDS = 30
+# How long an idle kept-alive connection stays open. Longer than the clients' and proxies' own idle
+# timeouts (nginx keeps an upstream connection 60 s), so that they close first: uvicorn's 5 s let a
+# client reuse a connection just as the server closed it, and the request was lost without an
+# answer (the load test's "connection closed without response" under load).
+KEEP_ALIVE_SECONDS = 75
 
 
 @app.command("serve")
@@ -67,7 +72,13 @@ def run_server(arrears: Arrears, host: str, port: int, sign_in: str | None = Non
     typer.echo("Ctrl-C stops the server.")
     # The proxy headers are read by the app itself (api/proxies.py), from ARREARS_FORWARDED_ALLOW_IPS
     # only: uvicorn's own reading (which believes 127.0.0.1 by default) stays off.
-    options = {"host": host, "port": port, "proxy_headers": False, "log_config": log_config}
+    options = {
+        "host": host,
+        "port": port,
+        "proxy_headers": False,
+        "log_config": log_config,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+    }
     if workers == 1:
         served = server_app(arrears)
         settle_memory()
