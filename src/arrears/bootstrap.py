@@ -28,14 +28,13 @@ from .adapters.db.engine import (
     upgrade,
 )
 from .adapters.db.uow import SqlUnitOfWork
-from .adapters.email import FileTransport, SmtpTransport, transport_from_url
 from .adapters.passwords import Argon2Hasher
 from .config import Settings
 from .domain.disputes import parse_reasons
 from .domain.errors import ArrearsError, InvalidValue
 from .domain.workflows import Workflow
 from .domain.worklist import parse_rates
-from .services import email_templates, inbox, online_payments, workflows
+from .services import email_templates, workflows
 from .services import settings as stored_settings
 from .services.call_ports import AudioProbe, AudioStore, Recording, Transcriber
 from .services.calls import CallSettings
@@ -48,7 +47,9 @@ from .services.portal_ports import PaymentGateway
 from .services.ports import Clock, ImportProgress, UnitOfWork
 
 if TYPE_CHECKING:
+    from .adapters.email import FileTransport, SmtpTransport
     from .adapters.rendering import Templates
+    from .services import inbox
 
 log = logging.getLogger("arrears.calls")
 
@@ -163,6 +164,8 @@ class Arrears:
 
     @cached_property
     def sender(self) -> SmtpTransport | FileTransport:
+        from .adapters.email import transport_from_url  # smtplib and ssl load when an email is sent
+
         return transport_from_url(self.settings.email_url)
 
     def mailer(self) -> Mailer:
@@ -173,6 +176,8 @@ class Arrears:
     def own_mailer(self) -> Mailer:
         """A mailer with a transport of its own: for an email sent from a page while other requests
         send theirs (`sender` keeps one SMTP connection, which two threads cannot share)."""
+        from .adapters.email import transport_from_url
+
         return Mailer(
             self.templates,
             transport_from_url(self.settings.email_url),
@@ -190,6 +195,7 @@ class Arrears:
         """What applies the events of each provider received in the inbox (an event of a provider
         without a handler is retried, then marked failed). Stripe's events date payments in the
         workspace's time zone in force when they are applied."""
+        from .services import online_payments
 
         def stripe(uow: UnitOfWork, event: InboxEvent) -> None:
             online_payments.apply_stripe_event(uow, event, timezone=self.workspace.timezone)
