@@ -439,15 +439,36 @@ FIRST_DAY = [
 FIRST_DAY_NAMES = ("lines", "alerts", "review tasks", "credit states")
 
 
-def report_baseline(url: str, policy: CreditPolicy) -> list[tuple[Any, ...]]:
-    values = {
+def report_values(policy: CreditPolicy) -> dict[str, Any]:
+    return {
         "below": policy.score_alert_below,
         "review_days": policy.review_days,
         "poor_days": rules.POOR_REVIEW_DAYS,
         "as_of": TODAY,
     }
+
+
+def report_baseline(url: str, policy: CreditPolicy) -> list[tuple[Any, ...]]:
     with psycopg.connect(conninfo(url)) as connection:
-        return connection.execute(REPORT, values).fetchall()
+        return connection.execute(REPORT, report_values(policy)).fetchall()
+
+
+def run_psql(url: str, policy: CreditPolicy) -> Timed:
+    """The CLI's baseline, a process too: `psql` running the report's statement, each customer's
+    line written as a JSON object (`COPY (SELECT row_to_json(…)) TO STDOUT`) to /dev/null."""
+    with psycopg.connect(conninfo(url)) as connection:
+        statement = psycopg.ClientCursor(connection).mogrify(REPORT, report_values(policy))
+    copy = f"COPY (SELECT row_to_json(line) FROM ({statement}) AS line) TO STDOUT"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = timer.perf_counter()
+    subprocess.run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo(url), "-c", copy],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    wall = timer.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return Timed(wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
 
 
 def histories_baseline(url: str) -> list[tuple[int, ...]]:
@@ -779,11 +800,28 @@ def main() -> None:
         )
     )
     if not args.no_cli:
-        cli = run_cli(url)
+        # The CLI against its own baseline, both processes, run in turns (median of 3 each).
+        clis, psqls = [], []
+        for _ in range(3):
+            clis.append(run_cli(url))
+            psqls.append(run_psql(url, policy))
         loads.append(os.getloadavg()[0])
-        log(f"CLI: {cli.wall:.2f} s")
+        cli = sorted(clis, key=lambda t: t.wall)[1]
+        process_base = statistics.median(t.wall for t in psqls)
+        log(f"CLI: {', '.join(f'{t.wall:.2f}' for t in clis)} s; psql: {', '.join(f'{t.wall:.2f}' for t in psqls)} s")
         results.append(
-            row("`arrears report credit --format json > /dev/null` (a child process; its CPU)", cli, report_base)
+            row(
+                "`arrears report credit --format json > /dev/null` (a child process, median of 3; its CPU)",
+                cli,
+                process_base,
+            )
+        )
+        results.append(
+            row(
+                "baseline: `psql` running the same statement, a JSON line per customer (median of 3)",
+                Timed(process_base, statistics.median(t.cpu for t in psqls)),
+                None,
+            )
         )
     notes.append(
         "report, flags (service / baseline): "
