@@ -58,7 +58,7 @@ class SqlCycleRuns(SqlAutomationArea):
         value = self.connection.execute(
             select(func.max(c.c.as_of)).where(c.c.dry_run == false(), c.c.finished_at.is_not(None))
         ).scalar()
-        return value if isinstance(value, date) or value is None else date.fromisoformat(str(value))
+        return None if value is None else _day(value)
 
     def fan_out(self, run_id: int, at: datetime, batches: Sequence[str], summary: str) -> None:
         if batches:
@@ -88,10 +88,9 @@ class SqlCycleRuns(SqlAutomationArea):
                 select(b.c.number, b.c.done_at, b.c.summary).where(b.c.run_id == run_id).order_by(b.c.number)
             )
         )
-        as_of = run.as_of if isinstance(run.as_of, date) else date.fromisoformat(str(run.as_of))
         return FannedOut(
             run_id,
-            as_of,
+            _day(run.as_of),
             tuple(row.number for row in batches if row.done_at is None),
             run.finished_at is not None,
             # the opening phases' counts, then each fired batch's (a finished run's summary is its total)
@@ -107,8 +106,7 @@ class SqlCycleRuns(SqlAutomationArea):
         ).first()
         if row is None:
             return None
-        as_of = row.as_of if isinstance(row.as_of, date) else date.fromisoformat(str(row.as_of))
-        return as_of, str(row.groups)
+        return _day(row.as_of), str(row.groups)
 
     def finish_batch(self, run_id: int, number: int, at: datetime, summary: str) -> int | None:
         c, b = t.cycle_runs, t.cycle_batches
@@ -135,3 +133,8 @@ class SqlCycleRuns(SqlAutomationArea):
 
     def save_workflow_source(self, source: str, by: int | None) -> None:
         self.connection.execute(insert(t.workflow_files).values(source=source, updated_by=by))
+
+
+def _day(value: object) -> date:
+    """A date column's value (SQLite may hand back its text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
