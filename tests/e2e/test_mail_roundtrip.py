@@ -24,8 +24,8 @@ from arrears.config import Settings
 from arrears.jobs import worker
 from arrears.services import cycle
 from arrears.services.mail_ports import ReceivedRow
+from tests.cycle_day import DAY, load_ledger
 from tests.e2e.conftest import Cli
-from tests.e2e.test_cycle_reliability import DAY, load_ledger
 from tests.imap import ImapFolder
 from tests.smtp import SmtpSink
 

@@ -23,7 +23,7 @@ from arrears.services import calls, tasks, users
 from arrears.services.cycle import fanout
 from tests.calls import FakeTranscriber, tiny_wav
 from tests.conftest import scratch_postgres
-from tests.e2e.test_cycle_reliability import DAY, load_ledger
+from tests.cycle_day import DAY, load_ledger
 from tests.ledger import Ledger, customer
 from tests.smtp import SmtpSink
 

@@ -17,11 +17,11 @@ from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
 from arrears.services import cycle, outbox
 from arrears.services.cycle import fanout
-from tests.e2e import test_cycle_reliability as reliability
-from tests.e2e.test_cycle_reliability import DAY, state
+from tests import cycle_day
+from tests.cycle_day import DAY, state
 from tests.smtp import SmtpSink
 
-fresh, sink = reliability.fresh, reliability.sink  # the fixtures: copies of one loaded ledger, an SMTP server
+fresh, sink = cycle_day.fresh, cycle_day.sink  # the fixtures: copies of one loaded ledger, an SMTP server
 
 BATCH = 2  # six customers: three batches
 
