@@ -251,6 +251,11 @@ web_sessions = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("ended_at", UTCDateTime()),
+    # What its user sees in their list of sessions: where and with what it signed in, when last used
+    # (written when the cookie is signed again, at most every few minutes).
+    Column("address", String(64)),
+    Column("user_agent", String(200)),
+    Column("last_seen_at", UTCDateTime()),
 )
 
 issues = Table(
@@ -821,14 +826,27 @@ failed_attempts = Table(
     "failed_attempts",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("kind", String(16), nullable=False),  # sign_in, portal_token
-    Column("account", String(64)),  # the user name tried (lower case); null for a portal token
+    Column("kind", String(16), nullable=False),  # sign_in, portal_token, api_token
+    Column("account", String(64)),  # the user name tried (lower case); null for a token
     Column("address", String(64), nullable=False),  # the client's address
     Column("failed_at", UTCDateTime(), nullable=False),
-    CheckConstraint("kind IN ('sign_in', 'portal_token')", name="kind"),
+    CheckConstraint("kind IN ('sign_in', 'portal_token', 'api_token')", name="kind"),
     Index("ix_failed_attempts_kind_account_failed", "kind", "account", "failed_at"),
     Index("ix_failed_attempts_kind_address_failed", "kind", "address", "failed_at"),
     Index("ix_failed_attempts_failed_at", "failed_at"),
+)
+
+# Rate limits: requests counted per key (an API token's user, a portal link's customer) in fixed
+# windows, one row per key and window, by every server process alike (services/throttles.py).
+rate_counts = Table(
+    "rate_counts",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # api_call, portal_form
+    Column("key", String(64), primary_key=True),
+    Column("window_start", UTCDateTime(), primary_key=True),
+    Column("count", Integer, nullable=False),
+    CheckConstraint("kind IN ('api_call', 'portal_form')", name="kind"),
+    Index("ix_rate_counts_window_start", "window_start"),
 )
 
 # How far each import started from the web's import page has read its file, so that the page's polls
