@@ -89,12 +89,12 @@ class Api:
         ledger.upsert_rows(self.arrears.uow(), self.people["olivia"], kind, text_rows(rows), kind)
 
 
-def open_api(db_url: str) -> Api:
+def open_api(db_url: str, **settings: Any) -> Api:
     """The app on `db_url` at 09:00 UTC on TODAY, with olivia (owner), morgan (manager), and the
-    contributors maria and sam, each with an API token."""
+    contributors maria and sam, each with an API token; `settings` as ARREARS_* would set them."""
     clock = FixedClock(NOW)
     calls_dir = Path(tempfile.mkdtemp(prefix="arrears-calls-"))  # call recordings: never the working directory
-    arrears = bootstrap(Settings(database_url=db_url, calls_dir=calls_dir), clock)
+    arrears = bootstrap(Settings(database_url=db_url, calls_dir=calls_dir, **settings), clock)
     api = Api(arrears, TestClient(create_app(arrears)), clock)
     for name, role in PEOPLE.items():
         api.people[name] = users.add_user(arrears.uow(), arrears.hasher, name, role, email=None, password=None)
@@ -194,7 +194,9 @@ def shared_world_fixture(
     else:
         _empty_postgres(request.getfixturevalue("postgres_engine"))
         db_url = PG_URL
-    opened = open_api(db_url)
+    # The clock stands still, so a whole module's calls fall in one minute: no rate limit here (its
+    # tests: test_api_rate_limits.py).
+    opened = open_api(db_url, api_rate_limit=0)
     with opened.client:
         yield seed(opened)
     opened.arrears.close()

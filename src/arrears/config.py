@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # (comma-separated addresses or networks, `*` for any; ARREARS_FORWARDED_ALLOW_IPS). Empty: no one's,
     # so a client can neither choose the address it is throttled under nor pass for HTTPS.
     forwarded_allow_ips: str = ""
+    # How many API calls each user's tokens may make a minute, counted by every server process alike
+    # (ARREARS_API_RATE_LIMIT; 0: no limit); over it a call is answered 429 with Retry-After.
+    api_rate_limit: int = 1200
     # The company's time zone: what "today" is for due dates, the task list and the daily cycle.
     timezone: str = "UTC"
     # Who the customer's emails come from, by name, and how amounts and dates are written in them.

@@ -15,6 +15,7 @@ from ..adapters.routing import routes_of
 from ..bootstrap import Arrears
 from ..services import balances
 from . import errors, health
+from .body_limits import BodyLimits
 from .headers import ApiHeaders
 from .request_ids import RequestIds
 from .routers import (
@@ -78,6 +79,7 @@ def create_app(arrears: Arrears) -> FastAPI:
     app.state.arrears = arrears
     errors.install(app)
     app.router.routes.extend(ROUTES)
+    app.add_middleware(BodyLimits, arrears=arrears)
     app.add_middleware(ApiHeaders)
     app.add_middleware(RequestIds)
     return app

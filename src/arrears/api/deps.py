@@ -11,13 +11,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..bootstrap import Arrears
 from ..domain.users import User
-from ..services import accounts
+from ..services import accounts, throttles
 from ..services.ports import UnitOfWork
 from .schemas import NO_NUL
 
 MAX_PAGE = 500
 MAX_OFFSET = 1_000_000_000
 log = logging.getLogger("arrears.auth")
+TOO_MANY_REFUSED = "too many refused API tokens from your address: wait a quarter of an hour and try again"
+REFUSED_RETRY_AFTER = int(throttles.API_TOKEN_LIMITS.window.total_seconds())
 
 
 def get_arrears(request: Request) -> Arrears:
@@ -47,18 +49,31 @@ def current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
     """The token's user; 401 without a token, or with one that is unknown or revoked. A refused token
-    is logged (`arrears.auth`, with the client's address, never the token); a call without any is not,
-    as a browser's or a probe's first request has none."""
+    is logged (`arrears.auth`, with the client's address, never the token) and counted against the
+    address: one that sent too many of late is refused (429) before its token is looked at. A call
+    without any token is neither, as a browser's or a probe's first request has none. Each accepted
+    call counts toward its user's rate limit (ARREARS_API_RATE_LIMIT a minute): 429 over it.
+    (services/throttles.py)"""
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise HTTPException(
             401, "send an API token as `Authorization: Bearer TOKEN` (`arrears users token NAME`)", challenge
         )
+    address = request.client.host if request.client else "unknown"
+    if throttles.api_token_blocked(arrears.uow(), address):
+        log.warning("API call refused: too many refused tokens from %s", address)
+        raise HTTPException(429, TOO_MANY_REFUSED, {"Retry-After": str(REFUSED_RETRY_AFTER)})
     user = accounts.authenticate_token(arrears.uow(), credentials.credentials)
     if user is None:
-        address = request.client.host if request.client else "unknown"
+        throttles.api_token_failed(arrears.uow(), address)
         log.warning("API token refused: unknown or revoked, from %s", address)
         raise HTTPException(401, "the API token is unknown or has been revoked", challenge)
+    limit = throttles.api_rate_limit(arrears.settings.api_rate_limit)
+    wait = throttles.over_rate(arrears.uow(), throttles.API_CALL, str(user.id), limit)
+    if wait is not None:
+        log.warning("API call refused: %s is over %d calls a minute, from %s", user.name, limit.requests, address)
+        message = f"more than {limit.requests:,} calls a minute with {user.name}'s tokens: try again in {wait} s"
+        raise HTTPException(429, message, {"Retry-After": str(wait)})
     return user
 
 

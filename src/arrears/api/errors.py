@@ -33,6 +33,7 @@ CODE_OF_STATUS = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
+    429: "too_many_requests",
 }
 
 # The error answers every operation documents (OpenAPI), all with the same body.
@@ -43,6 +44,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Not found"},
     409: {"model": ErrorBody, "description": "A conflicting write (e.g. a stale version)"},
     422: {"model": ErrorBody, "description": "Invalid input; a rejected ledger write lists every bad row"},
+    429: {
+        "model": ErrorBody,
+        "description": "Too many calls a minute for this token's user, or too many refused tokens from "
+        "this address; `Retry-After` gives the seconds to wait",
+    },
 }
 
 

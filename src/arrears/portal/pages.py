@@ -61,7 +61,13 @@ class BadForm(Exception):
 
 
 class Throttled(Exception):
-    """An address that tried too many invalid tokens: 429 until they age out."""
+    """An address that tried too many invalid tokens, or a link that sent too many forms of late:
+    429 until they age out (`retry_after` seconds, when known)."""
+
+    def __init__(self, message: str = TOO_MANY, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -259,8 +265,11 @@ class PortalRoute(APIRoute):
                 ):
                     raise BadForm(NUL_MESSAGE)
                 return await handler(request)
-            except Throttled:
-                return error_page(request, 429, TOO_MANY)
+            except Throttled as error:
+                refused = error_page(request, 429, error.message)
+                if error.retry_after is not None:
+                    refused.headers["Retry-After"] = str(error.retry_after)
+                return refused
             except LinkInvalid as error:
                 await run_in_threadpool(throttles.portal_token_failed, portal.arrears.uow(), address)
                 return error_page(request, 404, error.message)

@@ -21,7 +21,7 @@ from ..domain import dates
 from ..domain.currencies import minor_unit
 from ..domain.errors import ArrearsError, InvalidValue, NotFound
 from ..domain.iban import find_iban
-from ..services import online_payments, statements
+from ..services import online_payments, statements, throttles
 from ..services import portal as portal_service
 from ..services.portal import MAX_MESSAGE, PortalView, portal_url
 from ..services.workspace_ports import InvoiceRow
@@ -29,6 +29,7 @@ from .pages import (
     BadForm,
     FormData,
     PortalRoute,
+    Throttled,
     error_page,
     formats_for,
     portal_of,
@@ -262,10 +263,17 @@ def refused(request: Request, token: str, form_name: str, error: ArrearsError, v
 
 
 def checked(request: Request, token: str, form: FormData) -> portal_service.PortalAccess:
-    """The link's customer, once the link is known valid (else 404, counted) and the form came from
-    its page (else 403): nothing is done before both."""
-    who = portal_service.check(arrears_of(request).uow(), token)
+    """The link's customer, once the link is known valid (else 404, counted), the form came from
+    its page (else 403) and the customer has not sent too many forms of late (else 429): nothing is
+    done before all three."""
+    arrears = arrears_of(request)
+    who = portal_service.check(arrears.uow(), token)
     portal_of(request).check_form(request, token, form)
+    limit = throttles.PORTAL_FORM_LIMIT
+    wait = throttles.over_rate(arrears.uow(), throttles.PORTAL_FORM, str(who.customer.id), limit)
+    if wait is not None:
+        minutes = max(1, round(wait / 60))
+        raise Throttled(f"too many forms were sent from this page of late: try again in {minutes} minute(s)", wait)
     return who
 
 

@@ -166,6 +166,15 @@ class FailedAttempts(Protocol):
         """Forget the account's failures from that address (it signed in there)."""
 
 
+class RateCounts(Protocol):
+    """Requests counted per key in fixed windows (the rate limits), alike in every server process."""
+
+    def count(self, kind: str, key: str, window_start: datetime, forget_before: datetime) -> int:
+        """Count one request of `key` in the window that began at `window_start` and return how many
+        that window holds now, this one included; a window's first request also deletes the windows
+        of every key that began before `forget_before`, so the table stays small."""
+
+
 class ImportProgress(Protocol):
     """How far each import started from the web's import page has read its file, by user and run
     (an id the page chose): written as the import reads, outside the import's own transaction."""
@@ -285,6 +294,10 @@ class UnitOfWork(Protocol):
     @property
     def failed_attempts(self) -> FailedAttempts:
         """The throttles' recent failures, shared by every server process."""
+
+    @property
+    def rate_counts(self) -> RateCounts:
+        """The rate limits' counts, shared by every server process."""
 
     @property
     def export(self) -> Export: ...

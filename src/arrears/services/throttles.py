@@ -16,17 +16,30 @@ A successful sign-in forgets the account's failures from that address; a blocked
 before the password is checked, even the right one, and is not counted.
 
 Portal: 20 invalid tokens (unknown, expired, revoked, malformed) from one address in 15 minutes
-block that address on every portal page; valid links never count."""
+block that address on every portal page; valid links never count.
+
+API: 50 refused tokens (unknown, revoked) from one address in 15 minutes block that address on every
+call that carries a token, the right one included, until they age out.
+
+Rate limits (`RateLimit`), counted per key in fixed windows (the `RateCounts` port): each API token's
+user may make ARREARS_API_RATE_LIMIT calls a minute; each portal link's customer may send 60 forms
+(dispute, promise, pay) a quarter of an hour. Over it, 429 with the seconds until the window ends.
+No business rule depends on these: they stop a script from hammering the server or the collectors'
+task lists, not a person at work."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from .ports import UnitOfWork
 
 SIGN_IN = "sign_in"
 PORTAL_TOKEN = "portal_token"  # noqa: S105 - a kind of failure, not a secret
+API_TOKEN = "api_token"  # noqa: S105 - likewise
+API_CALL = "api_call"
+PORTAL_FORM = "portal_form"
 WINDOW = timedelta(minutes=15)
 KEEP = timedelta(days=1)  # failures older than this are deleted: longer than any window
 MAX_TEXT = 64  # the longest account name or address kept (IPv6 with a zone fits)
@@ -46,12 +59,28 @@ class TokenLimits:
     window: timedelta = WINDOW
 
 
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """At most `requests` per key in each window of `window` (0 or less: no limit)."""
+
+    requests: int
+    window: timedelta
+
+
 def _account(name: str) -> str:
     return name.strip().lower()[:MAX_TEXT]
 
 
 SIGN_IN_LIMITS = SignInLimits()
 TOKEN_LIMITS = TokenLimits()
+API_TOKEN_LIMITS = TokenLimits(address=50)
+PORTAL_FORM_LIMIT = RateLimit(60, timedelta(minutes=15))
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def api_rate_limit(per_minute: int) -> RateLimit:
+    """ARREARS_API_RATE_LIMIT: calls a minute per token's user (0: none)."""
+    return RateLimit(per_minute, timedelta(minutes=1))
 
 
 def sign_in_blocked(uow: UnitOfWork, name: str, address: str, limits: SignInLimits = SIGN_IN_LIMITS) -> bool:
@@ -83,15 +112,50 @@ def signed_in(uow: UnitOfWork, name: str, address: str) -> None:
 
 def portal_token_blocked(uow: UnitOfWork, address: str, limits: TokenLimits = TOKEN_LIMITS) -> bool:
     """Whether `address` guessed too many portal tokens of late: every portal page answers it 429."""
-    with uow:
-        since = uow.clock.now() - limits.window
-        recent = uow.failed_attempts.recent_failures(PORTAL_TOKEN, None, address[:MAX_TEXT], since)
-    return recent.address >= limits.address
+    return _address_blocked(uow, PORTAL_TOKEN, address, limits)
 
 
 def portal_token_failed(uow: UnitOfWork, address: str) -> None:
     """Count an invalid portal token from `address`."""
+    _address_failed(uow, PORTAL_TOKEN, address)
+
+
+def api_token_blocked(uow: UnitOfWork, address: str, limits: TokenLimits = API_TOKEN_LIMITS) -> bool:
+    """Whether `address` sent too many refused API tokens of late: its calls are refused (429)
+    before their token is looked at."""
+    return _address_blocked(uow, API_TOKEN, address, limits)
+
+
+def api_token_failed(uow: UnitOfWork, address: str) -> None:
+    """Count a refused API token (unknown or revoked) from `address`."""
+    _address_failed(uow, API_TOKEN, address)
+
+
+def _address_blocked(uow: UnitOfWork, kind: str, address: str, limits: TokenLimits) -> bool:
+    with uow:
+        since = uow.clock.now() - limits.window
+        recent = uow.failed_attempts.recent_failures(kind, None, address[:MAX_TEXT], since)
+    return recent.address >= limits.address
+
+
+def _address_failed(uow: UnitOfWork, kind: str, address: str) -> None:
     with uow:
         now = uow.clock.now()
-        uow.failed_attempts.record_failure(PORTAL_TOKEN, None, address[:MAX_TEXT], now, now - KEEP)
+        uow.failed_attempts.record_failure(kind, None, address[:MAX_TEXT], now, now - KEEP)
         uow.commit()
+
+
+def over_rate(uow: UnitOfWork, kind: str, key: str, limit: RateLimit) -> int | None:
+    """Count one request of `key` (API_CALL: a user's id; PORTAL_FORM: a customer's id): None while
+    its window holds at most `limit.requests` of them, else the whole seconds until the window ends
+    (the answer's Retry-After). Windows are fixed, aligned on EPOCH."""
+    if limit.requests <= 0:
+        return None
+    with uow:
+        now = uow.clock.now()
+        start = EPOCH + (now - EPOCH) // limit.window * limit.window
+        count = uow.rate_counts.count(kind, key[:MAX_TEXT], start, now - KEEP)
+        uow.commit()
+    if count <= limit.requests:
+        return None
+    return max(1, math.ceil((start + limit.window - now).total_seconds()))

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # each repository's module is imported when a unit of work fi
     from .calls import SqlCalls
     from .credit import SqlCredit
     from .export import SqlExport
-    from .failed_attempts import SqlFailedAttempts
+    from .failed_attempts import SqlFailedAttempts, SqlRateCounts
     from .importer import SqlImportBatch
     from .ledger import SqlLedger
     from .mail import SqlMail
@@ -128,6 +128,7 @@ class SqlUnitOfWork:
     credit: _Repository[SqlCredit] = _Repository(".credit", "SqlCredit")
     calls: _Repository[SqlCalls] = _Repository(".calls", "SqlCalls")
     failed_attempts: _Repository[SqlFailedAttempts] = _Repository(".failed_attempts", "SqlFailedAttempts")
+    rate_counts: _Repository[SqlRateCounts] = _Repository(".failed_attempts", "SqlRateCounts")
 
     def __init__(
         self,
