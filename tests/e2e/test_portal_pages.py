@@ -22,9 +22,10 @@ from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears
 from arrears.domain.errors import PaymentProviderError
 from arrears.domain.portal import new_token
-from arrears.services import disputes, plans
+from arrears.services import disputes, plans, throttles
 from arrears.services import portal as portal_service
 from arrears.services.portal_ports import CheckoutRequest, CheckoutSession
+from arrears.services.throttles import RateLimit
 from tests.ledger import Ledger, invoice, payment
 from tests.web import NOW, SCRIPT, TODAY, Site, open_site, row_counts
 
@@ -435,6 +436,31 @@ def test_a_form_without_this_pages_csrf_field_and_cookie_is_refused_and_changes_
     assert answer.status_code == 403 and no_cookie.status_code == 403
     assert "reload the page" in answer.text
     assert row_counts(site) == before
+
+
+def test_a_link_that_sent_too_many_forms_of_late_is_429_and_changes_nothing_while_others_go_on(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(throttles, "PORTAL_FORM_LIMIT", RateLimit(3, timedelta(minutes=15)))
+    token, other = link(site), link(site, "C2")
+    client = site.client()
+    csrf = csrf_of(opened(client, token))
+    refused = [post(client, token, "promises", {"date": "2026-01-01"}, csrf=csrf).status_code for _ in range(3)]
+    before = row_counts(site)
+
+    over = post(client, token, "disputes", {"invoice_external_id": "I7", "reason": "pricing"}, csrf=csrf)
+
+    assert refused == [400] * 3  # a refused form counts too: the limit is on sending, not on success
+    assert over.status_code == 429
+    assert "Too many forms were sent from this page of late: try again in 15 minute(s)." in over.text
+    assert over.headers["retry-after"] == "900"
+    assert row_counts(site) == before
+    elsewhere = post(site.client(), other, "promises", {"date": "2026-01-01"})
+    assert elsewhere.status_code == 400  # another customer's link is counted apart
+    assert client.get(f"/portal/{token}").status_code == 200  # reading the page is not limited
+    site.clock.at += timedelta(minutes=15)
+    again = post(client, token, "disputes", {"invoice_external_id": "I7", "reason": "pricing"}, csrf=csrf)
+    assert again.status_code == 303
 
 
 def test_a_nul_byte_in_a_form_or_the_address_is_refused(site: Site) -> None:

@@ -1,9 +1,11 @@
 """The throttles' rules (services/throttles.py) over the database that every server process shares,
 on SQLite and PostgreSQL: per account from any address, per account and address, per address, the
-window, and a table that does not grow without end."""
+window, and a table that does not grow without end; the API's refused tokens; the rate limits'
+fixed windows, counted exactly by concurrent requests."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -15,7 +17,7 @@ from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
 from arrears.services import throttles
-from arrears.services.throttles import SignInLimits, TokenLimits
+from arrears.services.throttles import RateLimit, SignInLimits, TokenLimits
 
 NOW = datetime(2026, 6, 30, 9, 0, tzinfo=UTC)
 
@@ -130,3 +132,74 @@ def test_two_processes_on_one_database_count_the_same_failures(desk: Arrears) ->
         assert throttles.sign_in_blocked(other.uow(), "maria", "10.0.0.1")
     finally:
         other.close()
+
+
+def test_an_address_sending_refused_api_tokens_is_blocked_at_fifty_and_only_that_address(desk: Arrears) -> None:
+    for _ in range(49):
+        throttles.api_token_failed(desk.uow(), "198.51.100.7")
+    before = throttles.api_token_blocked(desk.uow(), "198.51.100.7")
+    throttles.api_token_failed(desk.uow(), "198.51.100.7")
+
+    assert (before, throttles.api_token_blocked(desk.uow(), "198.51.100.7")) == (False, True)
+    assert not throttles.api_token_blocked(desk.uow(), "198.51.100.8")
+    assert not throttles.portal_token_blocked(desk.uow(), "198.51.100.7")  # each kind counts its own
+
+
+MINUTE = RateLimit(3, timedelta(minutes=1))
+
+
+def over(desk: Arrears, key: str, limit: RateLimit = MINUTE) -> int | None:
+    return throttles.over_rate(desk.uow(), throttles.API_CALL, key, limit)
+
+
+def rate_rows(desk: Arrears) -> int:
+    with desk.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(t.rate_counts)).scalar_one())
+
+
+def test_requests_over_the_rate_wait_for_the_end_of_their_window_and_each_key_counts_its_own(desk: Arrears) -> None:
+    clock_of(desk).at = NOW + timedelta(seconds=45)
+    within = [over(desk, "7") for _ in range(3)]
+    refused = over(desk, "7")
+    other = over(desk, "8")
+    clock_of(desk).at = NOW + timedelta(seconds=59, microseconds=100)
+    last_moment = over(desk, "7")
+    clock_of(desk).at = NOW + timedelta(minutes=1)
+    next_window = over(desk, "7")
+
+    assert (within, refused, other, last_moment, next_window) == ([None] * 3, 15, None, 1, None)
+    assert throttles.over_rate(desk.uow(), throttles.PORTAL_FORM, "7", MINUTE) is None  # another kind
+
+
+def test_no_limit_counts_nothing_and_windows_older_than_a_day_are_deleted(desk: Arrears) -> None:
+    assert over(desk, "7", RateLimit(0, timedelta(minutes=1))) is None
+    assert rate_rows(desk) == 0
+    for minute in range(3):
+        clock_of(desk).at = NOW + timedelta(minutes=minute)
+        over(desk, "7")
+    clock_of(desk).at = NOW + timedelta(days=1, minutes=1, seconds=30)
+    over(desk, "8")
+
+    assert rate_rows(desk) == 2  # the windows begun at 09:02 (less than a day before) and the new one
+
+
+def test_concurrent_requests_of_one_key_are_each_counted_exactly_once(desk: Arrears) -> None:
+    limit = RateLimit(100, timedelta(minutes=1))
+    start = threading.Barrier(8)
+    answers: list[int | None] = []
+
+    def requests() -> None:
+        start.wait()
+        for _ in range(30):
+            answers.append(throttles.over_rate(desk.uow(), throttles.API_CALL, "7", limit))
+
+    threads = [threading.Thread(target=requests) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(answers) == 240
+    assert answers.count(None) == 100  # exactly the limit let through, whoever came first
+    with desk.engine.connect() as connection:
+        assert connection.execute(select(t.rate_counts.c.count)).scalar_one() == 240
