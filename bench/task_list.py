@@ -694,13 +694,18 @@ def signed_in_browsers(backend: Backend, app: Arrears, people: list[User]) -> di
 # -- the API -----------------------------------------------------------------------------------------
 
 
-def serve_api(url: str, port: int) -> None:
+# The API with its rate limit off, and on at a height no run reaches: every call is counted (one
+# upsert of its user's row a minute) and none is refused, so the difference is what counting costs.
+RATE_LIMITS = (("no rate limit", 0), ("calls counted", 1_000_000_000))
+
+
+def serve_api(url: str, port: int, rate_limit: int) -> None:
     """Run in a child process: the API over the benchmark's database, its clock on the ledger's last day."""
     import uvicorn
 
     from arrears.api.app import create_app
 
-    arrears = bootstrap(Settings(database_url=url), FixedClock(NOON))
+    arrears = bootstrap(Settings(database_url=url, api_rate_limit=rate_limit), FixedClock(NOON))
     uvicorn.run(create_app(arrears), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -747,16 +752,31 @@ async def drive(base: str, name: str, clients: list[tuple[str, dict[str, str]]],
 
 
 def bench_api(backend: Backend, app: Arrears, clients: int, seconds: float) -> list[Throughput]:
-    """The API in one uvicorn process on 127.0.0.1, driven by `clients` concurrent HTTP clients (httpx)."""
+    """The API in one uvicorn process on 127.0.0.1, driven by `clients` concurrent HTTP clients
+    (httpx): without and with its rate limit counted, twice in turns (RATE_LIMITS)."""
     with app.uow() as uow:
         names = sorted(user.name for user in uow.users.all())
     collectors = [name for name in names if name.startswith("collector")]
     tokens = {name: accounts.issue_token(app.uow(), name, "task list benchmark") for name in [*collectors, "ana"]}
+    runs: Runs = [
+        ("mine, open, by due date", [(tokens[collectors[n % len(collectors)]], {}) for n in range(clients)]),
+        ("all open, by overdue amount desc", [(tokens["ana"], {"all": "true", "sort": "-overdue_amount"})] * clients),
+    ]
+    results = []
+    for label, rate_limit in [*RATE_LIMITS, *RATE_LIMITS]:
+        results += _bench_api_server(backend, runs, rate_limit, label, seconds)
+    return sorted(results, key=lambda r: r.name)
+
+
+Runs = list[tuple[str, list[tuple[str, dict[str, str]]]]]  # a list's name, and each client's token and query
+
+
+def _bench_api_server(backend: Backend, runs: Runs, rate_limit: int, label: str, seconds: float) -> list[Throughput]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
-    command = [sys.executable, str(Path(__file__).resolve()), "--serve-api", backend.url, str(port)]
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve-api", backend.url, str(port), str(rate_limit)]
     server = subprocess.Popen(command, cwd=OUT)
     try:
         import httpx
@@ -769,16 +789,10 @@ def bench_api(backend: Backend, app: Arrears, clients: int, seconds: float) -> l
                 timer.sleep(0.1)
         else:
             raise RuntimeError("the API did not start")
-        runs: list[tuple[str, list[tuple[str, dict[str, str]]]]] = [
-            ("mine, open, by due date", [(tokens[collectors[n % len(collectors)]], {}) for n in range(clients)]),
-            (
-                "all open, by overdue amount desc",
-                [(tokens["ana"], {"all": "true", "sort": "-overdue_amount"})] * clients,
-            ),
-        ]
         results = []
-        for name, run in runs:
-            log(f"{backend.name}: API, {name}: warm-up, then {clients} clients for {seconds:g}s")
+        for list_name, run in runs:
+            name = f"{list_name}, {label}"
+            log(f"{backend.name}: API, {name}: warm-up, then {len(run)} clients for {seconds:g}s")
             asyncio.run(drive(base, name, run, 2))
             results.append(asyncio.run(drive(base, name, run, seconds)))
             done = results[-1]
@@ -1040,11 +1054,11 @@ def main() -> int:
     parser.add_argument("--api-seconds", type=float, default=20, help="API run per list, 0 to skip (default 20)")
     parser.add_argument("--api-clients", type=int, default=8, help="concurrent API clients (default 8)")
     parser.add_argument("--write-docs", action="store_true", help="write the results into docs/benchmarks.md")
-    parser.add_argument("--serve-api", nargs=2, metavar=("URL", "PORT"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve-api", nargs=3, metavar=("URL", "PORT", "RATE_LIMIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.serve_api:
-        serve_api(args.serve_api[0], int(args.serve_api[1]))
+        serve_api(args.serve_api[0], int(args.serve_api[1]), int(args.serve_api[2]))
         return 0
 
     OUT.mkdir(parents=True, exist_ok=True)
