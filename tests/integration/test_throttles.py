@@ -16,7 +16,7 @@ from arrears.adapters.clock import FixedClock
 from arrears.adapters.db import tables as t
 from arrears.bootstrap import Arrears, bootstrap
 from arrears.config import Settings
-from arrears.services import throttles
+from arrears.services import accounts, throttles, users
 from arrears.services.throttles import RateLimit, SignInLimits, TokenLimits
 
 NOW = datetime(2026, 6, 30, 9, 0, tzinfo=UTC)
@@ -135,13 +135,22 @@ def test_two_processes_on_one_database_count_the_same_failures(desk: Arrears) ->
 
 
 def test_an_address_sending_refused_api_tokens_is_blocked_at_fifty_and_only_that_address(desk: Arrears) -> None:
+    users.add_user(desk.uow(), desk.hasher, "maria", "contributor", email=None, password=None)
+    token = accounts.issue_token(desk.uow(), "maria")
+    limit = throttles.api_rate_limit(100)
+
+    def admitted(token: str, address: str) -> accounts.ApiCaller:
+        return accounts.admit_api_call(desk.uow(), token, address, limit)
+
     for _ in range(49):
         throttles.api_token_failed(desk.uow(), "198.51.100.7")
-    before = throttles.api_token_blocked(desk.uow(), "198.51.100.7")
+    before = admitted(token, "198.51.100.7")
     throttles.api_token_failed(desk.uow(), "198.51.100.7")
 
-    assert (before, throttles.api_token_blocked(desk.uow(), "198.51.100.7")) == (False, True)
-    assert not throttles.api_token_blocked(desk.uow(), "198.51.100.8")
+    assert before.user is not None and before.user.name == "maria"
+    assert admitted(token, "198.51.100.7") == accounts.ApiCaller(blocked=True)  # even the good token
+    assert admitted("arr_guessed", "198.51.100.8") == accounts.ApiCaller()  # refused, not blocked
+    assert admitted(token, "198.51.100.8").user is not None
     assert not throttles.portal_token_blocked(desk.uow(), "198.51.100.7")  # each kind counts its own
 
 

@@ -1,11 +1,12 @@
 """`BodyLimits`: the largest request body the API takes, refused (413) before it is read.
 
 A JSON body: MAX_JSON (20 MB), above the largest the API takes (a ledger batch of 10,000 rows, about
-4 MB with everyday values, 2 KB a row at the most this allows). A call recording (`POST /api/v1/tasks/{id}/recording`): ARREARS_CALLS_MAX_MB
-plus FORM_OVERHEAD for the multipart form around the file, so that a file just over the limit is
-still read and refused by the recording's own check (422, the limit named). A declared
-Content-Length over the limit is answered at once; a body sent without one (chunked) is counted as it
-arrives and refused the moment it passes the limit, so the form parser spools no more than that.
+4 MB with everyday values, 2 KB a row at the most this allows). A call recording (`POST
+/api/v1/tasks/{id}/recording`): ARREARS_CALLS_MAX_MB plus FORM_OVERHEAD for the multipart form
+around the file, so that a file just over the limit is still read and refused by the recording's
+own check (422, the limit named). A declared Content-Length over the limit is answered at once; a
+body sent without one (chunked) is counted as it arrives and refused the moment it passes the
+limit, so the form parser spools no more than that.
 """
 
 from __future__ import annotations

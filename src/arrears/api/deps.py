@@ -60,17 +60,18 @@ def current_user(
             401, "send an API token as `Authorization: Bearer TOKEN` (`arrears users token NAME`)", challenge
         )
     address = request.client.host if request.client else "unknown"
-    if throttles.api_token_blocked(arrears.uow(), address):
+    limit = throttles.api_rate_limit(arrears.settings.api_rate_limit)
+    caller = accounts.admit_api_call(arrears.uow(), credentials.credentials, address, limit)
+    if caller.blocked:
         log.warning("API call refused: too many refused tokens from %s", address)
         raise HTTPException(429, TOO_MANY_REFUSED, {"Retry-After": str(REFUSED_RETRY_AFTER)})
-    user = accounts.authenticate_token(arrears.uow(), credentials.credentials)
+    user = caller.user
     if user is None:
         throttles.api_token_failed(arrears.uow(), address)
         log.warning("API token refused: unknown or revoked, from %s", address)
         raise HTTPException(401, "the API token is unknown or has been revoked", challenge)
-    limit = throttles.api_rate_limit(arrears.settings.api_rate_limit)
-    wait = throttles.over_rate(arrears.uow(), throttles.API_CALL, str(user.id), limit)
-    if wait is not None:
+    if caller.retry_after is not None:
+        wait = caller.retry_after
         log.warning("API call refused: %s is over %d calls a minute, from %s", user.name, limit.requests, address)
         message = f"more than {limit.requests:,} calls a minute with {user.name}'s tokens: try again in {wait} s"
         raise HTTPException(429, message, {"Retry-After": str(wait)})

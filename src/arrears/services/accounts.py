@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..domain.audit import Actor, AuditEntry
 from ..domain.errors import InvalidValue, NotFound
 from ..domain.permissions import Action, require
 from ..domain.users import User
-from . import history
+from . import history, throttles
 from .ports import UnitOfWork
 from .workspace_ports import IssueRow, Page, SavedView, TokenRow
 
@@ -169,9 +169,38 @@ def revoke_tokens(uow: UnitOfWork, user_name: str) -> int:
 
 
 def authenticate_token(uow: UnitOfWork, token: str) -> User | None:
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    if not _well_formed(token):
         return None
     with uow:
         user = uow.accounts.user_by_token(hash_token(token), uow.clock.now())
         uow.commit()
         return user
+
+
+def _well_formed(token: str) -> bool:
+    return token.startswith(TOKEN_PREFIX) and len(token) <= 200
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCaller:
+    """Whom an API call comes from, or why it is refused: its address sent too many refused tokens
+    of late (`blocked`), the token is unknown or revoked (no `user`), or its user is over the rate
+    limit (`retry_after`: the seconds until the window ends)."""
+
+    user: User | None = None
+    blocked: bool = False
+    retry_after: int | None = None
+
+
+def admit_api_call(uow: UnitOfWork, token: str, address: str, limit: throttles.RateLimit) -> ApiCaller:
+    """An API call's token checked, in one transaction: first whether its address is blocked (then
+    the token is not looked at), then the token, then its user's call counted against `limit`. A
+    refused token is counted against the address by `throttles.api_token_failed`, apart, so that the
+    count survives whatever the call does next."""
+    with uow:
+        if throttles.address_blocked_in(uow, throttles.API_TOKEN, address, throttles.API_TOKEN_LIMITS):
+            return ApiCaller(blocked=True)
+        user = uow.accounts.user_by_token(hash_token(token), uow.clock.now()) if _well_formed(token) else None
+        wait = None if user is None else throttles.over_rate_in(uow, throttles.API_CALL, str(user.id), limit)
+        uow.commit()
+    return ApiCaller(user, retry_after=wait)

@@ -120,12 +120,6 @@ def portal_token_failed(uow: UnitOfWork, address: str) -> None:
     _address_failed(uow, PORTAL_TOKEN, address)
 
 
-def api_token_blocked(uow: UnitOfWork, address: str, limits: TokenLimits = API_TOKEN_LIMITS) -> bool:
-    """Whether `address` sent too many refused API tokens of late: its calls are refused (429)
-    before their token is looked at."""
-    return _address_blocked(uow, API_TOKEN, address, limits)
-
-
 def api_token_failed(uow: UnitOfWork, address: str) -> None:
     """Count a refused API token (unknown or revoked) from `address`."""
     _address_failed(uow, API_TOKEN, address)
@@ -133,9 +127,14 @@ def api_token_failed(uow: UnitOfWork, address: str) -> None:
 
 def _address_blocked(uow: UnitOfWork, kind: str, address: str, limits: TokenLimits) -> bool:
     with uow:
-        since = uow.clock.now() - limits.window
-        recent = uow.failed_attempts.recent_failures(kind, None, address[:MAX_TEXT], since)
-    return recent.address >= limits.address
+        return address_blocked_in(uow, kind, address, limits)
+
+
+def address_blocked_in(uow: UnitOfWork, kind: str, address: str, limits: TokenLimits) -> bool:
+    """Whether `address` sent `limits.address` invalid tokens of `kind` within `limits.window`, in
+    the caller's transaction (accounts.admit_api_call checks an API call's address so)."""
+    since = uow.clock.now() - limits.window
+    return uow.failed_attempts.recent_failures(kind, None, address[:MAX_TEXT], since).address >= limits.address
 
 
 def _address_failed(uow: UnitOfWork, kind: str, address: str) -> None:
@@ -152,10 +151,17 @@ def over_rate(uow: UnitOfWork, kind: str, key: str, limit: RateLimit) -> int | N
     if limit.requests <= 0:
         return None
     with uow:
-        now = uow.clock.now()
-        start = EPOCH + (now - EPOCH) // limit.window * limit.window
-        count = uow.rate_counts.count(kind, key[:MAX_TEXT], start, now - KEEP)
+        wait = over_rate_in(uow, kind, key, limit)
         uow.commit()
-    if count <= limit.requests:
+    return wait
+
+
+def over_rate_in(uow: UnitOfWork, kind: str, key: str, limit: RateLimit) -> int | None:
+    """`over_rate` within the caller's transaction (which must commit it)."""
+    if limit.requests <= 0:
+        return None
+    now = uow.clock.now()
+    start = EPOCH + (now - EPOCH) // limit.window * limit.window
+    if uow.rate_counts.count(kind, key[:MAX_TEXT], start, now - KEEP) <= limit.requests:
         return None
     return max(1, math.ceil((start + limit.window - now).total_seconds()))
