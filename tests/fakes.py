@@ -33,11 +33,12 @@ from arrears.domain.plans import Instalment, overdue_on_plan
 from arrears.domain.portal import PortalLink
 from arrears.domain.tasks import Task, TaskStatus, TaskType
 from arrears.domain.users import Role, User
+from arrears.domain.web_sessions import OpenSessions, WebSession
 from arrears.services.automation_ports import NewEmail, OutboxEmail, Rendered
 from arrears.services.call_ports import NewRecording, Recording
 from arrears.services.ledger_ports import InboxEvent
 from arrears.services.portal_ports import OnlinePayment
-from arrears.services.ports import Clock, PasswordHasher, UnitOfWork
+from arrears.services.ports import Clock, PasswordHasher, RecentFailures, UnitOfWork
 from arrears.services.workspace_ports import (
     AgingTotal,
     AlertRow,
@@ -1178,10 +1179,17 @@ class FakeAccounts:
 
 @dataclass
 class StoredSession:
+    id: int
     user_id: int
     created_at: datetime
     expires_at: datetime
+    address: str | None = None
+    user_agent: str | None = None
+    last_seen_at: datetime | None = None
     ended_at: datetime | None = None
+
+    def open(self, at: datetime) -> bool:
+        return self.ended_at is None and self.expires_at > at
 
 
 class FakeUsers:
@@ -1231,8 +1239,33 @@ class FakeUsers:
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         self._workspace.accounts.people[user_id].password_hash = password_hash
 
-    def start_session(self, user_id: int, token_hash: str, at: datetime, expires_at: datetime) -> None:
-        self.sessions[token_hash] = StoredSession(user_id, at, expires_at)
+    def start_session(
+        self,
+        user_id: int,
+        token_hash: str,
+        at: datetime,
+        expires_at: datetime,
+        *,
+        address: str | None,
+        user_agent: str | None,
+    ) -> None:
+        new_id = len(self.sessions) + 1
+        self.sessions[token_hash] = StoredSession(new_id, user_id, at, expires_at, address, user_agent, at)
+
+    def session_seen(self, token_hash: str, at: datetime) -> None:
+        found = self.sessions.get(token_hash)
+        if found is not None and found.ended_at is None:
+            found.last_seen_at = at
+
+    def sessions_of(self, user_id: int, at: datetime, current_hash: str, limit: int) -> OpenSessions:
+        mine = [(h, s) for h, s in self.sessions.items() if s.user_id == user_id and s.open(at)]
+        picked = sorted(mine, key=lambda pair: (pair[0] == current_hash, pair[1].created_at, pair[1].id), reverse=True)
+        shown = [
+            WebSession(s.id, s.created_at, s.last_seen_at, s.address, s.user_agent, h == current_hash)
+            for h, s in picked[:limit]
+        ]
+        shown.sort(key=lambda session: (session.signed_in_at, session.id), reverse=True)
+        return OpenSessions(tuple(shown), len(mine))
 
     def session_user(self, token_hash: str, at: datetime) -> User | None:
         found = self.sessions.get(token_hash)
@@ -1247,8 +1280,15 @@ class FakeUsers:
         found.ended_at = at
         return True
 
-    def end_sessions(self, user_id: int, at: datetime) -> int:
-        mine = [s for s in self.sessions.values() if s.user_id == user_id and s.ended_at is None and s.expires_at > at]
+    def end_session_of(self, user_id: int, session_id: int, at: datetime, keep_hash: str) -> bool:
+        for token_hash, session in self.sessions.items():
+            if session.id == session_id and session.user_id == user_id and token_hash != keep_hash and session.open(at):
+                session.ended_at = at
+                return True
+        return False
+
+    def end_sessions(self, user_id: int, at: datetime, keep_hash: str | None = None) -> int:
+        mine = [s for h, s in self.sessions.items() if s.user_id == user_id and s.open(at) and h != keep_hash]
         for session in mine:
             session.ended_at = at
         return len(mine)
@@ -1259,6 +1299,37 @@ class FakeUsers:
             if session.ended_at is None and session.expires_at > at:
                 counts[session.user_id] = counts.get(session.user_id, 0) + 1
         return counts
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str
+    account: str | None
+    address: str
+    at: datetime
+
+
+class FakeFailedAttempts:
+    """The throttles' failures, as `uow.failed_attempts` keeps them (services/throttles.py)."""
+
+    def __init__(self, workspace: FakeWorkspace) -> None:
+        self.failures: list[Failure] = []
+
+    def record_failure(
+        self, kind: str, account: str | None, address: str, at: datetime, forget_before: datetime
+    ) -> None:
+        self.failures = [f for f in self.failures if f.at >= forget_before]
+        self.failures.append(Failure(kind, account, address, at))
+
+    def recent_failures(self, kind: str, account: str | None, address: str, since: datetime) -> RecentFailures:
+        recent = [f for f in self.failures if f.kind == kind and f.at > since]
+        mine = [f for f in recent if account is not None and f.account == account]
+        return RecentFailures(
+            sum(1 for f in mine if f.address == address), len(mine), sum(1 for f in recent if f.address == address)
+        )
+
+    def forget_failures(self, kind: str, account: str, address: str) -> None:
+        self.failures = [f for f in self.failures if (f.kind, f.account, f.address) != (kind, account, address)]
 
 
 # -- the customer record and the dashboard --------------------------------------------------------
@@ -1949,6 +2020,7 @@ class FakeWorkspace:
         self.disputes = FakeDisputes(self)
         self.accounts = FakeAccounts(self)
         self.users = FakeUsers(self)
+        self.failed_attempts = FakeFailedAttempts(self)
         self.customer_records = FakeCustomerRecords(self)
         self.customer_list = FakeCustomerList(self)
         self.dashboard = FakeDashboard(self)
@@ -2078,6 +2150,10 @@ class FakeUnitOfWork:
     @property
     def users(self) -> FakeUsers:
         return self._now.users
+
+    @property
+    def failed_attempts(self) -> FakeFailedAttempts:
+        return self._now.failed_attempts
 
     @property
     def customer_records(self) -> FakeCustomerRecords:

@@ -1,8 +1,9 @@
 """The served app behind a proxy, as clients meet it: forwarded headers believed only from the
 configured proxies (ARREARS_FORWARDED_ALLOW_IPS), a sign-in throttle that neither a forged
 X-Forwarded-For escapes nor a shared office address turns into everyone's lockout, the throttle's
-counts shared by two app instances (two server processes) on one database, and Secure cookies with
-HSTS when the proxy says the request came over HTTPS."""
+counts shared by two app instances (two server processes) on one database, Secure cookies named with
+the `__Host-` prefix and HSTS when the proxy says the request came over HTTPS, and the address a
+user's list of sessions shows is the one the throttle counts."""
 
 from __future__ import annotations
 
@@ -98,6 +99,7 @@ def test_over_https_through_the_trusted_proxy_cookies_are_secure_and_hsts_is_sen
     portal = client_at(app, "10.0.0.5").get("/portal/" + "x" * 43, headers=https)
 
     assert page.status_code == 200
+    assert page.headers["set-cookie"].startswith("__Host-arrears_session=")
     assert "secure" in page.headers["set-cookie"].lower()
     assert page.headers["strict-transport-security"] == "max-age=31536000"
     assert portal.headers["strict-transport-security"] == "max-age=31536000"
@@ -114,8 +116,24 @@ def test_a_client_that_is_not_the_proxy_cannot_pass_for_https(site: Site) -> Non
     )
 
     assert answer.status_code == 303
+    assert answer.headers["set-cookie"].startswith("arrears_session=")  # plain HTTP: no prefix
     assert "secure" not in answer.headers["set-cookie"].lower()
     assert "strict-transport-security" not in answer.headers
+
+
+def test_the_sessions_list_shows_the_address_the_trusted_proxy_forwarded_and_no_forged_one(site: Site) -> None:
+    app = behind(site, "10.0.0.5")
+    https = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
+    through_proxy = client_at(app, "10.0.0.5", base_url="https://testserver")
+    direct = client_at(app, "192.0.2.44")
+    forged = {"X-Forwarded-For": "203.0.113.66"}
+    assert sign_in(through_proxy, "maria", password("maria"), https) == 303
+    assert sign_in(direct, "maria", password("maria"), forged) == 303
+
+    page = through_proxy.get("/account/sessions", headers=https).text
+
+    assert "198.51.100.7" in page and "192.0.2.44" in page
+    assert "203.0.113.66" not in page and "10.0.0.5" not in page
 
 
 def test_a_request_straight_over_https_gets_hsts_and_one_over_http_does_not(site: Site) -> None:

@@ -86,6 +86,7 @@ PAGES = [
     "/admin/users",
     "/admin/tokens",
     "/admin/settings",
+    "/account/sessions",
     "/disputes?status=all",
     "/credit",
     "/credit?flagged=on&currency=EUR",

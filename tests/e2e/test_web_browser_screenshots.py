@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import timedelta
 
 import playwright.sync_api as playwright
 import pytest
 
-from arrears.services import exports
+from arrears.services import exports, users
 from tests.browser import SCREENSHOTS, serving_showcase, sign_in
 from tests.showcase import PASSWORD, TODAY, Showcase, csv_of
 
@@ -153,6 +154,43 @@ def test_the_disputes_a_customers_emails_and_one_email_opened(showcase: Served, 
     expect(page.get_by_role("heading", name="Body")).to_be_visible()
     expect(page.locator("dl.email-headers")).to_contain_text("Message-ID")
     page.screenshot(path=str(SCREENSHOTS / "email.png"), full_page=True)
+
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Mobile/15E148 Safari/604.1"
+)
+EDGE = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.2592.87"
+)
+
+
+def test_a_collectors_own_sessions_in_three_browsers(showcase: Served, page: playwright.Page) -> None:
+    show, base = showcase
+    now = show.clock.at
+    with show.arrears.uow() as uow:
+        alex = uow.users.by_name("alex")
+    assert alex is not None
+    try:
+        for signed_in, used, address, agent in ((7, 5.5, "198.51.100.61", EDGE), (3, 0.5, "203.0.113.24", IPHONE)):
+            show.clock.at = now - timedelta(hours=signed_in)
+            token = users.start_session(show.arrears.uow(), alex, address=address, user_agent=agent)
+            show.clock.at = now - timedelta(hours=used)
+            users.session_seen(show.arrears.uow(), token)
+    finally:
+        show.clock.at = now
+    sign_in(page, base, "alex", PASSWORD)
+
+    page.locator(".user-menu summary").click()
+    page.get_by_role("link", name="Your sessions").click()
+    page.wait_for_url(f"{base}/account/sessions")
+    rows = page.locator("table.sessions tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("this browser")
+    expect(rows.nth(1)).to_contain_text("Safari on iPhone")
+    expect(rows.nth(2)).to_contain_text("Edge on Windows")
+    page.screenshot(path=str(SCREENSHOTS / "account-sessions.png"), full_page=True)
 
 
 def test_the_owners_admin_pages(showcase: Served, page: playwright.Page) -> None:

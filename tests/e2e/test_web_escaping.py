@@ -1,7 +1,7 @@
 """Every page that can show a customer-supplied string shows it as text (TestClient, both databases):
 the customer C3 named `<script>alert(1)</script>`, and a contact, a note, a task, a dispute note, an
 invoice number, a received email (its sender, subject, text and attachment), a saved view, a sign-in
-name, an email template's source and a bad form value that break out of an attribute with
+name, a browser's User-Agent, an email template's source and a bad form value that break out of an attribute with
 `"><img src=x onerror=alert(1)>`. Each page must show the escaped text (so the test would see it)
 and never the raw markup."""
 
@@ -18,7 +18,7 @@ import pytest
 from arrears.services import accounts, customer_record, disputes, email_templates, inbound_mail, tasks
 from arrears.services.automation_ports import NewEmail
 from tests.ledger import Ledger, contact, csv_bytes, invoice
-from tests.web import SCRIPT, TODAY, Site, csrf_of, open_site
+from tests.web import SCRIPT, TODAY, Site, csrf_of, open_site, password
 
 IMG = '"><img src=x onerror=alert(1)>'
 SCRIPT_SHOWN = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -258,3 +258,15 @@ def test_the_records_portal_section_shows_a_new_link_and_online_payments_as_text
     assert_inert(page.text, "the record with a new portal link", f"A new link to {SCRIPT_SHOWN}'s portal")
     payments = page.text.split('<table class="online-payments">', 1)[1].split("</table>", 1)[0]
     assert f'<td data-label="Invoices">&#34;&gt;{IMG_SHOWN}</td>' in payments
+
+
+def test_a_browsers_user_agent_is_shown_as_text_on_the_sessions_page(site: Site) -> None:
+    hostile = site.client()
+    hostile.headers["user-agent"] = f"Mozilla/5.0 {SCRIPT} {IMG}"
+    form = hostile.get("/signin")
+    hostile.post("/signin", data={"name": "maria", "password": password("maria"), "csrf": csrf_of(form.text)})
+
+    page = site.signed_in("maria").get("/account/sessions")
+
+    assert page.status_code == 200
+    assert_inert(page.text, "/account/sessions", f"Mozilla/5.0 {SCRIPT_SHOWN} &#34;&gt;{IMG_SHOWN}")

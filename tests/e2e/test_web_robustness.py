@@ -22,12 +22,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from arrears.adapters.db import tables as t
 from arrears.adapters.db.tables import metadata
 from arrears.bootstrap import DEFAULT_WORKFLOWS
-from arrears.services import accounts, calls, disputes, inbound_mail, tasks
+from arrears.services import accounts, calls, disputes, inbound_mail, tasks, users
 from arrears.services.automation_ports import NewEmail
 from tests.calls import tiny_wav
 from tests.ledger import Ledger, csv_bytes, customer
@@ -82,6 +82,13 @@ Make = Callable[[Site], Sample]
 
 def _view(site: Site) -> str:
     return str(accounts.save_view(site.arrears.uow(), site.people["olivia"], "Everyone", {"assignee": "*"}).id)
+
+
+def _other_session(site: Site) -> str:
+    """A new session of olivia's (another browser of the owner's), its id."""
+    users.start_session(site.arrears.uow(), site.people["olivia"])
+    with site.arrears.engine.connect() as connection:
+        return str(connection.execute(select(func.max(t.web_sessions.c.id))).scalar_one())
 
 
 def _alert(site: Site) -> str:
@@ -365,6 +372,11 @@ ROUTES: dict[tuple[str, str], Make] = {
     ("POST", "/alerts/{alert_id}/dismiss"): lambda site: Sample({"alert_id": _alert(site)}, {"back": "/alerts"}),
     ("POST", "/alerts/dismiss"): lambda site: Sample(fields={"ids": [_alert(site)], "back": "/alerts"}),
     ("POST", "/signout/everywhere"): lambda site: Sample(),
+    ("GET", "/account/sessions"): lambda site: Sample(),
+    ("POST", "/account/sessions/{session_id}/end"): lambda site: Sample(
+        {"session_id": _other_session(site)}, {"password": password("olivia")}
+    ),
+    ("POST", "/account/sessions/end-others"): lambda site: Sample(fields={"password": password("olivia")}),
     ("GET", "/admin/users"): lambda site: Sample(),
     ("POST", "/admin/users"): lambda site: Sample(
         fields={"name": "nina", "email": "nina@example.com", "role": "contributor", "password": "a long secret phrase"}

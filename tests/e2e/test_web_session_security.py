@@ -1,19 +1,21 @@
 """What the security table (docs/security.md) claims of passwords and sessions and no other test
-shows: passwords are stored as Argon2id hashes; the session cookie is Secure when the site is served
-over HTTPS; signing in starts a new session (a cookie planted before it is not the signed-in one);
-a session unused for 30 minutes ends; sign-in decisions are logged."""
+shows: passwords are stored as Argon2id hashes; the session cookie is Secure and named with the
+`__Host-` prefix when the site is served over HTTPS, and each scheme reads only its own cookie;
+signing in starts a new session (a cookie planted before it is not the signed-in one); a session
+unused for 30 minutes ends, and one in use notes when it was last used; sign-in decisions are logged."""
 
 from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from arrears.adapters.db import tables as t
-from arrears.web.sessions import IDLE_SECONDS
+from arrears.web.sessions import IDLE_SECONDS, REFRESH_SECONDS
 from tests.web import Site, csrf_of, password
 
 # One backend is enough: nothing here depends on the database.
@@ -47,9 +49,34 @@ def test_the_session_cookie_is_secure_over_https_and_http_only_same_site_always(
     secure = sign_in(over_https, "maria")
     plain = sign_in(site.client(), "maria")
 
-    assert "arrears_session=" in secure
+    assert secure.startswith("__Host-arrears_session=")  # the prefix: Secure, Path=/, no Domain
     assert "Secure" in secure and "HttpOnly" in secure and "SameSite=lax" in secure
+    assert "Path=/;" in secure and "Domain" not in secure
+    assert plain.startswith("arrears_session=")  # a browser refuses the prefix without Secure
     assert "Secure" not in plain and "HttpOnly" in plain
+
+
+def test_over_https_only_the_prefixed_cookie_is_read_and_signing_out_deletes_it(site: Site) -> None:
+    over_https = TestClient(site.app, base_url="https://testserver", follow_redirects=False)
+    sign_in(over_https, "maria")
+    secure = over_https.cookies.get("__Host-arrears_session")
+    plain_client = site.client()
+    sign_in(plain_client, "maria")
+    plain = plain_client.cookies.get("arrears_session")
+    assert secure and plain
+
+    https_with_plain_name = TestClient(site.app, base_url="https://testserver", follow_redirects=False)
+    https_with_plain_name.cookies.set("arrears_session", plain)
+    http_with_prefixed_name = site.client()
+    http_with_prefixed_name.cookies.set("__Host-arrears_session", secure)
+
+    assert https_with_plain_name.get("/tasks").status_code == 303
+    assert http_with_prefixed_name.get("/tasks").status_code == 303
+    assert over_https.get("/tasks").status_code == 200
+    signed_out = over_https.post("/signout", data={"csrf": csrf_of(over_https.get("/tasks").text)})
+    deleted = signed_out.headers["set-cookie"]
+    assert deleted.startswith('__Host-arrears_session=""') and "Max-Age=0" in deleted and "Secure" in deleted
+    assert over_https.get("/tasks").status_code == 303
 
 
 def test_signing_in_replaces_the_cookie_a_visitor_had_before(site: Site) -> None:
@@ -113,6 +140,31 @@ def test_a_session_in_use_stays_signed_in_past_30_minutes(site: Site, monkeypatc
     assert first.status_code == 200
     assert "arrears_session=" in first.headers["set-cookie"]  # re-signed: the idle time starts again
     assert second.status_code == 200
+
+
+def last_use(site: Site) -> datetime:
+    with site.arrears.engine.connect() as connection:
+        seen: datetime = connection.execute(select(t.web_sessions.c.last_seen_at)).scalar_one()
+    return seen
+
+
+def test_a_session_notes_its_last_use_when_its_cookie_is_signed_again(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = site.signed_in("maria")
+    signed_in = site.clock.at
+
+    site.clock.at = signed_in + timedelta(seconds=REFRESH_SECONDS - 60)
+    later(monkeypatch, REFRESH_SECONDS - 60)
+    soon = client.get("/tasks")
+    noted_soon = last_use(site)
+    site.clock.at = signed_in + timedelta(seconds=REFRESH_SECONDS + 60)
+    later(monkeypatch, REFRESH_SECONDS + 60)
+    refreshed = client.get("/tasks")
+
+    assert "set-cookie" not in soon.headers and noted_soon == signed_in  # not written on every page
+    assert "set-cookie" in refreshed.headers
+    assert last_use(site) == signed_in + timedelta(seconds=REFRESH_SECONDS + 60)
 
 
 def test_a_sign_in_page_left_open_past_30_minutes_still_signs_in(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, Protocol, Self
 from ..domain.audit import Actor
 from ..domain.records import Lookups
 from ..domain.users import Role, User
+from ..domain.web_sessions import OpenSessions
 from .automation_ports import CycleRuns, Outbox, Selection, StepRuns
 from .call_ports import Recordings
 from .credit_ports import CreditStore
@@ -130,13 +131,40 @@ class Users(Protocol):
     def set_role(self, user_id: int, role: Role) -> None: ...
     def set_active(self, user_id: int, active: bool) -> None: ...
     def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
-    def start_session(self, user_id: int, token_hash: str, at: datetime, expires_at: datetime) -> None: ...
+    def start_session(
+        self,
+        user_id: int,
+        token_hash: str,
+        at: datetime,
+        expires_at: datetime,
+        *,
+        address: str | None,
+        user_agent: str | None,
+    ) -> None:
+        """A new session, last used `at`, from that address and browser."""
+
     def session_user(self, token_hash: str, at: datetime) -> User | None:
         """The active user of a session that has neither ended nor expired."""
         ...
 
+    def session_seen(self, token_hash: str, at: datetime) -> None:
+        """Note that an open session was used `at` (its cookie was signed again)."""
+
+    def sessions_of(self, user_id: int, at: datetime, current_hash: str, limit: int) -> OpenSessions:
+        """The user's open sessions, newest first: at most `limit`, the one of `current_hash` always
+        among them; and how many are open in all."""
+        ...
+
     def end_session(self, token_hash: str, at: datetime) -> bool: ...
-    def end_sessions(self, user_id: int, at: datetime) -> int: ...
+    def end_session_of(self, user_id: int, session_id: int, at: datetime, keep_hash: str) -> bool:
+        """End one open session of that user, unless it is the one of `keep_hash`; False when the
+        user has no such open session (another user's is not theirs)."""
+        ...
+
+    def end_sessions(self, user_id: int, at: datetime, keep_hash: str | None = None) -> int:
+        """End every open session of the user but the one of `keep_hash`; how many there were."""
+        ...
+
     def open_sessions(self, at: datetime) -> dict[int, int]: ...
 
 

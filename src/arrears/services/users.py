@@ -1,6 +1,7 @@
 """The people who use Arrears: adding them (the first from the command line), their roles, turning
 them off and on, their passwords, and their web sessions, which end at once when they sign out, are
-deactivated or get a new password."""
+deactivated or get a new password; each user sees their own open sessions and ends any of them,
+after typing their password again."""
 
 from __future__ import annotations
 
@@ -21,9 +22,20 @@ from ..domain.users import (
     check_user_name,
     parse_role,
 )
+from ..domain.web_sessions import (
+    MAX_ADDRESS,
+    MAX_USER_AGENT,
+    OpenSessions,
+    PasswordNotConfirmed,
+    TooManyAttempts,
+    client_text,
+)
+from . import throttles
 from .ports import PasswordHasher, UnitOfWork
+from .throttles import SIGN_IN_LIMITS, SignInLimits
 
 SESSION_HOURS = 12  # a working day, then sign in again
+SESSIONS_SHOWN = 50  # a user's list of sessions shows the newest (and the current one); "end all others" ends all
 
 
 def add_user(
@@ -150,14 +162,32 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(uow: UnitOfWork, user: User) -> str:
-    """A new web session for a user who just signed in: the token for their cookie (stored hashed)."""
+def start_session(uow: UnitOfWork, user: User, *, address: str | None = None, user_agent: str | None = None) -> str:
+    """A new web session for a user who just signed in: the token for their cookie (stored hashed).
+    The client's address and User-Agent are kept (cut to what the columns hold) for the user's list
+    of their sessions."""
     token = secrets.token_urlsafe(32)
     with uow:
         now = uow.clock.now()
-        uow.users.start_session(user.id, _hash(token), now, now + timedelta(hours=SESSION_HOURS))
+        uow.users.start_session(
+            user.id,
+            _hash(token),
+            now,
+            now + timedelta(hours=SESSION_HOURS),
+            address=client_text(address, MAX_ADDRESS),
+            user_agent=client_text(user_agent, MAX_USER_AGENT),
+        )
         uow.commit()
     return token
+
+
+def session_seen(uow: UnitOfWork, token: str) -> None:
+    """The session was used now: when its cookie is signed again, every few minutes at most."""
+    if not token or len(token) > 100:
+        return
+    with uow:
+        uow.users.session_seen(_hash(token), uow.clock.now())
+        uow.commit()
 
 
 def session_user(uow: UnitOfWork, token: str) -> User | None:
@@ -183,6 +213,68 @@ def end_every_session(uow: UnitOfWork, user: User) -> int:
         ended = uow.users.end_sessions(user.id, uow.clock.now())
         uow.commit()
     return ended
+
+
+def my_sessions(uow: UnitOfWork, user: User, token: str) -> OpenSessions:
+    """The signed-in user's own open sessions, newest first, the one of `token` (theirs, in this
+    browser) marked current; any role sees its own and no one else's."""
+    with uow:
+        return uow.users.sessions_of(user.id, uow.clock.now(), _hash(token), SESSIONS_SHOWN)
+
+
+def end_my_session(
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    user: User,
+    token: str,
+    session_id: int,
+    password: str,
+    address: str,
+    limits: SignInLimits = SIGN_IN_LIMITS,
+) -> None:
+    """End one of the user's other sessions (a browser left signed in elsewhere), once they have
+    typed their password again. Raises PasswordNotConfirmed (counted as a failed sign-in),
+    TooManyAttempts, or NotFound for a session that is not one of their other open ones (another
+    user's included): nothing is ended then."""
+    _confirm_password(uow, hasher, user, password, address, limits)
+    with uow:
+        if not uow.users.end_session_of(user.id, session_id, uow.clock.now(), _hash(token)):
+            raise NotFound(f"session {session_id} is not one of your other open sessions")
+        uow.commit()
+
+
+def end_my_other_sessions(
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    user: User,
+    token: str,
+    password: str,
+    address: str,
+    limits: SignInLimits = SIGN_IN_LIMITS,
+) -> int:
+    """End every session of the user but this browser's (the one of `token`), once they have typed
+    their password again; how many ended. Refused as `end_my_session` is."""
+    _confirm_password(uow, hasher, user, password, address, limits)
+    with uow:
+        ended = uow.users.end_sessions(user.id, uow.clock.now(), keep_hash=_hash(token))
+        uow.commit()
+    return ended
+
+
+def _confirm_password(
+    uow: UnitOfWork, hasher: PasswordHasher, user: User, password: str, address: str, limits: SignInLimits
+) -> None:
+    """The user's password, typed again, checked as signing in checks it and under the same throttle:
+    a wrong one counts as a failed sign-in of the user from `address`, and a blocked name is refused
+    before the password is looked at, so that this form is no way around the throttle to guess it.
+    The right one forgets the name's failures from that address, as signing in does."""
+    if throttles.sign_in_blocked(uow, user.name, address, limits):
+        raise TooManyAttempts("too many wrong passwords: wait 15 minutes before trying again; nothing was ended")
+    confirmed = authenticate(uow, hasher, user.name, password)
+    if confirmed is None or confirmed.id != user.id:
+        throttles.sign_in_failed(uow, user.name, address)
+        raise PasswordNotConfirmed("the password is wrong: nothing was ended")
+    throttles.signed_in(uow, user.name, address)
 
 
 def authenticate(uow: UnitOfWork, hasher: PasswordHasher, name: str, password: str) -> User | None:

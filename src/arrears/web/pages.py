@@ -17,6 +17,7 @@ from fastapi import Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -29,6 +30,7 @@ from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from ..domain.permissions import Action, allowed, can_update_task
 from ..domain.tasks import CallResult
 from ..domain.users import User
+from ..domain.web_sessions import TooManyAttempts
 from ..services import mail_inbox, signing_key, users
 from ..services.call_ports import Recording
 from ..services.throttles import SignInLimits
@@ -40,7 +42,7 @@ UNEXPECTED = "something went wrong on our side; it has been logged: try again, a
 CALL_RESULTS = [(result.value, result.value.replace("_", " ").capitalize()) for result in CallResult]
 TaskId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 Text = Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$")]
-STATUS_OF: dict[type[ArrearsError], int] = {NotFound: 404, PermissionDenied: 403, Conflict: 409}
+STATUS_OF: dict[type[ArrearsError], int] = {NotFound: 404, PermissionDenied: 403, Conflict: 409, TooManyAttempts: 429}
 MAX_PATH = 2000  # the longest address `local_path` goes back to
 NUL_MESSAGE = "the form or the address holds a NUL byte (0x00), which no text may hold"
 
@@ -183,6 +185,29 @@ def optional_user(request: Request) -> User | None:
     return user
 
 
+def client_address(request: Request) -> str:
+    """The client's address: a proxy's X-Forwarded-For is believed (by the server, before this) only
+    from ARREARS_FORWARDED_ALLOW_IPS, so a client cannot pick the address it is throttled under or
+    that its sessions list shows."""
+    return request.client.host if request.client else "unknown"
+
+
+def user_agent(request: Request) -> str | None:
+    """The browser's User-Agent, as sent (the service cuts it to what is kept)."""
+    return request.headers.get("user-agent")
+
+
+def _note_session_used(request: Request, session: Session) -> None:
+    """A signed-in cookie about to be signed again (every REFRESH_SECONDS at most): its session's
+    row notes the time, for the user's list of their sessions. A page is not lost to it."""
+    if session.token is None:
+        return
+    try:
+        users.session_seen(web_of(request).arrears.uow(), session.token)
+    except Exception:
+        log.warning("a session's last use could not be written", exc_info=True)
+
+
 def signed_in_user(request: Request) -> User:
     user = optional_user(request)
     if user is None:
@@ -287,6 +312,8 @@ class WebRoute(APIRoute):
                 response = error_page(request, 500, UNEXPECTED)
             session = getattr(request.state, "session", None)
             if isinstance(session, Session) and (session.changed or session.stale):
+                if session.stale:  # a write to the database: off the event loop, as the routes' own
+                    await run_in_threadpool(_note_session_used, request, session)
                 web_of(request).cookies.save(request, response, session)
             return response
 

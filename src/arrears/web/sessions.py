@@ -4,7 +4,10 @@ The cookie holds only the session's token (its row in `web_sessions`, which sign
 the user or a new password ends at once: services/users.py) and the session's CSRF token, signed with
 the workspace's secret key (ARREARS_SECRET_KEY, else generated and stored on first run); it is
 HttpOnly and SameSite=Lax, and Secure when the request came over HTTPS (directly, or through a proxy
-whose forwarded headers the server trusts: ARREARS_FORWARDED_ALLOW_IPS).
+whose forwarded headers the server trusts: ARREARS_FORWARDED_ALLOW_IPS). Over HTTPS it is named
+`__Host-arrears_session`: browsers keep a cookie of that prefix only when it is Secure, for the path
+/ and without a Domain, so a sibling subdomain cannot plant or overwrite it. Over plain HTTP, where
+a browser refuses that prefix, it is `arrears_session`; each scheme reads only its own name.
 
 A signed-in session ends after IDLE_SECONDS without a request (30 minutes), as well as 12 hours after
 signing in (its row's `expires_at`): the cookie's signature carries the time it was written, a
@@ -25,7 +28,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-COOKIE = "arrears_session"
+COOKIE = "arrears_session"  # over plain HTTP
+HOST_COOKIE = "__Host-arrears_session"  # over HTTPS
 MAX_AGE = 12 * 3600  # a working day, then sign in again
 IDLE_SECONDS = 30 * 60  # a signed-in session unused this long ends
 REFRESH_SECONDS = 5 * 60  # a signed-in cookie older than this is written again with the next page
@@ -85,6 +89,11 @@ class Session:
         return message if isinstance(message, str) else None
 
 
+def cookie_name(request: Request) -> str:
+    """The session cookie's name for this request: with the `__Host-` prefix over HTTPS."""
+    return HOST_COOKIE if request.url.scheme == "https" else COOKIE
+
+
 class Cookies:
     """Reads and writes the session cookie with one serializer, built from the secret key."""
 
@@ -92,7 +101,7 @@ class Cookies:
         self._serializer = URLSafeTimedSerializer(secret_key, salt=SALT)
 
     def load(self, request: Request) -> Session:
-        raw = request.cookies.get(COOKIE)
+        raw = request.cookies.get(cookie_name(request))
         if not raw or len(raw) > 4096:
             return Session()
         try:
@@ -107,15 +116,17 @@ class Cookies:
         return Session(data, age=age)
 
     def save(self, request: Request, response: Response, session: Session) -> None:
+        """Write the cookie of this request's scheme, or delete it (signed out with nothing left)."""
+        name, secure = cookie_name(request), request.url.scheme == "https"
         if not session.data:
-            response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+            response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
             return
         response.set_cookie(
-            COOKIE,
+            name,
             self._serializer.dumps(session.data),
             max_age=MAX_AGE,
             path="/",
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=secure,
         )

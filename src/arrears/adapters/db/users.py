@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, case, delete, func, insert, select, update
 
 from ...domain.errors import Conflict
 from ...domain.users import Role, User
+from ...domain.web_sessions import OpenSessions, WebSession
 from . import tables as t
 
 KEEP_ENDED = timedelta(days=30)  # how long an ended or expired session's row stays
@@ -77,14 +78,31 @@ class SqlUsers:
 
     # -- web sessions ----------------------------------------------------------------------------
 
-    def start_session(self, user_id: int, token_hash: str, at: datetime, expires_at: datetime) -> None:
+    def start_session(
+        self,
+        user_id: int,
+        token_hash: str,
+        at: datetime,
+        expires_at: datetime,
+        *,
+        address: str | None,
+        user_agent: str | None,
+    ) -> None:
         """A new session; the user's sessions over for a month are forgotten (the table keeps itself small)."""
         s = t.web_sessions
         self.connection.execute(
             delete(s).where(s.c.user_id == user_id, func.coalesce(s.c.ended_at, s.c.expires_at) < at - KEEP_ENDED)
         )
         self.connection.execute(
-            insert(s).values(user_id=user_id, token_hash=token_hash, created_at=at, expires_at=expires_at)
+            insert(s).values(
+                user_id=user_id,
+                token_hash=token_hash,
+                created_at=at,
+                expires_at=expires_at,
+                address=address,
+                user_agent=user_agent,
+                last_seen_at=at,
+            )
         )
 
     def session_user(self, token_hash: str, at: datetime) -> User | None:
@@ -97,6 +115,35 @@ class SqlUsers:
         ).first()
         return None if row is None else _user(row)
 
+    def session_seen(self, token_hash: str, at: datetime) -> None:
+        """One UPDATE by the token's unique index; an ended session is left as it ended."""
+        s = t.web_sessions
+        self.connection.execute(
+            update(s).where(s.c.token_hash == token_hash, s.c.ended_at.is_(None)).values(last_seen_at=at)
+        )
+
+    def sessions_of(self, user_id: int, at: datetime, current_hash: str, limit: int) -> OpenSessions:
+        """The newest `limit` open sessions (the current one first picked, then shown in its place)."""
+        s = t.web_sessions
+        is_open = (s.c.user_id == user_id, s.c.ended_at.is_(None), s.c.expires_at > at)
+        current = case((s.c.token_hash == current_hash, 1), else_=0)
+        rows = self.connection.execute(
+            select(s.c.id, s.c.created_at, s.c.last_seen_at, s.c.address, s.c.user_agent, current.label("current"))
+            .where(*is_open)
+            .order_by(current.desc(), s.c.created_at.desc(), s.c.id.desc())
+            .limit(limit)
+        ).all()
+        total = self.connection.execute(select(func.count()).select_from(s).where(*is_open)).scalar_one()
+        shown = sorted(
+            (
+                WebSession(row.id, row.created_at, row.last_seen_at, row.address, row.user_agent, bool(row.current))
+                for row in rows
+            ),
+            key=lambda session: (session.signed_in_at, session.id),
+            reverse=True,
+        )
+        return OpenSessions(tuple(shown), int(total))
+
     def end_session(self, token_hash: str, at: datetime) -> bool:
         s = t.web_sessions
         ended = self.connection.execute(
@@ -104,12 +151,28 @@ class SqlUsers:
         )
         return bool(ended.rowcount)
 
-    def end_sessions(self, user_id: int, at: datetime) -> int:
-        """End every open session of the user; how many there were."""
+    def end_session_of(self, user_id: int, session_id: int, at: datetime, keep_hash: str) -> bool:
         s = t.web_sessions
         ended = self.connection.execute(
-            update(s).where(s.c.user_id == user_id, s.c.ended_at.is_(None), s.c.expires_at > at).values(ended_at=at)
+            update(s)
+            .where(
+                s.c.id == session_id,
+                s.c.user_id == user_id,
+                s.c.token_hash != keep_hash,
+                s.c.ended_at.is_(None),
+                s.c.expires_at > at,
+            )
+            .values(ended_at=at)
         )
+        return bool(ended.rowcount)
+
+    def end_sessions(self, user_id: int, at: datetime, keep_hash: str | None = None) -> int:
+        """End every open session of the user (but the one of `keep_hash`); how many there were."""
+        s = t.web_sessions
+        which = [s.c.user_id == user_id, s.c.ended_at.is_(None), s.c.expires_at > at]
+        if keep_hash is not None:
+            which.append(s.c.token_hash != keep_hash)
+        ended = self.connection.execute(update(s).where(*which).values(ended_at=at))
         return int(ended.rowcount)
 
     def open_sessions(self, at: datetime) -> dict[int, int]:

@@ -5,6 +5,7 @@ reload never repeats an action). Roles are checked by the services, not here. Th
 webhooks (`webhooks`) are no pages: they are verified by the provider's signature."""
 
 from . import (
+    account,
     admin,
     alerts,
     auth,
@@ -30,6 +31,7 @@ from .sending import router as sending_router
 ROUTERS = (
     sending_router,
     auth.router,
+    account.router,
     tasks.router,
     calls.router,
     inbox.router,

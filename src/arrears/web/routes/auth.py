@@ -13,19 +13,26 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from ...services import throttles, users
-from ..pages import MAX_PATH, Form, MaybeUser, WebRoute, WebState, WebUser, landing, local_path, redirect, render
+from ..pages import (
+    MAX_PATH,
+    Form,
+    MaybeUser,
+    WebRoute,
+    WebState,
+    WebUser,
+    client_address,
+    landing,
+    local_path,
+    redirect,
+    render,
+    user_agent,
+)
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 log = logging.getLogger("arrears.auth")
 
 # Where to go once signed in: the address asked for, filters and all (a task list's can be long).
 Next = Annotated[str, Query(max_length=MAX_PATH, pattern=r"^[^\x00]*$")]
-
-
-def _client(request: Request) -> str:
-    """The client's address: a proxy's X-Forwarded-For is believed (by the server, before this) only
-    from ARREARS_FORWARDED_ALLOW_IPS, so a client cannot pick the address it is throttled under."""
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/")
@@ -45,7 +52,7 @@ def signin_page(request: Request, user: MaybeUser, next: Next = "/") -> Response
 def signin(request: Request, web: WebState, form: Form) -> Response:
     name, password = form.get("name", "").strip()[:64], form.get("password", "")
     wanted = local_path(form.get("next"), "/")
-    address = _client(request)
+    address = client_address(request)
     if throttles.sign_in_blocked(web.arrears.uow(), name, address, web.sign_in_limits):
         log.warning("sign-in throttled: name %r from %s", name, address)
         message = "Too many failed attempts: wait 15 minutes before trying again."
@@ -58,7 +65,8 @@ def signin(request: Request, web: WebState, form: Form) -> Response:
         return render(request, "signin.html", 401, user=None, next=wanted, name=name, error=message)
     throttles.signed_in(web.arrears.uow(), name, address)
     log.info("signed in: %s (user %d) from %s", user.name, user.id, address)
-    request.state.session.sign_in(users.start_session(web.arrears.uow(), user))
+    token = users.start_session(web.arrears.uow(), user, address=address, user_agent=user_agent(request))
+    request.state.session.sign_in(token)
     return redirect(wanted)
 
 
