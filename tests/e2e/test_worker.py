@@ -3,12 +3,18 @@ call recordings (retried when they fail)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.testing import InMemoryConnector
 from sqlalchemy import Engine, select, text
@@ -25,7 +31,7 @@ from tests.calls import FakeTranscriber, tiny_wav
 from tests.conftest import scratch_postgres
 from tests.cycle_day import DAY, load_ledger
 from tests.ledger import Ledger, customer
-from tests.smtp import SmtpSink
+from tests.smtp import Recorder, SmtpSink
 
 
 @pytest.fixture
@@ -160,6 +166,65 @@ def test_the_worker_sends_in_as_many_lanes_as_set_each_with_its_own_queueing_loc
     ]
     assert len({worker.send_lock(lane) for lane in range(3)}) == 3
     assert worker.send_lanes(bootstrap(Settings(send_lanes=0))) == 1
+
+
+class SlowRecorder(Recorder):
+    """An SMTP server that takes a while over each message, as a real one may: the lanes overlap."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        await asyncio.sleep(0.3)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.postgres
+def test_two_workers_send_the_lanes_side_by_side_and_every_email_once(
+    pg_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="arrears.worker")
+    slow = SmtpSink()
+    slow.recorder = SlowRecorder()
+    slow.controller = Controller(slow.recorder, hostname="127.0.0.1", port=slow.port)
+    slow.start()
+    load_ledger(pg_url, tmp_path)
+    clock = FixedClock(datetime(2026, 6, 30, 7, 0, tzinfo=UTC))
+    settings = Settings(database_url=pg_url, email_url=slow.url, send_lanes=2)
+    first, second = bootstrap(settings, clock), bootstrap(settings, clock)  # two workers, two pools
+    worker.install_schema(first)
+    started = fanout.start(first.uow, first.workflows(), first.mailer(), DAY)
+    for number in started.pending:
+        fanout.fire(first.uow, first.workflows(), first.mailer(), started.run_id, number)
+    apps = [worker.make_app(first), worker.make_app(second)]
+    send = next(task for task in apps[0].tasks.values() if task.name == "arrears.send_outbox")
+    with apps[0].open():
+        for lane in range(2):
+            send.configure(queueing_lock=worker.send_lock(lane)).defer(timestamp=0, lane=lane)
+    together = threading.Barrier(2)
+
+    def run(app: Any) -> None:
+        together.wait()
+        app.run_worker(wait=False, install_signal_handlers=False, concurrency=1, listen_notify=False)
+
+    threads = [threading.Thread(target=run, args=(app,)) for app in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with first.engine.connect() as connection:
+        statuses = list(connection.execute(select(t.emails.c.status)).scalars())
+    first.close()
+    second.close()
+    slow.stop()
+
+    sent_by_lane = {
+        int(found[1]): int(found[2])
+        for record in caplog.records
+        if (found := re.match(r"outbox lane (\d+): (\d+) sent", record.getMessage()))
+    }
+    ids = [message["Message-ID"] for message in slow.received]
+    assert len(statuses) >= 6 and set(statuses) == {"sent"}  # the day's emails, one a customer at least
+    assert len(ids) == len(set(ids)) == len(statuses)  # each received once
+    assert sorted(sent_by_lane) == [0, 1] and all(sent_by_lane.values())  # both lanes sent, side by side
+    assert sum(sent_by_lane.values()) == len(statuses)
 
 
 @pytest.mark.postgres
