@@ -24,7 +24,7 @@ UNRELATED = (
 
 
 def test_every_repository_resolves_to_the_class_its_annotation_names(arrears: Arrears) -> None:
-    assert len(REPOSITORIES) == 25
+    assert len(REPOSITORIES) == 26
     with arrears.uow() as uow:
         for name in REPOSITORIES:
             declared = vars(SqlUnitOfWork)[name]
