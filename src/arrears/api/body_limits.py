@@ -44,7 +44,7 @@ class BodyLimits:
             await self.app(scope, receive, send)
             return
         limit = self.limit(scope)
-        message = f"the request's body is over {limit:,} bytes, the most this address takes"
+        message = f"the request's body is over {limit:,} bytes, the most this endpoint accepts"
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await error_response(413, ErrorDetail(code="too_large", message=message))(scope, receive, send)
