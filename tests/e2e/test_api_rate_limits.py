@@ -55,14 +55,17 @@ def test_without_a_limit_nothing_is_counted(db_url: str) -> None:
     opened.arrears.close()
 
 
+def guessed(n: int) -> dict[str, str]:
+    return {"Authorization": f"Bearer arr_guessed-token-{n:04d}"}
+
+
 def test_an_address_that_sent_too_many_refused_tokens_is_429_even_with_a_good_one(
     api: Api, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="arrears.auth")
-    guessed = {"Authorization": "Bearer arr_guessed-token-1234"}
-    answers = [api.get("/tasks", as_=None, headers=guessed).status_code for _ in range(50)]
+    answers = [api.get("/tasks", as_=None, headers=guessed(n)).status_code for n in range(50)]
 
-    blocked = api.get("/tasks", as_=None, headers=guessed)
+    blocked = api.get("/tasks", as_=None, headers=guessed(50))
     good = api.get("/tasks", as_="maria")
 
     assert answers == [401] * 50
@@ -75,6 +78,58 @@ def test_an_address_that_sent_too_many_refused_tokens_is_429_even_with_a_good_on
     assert not any("guessed" in line for line in lines)
     api.clock.at += timedelta(minutes=15)  # the failures age out
     assert api.get("/tasks", as_="maria").status_code == 200
+
+
+def test_a_job_retrying_one_revoked_token_blocks_no_one_behind_its_address(api: Api) -> None:
+    revoked = {"Authorization": "Bearer arr_revoked-by-its-owner"}
+
+    answers = {api.get("/tasks", as_=None, headers=revoked).status_code for _ in range(120)}
+
+    assert answers == {401}  # counted once: it guesses nothing
+    assert api.get("/tasks", as_="maria").status_code == 200
+
+
+def test_a_call_over_the_limit_is_429_before_its_body_is_read(api: Api) -> None:
+    for _ in range(5):
+        api.get("/tasks", as_="maria")
+    app = api.client.app
+    reads: list[object] = []
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        reads.append(1)
+        return {"type": "http.request", "body": b"{not json", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(post_scope("/api/v1/customers/batch", api.tokens["maria"], b"application/json", 9), receive, send))
+
+    assert sent[0]["status"] == 429  # not the 422 of its malformed JSON: the gate comes first
+    assert b"too_many_requests" in sent[1]["body"]
+    assert reads == []
+
+
+def post_scope(path: str, token: str, content_type: bytes, length: int) -> dict[str, Any]:
+    """An HTTP POST to the app, as a server hands it over (ASGI), before any of its body is read."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"authorization", f"Bearer {token}".encode()),
+            (b"content-type", content_type),
+            (b"content-length", str(length).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
 
 
 def test_a_json_body_over_twenty_megabytes_is_413_and_writes_nothing(api: Api) -> None:
@@ -110,24 +165,8 @@ def test_a_recording_declared_over_the_limit_is_refused_before_a_byte_is_read(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/v1/tasks/1/recording",
-        "raw_path": b"/api/v1/tasks/1/recording",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"authorization", f"Bearer {api.tokens['maria']}".encode()),
-            (b"content-type", b"multipart/form-data; boundary=x"),
-            (b"content-length", b"1064001"),  # the limit and the form's margin, plus one
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    # the limit and the form's margin, plus one
+    scope = post_scope("/api/v1/tasks/1/recording", api.tokens["maria"], b"multipart/form-data; boundary=x", 1_064_001)
 
     asyncio.run(app(scope, receive, send))
 

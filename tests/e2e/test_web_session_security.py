@@ -79,6 +79,22 @@ def test_over_https_only_the_prefixed_cookie_is_read_and_signing_out_deletes_it(
     assert over_https.get("/tasks").status_code == 303
 
 
+def test_over_https_a_cookie_of_the_plain_name_left_from_before_is_deleted(site: Site) -> None:
+    plain_client = site.client()
+    sign_in(plain_client, "maria")
+    plain = plain_client.cookies.get("arrears_session")
+    over_https = TestClient(site.app, base_url="https://testserver", follow_redirects=False)
+    over_https.cookies.set("arrears_session", plain)  # written before the prefix, say
+
+    answer = over_https.get("/signin")
+
+    written = answer.headers.get_list("set-cookie")
+    assert any(c.startswith('arrears_session=""') and "Max-Age=0" in c for c in written), written
+    over_http = plain_client.get("/tasks")  # over HTTP it is the cookie in use
+    assert over_http.status_code == 200
+    assert not any(c.startswith('arrears_session=""') for c in over_http.headers.get_list("set-cookie"))
+
+
 def test_signing_in_replaces_the_cookie_a_visitor_had_before(site: Site) -> None:
     client = site.client()
     client.get("/signin")

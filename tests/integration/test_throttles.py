@@ -134,7 +134,7 @@ def test_two_processes_on_one_database_count_the_same_failures(desk: Arrears) ->
         other.close()
 
 
-def test_an_address_sending_refused_api_tokens_is_blocked_at_fifty_and_only_that_address(desk: Arrears) -> None:
+def test_an_address_sending_fifty_different_refused_api_tokens_is_blocked_and_only_that_address(desk: Arrears) -> None:
     users.add_user(desk.uow(), desk.hasher, "maria", "contributor", email=None, password=None)
     token = accounts.issue_token(desk.uow(), "maria")
     limit = throttles.api_rate_limit(100)
@@ -142,10 +142,11 @@ def test_an_address_sending_refused_api_tokens_is_blocked_at_fifty_and_only_that
     def admitted(token: str, address: str) -> accounts.ApiCaller:
         return accounts.admit_api_call(desk.uow(), token, address, limit)
 
-    for _ in range(49):
-        throttles.api_token_failed(desk.uow(), "198.51.100.7")
+    for n in range(48):
+        throttles.api_token_failed(desk.uow(), "198.51.100.7", f"arr_guess-{n}")
+        throttles.api_token_failed(desk.uow(), "198.51.100.7", "arr_revoked-one")  # the same again: once
     before = admitted(token, "198.51.100.7")
-    throttles.api_token_failed(desk.uow(), "198.51.100.7")
+    throttles.api_token_failed(desk.uow(), "198.51.100.7", "arr_guess-49")
 
     assert before.user is not None and before.user.name == "maria"
     assert admitted(token, "198.51.100.7") == accounts.ApiCaller(blocked=True)  # even the good token

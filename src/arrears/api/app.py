@@ -16,6 +16,7 @@ from ..bootstrap import Arrears
 from ..services import balances
 from . import errors, health
 from .body_limits import BodyLimits
+from .gate import ApiGate
 from .headers import ApiHeaders
 from .request_ids import RequestIds
 from .routers import (
@@ -79,6 +80,7 @@ def create_app(arrears: Arrears) -> FastAPI:
     app.state.arrears = arrears
     errors.install(app)
     app.router.routes.extend(ROUTES)
+    app.add_middleware(ApiGate, arrears=arrears)  # a call's token before its body (innermost of these)
     app.add_middleware(BodyLimits, arrears=arrears)
     app.add_middleware(ApiHeaders)
     app.add_middleware(RequestIds)

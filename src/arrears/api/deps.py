@@ -19,7 +19,9 @@ MAX_PAGE = 500
 MAX_OFFSET = 1_000_000_000
 log = logging.getLogger("arrears.auth")
 TOO_MANY_REFUSED = "too many refused API tokens from your address: wait a quarter of an hour and try again"
-REFUSED_RETRY_AFTER = int(throttles.API_TOKEN_LIMITS.window.total_seconds())
+REFUSED_RETRY_AFTER = int(throttles.API_TOKEN_LIMITS.window.total_seconds())  # at most: the oldest ages out first
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+ADMITTED = "api_user"  # request.state's name for the user ApiGate admitted
 
 
 def get_arrears(request: Request) -> Arrears:
@@ -48,28 +50,35 @@ def current_user(
     arrears: ArrearsApp,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
-    """The token's user; 401 without a token, or with one that is unknown or revoked. A refused token
-    is logged (`arrears.auth`, with the client's address, never the token) and counted against the
-    address: one that sent too many of late is refused (429) before its token is looked at. A call
-    without any token is neither, as a browser's or a probe's first request has none. Each accepted
-    call counts toward its user's rate limit (ARREARS_API_RATE_LIMIT a minute): 429 over it.
-    (services/throttles.py)"""
-    challenge = {"WWW-Authenticate": "Bearer"}
+    """The token's user: admitted by `ApiGate` before the body was read (api/gate.py), or here
+    (`admit`) for an app without it; 401 without a token."""
     if credentials is None:
         raise HTTPException(
-            401, "send an API token as `Authorization: Bearer TOKEN` (`arrears users token NAME`)", challenge
+            401, "send an API token as `Authorization: Bearer TOKEN` (`arrears users token NAME`)", CHALLENGE
         )
+    admitted = getattr(request.state, ADMITTED, None)
+    if isinstance(admitted, User):
+        return admitted
     address = request.client.host if request.client else "unknown"
+    return admit(arrears, credentials.credentials, address)
+
+
+def admit(arrears: Arrears, token: str, address: str) -> User:
+    """The user of a call's bearer `token` from `address`, or HTTPException: 429 when the address
+    sent too many different refused tokens of late (the token is not looked at), 401 when the token
+    is unknown or revoked (logged with the address, never the token, and counted against the
+    address), 429 when the user is over ARREARS_API_RATE_LIMIT calls a minute (this call counted).
+    services/accounts.admit_api_call, services/throttles.py."""
     limit = throttles.api_rate_limit(arrears.settings.api_rate_limit)
-    caller = accounts.admit_api_call(arrears.uow(), credentials.credentials, address, limit)
+    caller = accounts.admit_api_call(arrears.uow(), token, address, limit)
     if caller.blocked:
         log.warning("API call refused: too many refused tokens from %s", address)
         raise HTTPException(429, TOO_MANY_REFUSED, {"Retry-After": str(REFUSED_RETRY_AFTER)})
     user = caller.user
     if user is None:
-        throttles.api_token_failed(arrears.uow(), address)
+        throttles.api_token_failed(arrears.uow(), address, token)
         log.warning("API token refused: unknown or revoked, from %s", address)
-        raise HTTPException(401, "the API token is unknown or has been revoked", challenge)
+        raise HTTPException(401, "the API token is unknown or has been revoked", CHALLENGE)
     if caller.retry_after is not None:
         wait = caller.retry_after
         log.warning("API call refused: %s is over %d calls a minute, from %s", user.name, limit.requests, address)

@@ -18,8 +18,10 @@ before the password is checked, even the right one, and is not counted.
 Portal: 20 invalid tokens (unknown, expired, revoked, malformed) from one address in 15 minutes
 block that address on every portal page; valid links never count.
 
-API: 50 refused tokens (unknown, revoked) from one address in 15 minutes block that address on every
-call that carries a token, the right one included, until they age out.
+API: 50 different refused tokens (unknown, revoked) from one address in 15 minutes block that address
+on every call that carries a token, the right one included, until they age out. A token refused
+again and again (a job still using a revoked one) counts once: it guesses nothing, and it must not
+lock out every client behind the same address.
 
 Rate limits (`RateLimit`), counted per key in fixed windows (the `RateCounts` port): each API token's
 user may make ARREARS_API_RATE_LIMIT calls a minute; each portal link's customer may send 60 forms
@@ -29,6 +31,7 @@ task lists, not a person at work."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -120,9 +123,17 @@ def portal_token_failed(uow: UnitOfWork, address: str) -> None:
     _address_failed(uow, PORTAL_TOKEN, address)
 
 
-def api_token_failed(uow: UnitOfWork, address: str) -> None:
-    """Count a refused API token (unknown or revoked) from `address`."""
-    _address_failed(uow, API_TOKEN, address)
+def api_token_failed(uow: UnitOfWork, address: str, token: str) -> None:
+    """Count a refused API token (unknown or revoked) from `address`, once per token in the window
+    (kept as a prefix of its SHA-256: enough to tell tokens apart, nothing to sign in with)."""
+    which = hashlib.sha256(token.encode()).hexdigest()[:16]
+    with uow:
+        now = uow.clock.now()
+        since = now - API_TOKEN_LIMITS.window
+        if uow.failed_attempts.recent_failures(API_TOKEN, which, address[:MAX_TEXT], since).account_at_address:
+            return
+        uow.failed_attempts.record_failure(API_TOKEN, which, address[:MAX_TEXT], now, now - KEEP)
+        uow.commit()
 
 
 def _address_blocked(uow: UnitOfWork, kind: str, address: str, limits: TokenLimits) -> bool:

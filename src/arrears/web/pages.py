@@ -315,6 +315,7 @@ class WebRoute(APIRoute):
                 if session.stale:  # a write to the database: off the event loop, as the routes' own
                     await run_in_threadpool(_note_session_used, request, session)
                 web_of(request).cookies.save(request, response, session)
+            web_of(request).cookies.forget_plain_over_https(request, response)
             return response
 
         return page

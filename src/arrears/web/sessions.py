@@ -115,6 +115,12 @@ class Cookies:
             return Session({k: v for k, v in data.items() if k != "sid"}, changed=True)
         return Session(data, age=age)
 
+    def forget_plain_over_https(self, request: Request, response: Response) -> None:
+        """Over HTTPS, delete a cookie of the plain name that a browser still holds (written before
+        the `__Host-` prefix, or over HTTP): it is never read there, and would only linger."""
+        if request.url.scheme == "https" and COOKIE in request.cookies:
+            response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+
     def save(self, request: Request, response: Response, session: Session) -> None:
         """Write the cookie of this request's scheme, or delete it (signed out with nothing left)."""
         name, secure = cookie_name(request), request.url.scheme == "https"
