@@ -10,10 +10,18 @@ import pytest
 
 from arrears.domain.audit import SYSTEM, Actor, AuditEntry
 from arrears.domain.errors import InvalidValue, NotFound
-from arrears.services import accounts
+from arrears.domain.users import User
+from arrears.services import accounts, throttles
 from arrears.services.workspace_ports import SavedView
 from tests.fakes import FakeUnitOfWork, acme_desk
 from tests.unit.builders import MARIA, MORGAN, NOW, SAM
+
+NO_RATE_LIMIT = throttles.api_rate_limit(0)
+
+
+def token_user(uow: FakeUnitOfWork, token: str) -> User | None:
+    """The user an API call with `token` is admitted as, from an address that is not blocked."""
+    return accounts.admit_api_call(uow, token, "10.0.0.1", NO_RATE_LIMIT).user
 
 
 @pytest.fixture
@@ -138,7 +146,7 @@ def test_a_token_for_an_unknown_user_is_not_issued(uow: FakeUnitOfWork) -> None:
 def test_a_token_signs_its_user_in_and_its_use_is_recorded(uow: FakeUnitOfWork) -> None:
     token = accounts.issue_token(uow, "maria")
 
-    user = accounts.authenticate_token(uow, token)
+    user = token_user(uow, token)
 
     assert user == MARIA
     assert uow.accounts.tokens[1].last_used_at == NOW
@@ -148,7 +156,7 @@ def test_a_token_signs_its_user_in_and_its_use_is_recorded(uow: FakeUnitOfWork) 
 def test_a_token_not_issued_signs_no_one_in(uow: FakeUnitOfWork, token: str) -> None:
     accounts.issue_token(uow, "maria")
 
-    assert accounts.authenticate_token(uow, token) is None
+    assert token_user(uow, token) is None
 
 
 def test_revoked_tokens_sign_no_one_in_and_the_revocation_is_audited(uow: FakeUnitOfWork) -> None:
@@ -158,8 +166,8 @@ def test_revoked_tokens_sign_no_one_in_and_the_revocation_is_audited(uow: FakeUn
     count = accounts.revoke_tokens(uow, "maria")
 
     assert count == 2
-    assert [accounts.authenticate_token(uow, t) for t in tokens] == [None, None]
-    assert accounts.authenticate_token(uow, other) == MORGAN
+    assert [token_user(uow, t) for t in tokens] == [None, None]
+    assert token_user(uow, other) == MORGAN
     assert uow.audit.entries[-1].summary == "2 API tokens of maria revoked"
 
 
@@ -168,3 +176,14 @@ def test_the_tokens_of_an_unknown_user_cannot_be_revoked(uow: FakeUnitOfWork) ->
         accounts.revoke_tokens(uow, "nobody")
 
     assert uow.commits == 0
+
+
+def test_a_blocked_address_is_refused_before_its_token_is_looked_at() -> None:
+    uow = acme_desk()
+    token = accounts.issue_token(uow, "maria")
+    for n in range(throttles.API_TOKEN_LIMITS.address):
+        throttles.api_token_failed(uow, "10.0.0.9", f"arr_guess-{n}")
+
+    assert accounts.admit_api_call(uow, token, "10.0.0.9", NO_RATE_LIMIT) == accounts.ApiCaller(blocked=True)
+    assert token_user(uow, token) == MARIA  # another address
+    assert token_user(uow, "not-a-token") is None

@@ -12,6 +12,7 @@ from arrears.domain.users import User
 from arrears.services import accounts
 from tests.fakes import FakeUnitOfWork, acme_desk
 from tests.unit.builders import MARIA, MORGAN, NOW, OLIVIA
+from tests.unit.test_service_accounts import token_user
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def test_the_list_shows_each_tokens_user_label_and_state_but_never_the_token(uow
 def test_an_owner_issues_a_token_for_someone_else_and_the_audit_names_the_owner(uow: FakeUnitOfWork) -> None:
     token = accounts.issue_token(uow, "maria", "  erp-sync ", by=OLIVIA)
 
-    assert accounts.authenticate_token(uow, token) == MARIA
+    assert token_user(uow, token) == MARIA
     [entry] = uow.audit.entries
     assert (entry.actor, entry.entity, entry.action, entry.summary) == (
         Actor.of(OLIVIA),
@@ -77,8 +78,8 @@ def test_revoking_one_token_refuses_it_and_leaves_the_users_other_tokens(uow: Fa
     revoked = accounts.revoke_token(uow, OLIVIA, 1)
 
     assert (revoked.id, revoked.revoked_at, revoked.label) == (1, NOW, "erp-sync")
-    assert accounts.authenticate_token(uow, first) is None
-    assert accounts.authenticate_token(uow, second) == MARIA
+    assert token_user(uow, first) is None
+    assert token_user(uow, second) == MARIA
     last = uow.audit.entries[-1]
     assert (last.actor, last.entity_id, last.action, last.summary) == (
         Actor.of(OLIVIA),

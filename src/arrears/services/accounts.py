@@ -168,15 +168,6 @@ def revoke_tokens(uow: UnitOfWork, user_name: str) -> int:
     return count
 
 
-def authenticate_token(uow: UnitOfWork, token: str) -> User | None:
-    if not _well_formed(token):
-        return None
-    with uow:
-        user = uow.accounts.user_by_token(hash_token(token), uow.clock.now())
-        uow.commit()
-        return user
-
-
 def _well_formed(token: str) -> bool:
     return token.startswith(TOKEN_PREFIX) and len(token) <= 200
 
