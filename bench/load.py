@@ -11,7 +11,8 @@ workspace while the daily cycle and an import run, then a check that no write wa
    a customer and its timeline, the task completed with a follow-up, a call logged) and 5 managers
    signed in to the pages (the reports, the aging CSV, everyone's tasks by overdue amount), for
    `--seconds`. A few seconds in, `arrears cycle` (today's, the first on this ledger) and
-   `arrears import payments` of `--import-rows` new payments start beside them.
+   `arrears import payments` of `--import-rows` new payments start beside them (`--sides none`: the
+   people alone).
 4. Afterwards: every completed task the clients got a 2xx for is done in the database, every follow-up
    and every logged call exists, every imported payment is there. The load average is sampled every
    5 seconds throughout.
@@ -100,6 +101,7 @@ class Loads:
     conninfo: str
     samples: list[tuple[float, float]] = field(default_factory=list)
     waits: list[dict[str, Any]] = field(default_factory=list)
+    connections: list[int] = field(default_factory=list)  # the database's sessions, open or idle
     stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
@@ -113,6 +115,11 @@ class Loads:
                     " FROM pg_stat_activity WHERE datname = current_database() AND state = 'active'"
                     " AND pid <> pg_backend_pid() GROUP BY 1, 2"
                 ).fetchall()
+                sessions = connection.execute(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid()"
+                ).fetchone()
+                self.connections.append(int(sessions[0]) if sessions else 0)
                 self.waits.append(
                     {
                         "at_s": round(timer.monotonic() - began),
@@ -257,8 +264,9 @@ def run_load(backend: task_list.Postgres, config: dict[str, Any], args: argparse
         log(f"serving on {base} with {args.web_workers} processes; {args.job_workers} workers")
         imported = payments_file(backend, args.import_rows, config["today"])
         sides = [
-            Side("cycle", [*cli, "cycle"]),
-            Side("import", [*cli, "import", "payments", str(imported)]),
+            side
+            for side in (Side("cycle", [*cli, "cycle"]), Side("import", [*cli, "import", "payments", str(imported)]))
+            if side.name in args.sides
         ]
         users = args.collectors + args.managers
         locust = [
@@ -311,6 +319,7 @@ def run_load(backend: task_list.Postgres, config: dict[str, Any], args: argparse
             for side in sides
         ],
         "waits": loads.waits,
+        "connections": max(loads.connections, default=0),
         "load_average": {
             "min": min(load_values, default=0.0),
             "max": max(load_values, default=0.0),
@@ -348,8 +357,8 @@ def check_writes(backend: task_list.Postgres, run: dict[str, Any]) -> list[str]:
         lost += [f"call {n} logged (2xx) but missing" for n in writes["calls"] if n not in calls]
         row = connection.execute("SELECT COUNT(*) FROM payments WHERE external_id LIKE 'LOAD-PAY-%%'").fetchone()
         payments = int(row[0]) if row else 0
-    imported = next(side for side in run["sides"] if side["name"] == "import")
-    if imported["status"] == 0 and payments != run["import_rows"]:
+    imported = next((side for side in run["sides"] if side["name"] == "import"), None)
+    if imported is not None and imported["status"] == 0 and payments != run["import_rows"]:
         lost.append(f"the import said done, but {payments:,} of its {run['import_rows']:,} payments are there")
     run["checked"] = {
         "completed": len(writes["completed"]),
@@ -402,6 +411,12 @@ def main() -> int:
     parser.add_argument(
         "--side-timeout", type=float, default=900, help="how long the cycle and import may outlast the load"
     )
+    parser.add_argument(
+        "--sides",
+        type=lambda text: [] if text == "none" else text.split(","),
+        default=["cycle", "import"],
+        help="what runs beside the people: cycle,import (the default), one of them, or none",
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--seed", type=int, default=ledger.DEFAULT_SEED)
     parser.add_argument("--keep", action="store_true", help="keep the database (default: dropped at the end)")
@@ -439,6 +454,7 @@ def main() -> int:
         f"load average (1 min) during the run: {average['min']:.1f} to {average['max']:.1f}, mean {average['mean']:.1f}"
     )
     print(f"writes checked: {run['checked']}")
+    print(f"database sessions at most: {run['connections']}")
     blocked = [(w["at_s"], n, oldest) for w in run["waits"] for kind, _, n, oldest, _ in w["active"] if kind == "Lock"]
     if blocked:
         most = max(blocked, key=lambda b: b[1])

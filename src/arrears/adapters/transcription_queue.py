@@ -26,6 +26,7 @@ def defer(database_url: str, recording_id: int) -> None:
     from procrastinate import App, PsycopgConnector, exceptions
 
     url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    app = App(connector=PsycopgConnector(conninfo=url))
+    # One connection for one job (the pool would otherwise open 4 and wait for them all).
+    app = App(connector=PsycopgConnector(conninfo=url, min_size=1, max_size=1))
     with app.open(), contextlib.suppress(exceptions.AlreadyEnqueued):
         app.configure_task(TASK_NAME, queueing_lock=queueing_lock(recording_id)).defer(recording_id=recording_id)

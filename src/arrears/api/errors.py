@@ -1,11 +1,14 @@
 """Errors as JSON: `{"error": {"code": ..., "message": ...}}` with a 4xx, whatever went wrong.
 
 One handler maps the domain's errors to HTTP statuses; FastAPI's own (bad input, unknown routes)
-get the same shape, so a client reads every error the same way.
+get the same shape, so a client reads every error the same way. A database that is busy (no free
+connection within the pool's wait, a deadlock, SQLite's lock) or does not answer is a 503 with
+`Retry-After` (`engine.UNAVAILABLE`): the request was not carried out and may be sent again.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +18,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
+from ..adapters.db.engine import RETRY_AFTER_SECONDS, UNAVAILABLE, UNAVAILABLE_MESSAGE
 from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from ..services.imports import ImportRejected
 from .schemas import ErrorBody, ErrorDetail, ErrorItem
@@ -34,6 +39,7 @@ CODE_OF_STATUS = {
     415: "unsupported_media_type",
     422: "invalid_input",
     429: "too_many_requests",
+    503: "unavailable",
 }
 
 # The error answers every operation documents (OpenAPI), all with the same body.
@@ -48,6 +54,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "model": ErrorBody,
         "description": "Too many calls a minute for this token's user, or too many refused tokens from "
         "this address; `Retry-After` gives the seconds to wait",
+    },
+    503: {
+        "model": ErrorBody,
+        "description": "The database is busy or does not answer: the request was not carried out; send it "
+        "again after the seconds of `Retry-After`",
     },
 }
 
@@ -94,6 +105,20 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
     return error_response(error.status_code, ErrorDetail(code=code, message=str(error.detail)), error.headers)
 
 
+def unavailable() -> HTTPException:
+    """The answer to a request the database could not serve (`engine.UNAVAILABLE`)."""
+    return HTTPException(503, UNAVAILABLE_MESSAGE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def database_unavailable(request: Request, error: Exception) -> Response:
+    """A 503 answered as the app answers its HTTP errors (JSON under the API, a page elsewhere)."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+    answer = request.app.exception_handlers.get(HTTPException, http_error)(request, unavailable())
+    response = await answer if inspect.isawaitable(answer) else answer
+    assert isinstance(response, Response)
+    return response
+
+
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     """A bug: still JSON (and logged), never an HTML page."""
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
@@ -104,4 +129,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ArrearsError, domain_error)
     app.add_exception_handler(RequestValidationError, invalid_input)
     app.add_exception_handler(HTTPException, http_error)
+    for kind in UNAVAILABLE:
+        app.add_exception_handler(kind, database_unavailable)
     app.add_exception_handler(Exception, unexpected_error)

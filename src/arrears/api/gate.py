@@ -16,9 +16,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..adapters.db.engine import UNAVAILABLE
 from ..bootstrap import Arrears
 from .deps import ADMITTED, admit
-from .errors import http_error
+from .errors import database_unavailable, http_error
 
 PATHS = "/api/v1/"
 
@@ -39,6 +40,9 @@ class ApiGate:
             user = await run_in_threadpool(admit, self.arrears, token, address)
         except HTTPException as refused:  # answered as the app answers it: {"error": {...}}, its headers
             await (await http_error(Request(scope, receive), refused))(scope, receive, send)
+            return
+        except UNAVAILABLE as error:  # busy or down: a 503 to send again, as a route's would be
+            await (await database_unavailable(Request(scope, receive), error))(scope, receive, send)
             return
         scope.setdefault("state", {})[ADMITTED] = user
         await self.app(scope, receive, send)

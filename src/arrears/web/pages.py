@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from ..adapters.db.engine import RETRY_AFTER_SECONDS, UNAVAILABLE, UNAVAILABLE_MESSAGE
 from ..adapters.page_templates import page_environment
 from ..bootstrap import Arrears
 from ..domain import dates
@@ -307,6 +308,10 @@ class WebRoute(APIRoute):
                 response = error_page(request, status, error.message)
             except HTTPException as error:  # e.g. Starlette's "too many fields" in a form: a 4xx
                 response = error_page(request, error.status_code, str(error.detail))
+            except UNAVAILABLE as error:  # busy or down: a page to try again from, not a defect's
+                log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+                response = error_page(request, 503, UNAVAILABLE_MESSAGE)
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             except Exception:  # a defect: logged with its trace, answered with a page, not the API's JSON
                 log.exception("unexpected error on %s %s", request.method, request.url.path)
                 response = error_page(request, 500, UNEXPECTED)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
 from ...domain.errors import ArrearsError
@@ -34,6 +36,14 @@ CONNECT_TIMEOUT = 10
 # Seconds the readiness check may take in all: connecting, then each statement (the server's
 # statement_timeout) and the wait for the network (libpq's tcp_user_timeout).
 PROBE_TIMEOUT = 3
+
+# What the database raises when it is busy (no free connection in the pool within its 30 seconds, a
+# deadlock, SQLite's lock held past its busy timeout) or does not answer. The request was not carried
+# out (its transaction rolled back) and may be sent again: the web entry points answer 503 with
+# Retry-After, not the 500 of a defect.
+UNAVAILABLE = (PoolTimeout, OperationalError)
+UNAVAILABLE_MESSAGE = "the database is busy or does not answer; try again in a few seconds"
+RETRY_AFTER_SECONDS = 5
 
 
 def postgres_connect_args(url: str, connect_timeout: int) -> dict[str, Any]:

@@ -1,0 +1,113 @@
+"""A database that is busy or stops answering gets a 503 with `Retry-After` (the request may be sent
+again), as JSON under the API and as a page in the workspace and the portal: never the 500 of a defect.
+
+The workspace runs on a SQLite file in a folder of its own; once signed in, the folder is moved away
+and the pool emptied, so every new connection fails as a server that went down would."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from arrears.adapters.db.engine import make_engine, upgrade
+from arrears.api import errors
+from arrears.services import accounts
+from arrears.services import portal as portal_service
+from tests.web import Site, csrf_of, open_site
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    (tmp_path / "db").mkdir()
+    url = f"sqlite:///{tmp_path / 'db' / 'arrears.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    opened = open_site(url, tmp_path)
+    yield opened
+    opened.arrears.close()
+
+
+def stop_database(site: Site, tmp_path: Path) -> None:
+    site.arrears.engine.dispose()
+    (tmp_path / "db").rename(tmp_path / "gone")
+
+
+def test_the_api_answers_503_with_retry_after_when_the_database_stops_answering(
+    site: Site, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = accounts.issue_token(site.arrears.uow(), "maria")
+    client = site.client()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/tasks", headers=bearer).status_code == 200
+    stop_database(site, tmp_path)
+
+    with caplog.at_level(logging.WARNING):
+        answers = [
+            client.get("/api/v1/tasks", headers=bearer),
+            client.post("/api/v1/tasks", headers=bearer, json={"customer_external_id": "C1", "type": "call"}),
+        ]
+
+    for answer in answers:
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "5"
+        assert answer.json()["error"] == {
+            "code": "unavailable",
+            "message": "the database is busy or does not answer; try again in a few seconds",
+        }
+    assert "database unavailable on GET /api/v1/tasks" in caplog.text
+
+
+def test_a_signed_in_page_and_the_sign_in_form_answer_a_503_page(site: Site, tmp_path: Path) -> None:
+    maria = site.signed_in("maria")
+    stranger = site.client()
+    form = stranger.get("/signin")
+    stop_database(site, tmp_path)
+
+    answers = [
+        maria.get("/tasks"),
+        stranger.post("/signin", data={"name": "maria", "password": "x", "csrf": csrf_of(form.text)}),
+    ]
+
+    for answer in answers:
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["content-type"].startswith("text/html")
+        assert answer.headers["retry-after"] == "5"
+        assert "the database is busy or does not answer" in answer.text
+
+
+def test_a_portal_page_answers_a_503_page(site: Site, tmp_path: Path) -> None:
+    issued = portal_service.issue_link(site.arrears.uow(), site.people["olivia"], "C1", days=30, base_url="x")
+    token = issued.url.rsplit("/", 1)[1]
+    client = site.client()
+    assert client.get(f"/portal/{token}").status_code == 200
+    stop_database(site, tmp_path)
+
+    answer = client.get(f"/portal/{token}")
+
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "5"
+    assert "Please try again shortly" in answer.text
+    assert "we cannot show your account for a moment; please try again in a few minutes" in answer.text.lower()
+    assert token not in answer.text
+
+
+def test_no_free_connection_in_the_pool_is_a_503_not_a_500() -> None:
+    app = FastAPI()
+    errors.install(app)
+
+    @app.get("/api/v1/busy")
+    def busy() -> None:
+        raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached, connection timed out, timeout 30.00")
+
+    answer = TestClient(app).get("/api/v1/busy")
+
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "5"
+    assert answer.json()["error"]["code"] == "unavailable"
