@@ -7,6 +7,7 @@ and the pool emptied, so every new connection fails as a server that went down w
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from arrears.adapters.db.engine import make_engine, upgrade
 from arrears.api import errors
 from arrears.services import accounts
 from arrears.services import portal as portal_service
+from arrears.web.sessions import REFRESH_SECONDS
 from tests.web import Site, csrf_of, open_site
 
 
@@ -82,20 +84,24 @@ def test_a_signed_in_page_and_the_sign_in_form_answer_a_503_page(site: Site, tmp
         assert "the database is busy or does not answer" in answer.text
 
 
-def test_a_portal_page_answers_a_503_page(site: Site, tmp_path: Path) -> None:
+def test_a_portal_page_answers_a_503_page_and_logs_no_token(
+    site: Site, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     issued = portal_service.issue_link(site.arrears.uow(), site.people["olivia"], "C1", days=30, base_url="x")
     token = issued.url.rsplit("/", 1)[1]
     client = site.client()
     assert client.get(f"/portal/{token}").status_code == 200
     stop_database(site, tmp_path)
 
-    answer = client.get(f"/portal/{token}")
+    with caplog.at_level(logging.WARNING):
+        answer = client.get(f"/portal/{token}")
 
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "5"
     assert "Please try again shortly" in answer.text
     assert "we cannot show your account for a moment; please try again in a few minutes" in answer.text.lower()
     assert token not in answer.text
+    assert "database unavailable on GET /portal/" in caplog.text and token not in caplog.text
 
 
 def test_no_free_connection_in_the_pool_is_a_503_not_a_500() -> None:
@@ -111,3 +117,21 @@ def test_no_free_connection_in_the_pool_is_a_503_not_a_500() -> None:
     assert answer.status_code == 503
     assert answer.headers["retry-after"] == "5"
     assert answer.json()["error"]["code"] == "unavailable"
+
+
+def test_a_session_due_for_its_refresh_gets_the_503_page_without_trying_to_note_its_use(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    maria = site.signed_in("maria")
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + REFRESH_SECONDS + 60)  # the cookie's clock
+    stop_database(site, tmp_path)
+
+    with caplog.at_level(logging.WARNING):
+        answer = maria.get("/tasks")
+
+    assert answer.status_code == 503
+    assert "the database is busy or does not answer" in answer.text
+    # Once the database failed the page, the session's last use is not written (it would fail again,
+    # or wait 30 seconds more for a connection).
+    assert "last use could not be written" not in caplog.text

@@ -317,7 +317,9 @@ class WebRoute(APIRoute):
                 response = error_page(request, 500, UNEXPECTED)
             session = getattr(request.state, "session", None)
             if isinstance(session, Session) and (session.changed or session.stale):
-                if session.stale:  # a write to the database: off the event loop, as the routes' own
+                # Noting the session's use is a write (off the event loop, as the routes' own); not
+                # after the database failed this request (503): it would fail again, or wait.
+                if session.stale and response.status_code != 503:
                     await run_in_threadpool(_note_session_used, request, session)
                 web_of(request).cookies.save(request, response, session)
             web_of(request).cookies.forget_plain_over_https(request, response)
