@@ -18,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from arrears.adapters.db.engine import make_engine, upgrade
 from arrears.api import errors
-from arrears.services import accounts
+from arrears.services import accounts, users
 from arrears.services import portal as portal_service
 from arrears.web.sessions import REFRESH_SECONDS
 from tests.web import Site, csrf_of, open_site
@@ -66,11 +66,16 @@ def test_the_api_answers_503_with_retry_after_when_the_database_stops_answering(
     assert "database unavailable on GET /api/v1/tasks" in caplog.text
 
 
-def test_a_signed_in_page_and_the_sign_in_form_answer_a_503_page(site: Site, tmp_path: Path) -> None:
+def test_a_signed_in_page_and_the_sign_in_form_answer_a_503_page(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     maria = site.signed_in("maria")
     stranger = site.client()
     form = stranger.get("/signin")
     stop_database(site, tmp_path)
+    asked: list[str] = []
+    session_user = users.session_user
+    monkeypatch.setattr(users, "session_user", lambda uow, token: asked.append(token) or session_user(uow, token))
 
     answers = [
         maria.get("/tasks"),
@@ -82,6 +87,7 @@ def test_a_signed_in_page_and_the_sign_in_form_answer_a_503_page(site: Site, tmp
         assert answer.headers["content-type"].startswith("text/html")
         assert answer.headers["retry-after"] == "5"
         assert "the database is busy or does not answer" in answer.text
+    assert len(asked) == 1  # the error page does not ask the failed database again who is signed in
 
 
 def test_a_portal_page_answers_a_503_page_and_logs_no_token(

@@ -275,7 +275,8 @@ def parse_day(text: str | None, what: str, *, required: bool = False) -> date | 
 def error_page(request: Request, status: int, message: str) -> Response:
     user = None
     try:
-        user = optional_user(request)
+        # Not after the database failed the request (503): asking it who is signed in would wait again.
+        user = optional_user(request) if status != 503 else None
     except Exception:  # an error page must render even when the database does not answer
         user = None
     return render(request, "error.html", status, user=user, message=message, status=status)
