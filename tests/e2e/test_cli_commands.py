@@ -73,6 +73,27 @@ def test_db_upgrade_creates_the_schema_and_is_safe_to_run_again(cli: Cli, tmp_pa
     assert second.stdout.startswith("schema already at revision")
 
 
+@pytest.mark.parametrize(
+    ("url", "cause"),
+    [
+        ("postgresql+psycopg://arrears@127.0.0.1:1/arrears", "port 1 failed: Connection refused"),
+        ("sqlite:///{tmp}/no-such-folder/arrears.db", "unable to open database file"),
+    ],
+    ids=["postgresql-refused", "sqlite-no-folder"],
+)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # `cli`'s own database is not used
+def test_a_database_that_does_not_answer_is_a_one_line_error_not_a_traceback(
+    cli: Cli, tmp_path: Path, url: str, cause: str
+) -> None:
+    result = cli("tasks", database_url=url.format(tmp=tmp_path))
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    message = " ".join(result.stderr.split())
+    assert message.startswith("error: the database does not answer or is busy: check ARREARS_DATABASE_URL")
+    assert cause in message and "Traceback" not in result.stderr
+
+
 def test_db_upgrade_on_a_migrated_database_changes_nothing(cli: Cli, ledger: Ledger) -> None:
     before = ledger.state()
 

@@ -128,8 +128,28 @@ def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
                 message = escape(error.message)
                 err.print(f"[bold red]error:[/bold red] {message}", highlight=False, emoji=False, soft_wrap=True)
                 raise typer.Exit(1) from None
+            except Exception as error:
+                if not _database_unavailable(error):
+                    raise
+                cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+                message = escape(f"{UNAVAILABLE_HINT} ({cause})")
+                err.print(f"[bold red]error:[/bold red] {message}", highlight=False, emoji=False, soft_wrap=True)
+                raise typer.Exit(1) from None
 
     return wrapper
+
+
+UNAVAILABLE_HINT = (
+    "the database does not answer or is busy: check ARREARS_DATABASE_URL (or --database-url) and that "
+    "its server runs, then try again"
+)
+
+
+def _database_unavailable(error: Exception) -> bool:
+    """Whether `error` is the database being busy or unreachable (`engine.UNAVAILABLE`). The engine's
+    module is loaded with the first workspace a command opens: without it, no such error can occur."""
+    engine = sys.modules.get("arrears.adapters.db.engine")
+    return engine is not None and isinstance(error, engine.UNAVAILABLE)
 
 
 @contextmanager
