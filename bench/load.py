@@ -397,6 +397,15 @@ def drop(backend: task_list.Postgres) -> None:
     log(f"dropped {backend.database}")
 
 
+def sides(text: str) -> list[str]:
+    """--sides: `none`, or names among cycle and import, comma-separated."""
+    chosen = [] if text == "none" else text.split(",")
+    unknown = sorted(set(chosen) - {"cycle", "import"})
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown: {', '.join(unknown)} (cycle, import, or none)")
+    return chosen
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100_000, help="customers; 10 invoices each (default 100000)")
@@ -413,7 +422,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--sides",
-        type=lambda text: [] if text == "none" else text.split(","),
+        type=sides,
         default=["cycle", "import"],
         help="what runs beside the people: cycle,import (the default), one of them, or none",
     )

@@ -3,12 +3,11 @@
 One handler maps the domain's errors to HTTP statuses; FastAPI's own (bad input, unknown routes)
 get the same shape, so a client reads every error the same way. A database that is busy (no free
 connection within the pool's wait, a deadlock, SQLite's lock) or does not answer is a 503 with
-`Retry-After` (`engine.UNAVAILABLE`): the request was not carried out and may be sent again.
+`Retry-After` (`engine.unavailable`), to be sent again later.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -17,10 +16,11 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
 
-from ..adapters.db.engine import RETRY_AFTER_SECONDS, UNAVAILABLE, UNAVAILABLE_MESSAGE
+from ..adapters.db.engine import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, reason, unavailable
 from ..domain.errors import ArrearsError, Conflict, NotFound, PermissionDenied
 from ..services.imports import ImportRejected
 from .schemas import ErrorBody, ErrorDetail, ErrorItem
@@ -105,18 +105,16 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
     return error_response(error.status_code, ErrorDetail(code=code, message=str(error.detail)), error.headers)
 
 
-def unavailable() -> HTTPException:
-    """The answer to a request the database could not serve (`engine.UNAVAILABLE`)."""
-    return HTTPException(503, UNAVAILABLE_MESSAGE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-
-
-async def database_unavailable(request: Request, error: Exception) -> Response:
-    """A 503 answered as the app answers its HTTP errors (JSON under the API, a page elsewhere)."""
-    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
-    answer = request.app.exception_handlers.get(HTTPException, http_error)(request, unavailable())
-    response = await answer if inspect.isawaitable(answer) else answer
-    assert isinstance(response, Response)
-    return response
+async def database_error(request: Request, error: Exception) -> JSONResponse:
+    """A database busy or unreachable (`engine.unavailable`): 503 with Retry-After, a warning in the
+    log (the driver's reason, the route's pattern: no statement, no parameters, no token in a path).
+    Any other database error is a defect (`unexpected_error`)."""
+    if not unavailable(error):
+        return await unexpected_error(request, error)
+    route = getattr(request.scope.get("route"), "path", request.url.path)
+    log.warning("database unavailable on %s %s: %s", request.method, route, reason(error))
+    detail = ErrorDetail(code="unavailable", message=UNAVAILABLE_MESSAGE)
+    return error_response(503, detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
@@ -129,6 +127,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ArrearsError, domain_error)
     app.add_exception_handler(RequestValidationError, invalid_input)
     app.add_exception_handler(HTTPException, http_error)
-    for kind in UNAVAILABLE:
-        app.add_exception_handler(kind, database_unavailable)
+    for kind in (OperationalError, PoolTimeout):  # the database's errors that may be its state
+        app.add_exception_handler(kind, database_error)
     app.add_exception_handler(Exception, unexpected_error)

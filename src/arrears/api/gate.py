@@ -11,15 +11,16 @@ without a token passes through: every /api/v1 route answers it 401 (after its bo
 from __future__ import annotations
 
 from fastapi.security.utils import get_authorization_scheme_param
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..adapters.db.engine import UNAVAILABLE
 from ..bootstrap import Arrears
 from .deps import ADMITTED, admit
-from .errors import database_unavailable, http_error
+from .errors import database_error, http_error
 
 PATHS = "/api/v1/"
 
@@ -41,8 +42,8 @@ class ApiGate:
         except HTTPException as refused:  # answered as the app answers it: {"error": {...}}, its headers
             await (await http_error(Request(scope, receive), refused))(scope, receive, send)
             return
-        except UNAVAILABLE as error:  # busy or down: a 503 to send again, as a route's would be
-            await (await database_unavailable(Request(scope, receive), error))(scope, receive, send)
+        except (OperationalError, PoolTimeout) as error:  # busy or down: a 503, as a route's would be
+            await (await database_error(Request(scope, receive), error))(scope, receive, send)
             return
         scope.setdefault("state", {})[ADMITTED] = user
         await self.app(scope, receive, send)

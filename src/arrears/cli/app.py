@@ -129,9 +129,9 @@ def fails_cleanly(command: Callable[P, R]) -> Callable[P, R]:
                 err.print(f"[bold red]error:[/bold red] {message}", highlight=False, emoji=False, soft_wrap=True)
                 raise typer.Exit(1) from None
             except Exception as error:
-                if not _database_unavailable(error):
+                cause = _unavailable_database(error)
+                if cause is None:
                     raise
-                cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
                 message = escape(f"{UNAVAILABLE_HINT} ({cause})")
                 err.print(f"[bold red]error:[/bold red] {message}", highlight=False, emoji=False, soft_wrap=True)
                 raise typer.Exit(1) from None
@@ -145,11 +145,13 @@ UNAVAILABLE_HINT = (
 )
 
 
-def _database_unavailable(error: Exception) -> bool:
-    """Whether `error` is the database being busy or unreachable (`engine.UNAVAILABLE`). The engine's
-    module is loaded with the first workspace a command opens: without it, no such error can occur."""
+def _unavailable_database(error: Exception) -> str | None:
+    """The driver's reason when `error` is the database being busy or unreachable
+    (`engine.unavailable`), else None. Looked up in `sys.modules`, not imported: the engine's module
+    is loaded with the first workspace a command opens (`arrears --help` never loads it), and until
+    then no database error can occur."""
     engine = sys.modules.get("arrears.adapters.db.engine")
-    return engine is not None and isinstance(error, engine.UNAVAILABLE)
+    return engine.reason(error) if engine is not None and engine.unavailable(error) else None
 
 
 @contextmanager

@@ -88,7 +88,9 @@ def _html_for_portal(app: FastAPI) -> None:
             answer = previous(request, error)
             return await answer if inspect.isawaitable(answer) else answer
         message = "there is no such page" if error.status_code == 404 else str(error.detail)
-        return error_page(request, error.status_code, message)
+        page = error_page(request, error.status_code, message)
+        page.headers.update(error.headers or {})  # e.g. a 405's Allow
+        return page
 
     app.add_exception_handler(HTTPException, http_error)
 

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, Response
 
-from ..adapters.db.engine import RETRY_AFTER_SECONDS, UNAVAILABLE
+from ..adapters.db.engine import RETRY_AFTER_SECONDS, reason, unavailable
 from ..adapters.locales import accepted_locale, format_day, format_money
 from ..adapters.page_templates import page_environment
 from ..bootstrap import Arrears
@@ -46,7 +46,7 @@ MAX_FORM = 64 * 1024  # bytes of a form's body
 MAX_FIELDS = 600
 MAX_FIELD = 200  # characters of a field but the message
 UNEXPECTED = "something went wrong on our side; it has been logged: please try again later"
-BUSY = "we cannot show your account for a moment; please try again in a few minutes"
+BUSY = "we cannot show your account for a moment; please try again shortly"
 NUL_MESSAGE = "the form or the address holds a NUL byte (0x00), which no text may hold"
 TOO_MANY = "too many links that do not work were tried from your network: wait a quarter of an hour and try again"
 STATUS_OF: dict[type[ArrearsError], int] = {NotFound: 404, Conflict: 409, InvalidValue: 400}
@@ -254,7 +254,7 @@ class PortalRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
-        async def page(request: Request) -> Response:
+        async def answer(request: Request) -> Response:
             portal = portal_of(request)
             address = client_address(request)
             try:
@@ -283,12 +283,16 @@ class PortalRoute(APIRoute):
                 return error_page(request, status_of(error), error.message)
             except HTTPException as error:
                 return error_page(request, error.status_code, str(error.detail))
-            except UNAVAILABLE as error:  # busy or down: a page to try again from, not a defect's
-                log.warning("database unavailable on %s %s: %s", request.method, _loggable(request), error)
-                busy = error_page(request, 503, BUSY)
-                busy.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-                return busy
-            except Exception:
+
+        async def page(request: Request) -> Response:
+            try:
+                return await answer(request)
+            except Exception as error:  # what `answer` raised, or the database failing as it answered
+                if unavailable(error):  # busy or down: a page to try again from
+                    log.warning("database unavailable on %s %s: %s", request.method, _loggable(request), reason(error))
+                    busy = error_page(request, 503, BUSY)
+                    busy.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                    return busy
                 log.exception("unexpected error on %s %s", request.method, _loggable(request))
                 return error_page(request, 500, UNEXPECTED)
 

@@ -3,6 +3,7 @@ and one place that turns a domain error into an HTML page with the right status.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import date, datetime
@@ -21,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ..adapters.db.engine import RETRY_AFTER_SECONDS, UNAVAILABLE, UNAVAILABLE_MESSAGE
+from ..adapters.db.engine import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, reason, unavailable
 from ..adapters.page_templates import page_environment
 from ..bootstrap import Arrears
 from ..domain import dates
@@ -273,13 +274,21 @@ def parse_day(text: str | None, what: str, *, required: bool = False) -> date | 
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
+    """The page of an error, with the menu of whoever is signed in; without it when the database
+    does not answer, and plain HTML when even the page cannot be drawn (the session's signing key is
+    read from the database the first time, if ARREARS_SECRET_KEY is not set)."""
     user = None
     try:
         # Not after the database failed the request (503): asking it who is signed in would wait again.
         user = optional_user(request) if status != 503 else None
     except Exception:  # an error page must render even when the database does not answer
         user = None
-    return render(request, "error.html", status, user=user, message=message, status=status)
+    try:
+        return render(request, "error.html", status, user=user, message=message, status=status)
+    except Exception:
+        log.warning("the error page could not be drawn", exc_info=True)
+        plain = f"<!doctype html><title>Error {status}</title><h1>Error {status}</h1><p>{html.escape(message)}</p>"
+        return HTMLResponse(plain, status_code=status)
 
 
 class WebRoute(APIRoute):
@@ -309,18 +318,19 @@ class WebRoute(APIRoute):
                 response = error_page(request, status, error.message)
             except HTTPException as error:  # e.g. Starlette's "too many fields" in a form: a 4xx
                 response = error_page(request, error.status_code, str(error.detail))
-            except UNAVAILABLE as error:  # busy or down: a page to try again from, not a defect's
-                log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
-                response = error_page(request, 503, UNAVAILABLE_MESSAGE)
-                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            except Exception:  # a defect: logged with its trace, answered with a page, not the API's JSON
-                log.exception("unexpected error on %s %s", request.method, request.url.path)
-                response = error_page(request, 500, UNEXPECTED)
+            except Exception as error:
+                if unavailable(error):  # the database busy or down: a page to try again from
+                    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason(error))
+                    response = error_page(request, 503, UNAVAILABLE_MESSAGE)
+                    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                else:  # a defect: logged with its trace, answered with a page, not the API's JSON
+                    log.exception("unexpected error on %s %s", request.method, request.url.path)
+                    response = error_page(request, 500, UNEXPECTED)
+            if response.status_code == 503:  # the database failed this request: the cookie stays as
+                return response  # it was (its key, its last use, are in the database: it would fail again)
             session = getattr(request.state, "session", None)
             if isinstance(session, Session) and (session.changed or session.stale):
-                # Noting the session's use is a write (off the event loop, as the routes' own); not
-                # after the database failed this request (503): it would fail again, or wait.
-                if session.stale and response.status_code != 503:
+                if session.stale:  # a write to the database: off the event loop, as the routes' own
                     await run_in_threadpool(_note_session_used, request, session)
                 web_of(request).cookies.save(request, response, session)
             web_of(request).cookies.forget_plain_over_https(request, response)

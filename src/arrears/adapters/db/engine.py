@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,13 +38,43 @@ CONNECT_TIMEOUT = 10
 # statement_timeout) and the wait for the network (libpq's tcp_user_timeout).
 PROBE_TIMEOUT = 3
 
-# What the database raises when it is busy (no free connection in the pool within its 30 seconds, a
-# deadlock, SQLite's lock held past its busy timeout) or does not answer. The request was not carried
-# out (its transaction rolled back) and may be sent again: the web entry points answer 503 with
-# Retry-After, not the 500 of a defect.
-UNAVAILABLE = (PoolTimeout, OperationalError)
 UNAVAILABLE_MESSAGE = "the database is busy or does not answer; try again in a few seconds"
 RETRY_AFTER_SECONDS = 5
+# PostgreSQL's error classes that say the server is busy or unreachable, not that the statement is
+# wrong: 08 connection exception, 40 a deadlock or serialisation failure (the transaction was
+# cancelled), 53300 too many connections, 55P03 a lock not available in time, 57P01-57P03 the
+# server shutting down or starting.
+_BUSY_SQLSTATES = ("08", "40", "53300", "55P03", "57P01", "57P02", "57P03")
+_SQLITE_BUSY = ("database is locked", "database table is locked", "unable to open database file")
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` is the database being busy or unreachable: no free connection in the pool
+    within its 30 seconds, a connection that failed or was lost, a deadlock, a lock held past the
+    wait (SQLite's busy timeout), a server shutting down. The request was not carried out and may be
+    sent again later: the entry points answer 503 with Retry-After (or, on the command line, a
+    one-line error), not the 500 of a defect. Any other database error (a missing table, a value the
+    column cannot hold, a disk full) is a defect or a problem to fix, not to retry."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if error.connection_invalidated:
+        return True
+    cause = error.orig
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate is not None:
+        return str(sqlstate).startswith(_BUSY_SQLSTATES)
+    if isinstance(cause, sqlite3.OperationalError):
+        return str(cause).startswith(_SQLITE_BUSY)
+    return True  # a driver's error without a SQLSTATE: the connection itself failed
+
+
+def reason(error: BaseException) -> str:
+    """The driver's own message, first line only: no statement, no parameters (customers' data)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 def postgres_connect_args(url: str, connect_timeout: int) -> dict[str, Any]:
